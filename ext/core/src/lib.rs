@@ -1,0 +1,14 @@
+//! dicodec-core: the pure-Rust engine behind dicodec.
+//!
+//! Layers: [`parser`] (DICOM element layer, file reader), codecs (one module
+//! each), [`scan`] (tag scanner). No Python here; the bindings live in
+//! `ext/py`. All failures are [`Error`] values: malformed (with byte offset),
+//! unsupported, or limit exceeded. Nothing in this crate may panic on input.
+
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+pub mod error;
+pub mod limits;
+pub mod parser;
+
+pub use error::{Error, Result};

@@ -1,0 +1,19 @@
+"""dicodec: fast, safe DICOM pixel-data engine (Rust core, Python API).
+
+See the README for examples.
+"""
+
+from __future__ import annotations
+
+from dicodec._native import __version__, get_max_alloc, set_max_alloc
+from dicodec.errors import DicodecError, LimitExceededError, MalformedError, UnsupportedError
+
+__all__ = [
+    "__version__",
+    "DicodecError",
+    "MalformedError",
+    "UnsupportedError",
+    "LimitExceededError",
+    "get_max_alloc",
+    "set_max_alloc",
+]

@@ -1,0 +1,3 @@
+from dicodec.cli import main
+
+raise SystemExit(main())
