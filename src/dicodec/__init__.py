@@ -17,3 +17,27 @@ __all__ = [
     "get_max_alloc",
     "set_max_alloc",
 ]
+
+# ---- reader / native pixel data (foundation) ----
+
+# ---- end reader ----
+
+
+# ---- RLE Lossless ----
+
+# ---- end RLE ----
+
+
+# ---- JPEG Lossless ----
+
+# ---- end JPEG ----
+
+
+# ---- scanning ----
+
+# ---- end scanning ----
+
+
+# ---- batch decoding ----
+
+# ---- end batch ----

@@ -1,14 +1,25 @@
 //! dicodec-core: the pure-Rust engine behind dicodec.
 //!
-//! Layers: [`parser`] (DICOM element layer, file reader), codecs (one module
-//! each), [`scan`] (tag scanner). No Python here; the bindings live in
-//! `ext/py`. All failures are [`Error`] values: malformed (with byte offset),
-//! unsupported, or limit exceeded. Nothing in this crate may panic on input.
+//! Layers: [`parser`] (DICOM element layer, file reader), [`pixels`] (what a
+//! decoder is told and must produce), codecs (one module each: [`native`],
+//! [`rle`], [`jpeg`]), [`scan`] (tag scanner). No Python here; the bindings
+//! live in `ext/py`. All failures are [`Error`] values: malformed (with byte
+//! offset), unsupported, or limit exceeded. Nothing in this crate may panic on
+//! input.
 
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod error;
 pub mod limits;
 pub mod parser;
+pub mod pixels;
+
+pub mod native;
+
+pub mod rle;
+
+pub mod jpeg;
+
+pub mod scan;
 
 pub use error::{Error, Result};

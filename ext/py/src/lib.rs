@@ -7,6 +7,14 @@ use pyo3::prelude::*;
 #[allow(dead_code)] // used by the codec and reader bindings as they land
 mod errors;
 
+mod reader;
+
+mod rle;
+
+mod jpeg;
+
+mod scan;
+
 /// Maximum bytes for one allocation sized by input data.
 #[pyfunction]
 fn get_max_alloc() -> u64 {
@@ -24,5 +32,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(get_max_alloc, m)?)?;
     m.add_function(wrap_pyfunction!(set_max_alloc, m)?)?;
+    reader::register(m)?;
+
+    rle::register(m)?;
+
+    jpeg::register(m)?;
+
+    scan::register(m)?;
     Ok(())
 }

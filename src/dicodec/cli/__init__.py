@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
-# Subcommand modules, in the order shown by --help.
-SUBCOMMANDS: list[str] = []
+
+def _subcommands() -> list[str]:
+    """Every module of this package is a subcommand (alphabetical)."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dicodec", description="Fast DICOM pixel-data engine.")
     parser.add_argument("--version", action="version", version=f"dicodec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in _subcommands():
         importlib.import_module(f"dicodec.cli.{name}").add_parser(sub)
     return parser
 

@@ -1,0 +1,185 @@
+//! What a decoder needs to know about the pixels (the Image Pixel module), and
+//! what it produces.
+//!
+//! Contract shared by every codec: a decoder writes one frame into a
+//! caller-provided `dst` of exactly [`PixelDescription::frame_output_len`]
+//! bytes, **little-endian**, **colour-by-pixel** (planar configuration 0), one
+//! [`SampleType`] element per sample, as pydicom 3 returns it with `raw=True`.
+
+use crate::error::{Error, Result};
+use crate::limits;
+
+/// NumPy-compatible element type of a decoded array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SampleType {
+    U8,
+    I8,
+    U16,
+    I16,
+    U32,
+    I32,
+    U64,
+    I64,
+    F32,
+    F64,
+}
+
+impl SampleType {
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            SampleType::U8 | SampleType::I8 => 1,
+            SampleType::U16 | SampleType::I16 => 2,
+            SampleType::U32 | SampleType::I32 | SampleType::F32 => 4,
+            SampleType::U64 | SampleType::I64 | SampleType::F64 => 8,
+        }
+    }
+
+    /// NumPy dtype string, little-endian (`"<u2"`, `"|u1"`, …).
+    pub fn numpy_str(self) -> &'static str {
+        match self {
+            SampleType::U8 => "|u1",
+            SampleType::I8 => "|i1",
+            SampleType::U16 => "<u2",
+            SampleType::I16 => "<i2",
+            SampleType::U32 => "<u4",
+            SampleType::I32 => "<i4",
+            SampleType::U64 => "<u8",
+            SampleType::I64 => "<i8",
+            SampleType::F32 => "<f4",
+            SampleType::F64 => "<f8",
+        }
+    }
+
+    /// Integer type for `bits_allocated` (1 unpacks to 8) and signedness.
+    pub fn for_integer(bits_allocated: u16, signed: bool) -> Result<SampleType> {
+        Ok(match (bits_allocated, signed) {
+            (1, _) => SampleType::U8,
+            (8, false) => SampleType::U8,
+            (8, true) => SampleType::I8,
+            (16, false) => SampleType::U16,
+            (16, true) => SampleType::I16,
+            (32, false) => SampleType::U32,
+            (32, true) => SampleType::I32,
+            (64, false) => SampleType::U64,
+            (64, true) => SampleType::I64,
+            (b, _) => return Err(Error::unsupported(format!("Bits Allocated {b}"))),
+        })
+    }
+}
+
+/// Which pixel element the data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PixelElement {
+    /// (7FE0,0010) Pixel Data.
+    #[default]
+    PixelData,
+    /// (7FE0,0008) Float Pixel Data (float32).
+    FloatPixelData,
+    /// (7FE0,0009) Double Float Pixel Data (float64).
+    DoubleFloatPixelData,
+}
+
+/// Image Pixel module attributes relevant to decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PixelDescription {
+    pub rows: u32,
+    pub columns: u32,
+    /// Number of Frames (1 when absent).
+    pub number_of_frames: u32,
+    pub samples_per_pixel: u16,
+    pub bits_allocated: u16,
+    pub bits_stored: u16,
+    pub high_bit: u16,
+    /// 0 unsigned, 1 two's complement.
+    pub pixel_representation: u16,
+    /// 0 colour-by-pixel, 1 colour-by-plane (as stored; output is always 0).
+    pub planar_configuration: u16,
+    /// e.g. "MONOCHROME2", "RGB", "YBR_FULL_422".
+    pub photometric_interpretation: String,
+    pub element: PixelElement,
+}
+
+impl PixelDescription {
+    /// Element type of the decoded array.
+    pub fn sample_type(&self) -> Result<SampleType> {
+        match self.element {
+            PixelElement::FloatPixelData => Ok(SampleType::F32),
+            PixelElement::DoubleFloatPixelData => Ok(SampleType::F64),
+            PixelElement::PixelData => {
+                SampleType::for_integer(self.bits_allocated, self.pixel_representation == 1)
+            }
+        }
+    }
+
+    /// Samples in one decoded frame (rows × columns × samples per pixel).
+    pub fn frame_samples(&self) -> Result<u64> {
+        limits::checked_size(
+            "frame",
+            &[
+                self.rows as u64,
+                self.columns as u64,
+                self.samples_per_pixel.max(1) as u64,
+            ],
+        )
+    }
+
+    /// Bytes of one decoded frame in the output array.
+    pub fn frame_output_len(&self) -> Result<u64> {
+        let s = self.frame_samples()?;
+        limits::checked_size("frame", &[s, self.sample_type()?.size() as u64])
+    }
+
+    /// Checks the attributes are consistent enough to decode at all.
+    pub fn validate(&self) -> Result<()> {
+        if self.rows == 0 || self.columns == 0 {
+            return Err(Error::malformed(
+                0,
+                "Image Pixel module",
+                format!("Rows {} × Columns {} is empty", self.rows, self.columns),
+            ));
+        }
+        if !matches!(self.samples_per_pixel, 1 | 3 | 4) {
+            return Err(Error::unsupported(format!(
+                "Samples per Pixel {}",
+                self.samples_per_pixel
+            )));
+        }
+        if self.element == PixelElement::PixelData {
+            if !matches!(self.bits_allocated, 1 | 8 | 16 | 32 | 64) {
+                return Err(Error::unsupported(format!(
+                    "Bits Allocated {}",
+                    self.bits_allocated
+                )));
+            }
+            if self.bits_stored == 0 || self.bits_stored > self.bits_allocated {
+                return Err(Error::malformed(
+                    0,
+                    "Image Pixel module",
+                    format!(
+                        "Bits Stored {} with Bits Allocated {}",
+                        self.bits_stored, self.bits_allocated
+                    ),
+                ));
+            }
+        }
+        self.frame_output_len()?;
+        Ok(())
+    }
+}
+
+/// What a frame decoder noticed but tolerated (documented tolerance
+/// policies: padded segments, missing EOI…). Empty when the frame was clean.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FrameReport {
+    pub warnings: Vec<String>,
+}
+
+impl FrameReport {
+    pub fn warn(&mut self, msg: impl Into<String>) {
+        self.warnings.push(msg.into());
+    }
+    pub fn is_clean(&self) -> bool {
+        self.warnings.is_empty()
+    }
+}

@@ -1,0 +1,1 @@
+//! Tag scanner over whole archives. OWNER: scan helper.

@@ -1,0 +1,8 @@
+//! Python bindings for the rle part of the core.
+
+use pyo3::prelude::*;
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let _ = m;
+    Ok(())
+}
