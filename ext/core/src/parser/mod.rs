@@ -2,3 +2,4 @@
 //! file reader and the tag scanner.
 
 pub mod element;
+pub mod meta;
