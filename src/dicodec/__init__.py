@@ -24,6 +24,9 @@ __all__ = [
 
 
 # ---- RLE Lossless ----
+from dicodec.rle import RLEWarning, rle_check, rle_decode, rle_encode  # noqa: E402
+
+__all__ += ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
 
 # ---- end RLE ----
 
