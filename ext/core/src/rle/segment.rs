@@ -59,10 +59,17 @@ impl<'a> SegmentDecoder<'a> {
     /// Decodes into `out`; returns the bytes written, which is `out.len()`
     /// unless the segment ran out of data.
     pub fn fill(&mut self, out: &mut [u8]) -> usize {
+        match self.resume(out) {
+            Resumed::Stop(o) => o,
+            Resumed::Go(o) => self.run(out, o),
+        }
+    }
+
+    /// Writes the run left over from the previous block.
+    fn resume(&mut self, out: &mut [u8]) -> Resumed {
         let n = out.len();
         let src = self.src;
         let mut o = 0;
-        // A run left over from the previous block.
         if self.rep > 0 {
             let k = self.rep.min(n);
             out[..k].fill(self.rep_byte);
@@ -80,33 +87,31 @@ impl<'a> SegmentDecoder<'a> {
                 // The segment ends inside the pending literal run.
                 self.truncated_run = Some(self.lit_header);
                 self.lit = 0;
-                return o;
+                return Resumed::Stop(o);
             }
         }
         if o == n {
-            return o;
+            Resumed::Stop(o)
+        } else {
+            Resumed::Go(o)
         }
+    }
+
+    /// Decodes from `out[o..]` on, with no run pending.
+    fn run(&mut self, out: &mut [u8], mut o: usize) -> usize {
         let mut pos = self.pos;
-        // Fast loop: no run can pass the end of `out` or of `src`.
-        while o + MAX_RUN <= n && pos + MAX_RUN < src.len() {
-            let h = src[pos] as usize;
-            if h < 128 {
-                let len = h + 1;
-                let s: &[u8; MAX_RUN] = src[pos + 1..pos + 1 + MAX_RUN].try_into().unwrap();
-                let d: &mut [u8; MAX_RUN] = (&mut out[o..o + MAX_RUN]).try_into().unwrap();
-                copy_chunks(s, d, len);
-                pos += len + 1;
-                o += len;
-            } else if h > 128 {
-                let len = 257 - h;
-                let d: &mut [u8; MAX_RUN] = (&mut out[o..o + MAX_RUN]).try_into().unwrap();
-                fill_chunks(src[pos + 1], d, len);
-                pos += 2;
-                o += len;
-            } else {
-                pos += 1;
-            }
+        while fast_room(self.src, pos, out, o) {
+            (pos, o) = fast_op(self.src, pos, out, o);
         }
+        self.pos = pos;
+        self.exact(out, o)
+    }
+
+    /// The exact loop near the ends of `out` and of the segment.
+    fn exact(&mut self, out: &mut [u8], mut o: usize) -> usize {
+        let n = out.len();
+        let src = self.src;
+        let mut pos = self.pos;
         // Exact loop near the ends.
         while o < n && pos < src.len() {
             let h = src[pos] as usize;
@@ -181,11 +186,60 @@ impl<'a> SegmentDecoder<'a> {
     }
 }
 
+/// What [`SegmentDecoder::resume`] left to do.
+enum Resumed {
+    /// The block is full or the segment ended: bytes written.
+    Stop(usize),
+    /// Carry on decoding from this output position.
+    Go(usize),
+}
+
+/// True while no run can pass the end of `out` or of `src`.
+#[inline(always)]
+fn fast_room(src: &[u8], pos: usize, out: &[u8], o: usize) -> bool {
+    o + MAX_RUN <= out.len() && pos + MAX_RUN < src.len()
+}
+
+/// Decodes one run at `src[pos]` into `out[o..]` (room checked by
+/// [`fast_room`]); returns the next positions. The first [`HEAD`] bytes are
+/// stored unconditionally, so the runs of 2 to 32 bytes that make up most
+/// streams cost one unpredictable branch (the run's kind) and no length
+/// loop. Measured alternatives that lost: a branch-free select of literal or
+/// replicate bytes with table or mask arithmetic for the next position
+/// (-20 to -40%), and decoding two segments in one interleaved loop (-10%).
+#[inline(always)]
+fn fast_op(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
+    let h = src[pos] as usize;
+    let s: &[u8; MAX_RUN] = src[pos + 1..pos + 1 + MAX_RUN].try_into().unwrap();
+    let d: &mut [u8; MAX_RUN] = (&mut out[o..o + MAX_RUN]).try_into().unwrap();
+    if h < 128 {
+        let len = h + 1;
+        d[..HEAD].copy_from_slice(&s[..HEAD]);
+        if len > HEAD {
+            copy_chunks(s, d, len);
+        }
+        (pos + len + 1, o + len)
+    } else if h > 128 {
+        let len = 257 - h;
+        d[..HEAD].copy_from_slice(&[s[0]; HEAD]);
+        if len > HEAD {
+            fill_chunks(s[0], d, len);
+        }
+        (pos + 2, o + len)
+    } else {
+        (pos + 1, o)
+    }
+}
+
+/// Bytes of every run stored before looking at its length (16: -8%, 64:
+/// -13% on CT; +15% on MR).
+const HEAD: usize = 2 * CHUNK;
+
 /// Copies the first `len` (1..=128) bytes of `s` to `d` in 16-byte chunks;
 /// bytes of `d` past `len` (up to the next multiple of 16) are overwritten.
 #[inline(always)]
 fn copy_chunks(s: &[u8; MAX_RUN], d: &mut [u8; MAX_RUN], len: usize) {
-    for c in 0..MAX_RUN / CHUNK {
+    for c in HEAD / CHUNK..MAX_RUN / CHUNK {
         if c * CHUNK >= len {
             break;
         }
@@ -194,11 +248,11 @@ fn copy_chunks(s: &[u8; MAX_RUN], d: &mut [u8; MAX_RUN], len: usize) {
 }
 
 /// Stores `len` (2..=128) copies of `b` in `d` in 16-byte chunks (overshooting
-/// like [`copy_chunks`]).
+/// like [`copy_chunks`]), after the first [`HEAD`].
 #[inline(always)]
 fn fill_chunks(b: u8, d: &mut [u8; MAX_RUN], len: usize) {
     let v = [b; CHUNK];
-    for c in 0..MAX_RUN / CHUNK {
+    for c in HEAD / CHUNK..MAX_RUN / CHUNK {
         if c * CHUNK >= len {
             break;
         }
