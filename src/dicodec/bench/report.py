@@ -90,7 +90,10 @@ def format_table(report: Report) -> str:
             lines.append(header)
             for r in rows:
                 if r.status != "ok":
-                    lines.append(f"  {r.peer:<{name_w}}{r.status}: {r.message}")
+                    msg = r.message
+                    if msg.lower().startswith(f"{r.status}:"):
+                        msg = msg[len(r.status) + 1 :].lstrip()
+                    lines.append(f"  {r.peer:<{name_w}}{r.status}: {msg}")
                     continue
                 lines.append(
                     f"  {r.peer:<{name_w}}"

@@ -36,7 +36,7 @@ def add_parser(subparsers: Any) -> None:
         "--threads",
         type=int,
         default=1,
-        help="threads for decoders that can use several (dicodec); default 1",
+        help="threads for decoders that can use several (dicodec); 0 = all usable CPUs; default 1",
     )
     p.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (best kept)")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
@@ -87,6 +87,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     from dicodec.bench import dataset
     from dicodec.bench.files import describe, find_dicom_files
+    from dicodec.bench.machine import usable_cpus
     from dicodec.bench.peers import get_peer_class, select_peers
     from dicodec.bench.report import format_markdown, format_table, plot
     from dicodec.bench.runner import run
@@ -122,7 +123,7 @@ def main(args: argparse.Namespace) -> int:
     report = run(
         files,
         peers,
-        threads=max(args.threads, 1),
+        threads=args.threads if args.threads > 0 else usable_cpus(),
         repeat=max(args.repeat, 1),
         warmup=max(args.warmup, 1),
         timeout=args.timeout,
