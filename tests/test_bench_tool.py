@@ -104,6 +104,34 @@ def test_normalise_layouts():
     assert len(sha256_of(ref)) == 64
 
 
+def _normalise_rows() -> list:
+    from conftest import corpus_params
+
+    def pick(row: dict) -> bool:
+        flags = row["flags"]
+        return (
+            bool(row["ref_sha256"])
+            and not row["file"].startswith("jpeg/")
+            and int(row["size"] or 0) < 400_000
+            and any(f in flags for f in ("signed", "bits_stored", "planar1", "big_endian"))
+        )
+
+    return corpus_params(pick)[:24]
+
+
+@pytest.mark.parametrize("row", _normalise_rows())
+def test_normalise_keeps_pydicom_output_as_is(row, corpus_dir):
+    """On real files, the normalised layout of pydicom's ``raw=True`` result is
+    exactly the corpus reference (so normalising never changes values)."""
+    import pydicom
+    from pydicom.pixels.decoders.base import get_decoder
+
+    path = corpus_dir / row["file"]
+    desc = describe(path)
+    arr, _ = get_decoder(desc.transfer_syntax).as_array(pydicom.dcmread(path), raw=True)
+    assert sha256_of(normalise(arr, desc)) == row["ref_sha256"]
+
+
 # ---------------------------------------------------------------- agreement
 
 

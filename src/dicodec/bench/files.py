@@ -80,6 +80,8 @@ class FileDesc:
     pixel_representation: int
     photometric: str
     planar_configuration: int
+    #: 32 or 64 for Float / Double Float Pixel Data, else 0.
+    float_bits: int = 0
     #: Known sha256 of the normalised decoded array (from a benchmark-set
     #: manifest); ``None`` for the user's own files.
     ref_sha256: str | None = None
@@ -96,6 +98,8 @@ class FileDesc:
     @property
     def dtype(self) -> np.dtype:
         """dtype pydicom returns with ``raw=True`` (little-endian)."""
+        if self.float_bits:
+            return np.dtype(f"<f{self.float_bits // 8}")
         if self.bits_allocated == 1:
             return np.dtype("u1")
         nbytes = max(1, (self.bits_allocated + 7) // 8)
@@ -159,7 +163,8 @@ def describe(path: str | os.PathLike[str], ref_sha256: str | None = None) -> Fil
     import pydicom
 
     path = os.fspath(path)
-    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    # Large values (the pixel data) are left on disk: deferred, never read.
+    ds = pydicom.dcmread(path, defer_size=1024, force=True)
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
     if not ts:
@@ -171,6 +176,9 @@ def describe(path: str | os.PathLike[str], ref_sha256: str | None = None) -> Fil
         bits_allocated = int(ds.BitsAllocated)
     except (AttributeError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: not an image (no Rows/Columns/BitsAllocated)") from exc
+    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+        raise ValueError(f"{path}: no Pixel Data")
+    float_bits = 32 if "FloatPixelData" in ds else 64 if "DoubleFloatPixelData" in ds else 0
     try:
         frames = int(ds.get("NumberOfFrames", 1) or 1)
     except (TypeError, ValueError):
@@ -189,6 +197,7 @@ def describe(path: str | os.PathLike[str], ref_sha256: str | None = None) -> Fil
         pixel_representation=int(ds.get("PixelRepresentation", 0) or 0),
         photometric=str(ds.get("PhotometricInterpretation", "")),
         planar_configuration=int(ds.get("PlanarConfiguration", 0) or 0),
+        float_bits=float_bits,
         ref_sha256=ref_sha256,
     )
 
@@ -199,7 +208,7 @@ def read_frames(desc: FileDesc) -> list[bytes]:
     import pydicom
     from pydicom.encaps import generate_frames
 
-    ds = pydicom.dcmread(desc.path)
+    ds = pydicom.dcmread(desc.path, force=True)
     extended = None
     if "ExtendedOffsetTable" in ds:
         extended = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)

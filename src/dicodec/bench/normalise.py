@@ -40,7 +40,7 @@ def normalise(
     if packed_bits and desc.bits_allocated == 1:
         a = np.unpackbits(a.reshape(-1).view(np.uint8), bitorder="little")
         a = a[: desc.pixels * desc.samples]
-    if a.dtype.kind not in "uib":
+    if a.dtype.kind not in "uib" and not (a.dtype.kind == "f" and want.kind == "f"):
         raise ValueError(f"unexpected dtype {a.dtype}, wanted {want}")
     if a.dtype.byteorder == ">" or (a.dtype.byteorder == "=" and np.little_endian is False):
         a = a.astype(a.dtype.newbyteorder("<"))
@@ -55,7 +55,7 @@ def normalise(
     if planar and desc.samples > 1:
         a = a.reshape(desc.frames, desc.samples, desc.rows, desc.columns).transpose(0, 2, 3, 1)
     a = np.ascontiguousarray(a.reshape(desc.shape))
-    if desc.pixel_representation and 0 < desc.bits_stored < want.itemsize * 8:
+    if want.kind == "i" and 0 < desc.bits_stored < want.itemsize * 8:
         shift = want.itemsize * 8 - desc.bits_stored
         a = (a << shift) >> shift
     return a
