@@ -449,6 +449,14 @@ class PylibjpegLibjpegPeer(FramePeer):
 # ---------------------------------------------------------------------- GDCM
 
 
+def _gdcm_bytes(image: Any) -> bytes:
+    """The decoded buffer of a gdcm.Image (GDCM hands ``char*`` over as str)."""
+    buf = image.GetBuffer()
+    if buf is None:
+        raise ValueError("GDCM could not decode the pixel data")
+    return buf.encode("utf-8", "surrogateescape")
+
+
 class GdcmPeer(Peer):
     name = "gdcm"
     tags = frozenset({"gdcm"})
@@ -495,7 +503,7 @@ class GdcmPeer(Peer):
                 img.SetPlanarConfiguration(desc.planar_configuration)
             img.SetTransferSyntax(ts)
             img.SetPixelFormat(pf)
-            return img.GetBuffer().encode("utf-8", "surrogateescape")
+            return _gdcm_bytes(img)
 
         return self._typed(stack_frames(prepared, one), desc)
 
@@ -506,9 +514,7 @@ class GdcmPeer(Peer):
         reader.SetFileName(desc.path)
         if not reader.Read():
             raise ValueError(f"gdcm.ImageReader could not read {desc.name}")
-        image = reader.GetImage()
-        buf = image.GetBuffer().encode("utf-8", "surrogateescape")
-        return self._typed(np.frombuffer(buf, np.uint8), desc)
+        return self._typed(np.frombuffer(_gdcm_bytes(reader.GetImage()), np.uint8), desc)
 
     def _typed(self, a: np.ndarray, desc: FileDesc) -> np.ndarray:
         if desc.bits_allocated == 1:
@@ -613,13 +619,12 @@ class DicomsdlPeer(Peer):
     def _frames(self, dset: Any, desc: FileDesc) -> np.ndarray:
         info = dset.getPixelDataInfo()
         shape: tuple[int, ...] = (desc.rows, desc.columns)
+        # dicomsdl keeps the stored planar configuration; say so per file.
+        self.planar = desc.samples > 1 and info["PlanarConfiguration"] == "RRRGGGBBB"
         if desc.samples > 1:
-            if info["PlanarConfiguration"] == "RRRGGGBBB":
-                shape = (desc.samples, desc.rows, desc.columns)
-                self.planar = True
-            else:
-                shape = (desc.rows, desc.columns, desc.samples)
-        out = np.empty((desc.frames, *shape), dtype=info["dtype"])
+            shape = (desc.samples, *shape) if self.planar else (*shape, desc.samples)
+        # zeros: dicomsdl may fill less than the whole frame (e.g. YBR_FULL_422)
+        out = np.zeros((desc.frames, *shape), dtype=info["dtype"])
         for i in range(desc.frames):
             dset.copyFrameData(i, out[i])
         return out
