@@ -28,13 +28,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("pydicom")
-
-from dicodec.bench import dataset  # noqa: E402
-from dicodec.bench.files import FileDesc  # noqa: E402
-from dicodec.bench.machine import cpu_model, usable_cpus, versions  # noqa: E402
-from dicodec.bench.normalise import normalise, sha256_of  # noqa: E402
-from dicodec.bench.peers import PEERS, UnsupportedByPeer, get_peer_class  # noqa: E402
+from dicodec.bench import dataset
+from dicodec.bench.files import FileDesc
+from dicodec.bench.machine import cpu_model, usable_cpus, versions
+from dicodec.bench.normalise import normalise, sha256_of
+from dicodec.bench.peers import PEERS, UnsupportedByPeer, get_peer_class
 
 #: Which variant of the benchmark set the suites use.
 BENCH_SET = os.environ.get("DICODEC_BENCH_SET", "standard")

@@ -41,7 +41,8 @@ def render(report: Report, command: str) -> str:
         "",
         f"Versions: {libs}.",
         "",
-        "Cells: decoded MB/s from memory (speed relative to dicodec). " + agreement,
+        "Cells: decoded MB/s from memory (speed relative to dicodec); `not yet`: this dicodec "
+        "build cannot decode the file. " + agreement,
         "",
     ]
     if failed:

@@ -126,7 +126,8 @@ def _short(desc: FileDesc) -> str:
 
 def format_markdown(report: Report, *, title_level: int = 4) -> str:
     """Compact Markdown: per transfer syntax, a codec × file table of codec
-    MB/s with the ratio to dicodec; ✗ marks a result that disagrees."""
+    MB/s with the ratio to dicodec; ✗ marks a result that disagrees, "not yet"
+    a dicodec path that says it cannot decode the file (yet)."""
     out: list[str] = []
     hashes = "#" * title_level
     for _ts, descs in report.groups():
@@ -145,8 +146,10 @@ def format_markdown(report: Report, *, title_level: int = 4) -> str:
             cells = []
             for d in descs:
                 r = next((x for x in report.results_for(d) if x.peer == name), None)
-                if r is None or r.status == "unsupported":
+                if r is None or (r.status == "unsupported" and r.message == NOT_APPLICABLE):
                     cells.append("")
+                elif r.status == "unsupported":
+                    cells.append("not yet")
                 elif r.status != "ok":
                     cells.append(r.status)
                 elif r.mb_per_s is None:

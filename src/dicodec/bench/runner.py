@@ -177,6 +177,7 @@ class PeerInfo:
     missing_module: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     is_dicodec: bool = False
+    uses_threads: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -187,6 +188,7 @@ class PeerInfo:
             "describes": self.describes,
             "versions": self.versions,
             "is_dicodec": self.is_dicodec,
+            "uses_threads": self.uses_threads,
         }
 
 
@@ -336,6 +338,7 @@ def _peer_info(cls: type[Peer]) -> PeerInfo:
         missing_module=missing,
         versions=cls.versions() if missing is None else {},
         is_dicodec=cls.is_dicodec,
+        uses_threads=cls.uses_threads,
     )
 
 
