@@ -239,27 +239,42 @@ class DicodecFramesPeer(FramePeer):
     dists = ("dicodec",)
     is_dicodec = True
     syntaxes = frozenset({RLE}) | JPEG_LL
-    describes = "dicodec.rle_decode / jpegll_decode per frame, one thread"
+    describes = "dicodec.rle_decode(out=) / jpegll_decode per frame, one thread"
 
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
+    def _func(self, desc: FileDesc) -> Callable[..., Any]:
         import dicodec
 
         name = "rle_decode" if desc.transfer_syntax == RLE else "jpegll_decode"
         func = getattr(dicodec, name, None)
         if func is None:
             raise UnsupportedByPeer(f"dicodec.{name} is not in this build")
-        if desc.transfer_syntax != RLE:
-            return func
-        kwargs = dict(
+        return func
+
+    def _rle_kwargs(self, desc: FileDesc) -> dict[str, int]:
+        return dict(
             rows=desc.rows,
             columns=desc.columns,
             samples_per_pixel=desc.samples,
             bits_allocated=desc.bits_allocated,
         )
+
+    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
+        func = self._func(desc)
+        if desc.transfer_syntax != RLE:
+            return func
+        kwargs = self._rle_kwargs(desc)
         return lambda frame: func(frame, **kwargs)
 
     def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
         try:
+            if desc.transfer_syntax == RLE:
+                # rle_decode(out=) writes each frame straight into the result,
+                # as read_pixels does; the per-frame JPEG path stacks copies.
+                func, kwargs = self._func(desc), self._rle_kwargs(desc)
+                out = np.empty((len(prepared), *desc.frame_shape), desc.dtype)
+                for i, frame in enumerate(prepared):
+                    func(frame, out=out[i], **kwargs)
+                return out
             return super().decode(prepared, desc)
         except Exception as exc:
             if _dicodec_unsupported(exc):
