@@ -75,6 +75,35 @@ pub fn unpack_frame(
     big_endian: bool,
     dst: &mut [u8],
 ) -> Result<()> {
+    unpack_frame_window(src, 0, frame, desc, big_endian, dst)
+}
+
+/// Bytes of the stored value that frame `frame` reads: `start..end`, relative
+/// to the start of the value. Frames of 1-bit data share their boundary
+/// bytes; YBR_FULL_422 frames with an odd pixel count share a `Y Y Cb Cr`
+/// group; 8-bit OW big-endian frames include the other byte of their first
+/// and last words. Lets a caller read only these bytes (e.g. `pread` into a
+/// small scratch buffer) and call [`unpack_frame_window`].
+pub fn frame_stored_range(
+    desc: &PixelDescription,
+    frame: usize,
+    big_endian: bool,
+) -> Result<std::ops::Range<u64>> {
+    let l = Layout::of(desc)?;
+    Ok(FrameSpan::of(&l, frame, big_endian)?.need)
+}
+
+/// [`unpack_frame`] where `src` holds the stored value from byte `offset`
+/// on, covering at least [`frame_stored_range`] of the frame. Error offsets
+/// are still relative to the start of the value.
+pub fn unpack_frame_window(
+    src: &[u8],
+    offset: u64,
+    frame: usize,
+    desc: &PixelDescription,
+    big_endian: bool,
+    dst: &mut [u8],
+) -> Result<()> {
     let layout = Layout::of(desc)?;
     let out_len = desc.frame_output_len()?;
     if dst.len() as u64 != out_len {
@@ -87,10 +116,84 @@ pub fn unpack_frame(
             ),
         ));
     }
+    let span = FrameSpan::of(&layout, frame, big_endian)?;
+    let have_end = offset.saturating_add(src.len() as u64);
+    if span.need.end > have_end {
+        return Err(Error::malformed(
+            have_end,
+            "native pixel data",
+            format!(
+                "frame {frame} needs bytes {}..{} of the pixel data value, which has only {have_end} bytes",
+                span.need.start, span.need.end
+            ),
+        ));
+    }
+    if span.need.start < offset {
+        return Err(Error::malformed(
+            offset,
+            "native pixel data",
+            format!(
+                "frame {frame} starts at byte {} of the value, before the window at {offset}",
+                span.need.start
+            ),
+        ));
+    }
     if layout.sample_bits == 1 {
-        unpack_bit_frame(src, frame, &layout, dst)
+        unpack_bit_frame(src, span.bit_start - 8 * offset, &layout, dst)
     } else {
-        unpack_word_frame(src, frame, &layout, big_endian, dst)
+        unpack_word_frame(src, offset, &span, &layout, big_endian, dst)
+    }
+}
+
+/// Where one frame lies in the stored value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FrameSpan {
+    /// Index of the frame's first pixel, counted from the start of the value.
+    first_pixel: u64,
+    /// 1-bit data: first bit of the frame.
+    bit_start: u64,
+    /// Bytes of the logical (after OW swapping) stream the frame reads.
+    logical: std::ops::Range<u64>,
+    /// Bytes of the stored value the frame needs.
+    need: std::ops::Range<u64>,
+}
+
+impl FrameSpan {
+    fn of(l: &Layout, frame: usize, big_endian: bool) -> Result<FrameSpan> {
+        let (first_pixel, last_pixel) = span(frame, l.pixels as u64)?;
+        if l.sample_bits == 1 {
+            let (bit_start, bit_end) = span(frame, l.frame_bits)?;
+            let bytes = bit_start / 8..bit_end.div_ceil(8);
+            return Ok(FrameSpan {
+                first_pixel,
+                bit_start,
+                logical: bytes.clone(),
+                need: bytes,
+            });
+        }
+        let size = (l.sample_bits / 8) as u64;
+        // Range of logical samples this frame reads.
+        let (first, end) = if l.ybr422 {
+            let end = limits::checked_size("pixel data", &[last_pixel.div_ceil(2), 4])?;
+            (first_pixel / 2 * 4, end)
+        } else {
+            span(frame, l.frame_samples)?
+        };
+        let start_byte = limits::checked_size("pixel data", &[first, size])?;
+        let end_byte = limits::checked_size("pixel data", &[end, size])?;
+        // 8-bit OW words: logical byte j is stored at j ^ 1 (the last word
+        // needs its padding byte).
+        let need = if size == 1 && big_endian {
+            start_byte & !1..end_byte + end_byte % 2
+        } else {
+            start_byte..end_byte
+        };
+        Ok(FrameSpan {
+            first_pixel,
+            bit_start: 0,
+            logical: start_byte..end_byte,
+            need,
+        })
     }
 }
 
@@ -195,29 +298,15 @@ fn span(frame: usize, per: u64) -> Result<(u64, u64)> {
     Ok((start, end))
 }
 
-fn too_short(src: &[u8], frame: usize, start: u64, end: u64) -> Error {
-    Error::malformed(
-        src.len() as u64,
-        "native pixel data",
-        format!(
-            "frame {frame} needs bytes {start}..{end} of the pixel data value, which has only {} bytes",
-            src.len()
-        ),
-    )
-}
-
 /// A scratch buffer of `len` bytes, checked against the allocation limit.
 fn scratch(len: usize) -> Result<Vec<u8>> {
     limits::check_alloc("native frame scratch", len as u64)?;
     Ok(vec![0u8; len])
 }
 
-fn unpack_bit_frame(src: &[u8], frame: usize, l: &Layout, dst: &mut [u8]) -> Result<()> {
-    let (bit_start, bit_end) = span(frame, l.frame_bits)?;
-    let need = bit_end.div_ceil(8);
-    if (src.len() as u64) < need {
-        return Err(too_short(src, frame, bit_start / 8, need));
-    }
+/// `src` starts at the byte holding bit 0 of the frame window; the caller
+/// checked it covers the frame.
+fn unpack_bit_frame(src: &[u8], bit_start: u64, l: &Layout, dst: &mut [u8]) -> Result<()> {
     if l.planar {
         let mut planes = scratch(dst.len())?;
         bits::unpack_bits(src, bit_start, &mut planes);
@@ -228,41 +317,23 @@ fn unpack_bit_frame(src: &[u8], frame: usize, l: &Layout, dst: &mut [u8]) -> Res
     Ok(())
 }
 
+/// `src` holds the value from byte `offset` on; the caller checked it
+/// covers `span.need`.
 fn unpack_word_frame(
     src: &[u8],
-    frame: usize,
+    offset: u64,
+    span: &FrameSpan,
     l: &Layout,
     big_endian: bool,
     dst: &mut [u8],
 ) -> Result<()> {
     let size = (l.sample_bits / 8) as u64;
-    // Range of logical samples this frame reads.
-    let (first_pixel, last_pixel) = span(frame, l.pixels as u64)?;
-    let (first, end) = if l.ybr422 {
-        let end = limits::checked_size("pixel data", &[last_pixel.div_ceil(2), 4])?;
-        (first_pixel / 2 * 4, end)
-    } else {
-        span(frame, l.frame_samples)?
-    };
-    // Sample counts are at most frame_bits * frames / 8, so bytes fit in u64
-    // whenever the bit span did; check anyway.
-    let start_byte = limits::checked_size("pixel data", &[first, size])?;
-    let end_byte = limits::checked_size("pixel data", &[end, size])?;
-    let ow_swap = size == 1 && big_endian;
-    // OW words: logical byte j is stored at j ^ 1 (needs the padding byte).
-    let need = if ow_swap {
-        end_byte + end_byte % 2
-    } else {
-        end_byte
-    };
-    if (src.len() as u64) < need {
-        return Err(too_short(src, frame, start_byte, need));
-    }
-    let (a, b) = (to_usize(start_byte)?, to_usize(end_byte)?);
+    let a = to_usize(span.logical.start - offset)?;
+    let b = to_usize(span.logical.end - offset)?;
     let swapped;
-    let stored: &[u8] = if ow_swap {
+    let stored: &[u8] = if size == 1 && big_endian {
         let mut t = scratch(b - a)?;
-        swap_ow_bytes(src, a, &mut t);
+        swap_ow_bytes(src, span.logical.start, offset, &mut t);
         swapped = t;
         &swapped
     } else {
@@ -271,7 +342,7 @@ fn unpack_word_frame(
     let be = big_endian && size > 1;
     let arrange = if l.ybr422 {
         Arrange::Ybr422 {
-            first_pixel: (first_pixel % 2) as usize,
+            first_pixel: (span.first_pixel % 2) as usize,
             pixels: l.pixels,
         }
     } else if l.planar {
@@ -302,11 +373,24 @@ fn convert(sample_bits: u32, src: &[u8], dst: &mut [u8], arrange: Arrange, be: b
     }
 }
 
-/// `dst[i] = src[(first + i) ^ 1]`: bytes of 8-bit data stored as OW in a
-/// big-endian syntax. The caller checks `src` covers the swapped range.
-fn swap_ow_bytes(src: &[u8], first: usize, dst: &mut [u8]) {
+/// `dst[i] = value[(first + i) ^ 1]` where `src` holds the value from byte
+/// `offset` on: bytes of 8-bit data stored as OW in a big-endian syntax. The
+/// caller checks `src` covers the swapped range.
+fn swap_ow_bytes(src: &[u8], first: u64, offset: u64, dst: &mut [u8]) {
+    if offset % 2 == 1 {
+        // Odd window start: word boundaries are not pairs of `src`.
+        for (i, d) in (first..).zip(dst.iter_mut()) {
+            let k = (i ^ 1).checked_sub(offset).and_then(|k| usize::try_from(k).ok());
+            if let Some(&s) = k.and_then(|k| src.get(k)) {
+                *d = s;
+            }
+        }
+        return;
+    }
+    let Ok(mut pos) = usize::try_from(first - offset) else {
+        return;
+    };
     let mut out: &mut [u8] = dst;
-    let mut pos = first;
     if pos % 2 == 1 {
         if let (Some(d), Some(&s)) = (out.first_mut(), src.get(pos - 1)) {
             *d = s;

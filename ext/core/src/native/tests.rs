@@ -512,6 +512,37 @@ proptest! {
         }
     }
 
+    /// Unpacking from a window holding only the frame's stored range (plus
+    /// `before`/`after` bytes around it) gives the same frame.
+    #[test]
+    fn window_equals_whole_value(c in full_case(), before in 0u64..3, after in 0usize..3) {
+        let d = &c.desc;
+        for f in 0..d.number_of_frames as usize {
+            let whole = unpack(&c.src, f, d, c.big_endian);
+            let r = frame_stored_range(d, f, c.big_endian).unwrap();
+            prop_assert!(r.start <= r.end);
+            let lo = r.start.saturating_sub(before);
+            let hi = (r.end as usize + after).min(c.src.len());
+            let mut out = vec![0x55u8; d.frame_output_len().unwrap() as usize];
+            match (whole, c.src.get(lo as usize..hi)) {
+                (Ok(w), Some(win)) => {
+                    unpack_frame_window(win, lo, f, d, c.big_endian, &mut out).unwrap();
+                    prop_assert_eq!(&w, &out);
+                    // One byte short at either end is an error, not a panic.
+                    if r.end > r.start && hi == r.end as usize {
+                        let short = &win[..win.len() - 1];
+                        let e = unpack_frame_window(short, lo, f, d, c.big_endian, &mut out).unwrap_err();
+                        prop_assert_eq!(e.offset(), Some(r.end - 1));
+                    }
+                    if r.end > r.start && lo == r.start {
+                        prop_assert!(unpack_frame_window(&win[1..], lo + 1, f, d, c.big_endian, &mut out).is_err());
+                    }
+                }
+                (Err(_), _) | (_, None) => {}
+            }
+        }
+    }
+
     /// Colour-by-plane storage of a colour-by-pixel frame decodes to the same
     /// output.
     #[test]
