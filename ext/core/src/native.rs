@@ -9,7 +9,7 @@
 //! * Bits Allocated 1: packed, least significant bit first, frames need not
 //!   start on a byte boundary; unpacked to one `u8` (0/1) per pixel.
 //! * Bits Allocated 8/16/32/64, Float and Double Float Pixel Data: byte order
-//!   as stored (see [`stored_big_endian`]), output little-endian.
+//!   as stored (see [`ByteOrder`]), output little-endian.
 //! * Bits Stored < Bits Allocated (Pixel Data only): the unused high bits are
 //!   cleared (unsigned) or replaced by the sign bit (signed), as pydicom's
 //!   `correct_unused_bits` (a left then right shift by Bits Allocated − Bits
@@ -37,33 +37,49 @@ pub fn stored_frame_bits(desc: &PixelDescription) -> Result<u64> {
     Ok(Layout::of(desc)?.frame_bits)
 }
 
-/// The `big_endian` flag [`unpack_frame`] expects, from the transfer syntax
-/// and the VR of the pixel element as found in the data set.
-///
-/// Samples wider than a byte are swapped in a big-endian syntax whatever the
-/// VR. 8-bit samples are swapped pairwise only when stored as OW (pydicom's
-/// `be_swap_ow`: `OW` is a stream of 16-bit words, so `01 02 03` is stored as
-/// `02 01 00 03`); as OB (or UN) they are bytes. 1-bit data is never swapped.
-pub fn stored_big_endian(ts_big_endian: bool, desc: &PixelDescription, vr: [u8; 2]) -> bool {
-    if !ts_big_endian {
-        return false;
+/// How the pixel data value is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ByteOrder {
+    /// Little-endian syntaxes.
+    #[default]
+    Little,
+    /// Explicit VR Big Endian, value not OW (OB, OF, OD, UN…): samples wider
+    /// than a byte are big-endian; 8-bit samples are bytes as stored.
+    Big,
+    /// Explicit VR Big Endian, value with VR OW: a stream of big-endian 16-bit
+    /// words. 8-bit samples are swapped pairwise (pydicom's `be_swap_ow`: `01
+    /// 02 03` is stored as `02 01 00 03`, also across frame boundaries);
+    /// wider samples are as [`ByteOrder::Big`].
+    BigOw,
+}
+
+/// The [`ByteOrder`] of a value from the transfer syntax and the VR of the
+/// pixel element as found in the data set (1-bit data ignores it).
+pub fn stored_byte_order(ts_big_endian: bool, vr: [u8; 2]) -> ByteOrder {
+    match (ts_big_endian, &vr) {
+        (false, _) => ByteOrder::Little,
+        (true, b"OW") => ByteOrder::BigOw,
+        (true, _) => ByteOrder::Big,
     }
-    match desc.element {
-        PixelElement::PixelData => match desc.bits_allocated {
-            1 => false,
-            8 => &vr == b"OW",
-            _ => true,
-        },
-        PixelElement::FloatPixelData | PixelElement::DoubleFloatPixelData => true,
+}
+
+impl ByteOrder {
+    fn from_flag(big_endian: bool) -> ByteOrder {
+        if big_endian {
+            ByteOrder::Big
+        } else {
+            ByteOrder::Little
+        }
     }
 }
 
 /// Unpacks frame `frame` of the stored value `src` into `dst`, which must be
 /// exactly [`PixelDescription::frame_output_len`] bytes.
 ///
-/// `big_endian`: samples are stored big-endian; for Bits Allocated 8 it means
-/// the value is stored as big-endian OW words (compute it with
-/// [`stored_big_endian`]); ignored for Bits Allocated 1.
+/// `big_endian`: samples wider than a byte are stored big-endian
+/// ([`ByteOrder::Big`]). 8-bit data stored as OW in big endian needs its
+/// bytes swapped pairwise: call [`unpack_frame_window`] with
+/// [`ByteOrder::BigOw`] (see [`stored_byte_order`]), or swap them first.
 ///
 /// Errors: [`Error::Malformed`] (offset relative to `src`) when `src` is too
 /// short for the frame or the attributes contradict each other;
@@ -75,7 +91,8 @@ pub fn unpack_frame(
     big_endian: bool,
     dst: &mut [u8],
 ) -> Result<()> {
-    unpack_frame_window(src, 0, frame, desc, big_endian, dst)
+    let order = ByteOrder::from_flag(big_endian);
+    unpack_frame_window(src, 0, frame, desc, order, dst)
 }
 
 /// Bytes of the stored value that frame `frame` reads: `start..end`, relative
@@ -87,21 +104,22 @@ pub fn unpack_frame(
 pub fn frame_stored_range(
     desc: &PixelDescription,
     frame: usize,
-    big_endian: bool,
+    order: ByteOrder,
 ) -> Result<std::ops::Range<u64>> {
     let l = Layout::of(desc)?;
-    Ok(FrameSpan::of(&l, frame, big_endian)?.need)
+    Ok(FrameSpan::of(&l, frame, order)?.need)
 }
 
-/// [`unpack_frame`] where `src` holds the stored value from byte `offset`
-/// on, covering at least [`frame_stored_range`] of the frame. Error offsets
-/// are still relative to the start of the value.
+/// [`unpack_frame`] with the full [`ByteOrder`], where `src` holds the stored
+/// value from byte `offset` on (0: the whole value), covering at least
+/// [`frame_stored_range`] of the frame. Error offsets are relative to the
+/// start of the value.
 pub fn unpack_frame_window(
     src: &[u8],
     offset: u64,
     frame: usize,
     desc: &PixelDescription,
-    big_endian: bool,
+    order: ByteOrder,
     dst: &mut [u8],
 ) -> Result<()> {
     let layout = Layout::of(desc)?;
@@ -116,7 +134,7 @@ pub fn unpack_frame_window(
             ),
         ));
     }
-    let span = FrameSpan::of(&layout, frame, big_endian)?;
+    let span = FrameSpan::of(&layout, frame, order)?;
     let have_end = offset.saturating_add(src.len() as u64);
     if span.need.end > have_end {
         return Err(Error::malformed(
@@ -141,7 +159,7 @@ pub fn unpack_frame_window(
     if layout.sample_bits == 1 {
         unpack_bit_frame(src, span.bit_start - 8 * offset, &layout, dst)
     } else {
-        unpack_word_frame(src, offset, &span, &layout, big_endian, dst)
+        unpack_word_frame(src, offset, &span, &layout, order, dst)
     }
 }
 
@@ -159,7 +177,7 @@ struct FrameSpan {
 }
 
 impl FrameSpan {
-    fn of(l: &Layout, frame: usize, big_endian: bool) -> Result<FrameSpan> {
+    fn of(l: &Layout, frame: usize, order: ByteOrder) -> Result<FrameSpan> {
         let (first_pixel, last_pixel) = span(frame, l.pixels as u64)?;
         if l.sample_bits == 1 {
             let (bit_start, bit_end) = span(frame, l.frame_bits)?;
@@ -183,7 +201,7 @@ impl FrameSpan {
         let end_byte = limits::checked_size("pixel data", &[end, size])?;
         // 8-bit OW words: logical byte j is stored at j ^ 1 (the last word
         // needs its padding byte).
-        let need = if size == 1 && big_endian {
+        let need = if l.ow_swap(order) {
             start_byte & !1..end_byte + end_byte % 2
         } else {
             start_byte..end_byte
@@ -279,6 +297,13 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// pydicom's `be_swap_ow`: 8-bit Pixel Data stored as big-endian OW.
+    fn ow_swap(&self, order: ByteOrder) -> bool {
+        order == ByteOrder::BigOw && self.sample_bits == 8
+    }
+}
+
 fn to_usize(v: u64) -> Result<usize> {
     usize::try_from(v).map_err(|_| Error::LimitExceeded {
         what: "native frame".into(),
@@ -324,14 +349,14 @@ fn unpack_word_frame(
     offset: u64,
     span: &FrameSpan,
     l: &Layout,
-    big_endian: bool,
+    order: ByteOrder,
     dst: &mut [u8],
 ) -> Result<()> {
     let size = (l.sample_bits / 8) as u64;
     let a = to_usize(span.logical.start - offset)?;
     let b = to_usize(span.logical.end - offset)?;
     let swapped;
-    let stored: &[u8] = if size == 1 && big_endian {
+    let stored: &[u8] = if l.ow_swap(order) {
         let mut t = scratch(b - a)?;
         swap_ow_bytes(src, span.logical.start, offset, &mut t);
         swapped = t;
@@ -339,7 +364,7 @@ fn unpack_word_frame(
     } else {
         &src[a..b]
     };
-    let be = big_endian && size > 1;
+    let be = order != ByteOrder::Little && size > 1;
     let arrange = if l.ybr422 {
         Arrange::Ybr422 {
             first_pixel: (span.first_pixel % 2) as usize,
@@ -380,7 +405,9 @@ fn swap_ow_bytes(src: &[u8], first: u64, offset: u64, dst: &mut [u8]) {
     if offset % 2 == 1 {
         // Odd window start: word boundaries are not pairs of `src`.
         for (i, d) in (first..).zip(dst.iter_mut()) {
-            let k = (i ^ 1).checked_sub(offset).and_then(|k| usize::try_from(k).ok());
+            let k = (i ^ 1)
+                .checked_sub(offset)
+                .and_then(|k| usize::try_from(k).ok());
             if let Some(&s) = k.and_then(|k| src.get(k)) {
                 *d = s;
             }

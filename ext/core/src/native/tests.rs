@@ -31,9 +31,19 @@ fn desc(
     }
 }
 
-fn unpack(src: &[u8], frame: usize, d: &PixelDescription, be: bool) -> Result<Vec<u8>> {
+const L: ByteOrder = ByteOrder::Little;
+const B: ByteOrder = ByteOrder::Big;
+const W: ByteOrder = ByteOrder::BigOw;
+
+fn unpack(src: &[u8], frame: usize, d: &PixelDescription, order: ByteOrder) -> Result<Vec<u8>> {
     let mut out = vec![0xAAu8; d.frame_output_len()? as usize];
-    unpack_frame(src, frame, d, be, &mut out)?;
+    unpack_frame_window(src, 0, frame, d, order, &mut out)?;
+    // The plain entry point agrees wherever it can express the order.
+    if order != W || d.bits_allocated != 8 {
+        let mut plain = vec![0x55u8; out.len()];
+        unpack_frame(src, frame, d, order != L, &mut plain)?;
+        assert_eq!(plain, out);
+    }
     Ok(out)
 }
 
@@ -49,21 +59,12 @@ fn one_bit_frames_not_byte_aligned() {
     let d = desc(3, 3, 2, 1, 1, 1, 0);
     assert_eq!(stored_frame_bits(&d).unwrap(), 9);
     let src = [0b1010_0101, 0b1111_0011, 0b0000_0001];
-    assert_eq!(
-        unpack(&src, 0, &d, false).unwrap(),
-        [1, 0, 1, 0, 0, 1, 0, 1, 1]
-    );
-    assert_eq!(
-        unpack(&src, 1, &d, false).unwrap(),
-        [1, 0, 0, 1, 1, 1, 1, 1, 0]
-    );
+    assert_eq!(unpack(&src, 0, &d, L).unwrap(), [1, 0, 1, 0, 0, 1, 0, 1, 1]);
+    assert_eq!(unpack(&src, 1, &d, L).unwrap(), [1, 0, 0, 1, 1, 1, 1, 1, 0]);
     // big_endian is ignored for 1-bit data.
-    assert_eq!(
-        unpack(&src, 1, &d, true).unwrap(),
-        [1, 0, 0, 1, 1, 1, 1, 1, 0]
-    );
+    assert_eq!(unpack(&src, 1, &d, W).unwrap(), [1, 0, 0, 1, 1, 1, 1, 1, 0]);
     // 18 bits need 3 bytes.
-    let e = unpack(&src[..2], 1, &d, false).unwrap_err();
+    let e = unpack(&src[..2], 1, &d, L).unwrap_err();
     assert_eq!(e.offset(), Some(2));
 }
 
@@ -72,12 +73,9 @@ fn eight_bit_signed_and_masked() {
     let mut d = desc(1, 4, 1, 1, 8, 6, 1);
     let src = [0x1F, 0x20, 0xFF, 0xC5];
     // 6-bit two's complement: 0x1F=31, 0x20=-32, 0x3F=-1, 0x05=5.
-    assert_eq!(unpack(&src, 0, &d, false).unwrap(), [31, 0xE0, 0xFF, 5]);
+    assert_eq!(unpack(&src, 0, &d, L).unwrap(), [31, 0xE0, 0xFF, 5]);
     d.pixel_representation = 0;
-    assert_eq!(
-        unpack(&src, 0, &d, false).unwrap(),
-        [0x1F, 0x20, 0x3F, 0x05]
-    );
+    assert_eq!(unpack(&src, 0, &d, L).unwrap(), [0x1F, 0x20, 0x3F, 0x05]);
 }
 
 #[test]
@@ -85,14 +83,15 @@ fn eight_bit_ow_big_endian_swaps_pairs_across_frames() {
     // 1 × 3 frames; stored as OW words: logical 01 02 03 | 04 05 06 (+ pad).
     let d = desc(1, 3, 2, 1, 8, 8, 0);
     let src = [0x02, 0x01, 0x04, 0x03, 0x06, 0x05];
-    assert_eq!(unpack(&src, 0, &d, true).unwrap(), [1, 2, 3]);
-    assert_eq!(unpack(&src, 1, &d, true).unwrap(), [4, 5, 6]);
-    // OB (big_endian false for 8-bit): bytes as stored.
-    assert_eq!(unpack(&src, 1, &d, false).unwrap(), [3, 6, 5]);
+    assert_eq!(unpack(&src, 0, &d, W).unwrap(), [1, 2, 3]);
+    assert_eq!(unpack(&src, 1, &d, W).unwrap(), [4, 5, 6]);
+    // OB in big endian, or little endian: bytes as stored.
+    assert_eq!(unpack(&src, 1, &d, B).unwrap(), [3, 6, 5]);
+    assert_eq!(unpack(&src, 1, &d, L).unwrap(), [3, 6, 5]);
     // One frame of 3 bytes needs the padding byte of its last word.
     let d1 = desc(1, 3, 1, 1, 8, 8, 0);
-    assert_eq!(unpack(&[2, 1, 0, 3], 0, &d1, true).unwrap(), [1, 2, 3]);
-    assert!(unpack(&[2, 1, 0], 0, &d1, true).is_err());
+    assert_eq!(unpack(&[2, 1, 0, 3], 0, &d1, W).unwrap(), [1, 2, 3]);
+    assert!(unpack(&[2, 1, 0], 0, &d1, W).is_err());
 }
 
 #[test]
@@ -103,12 +102,13 @@ fn sixteen_bit_le_be_signed_12_of_16() {
     let le: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
     let be: Vec<u8> = vals.iter().flat_map(|v| v.to_be_bytes()).collect();
     let want = le16(&[2047, -2048, -1, 0x123]);
-    assert_eq!(unpack(&le, 0, &d, false).unwrap(), want);
-    assert_eq!(unpack(&be, 0, &d, true).unwrap(), want);
+    assert_eq!(unpack(&le, 0, &d, L).unwrap(), want);
+    assert_eq!(unpack(&be, 0, &d, W).unwrap(), want);
+    assert_eq!(unpack(&be, 0, &d, B).unwrap(), want);
     let mut u = d.clone();
     u.pixel_representation = 0;
     assert_eq!(
-        unpack(&le, 0, &u, false).unwrap(),
+        unpack(&le, 0, &u, L).unwrap(),
         le16(&[0x7FF, 0x800, 0xFFF, 0x123])
     );
 }
@@ -117,12 +117,12 @@ fn sixteen_bit_le_be_signed_12_of_16() {
 fn sixteen_bit_full_range_is_a_copy_and_frames_index() {
     let d = desc(2, 2, 3, 1, 16, 16, 1);
     let src: Vec<u8> = (0..24u8).collect();
-    assert_eq!(unpack(&src, 2, &d, false).unwrap(), &src[16..24]);
+    assert_eq!(unpack(&src, 2, &d, L).unwrap(), &src[16..24]);
     assert_eq!(
-        unpack(&src, 1, &d, true).unwrap(),
+        unpack(&src, 1, &d, W).unwrap(),
         [9, 8, 11, 10, 13, 12, 15, 14]
     );
-    let e = unpack(&src[..23], 2, &d, false).unwrap_err();
+    let e = unpack(&src[..23], 2, &d, L).unwrap_err();
     assert!(e.to_string().contains("frame 2 needs bytes 16..24"), "{e}");
     assert_eq!(e.offset(), Some(23));
 }
@@ -136,17 +136,17 @@ fn thirty_two_and_sixty_four_bit() {
         .iter()
         .flat_map(|v| v.to_le_bytes())
         .collect();
-    assert_eq!(unpack(&src, 0, &d, false).unwrap(), want);
+    assert_eq!(unpack(&src, 0, &d, L).unwrap(), want);
     let be: Vec<u8> = src
         .chunks(4)
         .flat_map(|c| c.iter().rev().copied())
         .collect();
-    assert_eq!(unpack(&be, 0, &d, true).unwrap(), want);
+    assert_eq!(unpack(&be, 0, &d, W).unwrap(), want);
 
     let d = desc(1, 1, 2, 1, 64, 40, 0);
     let src: Vec<u8> = (0..16u8).map(|i| i | 0xF0).collect();
     let v = u64::from_le_bytes(src[8..16].try_into().unwrap()) & ((1 << 40) - 1);
-    assert_eq!(unpack(&src, 1, &d, false).unwrap(), v.to_le_bytes());
+    assert_eq!(unpack(&src, 1, &d, L).unwrap(), v.to_le_bytes());
 }
 
 #[test]
@@ -162,8 +162,8 @@ fn float_and_double_ignore_bits_stored() {
         .iter()
         .flat_map(|v| v.to_be_bytes())
         .collect();
-    assert_eq!(unpack(&want, 0, &d, false).unwrap(), want);
-    assert_eq!(unpack(&be, 0, &d, true).unwrap(), want);
+    assert_eq!(unpack(&want, 0, &d, L).unwrap(), want);
+    assert_eq!(unpack(&be, 0, &d, W).unwrap(), want);
     d.element = PixelElement::DoubleFloatPixelData;
     let want: Vec<u8> = [1e300f64, -0.5]
         .iter()
@@ -173,8 +173,7 @@ fn float_and_double_ignore_bits_stored() {
         .iter()
         .flat_map(|v| v.to_be_bytes())
         .collect();
-    assert_eq!(unpack(&be, 0, &d, true).unwrap(), want);
-    assert!(stored_big_endian(true, &d, *b"OB"));
+    assert_eq!(unpack(&be, 0, &d, W).unwrap(), want);
 }
 
 #[test]
@@ -183,26 +182,20 @@ fn rgb_planar_to_pixel() {
     d.planar_configuration = 1;
     // frame 0: R R G G B B, frame 1 likewise.
     let src = [1, 2, 10, 20, 100, 200, 3, 4, 30, 40, 103, 204];
-    assert_eq!(
-        unpack(&src, 0, &d, false).unwrap(),
-        [1, 10, 100, 2, 20, 200]
-    );
-    assert_eq!(
-        unpack(&src, 1, &d, false).unwrap(),
-        [3, 30, 103, 4, 40, 204]
-    );
+    assert_eq!(unpack(&src, 0, &d, L).unwrap(), [1, 10, 100, 2, 20, 200]);
+    assert_eq!(unpack(&src, 1, &d, L).unwrap(), [3, 30, 103, 4, 40, 204]);
     let mut d16 = desc(1, 2, 1, 3, 16, 16, 0);
     d16.planar_configuration = 1;
     let be = [0, 1, 0, 2, 0, 10, 0, 20, 1, 0, 2, 0];
     assert_eq!(
-        unpack(&be, 0, &d16, true).unwrap(),
+        unpack(&be, 0, &d16, W).unwrap(),
         le16(&[1, 10, 256, 2, 20, 512])
     );
     // Colour-by-plane 1-bit data (pydicom reshapes the unpacked bits).
     let mut d1 = desc(1, 3, 1, 3, 1, 1, 0);
     d1.planar_configuration = 1;
     assert_eq!(
-        unpack(&[0b1100_0001, 0], 0, &d1, false).unwrap(),
+        unpack(&[0b1100_0001, 0], 0, &d1, L).unwrap(),
         [1, 0, 1, 0, 0, 1, 0, 0, 0]
     );
 }
@@ -214,7 +207,7 @@ fn ybr_full_422_upsampled() {
     assert_eq!(stored_frame_bits(&d).unwrap(), 8 * 8);
     let src = [10, 11, 50, 60, 12, 13, 70, 80];
     assert_eq!(
-        unpack(&src, 0, &d, false).unwrap(),
+        unpack(&src, 0, &d, L).unwrap(),
         [10, 50, 60, 11, 50, 60, 12, 70, 80, 13, 70, 80]
     );
     // Odd pixel count per frame: pairs straddle frames as in pydicom.
@@ -222,18 +215,18 @@ fn ybr_full_422_upsampled() {
     d.photometric_interpretation = "YBR_FULL_422 ".into();
     let src = [1, 2, 50, 60, 3, 4, 70, 80, 5, 6, 90, 100];
     assert_eq!(
-        unpack(&src, 0, &d, false).unwrap(),
+        unpack(&src, 0, &d, L).unwrap(),
         [1, 50, 60, 2, 50, 60, 3, 70, 80]
     );
     assert_eq!(
-        unpack(&src, 1, &d, false).unwrap(),
+        unpack(&src, 1, &d, L).unwrap(),
         [4, 70, 80, 5, 90, 100, 6, 90, 100]
     );
     // Big-endian 16-bit YBR_FULL_422.
     let mut d = desc(1, 2, 1, 3, 16, 16, 0);
     d.photometric_interpretation = "YBR_FULL_422".into();
     assert_eq!(
-        unpack(&[0, 1, 0, 2, 0, 3, 0, 4], 0, &d, true).unwrap(),
+        unpack(&[0, 1, 0, 2, 0, 3, 0, 4], 0, &d, W).unwrap(),
         le16(&[1, 3, 4, 2, 3, 4])
     );
     d.samples_per_pixel = 1;
@@ -260,28 +253,29 @@ fn bad_descriptions_and_buffers_are_errors() {
     rgb.planar_configuration = 2;
     assert!(stored_frame_bits(&rgb).is_err());
     // A frame index far past the data.
-    assert!(unpack(&[0; 8], usize::MAX, &d, false).is_err());
+    assert!(unpack(&[0; 8], usize::MAX, &d, L).is_err());
     let d1 = desc(1, 1, 1, 1, 1, 1, 0);
-    assert!(unpack(&[1], usize::MAX, &d1, false).is_err());
+    assert!(unpack(&[1], usize::MAX, &d1, L).is_err());
 }
 
 #[test]
-fn stored_big_endian_rules() {
-    let mut d = desc(1, 1, 1, 1, 8, 8, 0);
-    assert!(stored_big_endian(true, &d, *b"OW"));
-    assert!(!stored_big_endian(true, &d, *b"OB"));
-    assert!(!stored_big_endian(false, &d, *b"OW"));
-    d.bits_allocated = 1;
-    assert!(!stored_big_endian(true, &d, *b"OW"));
-    d.bits_allocated = 16;
-    assert!(stored_big_endian(true, &d, *b"OB"));
+fn stored_byte_order_rules() {
+    assert_eq!(stored_byte_order(true, *b"OW"), W);
+    assert_eq!(stored_byte_order(true, *b"OB"), B);
+    assert_eq!(stored_byte_order(true, *b"OF"), B);
+    assert_eq!(stored_byte_order(false, *b"OW"), L);
+    // 8-bit OW frame ranges include the partner byte of each end word.
+    let d = desc(1, 3, 3, 1, 8, 8, 0);
+    assert_eq!(frame_stored_range(&d, 1, W).unwrap(), 2..6);
+    assert_eq!(frame_stored_range(&d, 1, B).unwrap(), 3..6);
+    assert_eq!(frame_stored_range(&d, 2, W).unwrap(), 6..10);
 }
 
 // ------------------------------------------------------------ whole-value model
 
 /// pydicom's `pixel_array(raw=True)` for the whole value, as a list of frames
 /// of little-endian output bytes.
-fn model(src: &[u8], d: &PixelDescription, be: bool) -> Option<Vec<Vec<u8>>> {
+fn model(src: &[u8], d: &PixelDescription, order: ByteOrder) -> Option<Vec<Vec<u8>>> {
     let frames = d.number_of_frames.max(1) as usize;
     let spp = d.samples_per_pixel as usize;
     let rc = (d.rows * d.columns) as usize;
@@ -294,6 +288,8 @@ fn model(src: &[u8], d: &PixelDescription, be: bool) -> Option<Vec<Vec<u8>>> {
             (d.bits_allocated as usize).div_ceil(8),
         ),
     };
+    let swap_ow = order == W && bits == 8 && d.element == PixelElement::PixelData;
+    let be = order != L;
     // 1. Flat sample values of all frames.
     let mut flat: Vec<u64> = if bits == 1 {
         let n = frames * rc * spp;
@@ -307,7 +303,7 @@ fn model(src: &[u8], d: &PixelDescription, be: bool) -> Option<Vec<Vec<u8>>> {
         let per_frame = if ybr { rc * 2 } else { rc * spp };
         let nbytes = frames * per_frame * size;
         let mut bytes = src.get(..(nbytes + nbytes % 2).min(src.len()))?.to_vec();
-        if size == 1 && be {
+        if swap_ow {
             if bytes.len() < nbytes + nbytes % 2 {
                 return None;
             }
@@ -380,8 +376,12 @@ fn model(src: &[u8], d: &PixelDescription, be: bool) -> Option<Vec<Vec<u8>>> {
 #[derive(Debug, Clone)]
 struct Case {
     desc: PixelDescription,
-    big_endian: bool,
+    order: ByteOrder,
     src: Vec<u8>,
+}
+
+fn arb_order() -> impl Strategy<Value = ByteOrder> {
+    prop_oneof![Just(L), Just(B), Just(W)]
 }
 
 fn arb_desc() -> impl Strategy<Value = PixelDescription> {
@@ -423,22 +423,22 @@ fn needed_bytes(d: &PixelDescription) -> usize {
 }
 
 fn arb_case() -> impl Strategy<Value = Case> {
-    (arb_desc(), any::<bool>()).prop_flat_map(|(desc, big_endian)| {
+    (arb_desc(), arb_order()).prop_flat_map(|(desc, order)| {
         let n = needed_bytes(&desc);
         proptest::collection::vec(any::<u8>(), 0..n + 8).prop_map(move |src| Case {
             desc: desc.clone(),
-            big_endian,
+            order,
             src,
         })
     })
 }
 
 fn full_case() -> impl Strategy<Value = Case> {
-    (arb_desc(), any::<bool>()).prop_flat_map(|(desc, big_endian)| {
+    (arb_desc(), arb_order()).prop_flat_map(|(desc, order)| {
         let n = needed_bytes(&desc);
         proptest::collection::vec(any::<u8>(), n..n + 4).prop_map(move |src| Case {
             desc: desc.clone(),
-            big_endian,
+            order,
             src,
         })
     })
@@ -463,9 +463,9 @@ proptest! {
     fn matches_whole_value_model(c in arb_case()) {
         let d = &c.desc;
         let frames = d.number_of_frames as usize;
-        let want = model(&c.src, d, c.big_endian);
+        let want = model(&c.src, d, c.order);
         for f in 0..frames {
-            let got = unpack(&c.src, f, d, c.big_endian);
+            let got = unpack(&c.src, f, d, c.order);
             match (&want, got) {
                 (Some(w), Ok(g)) => prop_assert_eq!(&w[f], &g, "frame {}", f),
                 (Some(_), Err(e)) => prop_assert!(false, "model decodes, unpack_frame fails: {e}"),
@@ -479,13 +479,13 @@ proptest! {
     #[test]
     fn full_values_decode(c in full_case()) {
         let d = &c.desc;
-        let want = model(&c.src, d, c.big_endian);
+        let want = model(&c.src, d, c.order);
         let pixels = (d.rows * d.columns * d.number_of_frames) as usize;
         let ybr_odd = d.photometric_interpretation == "YBR_FULL_422" && pixels % 2 == 1;
         if !ybr_odd {
             let want = want.expect("model decodes a full value");
             for (f, w) in want.iter().enumerate() {
-                prop_assert_eq!(w, &unpack(&c.src, f, d, c.big_endian).unwrap());
+                prop_assert_eq!(w, &unpack(&c.src, f, d, c.order).unwrap());
             }
         }
     }
@@ -502,8 +502,8 @@ proptest! {
         let swap = if size == 1 { 2 } else { size };
         let other = swap_samples(&c.src, swap);
         for f in 0..d.number_of_frames as usize {
-            let a = unpack(&c.src, f, d, false);
-            let b = unpack(&other, f, d, true);
+            let a = unpack(&c.src, f, d, L);
+            let b = unpack(&other, f, d, if size == 1 { W } else { B });
             match (a, b) {
                 (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
                 (Err(_), Err(_)) => {}
@@ -518,24 +518,24 @@ proptest! {
     fn window_equals_whole_value(c in full_case(), before in 0u64..3, after in 0usize..3) {
         let d = &c.desc;
         for f in 0..d.number_of_frames as usize {
-            let whole = unpack(&c.src, f, d, c.big_endian);
-            let r = frame_stored_range(d, f, c.big_endian).unwrap();
+            let whole = unpack(&c.src, f, d, c.order);
+            let r = frame_stored_range(d, f, c.order).unwrap();
             prop_assert!(r.start <= r.end);
             let lo = r.start.saturating_sub(before);
             let hi = (r.end as usize + after).min(c.src.len());
             let mut out = vec![0x55u8; d.frame_output_len().unwrap() as usize];
             match (whole, c.src.get(lo as usize..hi)) {
                 (Ok(w), Some(win)) => {
-                    unpack_frame_window(win, lo, f, d, c.big_endian, &mut out).unwrap();
+                    unpack_frame_window(win, lo, f, d, c.order, &mut out).unwrap();
                     prop_assert_eq!(&w, &out);
                     // One byte short at either end is an error, not a panic.
                     if r.end > r.start && hi == r.end as usize {
                         let short = &win[..win.len() - 1];
-                        let e = unpack_frame_window(short, lo, f, d, c.big_endian, &mut out).unwrap_err();
+                        let e = unpack_frame_window(short, lo, f, d, c.order, &mut out).unwrap_err();
                         prop_assert_eq!(e.offset(), Some(r.end - 1));
                     }
                     if r.end > r.start && lo == r.start {
-                        prop_assert!(unpack_frame_window(&win[1..], lo + 1, f, d, c.big_endian, &mut out).is_err());
+                        prop_assert!(unpack_frame_window(&win[1..], lo + 1, f, d, c.order, &mut out).is_err());
                     }
                 }
                 (Err(_), _) | (_, None) => {}
@@ -557,7 +557,7 @@ proptest! {
         let d = &d;
         let n = needed_bytes(d);
         let src: Vec<u8> = c.src.iter().copied().chain(std::iter::repeat(0x5A)).take(n).collect();
-        let c = Case { desc: d.clone(), big_endian: false, src };
+        let c = Case { desc: d.clone(), order: L, src };
         let size = d.sample_type().unwrap().size();
         let rc = (d.rows * d.columns) as usize;
         let frame = rc * 3 * size;
@@ -577,8 +577,8 @@ proptest! {
         }
         for f in 0..d.number_of_frames as usize {
             prop_assert_eq!(
-                unpack(&c.src, f, &by_pixel, false).unwrap(),
-                unpack(&planes, f, &by_plane, false).unwrap()
+                unpack(&c.src, f, &by_pixel, L).unwrap(),
+                unpack(&planes, f, &by_plane, L).unwrap()
             );
         }
     }
@@ -591,8 +591,8 @@ fn large_frames_cross_plane_blocks() {
     d.planar_configuration = 1;
     let n = needed_bytes(&d);
     let src: Vec<u8> = (0..n).map(|i| (i * 7919 % 251) as u8).collect();
-    let want = model(&src, &d, true).unwrap();
+    let want = model(&src, &d, B).unwrap();
     for (f, w) in want.iter().enumerate() {
-        assert_eq!(w, &unpack(&src, f, &d, true).unwrap());
+        assert_eq!(w, &unpack(&src, f, &d, B).unwrap());
     }
 }
