@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 CARGO_DIR := ext
-RUST_SOURCES := $(shell find ext -name '*.rs' -o -name Cargo.toml -not -path '*/target/*' 2>/dev/null)
+RUST_SOURCES := $(shell find ext/core ext/py \( -name '*.rs' -o -name Cargo.toml \) -not -path '*/target/*' 2>/dev/null) ext/Cargo.toml
 NATIVE_STAMP := $(VENV)/.native-stamp
 
 .PHONY: help venv build demo test test-rust test-py lint fmt bench bench-readme clean
