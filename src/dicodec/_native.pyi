@@ -6,9 +6,9 @@ def get_max_alloc() -> int: ...
 def set_max_alloc(nbytes: int) -> None: ...
 
 # ---- reader ----
-from typing import Any
+from typing import Any  # noqa: E402
 
-import numpy as np
+import numpy as np  # noqa: E402
 
 def _read_pixels_file(
     path: str,

@@ -144,27 +144,8 @@ pub fn decode_frames(
         return Ok(Vec::new());
     }
 
-    // 8-bit OW in big endian: swap byte pairs once, then unpack as 8-bit.
-    let swapped: Option<Vec<u8>> = match &layout.storage {
-        FrameStorage::Native {
-            value,
-            swap_ow: true,
-            ..
-        } => {
-            let src = &file.data[value.clone()];
-            limits::check_alloc("byte-swapped pixel data", src.len() as u64)?;
-            let mut v = src.to_vec();
-            for pair in v.chunks_exact_mut(2) {
-                pair.swap(0, 1);
-            }
-            Some(v)
-        }
-        _ => None,
-    };
-
     let one = |index: usize, out: &mut [u8]| -> Result<FrameReport> {
-        decode_one(file, layout, swapped.as_deref(), index, out)
-            .map_err(|e| e.in_context(format!("frame {index}: ")))
+        decode_one(file, layout, index, out).map_err(|e| e.in_context(format!("frame {index}: ")))
     };
 
     let results: Vec<Result<FrameReport>> = with_threads(threads, |parallel| {
@@ -193,20 +174,14 @@ pub fn decode_frames(
 fn decode_one(
     file: &ParsedFile,
     layout: &PixelLayout,
-    swapped: Option<&[u8]>,
     index: usize,
     dst: &mut [u8],
 ) -> Result<FrameReport> {
     let desc = &layout.desc;
     match &layout.storage {
-        FrameStorage::Native {
-            value, big_endian, ..
-        } => {
-            let (src, big_endian) = match swapped {
-                Some(s) => (s, false),
-                None => (&file.data[value.clone()], *big_endian),
-            };
-            native::unpack_frame(src, index, desc, big_endian, dst)
+        FrameStorage::Native { value, order } => {
+            let src = &file.data[value.clone()];
+            native::unpack_frame_window(src, 0, index, desc, *order, dst)
                 .map_err(|e| e.shift_offset(value.start as u64))?;
             Ok(FrameReport::default())
         }
@@ -301,10 +276,7 @@ mod tests {
         let b = thread_pool(2).unwrap();
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(a.current_num_threads(), 2);
-        assert_eq!(
-            with_threads(Some(3), |p| p && rayon::current_num_threads() == 3).unwrap(),
-            true
-        );
+        assert!(with_threads(Some(3), |p| p && rayon::current_num_threads() == 3).unwrap());
         assert!(!with_threads(Some(1), |p| p).unwrap());
     }
 }

@@ -490,15 +490,15 @@ fn attrs_of(d: &Bound<'_, PyDict>) -> PyResult<ImageAttrs> {
             None => Ok(None),
             Some(v) if v.is_none() => Ok(None),
             Some(v) => {
-                if let Ok(list) = v.extract::<Vec<u64>>() {
-                    return Ok(Some(list));
+                // Raw OV bytes (as pydicom holds them), little endian.
+                if let Ok(b) = v.extract::<&[u8]>() {
+                    return dicodec_core::parser::encaps::decode_ov(b, true, 0, k)
+                        .map(Some)
+                        .map_err(|e| to_pyerr(d.py(), e));
                 }
-                let b: &[u8] = v.extract().map_err(|_| {
+                v.extract::<Vec<u64>>().map(Some).map_err(|_| {
                     PyTypeError::new_err(format!("{k} must be bytes or a list of int"))
-                })?;
-                dicodec_core::parser::encaps::decode_ov(b, true, 0, k)
-                    .map(Some)
-                    .map_err(|e| to_pyerr(d.py(), e))
+                })
             }
         }
     };

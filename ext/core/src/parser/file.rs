@@ -57,10 +57,9 @@ pub enum FrameStorage {
     Native {
         /// The bytes of the value present in the data.
         value: Range<usize>,
-        big_endian: bool,
-        /// 8-bit data in an OW value of a big endian syntax: pairs of bytes
-        /// are swapped (pydicom's `be_swap_ow`).
-        swap_ow: bool,
+        /// Byte order of the value (8-bit OW in big endian is swapped
+        /// pairwise, pydicom's `be_swap_ow`).
+        order: native::ByteOrder,
     },
     /// Frames in [`ParsedFile::encapsulated`]; `codec` is `None` for a
     /// transfer syntax dicodec does not know.
@@ -376,17 +375,16 @@ impl<'a> ParsedFile<'a> {
                         present as u64 - expected
                     ));
                 }
-                let big_endian = self.big_endian();
-                let swap_ow = big_endian
-                    && desc.bits_allocated == 8
-                    && p.element == PixelElement::PixelData
-                    && p.vr == Vr::OW;
+                let order = if p.element == PixelElement::PixelData {
+                    native::stored_byte_order(self.big_endian(), p.vr.0)
+                } else {
+                    native::stored_byte_order(self.big_endian(), *b"OF")
+                };
                 (
                     nr,
                     FrameStorage::Native {
                         value: p.value_offset..p.value_offset + present,
-                        big_endian,
-                        swap_ow,
+                        order,
                     },
                 )
             }
@@ -418,16 +416,12 @@ impl<'a> ParsedFile<'a> {
                         .collect()
                 })
                 .unwrap_or_default()),
-            FrameStorage::Native { value, .. } => {
-                let bits = native::stored_frame_bits(&layout.desc)?;
-                Ok((0..layout.frames as u64)
-                    .map(|i| {
-                        let start = i * bits / 8;
-                        let end = ((i + 1) * bits).div_ceil(8);
-                        vec![(value.start as u64 + start, end - start)]
-                    })
-                    .collect())
-            }
+            FrameStorage::Native { value, order } => (0..layout.frames)
+                .map(|i| {
+                    let r = native::frame_stored_range(&layout.desc, i, *order)?;
+                    Ok(vec![(value.start as u64 + r.start, r.end - r.start)])
+                })
+                .collect(),
         }
     }
 }
