@@ -154,6 +154,22 @@ def test_out_argument(multiframe):
             dicodec.read_pixels(path, out=o)
 
 
+def test_large_mapped_file_with_page_release(tmp_path):
+    # > 1 MiB: memory-mapped, decoded pages released frame by frame.
+    arr = RNG.integers(0, 4096, size=(24, 128, 256), dtype=np.uint16)
+    path = tmp_path / "big.dcm"
+    make_dataset(arr, frames=24).save_as(path, enforce_file_format=True)
+    assert path.stat().st_size > (1 << 20)
+    for threads in (1, 2, None):
+        np.testing.assert_array_equal(dicodec.read_pixels(path, threads=threads), arr)
+        # Twice, in a different order, and again: pages come back from the file.
+        sel = [5, 23, 0, 5, 23]
+        np.testing.assert_array_equal(
+            dicodec.read_pixels(path, frames=sel, threads=threads), arr[sel]
+        )
+        np.testing.assert_array_equal(dicodec.read_pixels(path, frames=-1), arr[-1])
+
+
 def test_big_endian_and_rgb(tmp_path):
     arr = RNG.integers(0, 65535, size=(4, 6), dtype=np.uint16)
     path = tmp_path / "be.dcm"
@@ -215,6 +231,13 @@ def test_empty_bot_eoi_split_like_pydicom():
         assert tuple(value[o : o + n] for o, n in ranges) == frame
     with pytest.raises(UnsupportedError, match=r"JPEG Baseline.*1\.2\.840\.10008\.1\.2\.4\.50"):
         dicodec.read_pixels(ds)
+    # More EOI-terminated frames than Number of Frames: pydicom returns the
+    # extra frames too (allow_excess_frames), and so does the frame count here.
+    frags.append(b"\xff\xd8mn\xff\xd9")
+    ds.PixelData = value + itemize_fragment(frags[-1])
+    info = dicodec.frame_info(ds)
+    assert info.frames == 3 and info.number_of_frames == 2
+    assert any("more than the Number of Frames" in w for w in info.warnings)
 
 
 def test_frame_info_native(multiframe):
