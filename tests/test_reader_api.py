@@ -321,6 +321,21 @@ def test_padding_warns(multiframe):
     np.testing.assert_array_equal(got, arr)
 
 
+def test_clipped_fragment_warns():
+    # The last fragment claims more bytes than the data holds: clipped, with
+    # a warning (pydicom reads it short too). A 3 x 3 frame is 9 bytes in a
+    # 10-byte (padded) fragment, so losing the pad byte still decodes.
+    arr = RNG.integers(0, 255, size=(1, 3, 3), dtype=np.uint8)
+    data = to_bytes(encapsulated(arr, 1))
+    delimiter = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+    assert data.endswith(delimiter)
+    cut = data[: -len(delimiter) - 1]
+    with pytest.warns(dicodec.DicodecWarning, match="clipped"):
+        got = dicodec.read_pixels(cut)
+    np.testing.assert_array_equal(got.ravel(), arr.ravel())
+    assert any("clipped" in w for w in dicodec.frame_info(cut).warnings)
+
+
 def test_raw_dataset_without_meta(multiframe):
     path, arr = multiframe
     ds = pydicom.dcmread(path)

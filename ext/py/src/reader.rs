@@ -340,9 +340,6 @@ fn info_of(parsed: &ParsedFile<'_>) -> Result<Info, Failure> {
             problem = Some(e.to_string());
         }
     }
-    if let Some(e) = enc {
-        warnings.extend(e.warnings.iter().cloned());
-    }
     let element = match p.element {
         PixelElement::PixelData => "PixelData",
         PixelElement::FloatPixelData => "FloatPixelData",

@@ -267,6 +267,7 @@ impl<'a> ParsedFile<'a> {
                     .to_owned(),
             );
         }
+        self.warnings.extend(enc.warnings.iter().cloned());
         self.encapsulated = Some(enc);
         Ok(())
     }
