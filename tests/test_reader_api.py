@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -359,12 +358,3 @@ def test_cli_info(multiframe, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out[0]["frames"] == 5 and out[0]["dtype"] == "int16" and out[0]["shape"] == [5, 7, 9]
     assert "error" in out[1]
-
-
-def test_cli_demo(capsys):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert main(["demo", "--threads", "1"]) == 0
-    text = capsys.readouterr().out
-    assert "CT_small.dcm" in text and "(128, 128)" in text and "int16" in text
-    assert "decoded in" in text
