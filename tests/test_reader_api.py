@@ -358,3 +358,16 @@ def test_cli_info(multiframe, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out[0]["frames"] == 5 and out[0]["dtype"] == "int16" and out[0]["shape"] == [5, 7, 9]
     assert "error" in out[1]
+
+
+def test_concurrent_calls_release_the_gil(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    arr = RNG.integers(0, 60000, size=(12, 128, 512), dtype=np.uint16)
+    path = tmp_path / "big.dcm"
+    make_dataset(arr, frames=12).save_as(path, enforce_file_format=True)
+    data = path.read_bytes()
+    jobs = [path, data, path, memoryview(data)] * 3
+    with ThreadPoolExecutor(4) as pool:
+        for got in pool.map(lambda s: dicodec.read_pixels(s, threads=2), jobs):
+            np.testing.assert_array_equal(got, arr)
