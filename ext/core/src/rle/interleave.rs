@@ -227,11 +227,31 @@ mod simd {
 
 /// The inverse: `planes[j][p] = src[p * n + j]` (used by the encoder).
 pub(crate) fn deinterleave_one(src: &[u8], n: usize, j: usize, plane: &mut [u8]) {
-    for (d, s) in plane
-        .iter_mut()
-        .zip(src.get(j..).unwrap_or(&[]).iter().step_by(n))
-    {
-        *d = *s;
+    match n {
+        1 => plane.copy_from_slice(&src[..plane.len()]),
+        2 => gather::<2>(src, j, plane),
+        3 => gather::<3>(src, j, plane),
+        4 => gather::<4>(src, j, plane),
+        6 => gather::<6>(src, j, plane),
+        8 => gather::<8>(src, j, plane),
+        _ => {
+            for (d, s) in plane.iter_mut().zip(src.get(j..).unwrap_or(&[]).iter().step_by(n)) {
+                *d = *s;
+            }
+        }
+    }
+}
+
+/// `plane[p] = src[p * N + j]`; fixed-size chunks let the compiler vectorise.
+fn gather<const N: usize>(src: &[u8], j: usize, plane: &mut [u8]) {
+    for (d, c) in plane.iter_mut().zip(src.chunks_exact(N)) {
+        *d = c[j];
+    }
+    // A last pixel shorter than N bytes (callers may pass a sub-slice that
+    // ends at the sample's last byte).
+    let full = src.len() / N;
+    if full < plane.len() {
+        plane[full] = src[full * N + j];
     }
 }
 
