@@ -235,7 +235,10 @@ pub(crate) fn deinterleave_one(src: &[u8], n: usize, j: usize, plane: &mut [u8])
         6 => gather::<6>(src, j, plane),
         8 => gather::<8>(src, j, plane),
         _ => {
-            for (d, s) in plane.iter_mut().zip(src.get(j..).unwrap_or(&[]).iter().step_by(n)) {
+            for (d, s) in plane
+                .iter_mut()
+                .zip(src.get(j..).unwrap_or(&[]).iter().step_by(n))
+            {
                 *d = *s;
             }
         }
