@@ -39,5 +39,8 @@ __all__ = [
 
 
 # ---- batch decoding ----
+from dicodec import batch  # noqa: E402  (imports pydicom/zarr/dask only when used)
+from dicodec.batch import iter_decode  # noqa: E402
 
+__all__ += ["batch", "iter_decode"]
 # ---- end batch ----

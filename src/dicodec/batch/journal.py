@@ -1,0 +1,88 @@
+"""The completion journal: an append-only JSON-lines file in
+``OUT/.dicodec/journal.jsonl``.
+
+A record is appended only after the output it describes is complete on disk
+(array chunks or ``.npy`` written and renamed), so every record is true even
+when the process is killed; a torn last line is ignored. Records:
+
+* ``{"t": "array", "path", "sig", "gen"}`` — a series array/group was
+  (re)created with the given plan signature; ``gen`` is a fresh id, so records
+  of inputs written into an earlier incarnation of the array no longer count.
+* ``{"t": "task", "key", "sig", "row"}`` — one input was decoded (or failed to
+  decode) into the slot with signature ``sig``; ``row`` is its index row.
+* ``{"t": "series", "path", "sig"}`` — the series' attributes were finalised.
+
+The last record for a key/path wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Journal", "STATE_DIR"]
+
+STATE_DIR = ".dicodec"
+
+
+class Journal:
+    def __init__(self, out: Path) -> None:
+        self.dir = out / STATE_DIR
+        self.path = self.dir / "journal.jsonl"
+        self.arrays: dict[str, dict[str, Any]] = {}
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.series: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.is_file():
+            return
+        with self.path.open("rb") as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue  # torn write at a kill
+                t = rec.get("t")
+                if t == "task":
+                    self.tasks[rec["key"]] = rec
+                elif t == "array":
+                    self.arrays[rec["path"]] = rec
+                elif t == "series":
+                    self.series[rec["path"]] = rec["sig"]
+
+    def open(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _append(self, rec: dict[str, Any]) -> None:
+        line = (json.dumps(rec, separators=(",", ":"), default=str) + "\n").encode()
+        with self._lock:
+            if self._fd is None:
+                self.open()
+            assert self._fd is not None
+            os.write(self._fd, line)
+
+    def array_done(self, path: str, sig: str, gen: str) -> None:
+        rec = {"t": "array", "path": path, "sig": sig, "gen": gen}
+        self.arrays[path] = rec
+        self._append(rec)
+
+    def task_done(self, key: str, sig: str, row: dict[str, Any]) -> None:
+        rec = {"t": "task", "key": key, "sig": sig, "row": row}
+        self.tasks[key] = rec
+        self._append(rec)
+
+    def series_done(self, path: str, sig: str) -> None:
+        self.series[path] = sig
+        self._append({"t": "series", "path": path, "sig": sig})

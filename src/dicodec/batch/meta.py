@@ -1,0 +1,309 @@
+"""Per-input header metadata: the tags the batch needs to group inputs into
+series, order them, predict the decoded layout and annotate the outputs.
+
+All header reading goes through :func:`read_headers` (one place to swap the
+tag reader).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from dicodec.batch.sources import Item, iter_payloads
+
+__all__ = ["Header", "HeaderFailure", "read_headers", "header_from_dataset", "TAGS"]
+
+#: Keywords read from every input.
+TAGS = (
+    "PatientID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "SOPInstanceUID",
+    "SOPClassUID",
+    "Modality",
+    "InstanceNumber",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "PixelSpacing",
+    "SliceThickness",
+    "RescaleSlope",
+    "RescaleIntercept",
+    "WindowCenter",
+    "WindowWidth",
+    "PhotometricInterpretation",
+    "Rows",
+    "Columns",
+    "NumberOfFrames",
+    "SamplesPerPixel",
+    "BitsAllocated",
+    "BitsStored",
+    "PixelRepresentation",
+)
+
+
+@dataclass
+class Header:
+    """What the batch knows about one input before decoding it (plain JSON-able
+    values, so it travels to Dask workers and into the index)."""
+
+    transfer_syntax: str | None = None
+    patient_id: str | None = None
+    study_uid: str | None = None
+    series_uid: str | None = None
+    sop_uid: str | None = None
+    sop_class_uid: str | None = None
+    modality: str | None = None
+    instance_number: int | None = None
+    image_position: list[float] | None = None
+    image_orientation: list[float] | None = None
+    pixel_spacing: list[float] | None = None
+    slice_thickness: float | None = None
+    rescale_slope: float | None = None
+    rescale_intercept: float | None = None
+    window_center: list[float] | None = None
+    window_width: list[float] | None = None
+    photometric: str | None = None
+    rows: int | None = None
+    columns: int | None = None
+    frames: int = 1
+    samples: int = 1
+    bits_allocated: int | None = None
+    bits_stored: int | None = None
+    pixel_representation: int = 0
+    #: Which pixel element follows the header: "PixelData", "FloatPixelData",
+    #: "DoubleFloatPixelData", "" when there is none, None when unknown.
+    pixel_element: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Header:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    @property
+    def is_image(self) -> bool:
+        return (
+            bool(self.rows)
+            and bool(self.columns)
+            and self.bits_allocated is not None
+            and self.pixel_element != ""
+        )
+
+    def dtype(self) -> str:
+        """The NumPy dtype the decoder returns (pydicom's rule: by Bits
+        Allocated and Pixel Representation; 1-bit data unpacks to uint8)."""
+        ba = self.bits_allocated or 0
+        if self.pixel_element == "FloatPixelData":
+            return "float32"
+        if self.pixel_element == "DoubleFloatPixelData":
+            return "float64"
+        if ba == 1:
+            return "uint8"
+        if ba not in (8, 16, 32, 64):
+            raise ValueError(f"unsupported Bits Allocated {ba}")
+        return f"{'int' if self.pixel_representation == 1 else 'uint'}{ba}"
+
+    def frame_shape(self) -> tuple[int, ...]:
+        """Shape of one decoded frame: (rows, columns[, samples])."""
+        assert self.rows and self.columns
+        if self.samples > 1:
+            return (self.rows, self.columns, self.samples)
+        return (self.rows, self.columns)
+
+
+@dataclass
+class HeaderFailure:
+    """Why an input has no usable header. ``status`` is ``"skipped"`` for
+    inputs that are not DICOM images (not DICOM at all, or no pixel data) and
+    ``"failed"`` for those that should be but cannot be read."""
+
+    status: str
+    reason: str
+    error: str
+    header: Header | None = None
+
+
+def _text(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    return str(v).strip() or None
+
+
+def _int(v: Any) -> int | None:
+    if v is None or v == "":
+        return None
+    try:
+        if isinstance(v, (list, tuple)) or hasattr(v, "__len__") and not isinstance(v, str):
+            v = list(v)[0]
+        return int(float(v))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _float(v: Any) -> float | None:
+    if v is None or v == "":
+        return None
+    try:
+        if hasattr(v, "__len__") and not isinstance(v, str):
+            v = list(v)[0]
+        return float(v)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _floats(v: Any, n: int | None = None) -> list[float] | None:
+    if v is None or v == "":
+        return None
+    try:
+        vals = (
+            [float(x) for x in v]
+            if hasattr(v, "__len__") and not isinstance(v, str)
+            else [float(v)]
+        )
+    except (TypeError, ValueError):
+        return None
+    if n is not None and len(vals) != n:
+        return None
+    return vals
+
+
+def header_from_dataset(ds: Any) -> Header:
+    """A :class:`Header` from a pydicom Dataset (values that fail to convert
+    become ``None``, never an error)."""
+
+    def get(kw: str) -> Any:
+        try:
+            elem = ds.get(kw)
+        except Exception:  # noqa: BLE001 - a broken value is a missing value here
+            return None
+        return elem
+
+    meta = getattr(ds, "file_meta", None)
+    ts = _text(meta.get("TransferSyntaxUID")) if meta is not None else None
+    if ts is None:
+        enc = getattr(ds, "original_encoding", None)
+        if enc is not None and enc[0] is not None:
+            implicit, little = enc
+            ts = (
+                "1.2.840.10008.1.2"
+                if implicit
+                else ("1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
+            )
+    return Header(
+        transfer_syntax=ts,
+        patient_id=_text(get("PatientID")),
+        study_uid=_text(get("StudyInstanceUID")),
+        series_uid=_text(get("SeriesInstanceUID")),
+        sop_uid=_text(get("SOPInstanceUID")),
+        sop_class_uid=_text(get("SOPClassUID")),
+        modality=_text(get("Modality")),
+        instance_number=_int(get("InstanceNumber")),
+        image_position=_floats(get("ImagePositionPatient"), 3),
+        image_orientation=_floats(get("ImageOrientationPatient"), 6),
+        pixel_spacing=_floats(get("PixelSpacing"), 2),
+        slice_thickness=_float(get("SliceThickness")),
+        rescale_slope=_float(get("RescaleSlope")),
+        rescale_intercept=_float(get("RescaleIntercept")),
+        window_center=_floats(get("WindowCenter")),
+        window_width=_floats(get("WindowWidth")),
+        photometric=_text(get("PhotometricInterpretation")),
+        rows=_int(get("Rows")),
+        columns=_int(get("Columns")),
+        frames=max(_int(get("NumberOfFrames")) or 1, 1),
+        samples=_int(get("SamplesPerPixel")) or 1,
+        bits_allocated=_int(get("BitsAllocated")),
+        bits_stored=_int(get("BitsStored")),
+        pixel_representation=_int(get("PixelRepresentation")) or 0,
+    )
+
+
+_PIXEL_TAGS = {
+    bytes.fromhex("e07f1000"): "PixelData",
+    bytes.fromhex("7fe00010"): "PixelData",
+    bytes.fromhex("e07f0800"): "FloatPixelData",
+    bytes.fromhex("7fe00008"): "FloatPixelData",
+    bytes.fromhex("e07f0900"): "DoubleFloatPixelData",
+    bytes.fromhex("7fe00009"): "DoubleFloatPixelData",
+}
+
+
+def _pixel_element(ds: Any, f: Any) -> str | None:
+    """The pixel element pydicom stopped in front of (it leaves the file
+    positioned at its tag): its keyword, "" at the end of the data, None when
+    the position says nothing (deflated data sets are read from a copy)."""
+    meta = getattr(ds, "file_meta", None)
+    ts = meta.get("TransferSyntaxUID") if meta is not None else None
+    if ts == "1.2.840.10008.1.2.1.99":
+        return None
+    tag = f.read(4)
+    if not tag:
+        return ""
+    return _PIXEL_TAGS.get(tag)
+
+
+_WARNINGS_LOCK = threading.Lock()
+
+
+def _read_one(item: Item, payload: str | bytes) -> Header | HeaderFailure:
+    """The header of one input. pydicom's warnings about odd values are
+    silenced (the batch reports problems per input); the lock keeps
+    ``catch_warnings`` safe across threads (pydicom holds the GIL anyway)."""
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read_one_quiet(item, payload)
+
+
+def _read_one_quiet(item: Item, payload: str | bytes) -> Header | HeaderFailure:
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    forced = False
+    try:
+        f: Any = open(payload, "rb") if isinstance(payload, str) else io.BytesIO(payload)
+    except OSError as e:
+        return HeaderFailure("failed", "unreadable", f"{type(e).__name__}: {e}")
+    with f:
+        f.seek(128)
+        dicm = f.read(4) == b"DICM"
+        f.seek(0)
+        looks_dicom = dicm or item.path.lower().endswith((".dcm", ".dicom"))
+        try:
+            try:
+                ds = pydicom.dcmread(f, stop_before_pixels=True)
+            except InvalidDicomError:
+                forced = True
+                f.seek(0)
+                ds = pydicom.dcmread(f, stop_before_pixels=True, force=True)
+            h = header_from_dataset(ds)
+            h.pixel_element = _pixel_element(ds, f)
+        except Exception as e:  # noqa: BLE001 - pydicom raises many types on garbage
+            if not looks_dicom:
+                return HeaderFailure(
+                    "skipped", "not_dicom", f"not a DICOM file: {type(e).__name__}: {e}"
+                )
+            return HeaderFailure("failed", "malformed", f"header: {type(e).__name__}: {e}")
+    if forced and not looks_dicom and not (h.sop_class_uid or h.sop_uid or h.rows):
+        return HeaderFailure("skipped", "not_dicom", "not a DICOM file", None)
+    if not h.is_image:
+        what = "no Pixel Data element" if h.rows else "no image pixel module (Rows/Columns)"
+        return HeaderFailure("skipped", "no_pixel_data", what, h)
+    return h
+
+
+def read_headers(items: Iterable[Item]) -> Iterator[tuple[Item, Header | HeaderFailure]]:
+    """The header of every item (in the order of :func:`iter_payloads`)."""
+    for item, payload in iter_payloads(items):
+        if isinstance(payload, BaseException):
+            yield (
+                item,
+                HeaderFailure("failed", "unreadable", f"{type(payload).__name__}: {payload}"),
+            )
+            continue
+        yield item, _read_one(item, payload)
