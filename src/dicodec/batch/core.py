@@ -22,6 +22,7 @@ from dicodec.batch.report import BatchReport, count_reasons, write_index
 from dicodec.batch.sources import Item, enumerate_sources, iter_payloads
 from dicodec.batch.work import base_row, decode_task, failure_row, run_batch, task_to_dict
 from dicodec.batch.writers import Writer, clear_output, make_writer
+from dicodec.errors import MalformedError
 
 __all__ = ["decode", "iter_decode", "default_threads", "Source"]
 
@@ -467,7 +468,10 @@ def iter_decode(
             meta.update(h.header.to_dict() if h.header else {})
             if h.status == "skipped":
                 meta["skipped"] = h.reason
-            return RuntimeError(h.error), meta
+            err: Exception = (
+                OSError(h.error) if h.reason == "unreadable" else MalformedError(h.error)
+            )
+            return err, meta
         meta.update(h.to_dict())
         try:
             sel = resolve_frames(frames, h.frames)

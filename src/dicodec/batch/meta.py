@@ -283,14 +283,25 @@ def _read_one_quiet(item: Item, payload: str | bytes) -> Header | HeaderFailure:
                 ds = pydicom.dcmread(f, stop_before_pixels=True, force=True)
             h = header_from_dataset(ds)
             h.pixel_element = _pixel_element(ds, f)
+            fm = getattr(ds, "file_meta", None)
+            ts_in_meta = fm is not None and "TransferSyntaxUID" in fm
         except Exception as e:  # noqa: BLE001 - pydicom raises many types on garbage
             if not looks_dicom:
                 return HeaderFailure(
                     "skipped", "not_dicom", f"not a DICOM file: {type(e).__name__}: {e}"
                 )
             return HeaderFailure("failed", "malformed", f"header: {type(e).__name__}: {e}")
-    if forced and not looks_dicom and not (h.sop_class_uid or h.sop_uid or h.rows):
-        return HeaderFailure("skipped", "not_dicom", "not a DICOM file", None)
+    recognisable = h.sop_class_uid or h.sop_uid or h.rows
+    if not recognisable:
+        if forced and not looks_dicom:
+            return HeaderFailure("skipped", "not_dicom", "not a DICOM file", None)
+        if dicm and not ts_in_meta:
+            return HeaderFailure(
+                "failed",
+                "malformed",
+                "no file meta information or data set after the DICM prefix",
+                h,
+            )
     if not h.is_image:
         what = "no Pixel Data element" if h.rows else "no image pixel module (Rows/Columns)"
         return HeaderFailure("skipped", "no_pixel_data", what, h)

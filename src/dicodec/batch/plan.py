@@ -101,7 +101,7 @@ def resolve_frames(spec: FrameSpec, nframes: int) -> list[int] | None:
     """The frame indices selected by ``spec`` for an input with ``nframes``
     frames (``None`` = all). ``spec`` is an int, a sequence of ints, or a
     string like ``"0,2,5:8,-1"`` (Python indices and slices; negative counts
-    from the end). Indices past the end are dropped."""
+    from the end). Indices past the end are dropped, repeats kept once."""
     if spec is None:
         return None
     if isinstance(spec, int):
@@ -128,7 +128,7 @@ def resolve_frames(spec: FrameSpec, nframes: int) -> list[int] | None:
             out.extend(range(nframes)[p])
         elif -nframes <= p < nframes:
             out.append(p % nframes)
-    return out
+    return list(dict.fromkeys(out))
 
 
 def _normal(iop: list[float] | None) -> tuple[float, float, float] | None:

@@ -72,11 +72,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_series(store: Path, limit: int = 12) -> None:
+    import warnings
+
     import zarr
 
     root = zarr.open_group(str(store), mode="r")
     lines = []
-    for name in sorted(root.group_keys()) + sorted(root.array_keys()):
+    with warnings.catch_warnings():  # zarr names index.parquet and .dicodec/ as foreign
+        warnings.simplefilter("ignore")
+        names = sorted(root.group_keys()) + sorted(root.array_keys())
+    for name in names:
         node = root[name]
         attrs = node.attrs
         if isinstance(node, zarr.Array):
