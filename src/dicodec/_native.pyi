@@ -6,6 +6,45 @@ def get_max_alloc() -> int: ...
 def set_max_alloc(nbytes: int) -> None: ...
 
 # ---- reader ----
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+def _read_pixels_file(
+    path: str,
+    frames: list[int] | None = None,
+    single: bool = False,
+    threads: int | None = None,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str]]: ...
+def _read_pixels_buffer(
+    data: np.ndarray,
+    frames: list[int] | None = None,
+    single: bool = False,
+    threads: int | None = None,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str]]: ...
+def _read_pixels_parts(
+    syntax_uid: str,
+    attrs: dict[str, Any],
+    element: str,
+    vr: str | None,
+    value: np.ndarray,
+    frames: list[int] | None = None,
+    single: bool = False,
+    threads: int | None = None,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[str]]: ...
+def _frame_info_file(path: str) -> dict[str, Any]: ...
+def _frame_info_buffer(data: np.ndarray) -> dict[str, Any]: ...
+def _frame_info_parts(
+    syntax_uid: str,
+    attrs: dict[str, Any],
+    element: str,
+    vr: str | None,
+    value: np.ndarray,
+) -> dict[str, Any]: ...
+def _transfer_syntax_name(uid: str) -> str | None: ...
 
 # ---- end reader ----
 
