@@ -122,11 +122,16 @@ def _archive_inputs() -> list[Path]:
         ("other_jpeg_dct", 1),
     ]:
         rows = sorted(
-            (m for m in man.values() if m["ts_group"] == group and int(m["size"]) < 600_000),
+            (
+                m
+                for m in man.values()
+                if m["ts_group"] == group and int(m["size"]) < 600_000 and m["ref_sha256"]
+            ),
             key=lambda m: m["file"],
         )
         picks += [CORPUS / m["file"] for m in rows[:n]]
-    picks.append(CORPUS / "pydicom__rtplan.dcm")
+    no_pixels = sorted(m["file"] for m in man.values() if m["decodable"] == "no_pixel_data")
+    picks.append(CORPUS / no_pixels[0])
     return [p for p in picks if p.is_file()]
 
 

@@ -20,20 +20,20 @@ from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve
 from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
 from dicodec.batch.sources import Item, enumerate_sources, iter_payloads
-from dicodec.batch.work import base_row, decode_task, failure_row, run_batch, task_to_dict
+from dicodec.batch.work import (
+    base_row,
+    capture_warnings,
+    decode_task,
+    failure_row,
+    run_batch,
+    task_to_dict,
+)
 from dicodec.batch.writers import Writer, clear_output, make_writer
 from dicodec.errors import MalformedError
 
 __all__ = ["decode", "iter_decode", "default_threads", "Source"]
 
 Source = str | os.PathLike[str]
-
-_NATIVE = {
-    "1.2.840.10008.1.2",
-    "1.2.840.10008.1.2.1",
-    "1.2.840.10008.1.2.1.99",
-    "1.2.840.10008.1.2.2",
-}
 
 
 def default_threads() -> int:
@@ -42,25 +42,6 @@ def default_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
-
-
-def unsupported_syntax(ts: str | None) -> str | None:
-    """A reason message when dicodec has no decoder for transfer syntax ``ts``
-    (``None`` when it has one, or when the syntax is unknown and decoding will
-    tell)."""
-    if ts is None or ts in _NATIVE:
-        return None
-    from dicodec.pydicom_plugin import DECODER_DEPENDENCIES
-
-    if ts in DECODER_DEPENDENCIES:
-        return None
-    try:
-        from pydicom.uid import UID
-
-        name = UID(ts).name
-    except Exception:  # noqa: BLE001
-        name = "unknown"
-    return f"UnsupportedError: dicodec has no decoder for transfer syntax {ts} ({name})"
 
 
 def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
@@ -332,15 +313,7 @@ def decode(
         if isinstance(h, HeaderFailure):
             run.rows[item.path] = failure_row(item, h)
             continue
-        why = unsupported_syntax(h.transfer_syntax)
-        if why is None:
-            try:
-                h.dtype()
-            except ValueError as e:
-                why = f"UnsupportedError: {e}"
-        if why is not None:
-            run.rows[item.path] = failure_row(item, HeaderFailure("failed", "unsupported", why, h))
-        elif resolve_frames(frames, h.frames) == []:
+        if resolve_frames(frames, h.frames) == []:
             run.rows[item.path] = failure_row(
                 item,
                 HeaderFailure(
@@ -397,7 +370,8 @@ def decode(
             if client is not None:
                 _run_dask(run, todo, client)
             else:
-                _run_local(run, todo, nthreads)
+                with capture_warnings():
+                    _run_local(run, todo, nthreads)
         except KeyboardInterrupt:
             report.interrupted = True
             raise
@@ -462,7 +436,7 @@ def iter_decode(
         from dicodec import read_pixels
         from dicodec.batch.meta import _read_one
 
-        h = _read_one(item, payload)
+        h = _read_one(item, payload, layout=False)
         meta: dict[str, Any] = {"path": item.path}
         if isinstance(h, HeaderFailure):
             meta.update(h.header.to_dict() if h.header else {})

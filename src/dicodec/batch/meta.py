@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from dicodec.batch.sources import Item, iter_payloads
+from dicodec.errors import DicodecError, UnsupportedError
 
 __all__ = ["Header", "HeaderFailure", "read_headers", "header_from_dataset", "TAGS"]
 
@@ -78,6 +79,10 @@ class Header:
     #: Which pixel element follows the header: "PixelData", "FloatPixelData",
     #: "DoubleFloatPixelData", "" when there is none, None when unknown.
     pixel_element: str | None = None
+    #: The decoded layout, from :func:`dicodec.frame_info`: NumPy dtype name
+    #: and the shape of one frame, (rows, columns[, samples]).
+    out_dtype: str | None = None
+    out_frame_shape: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,25 +102,24 @@ class Header:
         )
 
     def dtype(self) -> str:
-        """The NumPy dtype the decoder returns (pydicom's rule: by Bits
-        Allocated and Pixel Representation; 1-bit data unpacks to uint8)."""
-        ba = self.bits_allocated or 0
-        if self.pixel_element == "FloatPixelData":
-            return "float32"
-        if self.pixel_element == "DoubleFloatPixelData":
-            return "float64"
-        if ba == 1:
-            return "uint8"
-        if ba not in (8, 16, 32, 64):
-            raise ValueError(f"unsupported Bits Allocated {ba}")
-        return f"{'int' if self.pixel_representation == 1 else 'uint'}{ba}"
+        """The NumPy dtype :func:`dicodec.read_pixels` returns."""
+        assert self.out_dtype is not None, "layout not known"
+        return self.out_dtype
 
     def frame_shape(self) -> tuple[int, ...]:
         """Shape of one decoded frame: (rows, columns[, samples])."""
-        assert self.rows and self.columns
-        if self.samples > 1:
-            return (self.rows, self.columns, self.samples)
-        return (self.rows, self.columns)
+        assert self.out_frame_shape is not None, "layout not known"
+        return tuple(self.out_frame_shape)
+
+    def set_layout(self, info: Any) -> None:
+        """Takes the decoded layout from a :class:`dicodec.FrameInfo`."""
+        shape = tuple(info.shape)
+        per_frame = 3 if (info.samples_per_pixel or 1) > 1 else 2
+        self.out_dtype = str(info.dtype)
+        self.out_frame_shape = list(shape[-per_frame:])
+        self.frames = int(info.frames)
+        if not self.transfer_syntax:
+            self.transfer_syntax = info.transfer_syntax_uid
 
 
 @dataclass
@@ -251,16 +255,16 @@ def _pixel_element(ds: Any, f: Any) -> str | None:
 _WARNINGS_LOCK = threading.Lock()
 
 
-def _read_one(item: Item, payload: str | bytes) -> Header | HeaderFailure:
+def _read_one(item: Item, payload: str | bytes, layout: bool = True) -> Header | HeaderFailure:
     """The header of one input. pydicom's warnings about odd values are
     silenced (the batch reports problems per input); the lock keeps
     ``catch_warnings`` safe across threads (pydicom holds the GIL anyway)."""
     with _WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _read_one_quiet(item, payload)
+        return _read_one_quiet(item, payload, layout)
 
 
-def _read_one_quiet(item: Item, payload: str | bytes) -> Header | HeaderFailure:
+def _read_one_quiet(item: Item, payload: str | bytes, layout: bool) -> Header | HeaderFailure:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
@@ -290,6 +294,10 @@ def _read_one_quiet(item: Item, payload: str | bytes) -> Header | HeaderFailure:
                 return HeaderFailure(
                     "skipped", "not_dicom", f"not a DICOM file: {type(e).__name__}: {e}"
                 )
+            # pydicom cannot read the header; dicodec may still find the pixels.
+            fallback = _with_layout(Header(), payload)
+            if isinstance(fallback, Header):
+                return fallback if layout else Header()
             return HeaderFailure("failed", "malformed", f"header: {type(e).__name__}: {e}")
     recognisable = h.sop_class_uid or h.sop_uid or h.rows
     if not recognisable:
@@ -305,6 +313,27 @@ def _read_one_quiet(item: Item, payload: str | bytes) -> Header | HeaderFailure:
     if not h.is_image:
         what = "no Pixel Data element" if h.rows else "no image pixel module (Rows/Columns)"
         return HeaderFailure("skipped", "no_pixel_data", what, h)
+    return _with_layout(h, payload) if layout else h
+
+
+def _with_layout(h: Header, payload: str | bytes) -> Header | HeaderFailure:
+    """Adds the decoded layout (dicodec's :func:`~dicodec.frame_info`), or
+    says why the input cannot be decoded."""
+    from dicodec import frame_info
+
+    try:
+        info = frame_info(payload)
+    except DicodecError as e:
+        reason = "unsupported" if isinstance(e, UnsupportedError) else "malformed"
+        return HeaderFailure("failed", reason, f"{type(e).__name__}: {e}", h)
+    except OSError as e:
+        return HeaderFailure("failed", "unreadable", f"{type(e).__name__}: {e}", h)
+    if not info.decodable or info.dtype is None or info.shape is None:
+        why = info.unsupported_reason or info.problem or "not decodable"
+        if why.startswith("unsupported"):
+            return HeaderFailure("failed", "unsupported", f"UnsupportedError: {why}", h)
+        return HeaderFailure("failed", "malformed", f"MalformedError: {why}", h)
+    h.set_layout(info)
     return h
 
 

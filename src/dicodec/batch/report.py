@@ -121,6 +121,7 @@ def _schema() -> Any:
             ("error", pa.string()),
             ("bytes_out", pa.int64()),
             ("seconds", pa.float64()),
+            ("warnings", pa.string()),
         ]
     )
 

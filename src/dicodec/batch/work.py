@@ -3,16 +3,50 @@ local thread pool and on Dask workers alike; returns the input's index row."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from dicodec.batch.meta import Header, HeaderFailure
 from dicodec.batch.plan import Slot, Task
 from dicodec.batch.sources import Item, read_payload
 from dicodec.batch.writers import LayoutMismatch, Writer, make_writer
-from dicodec.errors import DicodecError, LimitExceededError, MalformedError, UnsupportedError
+from dicodec.errors import (
+    DicodecError,
+    DicodecWarning,
+    LimitExceededError,
+    MalformedError,
+    UnsupportedError,
+)
 
 __all__ = ["decode_task", "classify", "base_row", "run_batch"]
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def capture_warnings() -> Iterator[None]:
+    """While active, a :class:`dicodec.DicodecWarning` raised in a thread that
+    is decoding a task goes into that task's index row (``warnings``) instead
+    of stderr. Process-wide (``warnings`` state is), so the engine enters it
+    once around a whole run."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", DicodecWarning)
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            sink = getattr(_local, "sink", None)
+            if sink is not None and issubclass(category, DicodecWarning):
+                sink.append(str(message))
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
 
 
 def classify(exc: BaseException) -> str:
@@ -58,6 +92,7 @@ def base_row(item: Item, header: Header | None) -> dict[str, Any]:
         "error": None,
         "bytes_out": 0,
         "seconds": 0.0,
+        "warnings": None,
     }
 
 
@@ -77,6 +112,7 @@ def decode_task(
     slot = task.slot
     row.update(output=slot.array, frame_start=slot.start if writer.fmt == "zarr" else None)
     t0 = time.perf_counter()
+    _local.sink = sink = []
     try:
         if isinstance(payload, BaseException):
             raise payload
@@ -88,7 +124,10 @@ def decode_task(
         row.update(status="done", frame_count=slot.count)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the batch goes on
         row.update(status="failed", reason=classify(e), error=f"{type(e).__name__}: {e}")
+    finally:
+        _local.sink = None
     row["seconds"] = time.perf_counter() - t0
+    row["warnings"] = "; ".join(sink) or None
     return row
 
 
@@ -105,18 +144,24 @@ def run_batch(
     fmt, out, compression = config
     writer = _worker_writer(fmt, out, compression)
     rows = []
-    for d, shipped in zip(tasks, payloads, strict=True):
-        task = task_from_dict(d)
-        payload: str | bytes | BaseException
-        if shipped is not None:
-            payload = shipped
-        else:
-            try:
-                payload = read_payload(task.item)
-            except Exception as e:  # noqa: BLE001
-                payload = e
-        rows.append(decode_task(task, payload, writer, threads))
+    with capture_warnings():
+        for d, shipped in zip(tasks, payloads, strict=True):
+            rows.append(_run_one(task_from_dict(d), shipped, writer, threads))
     return rows
+
+
+def _run_one(
+    task: Task, shipped: bytes | None, writer: Writer, threads: int | None
+) -> dict[str, Any]:
+    payload: str | bytes | BaseException
+    if shipped is not None:
+        payload = shipped
+    else:
+        try:
+            payload = read_payload(task.item)
+        except Exception as e:  # noqa: BLE001
+            payload = e
+    return decode_task(task, payload, writer, threads)
 
 
 _WRITERS: dict[tuple[str, str, str], Writer] = {}
