@@ -286,3 +286,18 @@ def test_demo_builds_archive_and_decodes(tmp_path):
         np.testing.assert_array_equal(read_output(store, r), ref)
         checked += 1
     assert checked >= 20
+
+
+@pytest.mark.parametrize("compression", ["lz4", "zstd", "none"])
+def test_compressions_read_back_with_zarr(tmp_path, compression):
+    uid = "1.2.826.0.1.3680043.10.999.6"
+    rng = np.random.default_rng(3)
+    frames = rng.integers(0, 4096, (3, 20, 30), dtype=np.uint16)
+    write_instance(tmp_path / "in" / "a.dcm", series_uid=uid, instance_number=1, pixels=frames)
+    out = tmp_path / "out.zarr"
+    assert dicodec.batch.decode(tmp_path / "in", out, compression=compression).ok
+    arr = zarr.open_array(str(out), path=uid, mode="r")
+    codecs = [type(c).__name__ for c in arr.compressors]
+    assert codecs == {"lz4": ["BloscCodec"], "zstd": ["ZstdCodec"], "none": []}[compression]
+    np.testing.assert_array_equal(arr[:], frames)
+    assert not list(out.rglob("*.partial"))

@@ -258,7 +258,7 @@ def decode(
     client: Any = None,
     overwrite: bool = False,
     retry_failed: bool = False,
-    compression: str = "zstd",
+    compression: str = "lz4",
     progress: ProgressArg = None,
 ) -> BatchReport:
     """Decodes every DICOM input below ``sources`` into ``out``.
@@ -280,10 +280,11 @@ def decode(
     ``client``: a ``dask.distributed.Client`` or scheduler address: the work is
     spread over its workers by series, each writing into ``out`` (which must be
     on a file system every worker sees). ``frames``: decode only these frames
-    of every input (int, list, or ``"0,2,5:8"``). ``compression``: ``"zstd"``
-    (Zarr's default codec) or ``"none"``. ``progress``: ``None``/``False``
-    (silent), ``"auto"`` (a bar on a terminal, lines otherwise), ``"bar"``,
-    ``"lines"``, or a callable receiving counters after each input.
+    of every input (int, list, or ``"0,2,5:8"``). ``compression`` (Zarr): ``"lz4"``
+    (Blosc LZ4 with bit shuffle, the default), ``"zstd"`` or ``"none"``.
+    ``progress``: ``None``/``False`` (silent), ``"auto"`` (a bar on a
+    terminal, lines otherwise), ``"bar"``, ``"lines"``, or a callable
+    receiving counters after each input.
 
     When interrupted (``KeyboardInterrupt``), what finished is journalled and
     the index is written before the exception propagates.

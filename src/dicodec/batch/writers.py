@@ -18,6 +18,30 @@ from dicodec.batch.plan import SeriesPlan, Slot
 __all__ = ["Writer", "ZarrWriter", "NpyWriter", "make_writer", "LayoutMismatch"]
 
 
+#: ``compression`` values of the Zarr writer: Blosc LZ4 with bit shuffle (the
+#: default: about zstd's ratio on 16-bit images at a tenth of its CPU time),
+#: zstd, or none.
+COMPRESSIONS = ("lz4", "zstd", "none")
+LZ4_LEVEL = 5
+ZSTD_LEVEL = 0
+
+
+def _atomic_write(path: Path, data: Any, write: Any = None) -> None:
+    """Writes ``data`` (or calls ``write(file)``) under a temporary name in
+    the same folder, then renames it to ``path``."""
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.partial")
+    try:
+        with open(tmp, "wb") as f:
+            if write is not None:
+                write(f)
+            else:
+                f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 class LayoutMismatch(Exception):
     """The decoded array does not have the shape/dtype the header promised."""
 
@@ -49,7 +73,7 @@ class Writer:
 
     fmt = ""
 
-    def __init__(self, out: str | os.PathLike[str], compression: str = "zstd") -> None:
+    def __init__(self, out: str | os.PathLike[str], compression: str = "lz4") -> None:
         self.out = Path(out)
         self.compression = compression
 
@@ -72,11 +96,12 @@ class Writer:
 class ZarrWriter(Writer):
     fmt = "zarr"
 
-    def __init__(self, out: str | os.PathLike[str], compression: str = "zstd") -> None:
+    def __init__(self, out: str | os.PathLike[str], compression: str = "lz4") -> None:
         super().__init__(out, compression)
         self._arrays: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._root: Any = None
+        self._codec: Any = None
 
     def root(self) -> Any:
         import zarr
@@ -86,11 +111,33 @@ class ZarrWriter(Writer):
         return self._root
 
     def _compressors(self) -> Any:
+        from zarr.codecs import BloscCodec, ZstdCodec
+
+        if self.compression not in COMPRESSIONS:
+            raise ValueError(
+                f"unknown compression {self.compression!r} ({', '.join(COMPRESSIONS)})"
+            )
         if self.compression == "none":
             return None
         if self.compression == "zstd":
-            return "auto"
-        raise ValueError(f"unknown compression {self.compression!r} (zstd, none)")
+            return ZstdCodec(level=ZSTD_LEVEL)
+        return BloscCodec(cname="lz4", clevel=LZ4_LEVEL, shuffle="bitshuffle")
+
+    def _encoder(self) -> Any:
+        """The numcodecs codec that makes this store's chunk bytes (the ones
+        zarr's own Blosc/Zstd codecs wrap, so zarr reads them back)."""
+        if self._codec is None:
+            import numcodecs
+
+            if self.compression == "none":
+                self._codec = False
+            elif self.compression == "zstd":
+                self._codec = numcodecs.Zstd(level=ZSTD_LEVEL)
+            else:
+                self._codec = numcodecs.Blosc(
+                    cname="lz4", clevel=LZ4_LEVEL, shuffle=numcodecs.Blosc.BITSHUFFLE
+                )
+        return self._codec
 
     def _new_array(
         self, path: str, gen: str, shape: tuple[int, ...], dtype: str, attrs: dict
@@ -162,8 +209,22 @@ class ZarrWriter(Writer):
         return arr
 
     def write(self, slot: Slot, arr: np.ndarray) -> int:
+        """Writes the frames of ``arr`` as the chunks of ``slot``: each chunk
+        is encoded here (little-endian bytes, then the array's compressor)
+        and written under a temporary name, then renamed, so a reader or a
+        resumed run never sees half a chunk. This is what zarr's ``Array``
+        setitem does for a local store, without its per-call event-loop
+        round trips (3-5x the CPU per frame; see benches/bench_batch.py)."""
         frames = _as_frames(slot, arr)
-        self._array(slot)[slot.start : slot.start + slot.count] = frames
+        meta = self._array(slot).metadata
+        codec = self._encoder()
+        base = self.out / slot.array
+        tail = (0,) * (frames.ndim - 1)
+        for i in range(slot.count):
+            frame = np.ascontiguousarray(frames[i])
+            data = codec.encode(frame) if codec else memoryview(frame).cast("B")
+            path = base / meta.encode_chunk_key((slot.start + i, *tail))
+            _atomic_write(path, data)
         return int(frames.nbytes)
 
     def finalize(self, plan: SeriesPlan, decoded: list[bool]) -> None:
@@ -181,23 +242,14 @@ class NpyWriter(Writer):
     def write(self, slot: Slot, arr: np.ndarray) -> int:
         _as_frames(slot, arr)  # validates
         arr = little_endian(arr)
-        path = self.out / slot.array
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.partial")
-        try:
-            with open(tmp, "wb") as f:
-                np.save(f, arr, allow_pickle=False)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        _atomic_write(self.out / slot.array, None, lambda f: np.save(f, arr, allow_pickle=False))
         return int(arr.nbytes)
 
     def output_exists(self, slot: Slot) -> bool:
         return (self.out / slot.array).is_file()
 
 
-def make_writer(fmt: str, out: str | os.PathLike[str], compression: str = "zstd") -> Writer:
+def make_writer(fmt: str, out: str | os.PathLike[str], compression: str = "lz4") -> Writer:
     if fmt == "zarr":
         return ZarrWriter(out, compression)
     if fmt == "npy":

@@ -36,7 +36,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--retry-failed", action="store_true", help="on resume, retry inputs that failed before"
     )
-    p.add_argument("--compression", choices=("zstd", "none"), default="zstd")
+    p.add_argument(
+        "--compression",
+        choices=("lz4", "zstd", "none"),
+        default="lz4",
+        help="Zarr chunk compression (default: Blosc LZ4 with bit shuffle)",
+    )
     p.add_argument(
         "--dask",
         metavar="ADDRESS",
