@@ -34,7 +34,9 @@ __all__ = [
 
 
 # ---- scanning ----
+from dicodec.scan import scan, scan_batches  # noqa: E402
 
+__all__ += ["scan", "scan_batches"]
 # ---- end scanning ----
 
 
