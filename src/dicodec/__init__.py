@@ -38,7 +38,9 @@ __all__ += ["read_pixels", "frame_info", "FrameInfo", "DicodecWarning"]
 
 
 # ---- scanning ----
+from dicodec.scan import scan, scan_batches  # noqa: E402
 
+__all__ += ["scan", "scan_batches"]
 # ---- end scanning ----
 
 
