@@ -28,6 +28,9 @@ __all__ += ["read_pixels", "frame_info", "FrameInfo", "DicodecWarning"]
 
 
 # ---- RLE Lossless ----
+from dicodec.rle import RLEWarning, rle_check, rle_decode, rle_encode  # noqa: E402
+
+__all__ += ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
 
 # ---- end RLE ----
 

@@ -49,6 +49,28 @@ def _transfer_syntax_name(uid: str) -> str | None: ...
 # ---- end reader ----
 
 # ---- rle ----
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+
+def rle_decode_into(
+    data: npt.NDArray[np.uint8],
+    out: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    strict: bool = False,
+    lsb_first: bool = False,
+) -> list[str]: ...
+def rle_encode_frame(
+    data: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    pixel_representation: int = 0,
+) -> bytes: ...
+def rle_check(data: npt.NDArray[np.uint8]) -> bool: ...
 
 # ---- end rle ----
 
