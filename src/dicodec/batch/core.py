@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dicodec.batch.journal import STATE_DIR, Journal
-from dicodec.batch.meta import Header, HeaderFailure, read_headers
+from dicodec.batch.meta import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve_frames
 from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
@@ -92,41 +92,65 @@ class _Run:
         self.writer.finalize(plan, decoded)
         self.journal.series_done(plan.key, sig)
 
-    def on_row(self, task: Task, row: dict[str, Any]) -> None:
-        self.journal.task_done(task.item.key, task.signature(), row)
-        self.rows[task.item.path] = row
-        if row["status"] == "done":
-            self.report.decoded += 1
-            self.report.bytes_in += task.item.size
-            self.report.bytes_out += row["bytes_out"]
-        self.progress.update(failed=row["status"] == "failed", bytes_out=row["bytes_out"])
-        self.remaining[task.series] -= 1
-        if self.remaining[task.series] == 0:
-            plan = self.plans[task.series]
-            if self.pool is not None:
-                self.finalizing.append(self.pool.submit(self.finalize_series, plan))
-            else:
-                self.finalize_series(plan)
+    def on_rows(self, tasks: list[Task], rows: list[dict[str, Any]]) -> None:
+        """Records finished inputs: one journal write for all of them."""
+        self.journal.tasks_done(
+            [(t.item.key, t.signature(), row) for t, row in zip(tasks, rows, strict=True)]
+        )
+        for task, row in zip(tasks, rows, strict=True):
+            self.rows[task.item.path] = row
+            if row["status"] == "done":
+                self.report.decoded += 1
+                self.report.bytes_in += task.item.size
+                self.report.bytes_out += row["bytes_out"]
+            self.progress.update(failed=row["status"] == "failed", bytes_out=row["bytes_out"])
+            self.remaining[task.series] -= 1
+            if self.remaining[task.series] == 0:
+                plan = self.plans[task.series]
+                if self.pool is not None:
+                    self.finalizing.append(self.pool.submit(self.finalize_series, plan))
+                else:
+                    self.finalize_series(plan)
+
+
+def _decode_chunk(
+    chunk: list[tuple[Task, str | bytes | BaseException]], writer: Writer, inner: int | None
+) -> list[dict[str, Any]]:
+    return [decode_task(task, payload, writer, inner) for task, payload in chunk]
 
 
 def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
+    """The embedded pool: ``threads`` threads decode chunks of inputs (a few
+    dozen at most, so the coordinating thread's per-future overhead is
+    amortised) while this thread reads archive members, journals results and
+    keeps at most ``2 * threads`` chunks in flight."""
     by_key = {t.item.key: t for t in todo}
     inner = 1 if len(todo) >= threads else None
-    pending: dict[Future, Task] = {}
+    size = max(1, min(32, len(todo) // (8 * threads)))
+    pending: dict[Future, list[Task]] = {}
 
     def drain(block_until: int) -> None:
         while len(pending) > block_until:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for f in done:
-                run.on_row(pending.pop(f), f.result())
+                run.on_rows(pending.pop(f), f.result())
 
     ex = ThreadPoolExecutor(threads, thread_name_prefix="dicodec-decode")
     run.pool = ex
+    chunk: list[tuple[Task, str | bytes | BaseException]] = []
+
+    def submit() -> None:
+        drain(2 * threads - 1)
+        pending[ex.submit(_decode_chunk, list(chunk), run.writer, inner)] = [t for t, _ in chunk]
+        chunk.clear()
+
     try:
         for item, payload in iter_payloads([t.item for t in todo]):
-            task = by_key[item.key]
-            drain(2 * threads - 1)
-            pending[ex.submit(decode_task, task, payload, run.writer, inner)] = task
+            chunk.append((by_key[item.key], payload))
+            if len(chunk) >= size:
+                submit()
+        if chunk:
+            submit()
         drain(0)
         for f in run.finalizing:
             f.result()
@@ -135,8 +159,8 @@ def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
         for f in list(pending):
             if f.cancel():
                 del pending[f]
-        for f, task in list(pending.items()):
-            run.on_row(task, f.result())
+        for f, tasks in list(pending.items()):
+            run.on_rows(tasks, f.result())
         raise
     finally:
         run.pool = None
@@ -236,8 +260,7 @@ def _run_dask(run: _Run, todo: list[Task], client: Any) -> None:
                             status="failed", reason="worker_error", error=f"{type(e).__name__}: {e}"
                         )
                         rows.append(row)
-                for t, row in zip(batch, rows, strict=True):
-                    run.on_row(t, row)
+                run.on_rows(batch, rows)
                 submit_next()
         except KeyboardInterrupt:
             for fut in list(futures):
@@ -431,14 +454,14 @@ def iter_decode(
     items = enumerate_sources(sources)
     inner = 1 if len(items) >= nthreads else None
 
-    def work(item: Item, payload: str | bytes | BaseException) -> tuple[Any, dict[str, Any]]:
-        if isinstance(payload, BaseException):
-            return payload, {"path": item.path}
+    def work(
+        item: Item, payload: str | bytes | BaseException, h: Header | HeaderFailure
+    ) -> tuple[Any, dict[str, Any]]:
         from dicodec import read_pixels
-        from dicodec.batch.meta import _read_one
 
-        h = _read_one(item, payload, layout=False)
         meta: dict[str, Any] = {"path": item.path}
+        if isinstance(payload, BaseException):
+            return payload, meta
         if isinstance(h, HeaderFailure):
             meta.update(h.header.to_dict() if h.header else {})
             if h.status == "skipped":
@@ -456,7 +479,9 @@ def iter_decode(
 
     ex = ThreadPoolExecutor(nthreads, thread_name_prefix="dicodec-iter")
     queue: deque[tuple[Item, Future]] = deque()
-    source = iter_payloads(items)
+    # Headers: plain files by dicodec.scan in chunks (parallel, in Rust),
+    # archive members by pydicom; decoding runs ahead on the pool.
+    source = iter_headers(items, layout=False, chunk=max(64, depth))
     try:
         exhausted = False
         while True:

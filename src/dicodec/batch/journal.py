@@ -69,22 +69,33 @@ class Journal:
             self._fd = None
 
     def _append(self, rec: dict[str, Any]) -> None:
-        line = (json.dumps(rec, separators=(",", ":"), default=str) + "\n").encode()
+        self._append_many([rec])
+
+    def _append_many(self, recs: list[dict[str, Any]]) -> None:
+        line = "".join(json.dumps(r, separators=(",", ":"), default=str) + "\n" for r in recs)
+        self._write(line.encode())
+
+    def _write(self, line: bytes) -> None:
         with self._lock:
             if self._fd is None:
                 self.open()
             assert self._fd is not None
-            os.write(self._fd, line)
+            view = memoryview(line)
+            while view:
+                view = view[os.write(self._fd, view) :]
 
     def array_done(self, path: str, sig: str, gen: str) -> None:
         rec = {"t": "array", "path": path, "sig": sig, "gen": gen}
         self.arrays[path] = rec
         self._append(rec)
 
-    def task_done(self, key: str, sig: str, row: dict[str, Any]) -> None:
-        rec = {"t": "task", "key": key, "sig": sig, "row": row}
-        self.tasks[key] = rec
-        self._append(rec)
+    def tasks_done(self, done: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Records finished inputs ``(key, slot signature, index row)`` in one
+        write."""
+        recs = [{"t": "task", "key": key, "sig": sig, "row": row} for key, sig, row in done]
+        for rec in recs:
+            self.tasks[rec["key"]] = rec
+        self._append_many(recs)
 
     def series_done(self, path: str, sig: str) -> None:
         self.series[path] = sig

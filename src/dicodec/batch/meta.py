@@ -337,13 +337,120 @@ def _with_layout(h: Header, payload: str | bytes) -> Header | HeaderFailure:
     return h
 
 
+_NO_PIXELS = "no Pixel Data, Float Pixel Data or Double Float Pixel Data"
+
+
+def _looks_dicom(item: Item) -> bool:
+    return item.path.lower().endswith((".dcm", ".dicom"))
+
+
+def header_from_scan(item: Item, row: dict[str, Any], layout: bool) -> Header | HeaderFailure:
+    """A :class:`Header` from one row of :func:`dicodec.scan` (a plain file),
+    classified the same way as :func:`_read_one` classifies pydicom's."""
+    err = row.get("error")
+    if err:
+        if "not a dicom file" in err.lower() and not _looks_dicom(item):
+            return HeaderFailure("skipped", "not_dicom", f"not a DICOM file: {err}")
+        # Rare: let pydicom (which reads some odd files the scanner rejects)
+        # and the same rules as for archive members decide.
+        return _read_one(item, item.path, layout)
+
+    def first(v: Any) -> Any:
+        return v[0] if isinstance(v, list) and v else (None if isinstance(v, list) else v)
+
+    def floats(v: Any, n: int | None = None) -> list[float] | None:
+        if v is None or (n is not None and len(v) != n) or not v:
+            return None
+        return [float(x) for x in v]
+
+    h = Header(
+        transfer_syntax=_text(row.get("transfer_syntax")),
+        patient_id=_text(row.get("PatientID")),
+        study_uid=_text(row.get("StudyInstanceUID")),
+        series_uid=_text(row.get("SeriesInstanceUID")),
+        sop_uid=_text(row.get("SOPInstanceUID")),
+        sop_class_uid=_text(row.get("SOPClassUID")),
+        modality=_text(row.get("Modality")),
+        instance_number=_int(row.get("InstanceNumber")),
+        image_position=floats(row.get("ImagePositionPatient"), 3),
+        image_orientation=floats(row.get("ImageOrientationPatient"), 6),
+        pixel_spacing=floats(row.get("PixelSpacing"), 2),
+        slice_thickness=_float(first(row.get("SliceThickness"))),
+        rescale_slope=_float(first(row.get("RescaleSlope"))),
+        rescale_intercept=_float(first(row.get("RescaleIntercept"))),
+        window_center=floats(row.get("WindowCenter")),
+        window_width=floats(row.get("WindowWidth")),
+        photometric=_text(row.get("PhotometricInterpretation")),
+        rows=_int(row.get("Rows")),
+        columns=_int(row.get("Columns")),
+        frames=max(_int(row.get("NumberOfFrames")) or 1, 1),
+        samples=_int(row.get("SamplesPerPixel")) or 1,
+        bits_allocated=_int(row.get("BitsAllocated")),
+        bits_stored=_int(row.get("BitsStored")),
+        pixel_representation=_int(row.get("PixelRepresentation")) or 0,
+    )
+    if not h.is_image:
+        return HeaderFailure("skipped", "no_pixel_data", "no image pixel module (Rows/Columns)", h)
+    if not layout:
+        return h
+    got = _with_layout(h, item.path)
+    if isinstance(got, HeaderFailure) and _NO_PIXELS in got.error:
+        return HeaderFailure("skipped", "no_pixel_data", "no Pixel Data element", h)
+    return got
+
+
+def _scan_files(chunk: list[tuple[Item, str]], layout: bool) -> list[Header | HeaderFailure]:
+    from dicodec import scan
+
+    table = scan([p for _, p in chunk], list(TAGS), errors="record")
+    rows = table.to_pylist()
+    if [r["path"] for r in rows] != [p for _, p in chunk]:  # pragma: no cover - defensive
+        by_path = {r["path"]: r for r in rows}
+        rows = [by_path[p] for _, p in chunk]
+    pairs = [(item, row) for (item, _), row in zip(chunk, rows, strict=True)]
+    if len(pairs) < 64:
+        return [header_from_scan(item, row, layout) for item, row in pairs]
+    # frame_info runs in Rust without the GIL: spread it over the CPUs.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dicodec.batch.core import default_threads
+
+    with ThreadPoolExecutor(default_threads()) as ex:
+        return list(ex.map(lambda p: header_from_scan(p[0], p[1], layout), pairs, chunksize=32))
+
+
+def iter_headers(
+    items: Iterable[Item], *, layout: bool = True, chunk: int = 1024
+) -> Iterator[tuple[Item, str | bytes | BaseException, Header | HeaderFailure]]:
+    """``(item, payload, header)`` for every item, in the order of
+    :func:`iter_payloads`. Plain files are scanned in chunks by
+    :func:`dicodec.scan` (Rust, parallel, reads only the header); archive
+    members are parsed by pydicom from their bytes. With ``layout`` the
+    decoded layout and decodability come from :func:`dicodec.frame_info`."""
+    pending: list[tuple[Item, str]] = []
+
+    def flush() -> Iterator[tuple[Item, str | bytes | BaseException, Header | HeaderFailure]]:
+        if pending:
+            for (item, path), h in zip(pending, _scan_files(pending, layout), strict=True):
+                yield item, path, h
+            pending.clear()
+
+    for item, payload in iter_payloads(items):
+        if isinstance(payload, str) and item.kind == "file":
+            pending.append((item, payload))
+            if len(pending) >= chunk:
+                yield from flush()
+            continue
+        yield from flush()
+        if isinstance(payload, BaseException):
+            err = HeaderFailure("failed", "unreadable", f"{type(payload).__name__}: {payload}")
+            yield item, payload, err
+        else:
+            yield item, payload, _read_one(item, payload, layout)
+    yield from flush()
+
+
 def read_headers(items: Iterable[Item]) -> Iterator[tuple[Item, Header | HeaderFailure]]:
     """The header of every item (in the order of :func:`iter_payloads`)."""
-    for item, payload in iter_payloads(items):
-        if isinstance(payload, BaseException):
-            yield (
-                item,
-                HeaderFailure("failed", "unreadable", f"{type(payload).__name__}: {payload}"),
-            )
-            continue
-        yield item, _read_one(item, payload)
+    for item, _, h in iter_headers(items):
+        yield item, h
