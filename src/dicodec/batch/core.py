@@ -304,7 +304,7 @@ def decode(
     spread over its workers by series, each writing into ``out`` (which must be
     on a file system every worker sees). ``frames``: decode only these frames
     of every input (int, list, or ``"0,2,5:8"``). ``compression`` (Zarr): ``"lz4"``
-    (Blosc LZ4 with bit shuffle, the default), ``"zstd"`` or ``"none"``.
+    (Blosc LZ4 with byte shuffle, the default), ``"zstd"`` or ``"none"``.
     ``progress``: ``None``/``False`` (silent), ``"auto"`` (a bar on a
     terminal, lines otherwise), ``"bar"``, ``"lines"``, or a callable
     receiving counters after each input.

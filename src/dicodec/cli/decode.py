@@ -40,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--compression",
         choices=("lz4", "zstd", "none"),
         default="lz4",
-        help="Zarr chunk compression (default: Blosc LZ4 with bit shuffle)",
+        help="Zarr chunk compression (default: Blosc LZ4 with byte shuffle)",
     )
     p.add_argument(
         "--dask",
