@@ -49,7 +49,7 @@ def _transfer_syntax_name(uid: str) -> str | None: ...
 # ---- end reader ----
 
 # ---- rle ----
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402, F811
 import numpy.typing as npt  # noqa: E402
 
 def rle_decode_into(
@@ -79,8 +79,8 @@ def rle_check(data: npt.NDArray[np.uint8]) -> bool: ...
 # ---- end jpeg ----
 
 # ---- scan ----
-from typing import Any as _Any
-from os import PathLike as _PathLike
+from os import PathLike as _PathLike  # noqa: E402, I001
+from typing import Any as _Any  # noqa: E402
 
 class Walker:
     def __init__(self, recursive: bool = True) -> None: ...
