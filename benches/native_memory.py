@@ -1,8 +1,9 @@
 """Peak memory of a whole-file native decode above an idle interpreter.
 
 Each decoder runs in a fresh subprocess that first imports everything
-(numpy, pydicom, dicodec, dicomsdl), then resets the kernel's peak-RSS mark
-(``/proc/self/clear_refs``), decodes the file once and reports
+(numpy, pydicom, dicodec, dicomsdl) and decodes a small file once, then
+resets the kernel's peak-RSS mark (``/proc/self/clear_refs``), decodes the
+file once and reports
 ``VmHWM - VmRSS(before)``: every resident page counts, file-backed mmap
 pages included. Printed as MiB and as a multiple of the output array.
 
@@ -45,6 +46,11 @@ run = {{
     "dicomsdl": lambda: dicomsdl_read_all(path),
 }}[how]
 warnings.simplefilter("ignore")
+# Warm up on a small file: code pages and allocator state of a used interpreter.
+from pydicom.data import get_testdata_file
+path_, path = path, get_testdata_file("CT_small.dcm")
+run()
+path = path_
 try:
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset VmHWM to the current RSS

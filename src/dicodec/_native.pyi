@@ -8,41 +8,41 @@ def set_max_alloc(nbytes: int) -> None: ...
 # ---- reader ----
 from typing import Any  # noqa: E402
 
-import numpy as np  # noqa: E402
+import numpy  # noqa: E402
 
 def _read_pixels_file(
     path: str,
     frames: list[int] | None = None,
     single: bool = False,
     threads: int | None = None,
-    out: np.ndarray | None = None,
-) -> tuple[np.ndarray, list[str]]: ...
+    out: numpy.ndarray | None = None,
+) -> tuple[numpy.ndarray, list[str]]: ...
 def _read_pixels_buffer(
-    data: np.ndarray,
+    data: numpy.ndarray,
     frames: list[int] | None = None,
     single: bool = False,
     threads: int | None = None,
-    out: np.ndarray | None = None,
-) -> tuple[np.ndarray, list[str]]: ...
+    out: numpy.ndarray | None = None,
+) -> tuple[numpy.ndarray, list[str]]: ...
 def _read_pixels_parts(
     syntax_uid: str,
     attrs: dict[str, Any],
     element: str,
     vr: str | None,
-    value: np.ndarray,
+    value: numpy.ndarray,
     frames: list[int] | None = None,
     single: bool = False,
     threads: int | None = None,
-    out: np.ndarray | None = None,
-) -> tuple[np.ndarray, list[str]]: ...
+    out: numpy.ndarray | None = None,
+) -> tuple[numpy.ndarray, list[str]]: ...
 def _frame_info_file(path: str) -> dict[str, Any]: ...
-def _frame_info_buffer(data: np.ndarray) -> dict[str, Any]: ...
+def _frame_info_buffer(data: numpy.ndarray) -> dict[str, Any]: ...
 def _frame_info_parts(
     syntax_uid: str,
     attrs: dict[str, Any],
     element: str,
     vr: str | None,
-    value: np.ndarray,
+    value: numpy.ndarray,
 ) -> dict[str, Any]: ...
 def _transfer_syntax_name(uid: str) -> str | None: ...
 

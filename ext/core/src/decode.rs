@@ -14,6 +14,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -116,6 +118,44 @@ pub fn decode_frames(
     dst: &mut [u8],
     threads: Option<usize>,
 ) -> Result<Vec<String>> {
+    decode_frames_releasing(file, layout, frames, dst, threads, None)
+}
+
+/// A callback told which bytes of [`ParsedFile::data`] a frame read, once
+/// it is decoded (see [`crate::parser::source::FileBytes::release`]).
+pub type Release<'r> = &'r (dyn Fn(Range<usize>) + Sync);
+
+/// The byte ranges of the data frame `index` reads.
+fn frame_source_ranges(file: &ParsedFile, layout: &PixelLayout, index: usize) -> Vec<Range<usize>> {
+    match &layout.storage {
+        FrameStorage::Native { value, order } => {
+            native::frame_stored_range(&layout.desc, index, *order)
+                .map(|r| {
+                    std::iter::once(value.start + r.start as usize..value.start + r.end as usize)
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        FrameStorage::Encapsulated { .. } => file
+            .encapsulated
+            .as_ref()
+            .and_then(|e| e.frames.get(index))
+            .map(|f| f.iter().map(|g| g.offset..g.offset + g.length).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// [`decode_frames`], calling `release` with the bytes each frame read once
+/// it is decoded (not when a frame index appears twice: two threads could
+/// then read the same bytes).
+pub fn decode_frames_releasing(
+    file: &ParsedFile,
+    layout: &PixelLayout,
+    frames: &[usize],
+    dst: &mut [u8],
+    threads: Option<usize>,
+    release: Option<Release<'_>>,
+) -> Result<Vec<String>> {
     check_supported(file, layout)?;
     let frame_len = layout.desc.frame_output_len()? as usize;
     let expected = limits::checked_size("output", &[frame_len as u64, frames.len() as u64])?;
@@ -144,8 +184,50 @@ pub fn decode_frames(
         return Ok(Vec::new());
     }
 
+    let release = release.filter(|_| {
+        let mut seen = frames.to_vec();
+        seen.sort_unstable();
+        seen.windows(2).all(|w| w[0] != w[1])
+    });
+    // Which frames are decoded (for releasing native neighbours, below).
+    let done: Vec<AtomicBool> = match (release, &layout.storage) {
+        (Some(_), FrameStorage::Native { .. }) => {
+            (0..layout.frames).map(|_| AtomicBool::new(false)).collect()
+        }
+        _ => Vec::new(),
+    };
     let one = |index: usize, out: &mut [u8]| -> Result<FrameReport> {
-        decode_one(file, layout, index, out).map_err(|e| e.in_context(format!("frame {index}: ")))
+        let r = decode_one(file, layout, index, out)
+            .map_err(|e| e.in_context(format!("frame {index}: ")));
+        if let Some(release) = release {
+            let mut ranges = frame_source_ranges(file, layout, index);
+            if let Some(flag) = done.get(index) {
+                // Native frames are contiguous: reading the first page of a
+                // frame maps its predecessor's last pages back in (fault-around),
+                // so when a neighbour is decoded too, release across the
+                // boundary. Nobody reads a decoded frame's bytes again.
+                flag.store(true, Ordering::Release);
+                let is_done = |i: usize| done.get(i).is_some_and(|d| d.load(Ordering::Acquire));
+                let (mut lo, mut hi) = ranges
+                    .iter()
+                    .fold((usize::MAX, 0), |(a, b), r| (a.min(r.start), b.max(r.end)));
+                for n in [index.wrapping_sub(1), index + 1] {
+                    if is_done(n) {
+                        for r in frame_source_ranges(file, layout, n) {
+                            (lo, hi) = (lo.min(r.start), hi.max(r.end));
+                        }
+                    }
+                }
+                ranges.clear();
+                if lo < hi {
+                    ranges.push(lo..hi);
+                }
+            }
+            for range in ranges {
+                release(range);
+            }
+        }
+        r
     };
 
     let results: Vec<Result<FrameReport>> = with_threads(threads, |parallel| {

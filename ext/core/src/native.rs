@@ -202,7 +202,7 @@ impl FrameSpan {
         // 8-bit OW words: logical byte j is stored at j ^ 1 (the last word
         // needs its padding byte).
         let need = if l.ow_swap(order) {
-            start_byte & !1..end_byte + end_byte % 2
+            start_byte & !1..end_byte.saturating_add(end_byte % 2)
         } else {
             start_byte..end_byte
         };

@@ -6,11 +6,12 @@
 //! released; the GIL is taken back only to allocate (or check) the NumPy
 //! output, which the decoders then write straight into.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dicodec_core::decode;
 use dicodec_core::parser::dataset::ImageAttrs;
 use dicodec_core::parser::element::Vr;
+use dicodec_core::parser::source::FileBytes;
 use dicodec_core::parser::{ParsedFile, PixelLayout};
 use dicodec_core::pixels::{PixelElement, SampleType};
 use dicodec_core::{limits, Error};
@@ -20,9 +21,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors::to_pyerr;
-
-/// Files smaller than this are read with one `read`; larger ones are mapped.
-const MMAP_THRESHOLD: u64 = 1 << 20;
 
 /// A failure inside `py.detach`: a core error (mapped once the GIL is back)
 /// or a Python exception built while the GIL was briefly re-taken.
@@ -52,40 +50,6 @@ impl Failure {
     }
 }
 
-/// The bytes of a file: mapped or read.
-enum Loaded {
-    Mapped(memmap2::Mmap),
-    Read(Vec<u8>),
-}
-
-impl Loaded {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Loaded::Mapped(m) => m,
-            Loaded::Read(v) => v,
-        }
-    }
-}
-
-fn load(path: &Path) -> Result<Loaded, Error> {
-    let name = path.display().to_string();
-    let io = |e: std::io::Error| Error::io(Some(&name), &e);
-    let file = std::fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if len < MMAP_THRESHOLD {
-        let mut v = Vec::with_capacity(len as usize);
-        std::io::Read::read_to_end(&mut &file, &mut v).map_err(io)?;
-        return Ok(Loaded::Read(v));
-    }
-    // SAFETY: the map is read-only and private to this call. If another
-    // process truncates or rewrites the file while it is mapped, reads may
-    // fault or see changing bytes; the parser bounds-checks every access, so
-    // changed bytes give wrong pixels or an error, never out-of-bounds reads.
-    // This is the usual contract of mapping files (numpy.memmap has it too).
-    let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(io)?;
-    Ok(Loaded::Mapped(map))
-}
-
 /// The bytes of a 1-D uint8 array (the Python layer wraps any buffer with
 /// `numpy.frombuffer`, zero-copy: the limited API of Python 3.10 has no
 /// buffer protocol, NumPy's C API does).
@@ -107,30 +71,31 @@ enum Input<'b> {
     },
 }
 
+/// Parses the input and runs `f` on it, with the mapped file (if any) so
+/// that decoded pages can be released.
 fn with_parsed<R>(
     input: &Input<'_>,
-    f: impl FnOnce(&ParsedFile<'_>) -> Result<R, Failure>,
+    f: impl FnOnce(&ParsedFile<'_>, Option<&FileBytes>) -> Result<R, Failure>,
 ) -> Result<R, Failure> {
     match input {
         Input::File(path) => {
-            let loaded = load(path)?;
+            let loaded = FileBytes::open(path)?;
             let parsed = ParsedFile::parse(loaded.bytes())?;
-            f(&parsed)
+            // Offsets of a deflated file refer to the inflated copy.
+            let mapped = (loaded.is_mapped() && !parsed.deflated).then_some(&loaded);
+            f(&parsed, mapped)
         }
-        Input::Bytes(b) => f(&ParsedFile::parse(b)?),
+        Input::Bytes(b) => f(&ParsedFile::parse(b)?, None),
         Input::Parts {
             syntax_uid,
             attrs,
             element,
             vr,
             value,
-        } => f(&ParsedFile::from_parts(
-            syntax_uid,
-            (**attrs).clone(),
-            *element,
-            *vr,
-            value,
-        )?),
+        } => f(
+            &ParsedFile::from_parts(syntax_uid, (**attrs).clone(), *element, *vr, value)?,
+            None,
+        ),
     }
 }
 
@@ -251,7 +216,7 @@ fn read_impl(
         ));
     }
     let r = py.detach(|| {
-        with_parsed(&input, |parsed| {
+        with_parsed(&input, |parsed, mapped| {
             let layout = parsed.layout()?;
             decode::check_supported(parsed, &layout)?;
             let idx = frame_indices(args.frames.as_deref(), layout.frames)?;
@@ -284,12 +249,19 @@ fn read_impl(
             };
             let mut warnings = parsed.warnings.clone();
             warnings.extend(layout.warnings.iter().cloned());
-            warnings.extend(decode::decode_frames(
+            let release = |r: std::ops::Range<usize>| {
+                if let Some(m) = mapped {
+                    m.release(r)
+                }
+            };
+            let release: decode::Release<'_> = &release;
+            warnings.extend(decode::decode_frames_releasing(
                 parsed,
                 &layout,
                 &idx,
                 dst,
                 args.threads,
+                mapped.map(|_| release),
             )?);
             Ok((arr, warnings))
         })
@@ -368,9 +340,6 @@ fn info_of(parsed: &ParsedFile<'_>) -> Result<Info, Failure> {
             problem = Some(e.to_string());
         }
     }
-    if let Some(e) = enc {
-        warnings.extend(e.warnings.iter().cloned());
-    }
     let element = match p.element {
         PixelElement::PixelData => "PixelData",
         PixelElement::FloatPixelData => "FloatPixelData",
@@ -445,7 +414,7 @@ fn info_dict<'py>(py: Python<'py>, i: Info) -> PyResult<Bound<'py, PyDict>> {
 }
 
 fn info_impl<'py>(py: Python<'py>, input: Input<'_>) -> PyResult<Bound<'py, PyDict>> {
-    match py.detach(|| with_parsed(&input, info_of)) {
+    match py.detach(|| with_parsed(&input, |p, _| info_of(p))) {
         Ok(i) => info_dict(py, i),
         Err(f) => Err(f.into_py(py)),
     }
@@ -490,15 +459,15 @@ fn attrs_of(d: &Bound<'_, PyDict>) -> PyResult<ImageAttrs> {
             None => Ok(None),
             Some(v) if v.is_none() => Ok(None),
             Some(v) => {
-                if let Ok(list) = v.extract::<Vec<u64>>() {
-                    return Ok(Some(list));
+                // Raw OV bytes (as pydicom holds them), little endian.
+                if let Ok(b) = v.extract::<&[u8]>() {
+                    return dicodec_core::parser::encaps::decode_ov(b, true, 0, k)
+                        .map(Some)
+                        .map_err(|e| to_pyerr(d.py(), e));
                 }
-                let b: &[u8] = v.extract().map_err(|_| {
+                v.extract::<Vec<u64>>().map(Some).map_err(|_| {
                     PyTypeError::new_err(format!("{k} must be bytes or a list of int"))
-                })?;
-                dicodec_core::parser::encaps::decode_ov(b, true, 0, k)
-                    .map(Some)
-                    .map_err(|e| to_pyerr(d.py(), e))
+                })
             }
         }
     };

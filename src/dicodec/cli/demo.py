@@ -1,7 +1,8 @@
 """``dicodec demo``: the main job on sample data. Builds a small archive
 folder from pydicom's bundled test files (plain files in a folder tree, a
 ``.zip`` and a ``.tar.gz``), decodes it into a Zarr store with
-:func:`dicodec.batch.decode`, and prints the summary and the series found."""
+:func:`dicodec.batch.decode`, and prints every input (shape, dtype and time,
+or why it was not decoded), the summary and the series found."""
 
 from __future__ import annotations
 
@@ -65,10 +66,24 @@ def run(args: argparse.Namespace) -> int:
     report = decode(
         [samples], work / "demo.zarr", threads=args.threads, overwrite=True, progress="auto"
     )
+    _print_inputs(Path(report.index_path), samples)
     print()
     print(report.table())
     _print_series(Path(report.out))
     return 0
+
+
+def _print_inputs(index: Path, samples: Path) -> None:
+    import pyarrow.parquet as pq
+
+    print(f"\n{'input':<52} {'shape':<18} {'dtype':<8} {'ms':>7}")
+    for r in pq.read_table(index).to_pylist():
+        name = r["path"].replace(str(samples) + "/", "")
+        if r["status"] == "done":
+            shape = str(tuple(r["shape"]))
+            print(f"{name[-52:]:<52} {shape:<18} {r['dtype']:<8} {r['seconds'] * 1e3:7.2f}")
+        else:
+            print(f"{name[-52:]:<52} {r['status']}: {r['reason']}")
 
 
 def _print_series(store: Path, limit: int = 12) -> None:

@@ -33,8 +33,23 @@ pub(super) fn unpack_bits(src: &[u8], bit_start: u64, dst: &mut [u8]) {
             d.copy_from_slice(&LUT[b as usize].to_le_bytes());
         }
     } else {
-        // Output byte k takes bits shift.. of src[k] and ..shift of src[k + 1].
-        for (d, w) in body.chunks_exact_mut(8).zip(src.windows(2)) {
+        // Output byte k takes bits shift.. of src[k] and ..shift of src[k + 1]:
+        // 8 of them at a time from one u64 load and the next byte.
+        let groups = (full / 8).min(src.len().saturating_sub(1) / 8);
+        let (grouped, rest) = body.split_at_mut(groups * 64);
+        for (g, d) in grouped.chunks_exact_mut(64).enumerate() {
+            let Some(s) = src.get(g * 8..g * 8 + 9) else {
+                break;
+            };
+            let mut lo = [0u8; 8];
+            lo.copy_from_slice(&s[..8]);
+            let v = (u64::from_le_bytes(lo) >> shift) | ((s[8] as u64) << (64 - shift));
+            for (j, o) in d.chunks_exact_mut(8).enumerate() {
+                o.copy_from_slice(&LUT[((v >> (8 * j)) & 0xFF) as usize].to_le_bytes());
+            }
+        }
+        let src_rest = src.get(groups * 8..).unwrap_or(&[]);
+        for (d, w) in rest.chunks_exact_mut(8).zip(src_rest.windows(2)) {
             let b = (w[0] >> shift) | (w[1] << (8 - shift));
             d.copy_from_slice(&LUT[b as usize].to_le_bytes());
         }

@@ -38,6 +38,10 @@ const W: ByteOrder = ByteOrder::BigOw;
 fn unpack(src: &[u8], frame: usize, d: &PixelDescription, order: ByteOrder) -> Result<Vec<u8>> {
     let mut out = vec![0xAAu8; d.frame_output_len()? as usize];
     unpack_frame_window(src, 0, frame, d, order, &mut out)?;
+    // Every output byte is written (callers may hand in uninitialised memory).
+    let mut again = vec![!0xAAu8; out.len()];
+    unpack_frame_window(src, 0, frame, d, order, &mut again)?;
+    assert_eq!(again, out, "bytes left unwritten");
     // The plain entry point agrees wherever it can express the order.
     if order != W || d.bits_allocated != 8 {
         let mut plain = vec![0x55u8; out.len()];

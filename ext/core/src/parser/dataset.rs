@@ -78,6 +78,9 @@ pub struct DatasetScan {
     pub pixel: Option<PixelElementInfo>,
     /// Offset where the walk stopped (the pixel element or the end).
     pub end: usize,
+    /// The data ended with fewer than 8 bytes left (inside an element
+    /// header): where, if so.
+    pub cut_at: Option<usize>,
     pub warnings: Vec<String>,
 }
 
@@ -299,6 +302,7 @@ pub fn scan_dataset(buf: &[u8], start: usize, enc: Encoding) -> Result<DatasetSc
             out.warnings.push(format!(
                 "{rest} trailing bytes at byte offset {pos} ignored"
             ));
+            out.cut_at = Some(pos);
             break;
         }
         let h = header_at(buf, pos, enc, "dataset")?;

@@ -48,6 +48,8 @@ pub struct ParsedFile<'a> {
     pub encapsulated: Option<Encapsulated>,
     /// Tolerated oddities found while parsing.
     pub warnings: Vec<String>,
+    /// The dataset ended inside an element header at this offset.
+    pub cut_at: Option<usize>,
 }
 
 /// Where the frames of the pixel data are and how they are stored.
@@ -167,6 +169,7 @@ impl<'a> ParsedFile<'a> {
             pixel: scan.pixel,
             encapsulated: None,
             warnings: scan.warnings,
+            cut_at: scan.cut_at,
         };
         file.find_frames()?;
         Ok(file)
@@ -202,6 +205,7 @@ impl<'a> ParsedFile<'a> {
             }),
             encapsulated: None,
             warnings: Vec::new(),
+            cut_at: None,
         };
         file.find_frames()?;
         Ok(file)
@@ -263,18 +267,28 @@ impl<'a> ParsedFile<'a> {
                     .to_owned(),
             );
         }
+        self.warnings.extend(enc.warnings.iter().cloned());
         self.encapsulated = Some(enc);
         Ok(())
     }
 
     /// The first pixel element, or the error read_pixels gives without one.
     pub fn pixel_element(&self) -> Result<PixelElementInfo> {
-        self.pixel.ok_or_else(|| {
-            Error::malformed(
+        self.pixel.ok_or_else(|| match self.cut_at {
+            Some(at) => Error::malformed(
+                at as u64,
+                "dataset",
+                format!(
+                    "no Pixel Data element before the data ends inside an element header \
+                     ({} bytes in all): truncated?",
+                    self.data.len()
+                ),
+            ),
+            None => Error::malformed(
                 self.data.len() as u64,
                 "dataset",
                 "no Pixel Data, Float Pixel Data or Double Float Pixel Data element",
-            )
+            ),
         })
     }
 
