@@ -165,3 +165,22 @@ def test_decode_archives(tmp_path, fmt):
         "part.tar.gz",
         "part.zip",
     ]
+
+
+def test_headers_from_scan_match_pydicom():
+    """Plain files get their header from dicodec.scan, archive members from
+    pydicom: both must give the same values (so grouping, stacking and
+    attributes do not depend on where a file came from)."""
+    from dicodec.batch.meta import HeaderFailure, _read_one, iter_headers
+    from dicodec.batch.sources import enumerate_sources
+
+    compared = 0
+    for item, _, h in iter_headers(enumerate_sources(CORPUS)):
+        ref = _read_one(item, item.path)
+        if isinstance(h, HeaderFailure) or isinstance(ref, HeaderFailure):
+            # Both say "not decodable"; the exact class may differ on broken files.
+            assert isinstance(h, HeaderFailure) and isinstance(ref, HeaderFailure), item.path
+            continue
+        assert h.to_dict() == ref.to_dict(), item.path
+        compared += 1
+    assert compared > 200

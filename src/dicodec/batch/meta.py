@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -118,6 +118,7 @@ class Header:
         self.out_dtype = str(info.dtype)
         self.out_frame_shape = list(shape[-per_frame:])
         self.frames = int(info.frames)
+        self.pixel_element = info.pixel_element
         if not self.transfer_syntax:
             self.transfer_syntax = info.transfer_syntax_uid
 
@@ -178,30 +179,12 @@ def _floats(v: Any, n: int | None = None) -> list[float] | None:
     return vals
 
 
-def header_from_dataset(ds: Any) -> Header:
-    """A :class:`Header` from a pydicom Dataset (values that fail to convert
-    become ``None``, never an error)."""
-
-    def get(kw: str) -> Any:
-        try:
-            elem = ds.get(kw)
-        except Exception:  # noqa: BLE001 - a broken value is a missing value here
-            return None
-        return elem
-
-    meta = getattr(ds, "file_meta", None)
-    ts = _text(meta.get("TransferSyntaxUID")) if meta is not None else None
-    if ts is None:
-        enc = getattr(ds, "original_encoding", None)
-        if enc is not None and enc[0] is not None:
-            implicit, little = enc
-            ts = (
-                "1.2.840.10008.1.2"
-                if implicit
-                else ("1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
-            )
+def header_from_values(get: Callable[[str], Any], transfer_syntax: str | None) -> Header:
+    """A :class:`Header` from ``get(keyword)`` (a pydicom element value, a
+    :func:`dicodec.scan` cell, or ``None``); values that fail to convert
+    become ``None``, never an error."""
     return Header(
-        transfer_syntax=ts,
+        transfer_syntax=_text(transfer_syntax),
         patient_id=_text(get("PatientID")),
         study_uid=_text(get("StudyInstanceUID")),
         series_uid=_text(get("SeriesInstanceUID")),
@@ -226,6 +209,30 @@ def header_from_dataset(ds: Any) -> Header:
         bits_stored=_int(get("BitsStored")),
         pixel_representation=_int(get("PixelRepresentation")) or 0,
     )
+
+
+def header_from_dataset(ds: Any) -> Header:
+    """A :class:`Header` from a pydicom Dataset."""
+
+    def get(kw: str) -> Any:
+        try:
+            elem = ds.get(kw)
+        except Exception:  # noqa: BLE001 - a broken value is a missing value here
+            return None
+        return elem
+
+    meta = getattr(ds, "file_meta", None)
+    ts = _text(meta.get("TransferSyntaxUID")) if meta is not None else None
+    if ts is None:
+        enc = getattr(ds, "original_encoding", None)
+        if enc is not None and enc[0] is not None:
+            implicit, little = enc
+            ts = (
+                "1.2.840.10008.1.2"
+                if implicit
+                else ("1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
+            )
+    return header_from_values(get, ts)
 
 
 _PIXEL_TAGS = {
@@ -355,40 +362,7 @@ def header_from_scan(item: Item, row: dict[str, Any], layout: bool) -> Header | 
         # and the same rules as for archive members decide.
         return _read_one(item, item.path, layout)
 
-    def first(v: Any) -> Any:
-        return v[0] if isinstance(v, list) and v else (None if isinstance(v, list) else v)
-
-    def floats(v: Any, n: int | None = None) -> list[float] | None:
-        if v is None or (n is not None and len(v) != n) or not v:
-            return None
-        return [float(x) for x in v]
-
-    h = Header(
-        transfer_syntax=_text(row.get("transfer_syntax")),
-        patient_id=_text(row.get("PatientID")),
-        study_uid=_text(row.get("StudyInstanceUID")),
-        series_uid=_text(row.get("SeriesInstanceUID")),
-        sop_uid=_text(row.get("SOPInstanceUID")),
-        sop_class_uid=_text(row.get("SOPClassUID")),
-        modality=_text(row.get("Modality")),
-        instance_number=_int(row.get("InstanceNumber")),
-        image_position=floats(row.get("ImagePositionPatient"), 3),
-        image_orientation=floats(row.get("ImageOrientationPatient"), 6),
-        pixel_spacing=floats(row.get("PixelSpacing"), 2),
-        slice_thickness=_float(first(row.get("SliceThickness"))),
-        rescale_slope=_float(first(row.get("RescaleSlope"))),
-        rescale_intercept=_float(first(row.get("RescaleIntercept"))),
-        window_center=floats(row.get("WindowCenter")),
-        window_width=floats(row.get("WindowWidth")),
-        photometric=_text(row.get("PhotometricInterpretation")),
-        rows=_int(row.get("Rows")),
-        columns=_int(row.get("Columns")),
-        frames=max(_int(row.get("NumberOfFrames")) or 1, 1),
-        samples=_int(row.get("SamplesPerPixel")) or 1,
-        bits_allocated=_int(row.get("BitsAllocated")),
-        bits_stored=_int(row.get("BitsStored")),
-        pixel_representation=_int(row.get("PixelRepresentation")) or 0,
-    )
+    h = header_from_values(row.get, row.get("transfer_syntax"))
     if not h.is_image:
         return HeaderFailure("skipped", "no_pixel_data", "no image pixel module (Rows/Columns)", h)
     if not layout:

@@ -49,23 +49,21 @@ def capture_warnings() -> Iterator[None]:
         yield
 
 
+#: Failure reason per exception type (first match wins).
+_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (UnsupportedError, "unsupported"),
+    (MalformedError, "malformed"),
+    (LimitExceededError, "limit_exceeded"),
+    (DicodecError, "decode_error"),
+    (LayoutMismatch, "layout_mismatch"),
+    (MemoryError, "out_of_memory"),
+    (OSError, "unreadable"),
+)
+
+
 def classify(exc: BaseException) -> str:
     """The failure reason recorded for an exception."""
-    if isinstance(exc, UnsupportedError):
-        return "unsupported"
-    if isinstance(exc, MalformedError):
-        return "malformed"
-    if isinstance(exc, LimitExceededError):
-        return "limit_exceeded"
-    if isinstance(exc, DicodecError):
-        return "decode_error"
-    if isinstance(exc, LayoutMismatch):
-        return "layout_mismatch"
-    if isinstance(exc, MemoryError):
-        return "out_of_memory"
-    if isinstance(exc, OSError):
-        return "unreadable"
-    return "error"
+    return next((reason for t, reason in _REASONS if isinstance(exc, t)), "error")
 
 
 def base_row(item: Item, header: Header | None) -> dict[str, Any]:
