@@ -61,7 +61,16 @@ def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
                 f"as {fmt}"
             )
     (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
+    running = out / STATE_DIR / "running"
+    if running.exists():
+        # The last run was killed: drop the temporary files it was writing
+        # (never renamed, so never journalled).
+        for dirpath, _, files in os.walk(out):
+            for f in files:
+                if f.endswith(".partial"):
+                    os.unlink(os.path.join(dirpath, f))
     state.write_text(json.dumps({"format": fmt, "version": 1}))
+    running.touch()
 
 
 class _Run:
@@ -390,18 +399,23 @@ def decode(
         run.progress = make_progress(progress, total, report.resumed)
         rank = {p: i for i, p in enumerate(order)}
         todo.sort(key=lambda t: rank[t.item.path])
+        clean = False  # nothing left half-written: no temporary files to sweep next time
         try:
             if client is not None:
                 _run_dask(run, todo, client)
             else:
                 with capture_warnings():
                     _run_local(run, todo, nthreads)
+            clean = True
         except KeyboardInterrupt:
             report.interrupted = True
+            clean = client is None  # the local pool waited for what was running
             raise
         finally:
             run.progress.close()
             _finish(run, items, order, time.perf_counter() - t0)
+            if clean:
+                (out_path / STATE_DIR / "running").unlink(missing_ok=True)
     finally:
         journal.close()
     return report
