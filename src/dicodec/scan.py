@@ -6,7 +6,7 @@
 ['path', 'PatientID', 'StudyInstanceUID', 'Rows', 'transfer_syntax', 'error']
 
 How it works: the Rust core walks folders in parallel, reads only the start of
-each file (one 16 KiB read for most files), walks the elements without
+each file (one 8 KiB read for most files), walks the elements without
 decoding values that were not asked for, stops after the highest requested tag
 (never reading Pixel Data), and writes the values straight into Arrow-layout
 buffers (validity bitmap, offsets, data). Those buffers become NumPy arrays that
@@ -51,7 +51,7 @@ from dicodec.errors import DicodecError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["scan", "scan_batches", "resolve_tags", "ScanTag"]
+__all__ = ["scan", "scan_batches", "scan_schema", "resolve_tags", "ScanTag"]
 
 PathLike = str | os.PathLike[str]
 TagLike = str | int
@@ -59,7 +59,6 @@ TagLike = str | int
 #: Files per batch of :func:`scan` (each batch is scanned in parallel).
 DEFAULT_BATCH_SIZE = 65536
 
-_RESERVED = ("path", "transfer_syntax", "error", "bytes_read")
 _TAG_RE = re.compile(r"^\(?\s*([0-9A-Fa-f]{4})\s*,\s*([0-9A-Fa-f]{4})\s*\)?$")
 _HEX_RE = re.compile(r"^(?:0[xX])?([0-9A-Fa-f]{8})$")
 
@@ -119,8 +118,6 @@ def resolve_tags(tags: Iterable[TagLike]) -> list[ScanTag]:
             raise ValueError(f"{t!r} is a sequence (SQ); scan reads top-level values only")
         if number >= 0x7FE00000:
             raise ValueError(f"{t!r}: Pixel Data and the tags after it are never scanned")
-        if name in _RESERVED:
-            raise ValueError(f"column name {name!r} is reserved")
         if any(o.name == name for o in out):
             raise ValueError(f"tag {name!r} given twice")
         out.append(ScanTag(name, number, vr, vm))
@@ -234,6 +231,16 @@ def _schema(tags: Sequence[ScanTag], types: Sequence[str], stats: bool) -> pa.Sc
     return pa.schema(fields)
 
 
+def scan_schema(tags: TagLike | Iterable[TagLike], *, stats: bool = False) -> pa.Schema:
+    """The schema of the table :func:`scan` returns for ``tags`` (each tag
+    field carries ``dicom_tag``/``dicom_vr``/``dicom_vm`` metadata)."""
+    resolved = resolve_tags(tags)
+    types = _native.scan_column_types(
+        [t.tag for t in resolved], [t.vr for t in resolved], [t.vm for t in resolved]
+    )
+    return _schema(resolved, types, stats)
+
+
 def _raise_first_error(batch: pa.RecordBatch) -> None:
     err = batch.column("error")
     if err.null_count == len(err):
@@ -258,7 +265,7 @@ def scan_batches(
     recursive: bool = True,
     errors: Literal["record", "raise"] = "record",
     stats: bool = False,
-    read_size: int = 16384,
+    read_size: int = 8192,
 ) -> Iterator[pa.RecordBatch]:
     """Scans ``sources`` and yields one :class:`pyarrow.RecordBatch` per
     ``batch_size`` files, in a deterministic order.
@@ -345,7 +352,7 @@ def scan(
     recursive: bool = True,
     errors: Literal["record", "raise"] = "record",
     stats: bool = False,
-    read_size: int = 16384,
+    read_size: int = 8192,
 ) -> pa.Table:
     """Scans DICOM files into a :class:`pyarrow.Table`, one row per file.
 

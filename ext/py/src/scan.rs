@@ -56,6 +56,34 @@ pub struct PyScanner {
     pool: rayon::ThreadPool,
 }
 
+fn specs(py: Python<'_>, tags: &[u32], vrs: &[String], vms: &[String]) -> PyResult<Vec<TagSpec>> {
+    if tags.len() != vrs.len() || tags.len() != vms.len() {
+        return Err(PyValueError::new_err(
+            "tags, vrs and vms must have the same length",
+        ));
+    }
+    tags.iter()
+        .zip(vrs)
+        .zip(vms)
+        .map(|((&t, vr), vm)| TagSpec::new(t, vr, vm))
+        .collect::<Result<Vec<_>, _>>()
+        .py_err(py)
+}
+
+/// Arrow type names of the columns for these tags (see `Scanner`).
+#[pyfunction]
+fn scan_column_types(
+    py: Python<'_>,
+    tags: Vec<u32>,
+    vrs: Vec<String>,
+    vms: Vec<String>,
+) -> PyResult<Vec<String>> {
+    Ok(specs(py, &tags, &vrs, &vms)?
+        .iter()
+        .map(|s| s.column_type().name())
+        .collect())
+}
+
 fn export<'py>(py: Python<'py>, mut a: ArrowArray) -> PyResult<Bound<'py, PyTuple>> {
     let ty = a.ty.name();
     let len = a.len();
@@ -87,7 +115,7 @@ impl PyScanner {
     /// `tags`, `vrs`, `vms`: one entry per column (dictionary VR and VM as
     /// `pydicom.datadict` gives them, "" when unknown).
     #[new]
-    #[pyo3(signature = (tags, vrs, vms, threads = None, read_size = 16384))]
+    #[pyo3(signature = (tags, vrs, vms, threads = None, read_size = 8192))]
     fn new(
         py: Python<'_>,
         tags: Vec<u32>,
@@ -96,18 +124,7 @@ impl PyScanner {
         threads: Option<usize>,
         read_size: usize,
     ) -> PyResult<Self> {
-        if tags.len() != vrs.len() || tags.len() != vms.len() {
-            return Err(PyValueError::new_err(
-                "tags, vrs and vms must have the same length",
-            ));
-        }
-        let specs = tags
-            .iter()
-            .zip(&vrs)
-            .zip(&vms)
-            .map(|((&t, vr), vm)| TagSpec::new(t, vr, vm))
-            .collect::<Result<Vec<_>, _>>()
-            .py_err(py)?;
+        let specs = specs(py, &tags, &vrs, &vms)?;
         let inner = Scanner::new(specs).py_err(py)?.with_read_size(read_size);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.unwrap_or(0))
@@ -185,6 +202,7 @@ impl PyScanner {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(scan_column_types, m)?)?;
     m.add_class::<PyWalker>()?;
     m.add_class::<PyScanner>()?;
     Ok(())

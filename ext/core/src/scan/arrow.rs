@@ -67,25 +67,32 @@ pub struct ArrowArray {
 
 impl ArrowArray {
     pub fn new(ty: &ColumnType) -> Self {
+        Self::with_capacity(ty, 0)
+    }
+
+    /// An empty array with room for `n` slots (and some bytes per slot).
+    pub fn with_capacity(ty: &ColumnType, n: usize) -> Self {
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0);
         let data = match ty {
             ColumnType::Int64 | ColumnType::UInt64 | ColumnType::Float64 => {
-                ArrayData::Fixed(Vec::new())
+                ArrayData::Fixed(Vec::with_capacity(n * 8))
             }
             ColumnType::Utf8 | ColumnType::Binary => ArrayData::Var {
                 utf8: *ty == ColumnType::Utf8,
-                offsets: vec![0],
-                data: Vec::new(),
+                offsets,
+                data: Vec::with_capacity(n * 16),
             },
             ColumnType::List(c) => ArrayData::List {
-                offsets: vec![0],
-                child: Box::new(ArrowArray::new(c)),
+                offsets,
+                child: Box::new(ArrowArray::with_capacity(c, n * 2)),
             },
         };
         ArrowArray {
             ty: ty.clone(),
             len: 0,
             null_count: 0,
-            validity: Vec::new(),
+            validity: Vec::with_capacity(n.div_ceil(8)),
             data,
             overflow: false,
         }
@@ -197,10 +204,23 @@ impl ArrowArray {
 
     /// Appends the concatenation of `parts` as one value.
     pub fn push_parts(&mut self, parts: &[&[u8]]) {
+        for p in parts {
+            self.extend_value(p);
+        }
+        self.finish_value();
+    }
+
+    /// Adds bytes to the UTF-8/binary value being built (see [`Self::finish_value`]).
+    #[inline]
+    pub fn extend_value(&mut self, b: &[u8]) {
+        if let ArrayData::Var { data, .. } = &mut self.data {
+            data.extend_from_slice(b);
+        }
+    }
+
+    /// Closes a UTF-8/binary slot holding the bytes added since the last one.
+    pub fn finish_value(&mut self) {
         if let ArrayData::Var { offsets, data, .. } = &mut self.data {
-            for p in parts {
-                data.extend_from_slice(p);
-            }
             let off = Self::offset_of(data.len(), &mut self.overflow);
             offsets.push(off);
             self.push_bit(true);

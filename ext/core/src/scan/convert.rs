@@ -200,14 +200,15 @@ pub(crate) fn append(
                 }
                 col.finish_list();
             } else {
-                let mut parts: Vec<&[u8]> = Vec::new();
+                let mut first = true;
                 text::items(rule, &s, |x| {
-                    if !parts.is_empty() {
-                        parts.push(b"\\");
+                    if !first {
+                        col.extend_value(b"\\");
                     }
-                    parts.push(x.as_bytes());
+                    first = false;
+                    col.extend_value(x.as_bytes());
                 });
-                col.push_parts(&parts);
+                col.finish_value();
             }
             Appended::Done
         }

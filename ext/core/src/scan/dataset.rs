@@ -97,6 +97,7 @@ impl FileScan {
 pub(crate) struct Scratch {
     window: Vec<u8>,
     inflated: Vec<u8>,
+    inflate_state: Option<Box<flate2::Decompress>>,
 }
 
 /// Scans one file; failures end up in `out.error`, never as a panic.
@@ -136,7 +137,24 @@ fn scan_file_inner(
 ) -> Result<()> {
     let file = File::open(path).map_err(|e| Error::io(None, &e))?;
     let mut win = FileWindow::new(file, &mut scratch.window, read_size);
-    let res = walk_file(plan, read_size, &mut win, &mut scratch.inflated, out);
+    let res = loop {
+        let res = walk_file(
+            plan,
+            read_size,
+            &mut win,
+            &mut scratch.inflated,
+            &mut scratch.inflate_state,
+            out,
+        );
+        // Before blaming the file, make sure a short read really was its end.
+        if res.is_err() && win.end_presumed() && win.confirm_end()? {
+            let bytes_read = win.bytes_read;
+            out.reset(plan.tags.len());
+            out.bytes_read = bytes_read;
+            continue;
+        }
+        break res;
+    };
     out.bytes_read = win.bytes_read;
     res
 }
@@ -146,6 +164,7 @@ fn walk_file(
     read_size: usize,
     win: &mut FileWindow<'_>,
     inflated: &mut Vec<u8>,
+    inflate_state: &mut Option<Box<flate2::Decompress>>,
     out: &mut FileScan,
 ) -> Result<()> {
     // File meta: grow the prefix until read_file_meta has what it needs.
@@ -207,21 +226,23 @@ fn walk_file(
             }
         }
     }
-    let ts_bytes: Vec<u8> = match &meta.transfer_syntax_uid {
-        Some(uid) => uid.as_bytes().to_vec(),
+    let ts: &str = match &meta.transfer_syntax_uid {
+        Some(uid) => uid,
         None => match (enc.explicit_vr, enc.little_endian) {
-            (false, _) => IMPLICIT_VR_LE.as_bytes().to_vec(),
-            (true, true) => EXPLICIT_VR_LE.as_bytes().to_vec(),
-            (true, false) => EXPLICIT_VR_BE.as_bytes().to_vec(),
+            (false, _) => IMPLICIT_VR_LE,
+            (true, true) => EXPLICIT_VR_LE,
+            (true, false) => EXPLICIT_VR_BE,
         },
     };
-    out.transfer_syntax = Some(out.keep(Vr(*b"UI"), true, &ts_bytes));
+    out.transfer_syntax = Some(out.keep(Vr(*b"UI"), true, ts.as_bytes()));
 
     if plan.tags.last().is_none_or(|&t| t >> 16 <= 0x0002) {
         return Ok(());
     }
     if meta.deflated {
-        let mut inf = Inflater::new(win, start, inflated);
+        let z = inflate_state.get_or_insert_with(|| Box::new(flate2::Decompress::new(false)));
+        z.reset(false);
+        let mut inf = Inflater::new(win, start, inflated, z);
         walk_dataset(plan, &mut inf, 0, enc, out).map_err(|e| e.in_context("inflated "))
     } else {
         walk_dataset(plan, win, start, enc, out)

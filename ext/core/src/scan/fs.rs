@@ -75,6 +75,19 @@ fn meta_id(_m: &fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
+/// Identity of a real (not symlinked) subfolder without a stat call: the
+/// parent's device and the entry's inode number.
+#[cfg(unix)]
+fn dir_entry_id(de: &fs::DirEntry, parent: &Chain) -> Option<(u64, u64)> {
+    use std::os::unix::fs::DirEntryExt;
+    parent.id.map(|(dev, _)| (dev, de.ino()))
+}
+
+#[cfg(not(unix))]
+fn dir_entry_id(_de: &fs::DirEntry, _parent: &Chain) -> Option<(u64, u64)> {
+    None
+}
+
 #[derive(Debug)]
 struct Dir {
     path: PathBuf,
@@ -212,10 +225,15 @@ impl Walker {
                 return out;
             }
         };
-        let mut items: Vec<(std::ffi::OsString, Option<fs::FileType>)> = Vec::new();
+        let mut items: Vec<(std::ffi::OsString, Option<fs::FileType>, Option<(u64, u64)>)> =
+            Vec::new();
         for de in rd {
             match de {
-                Ok(de) => items.push((de.file_name(), de.file_type().ok())),
+                Ok(de) => items.push((
+                    de.file_name(),
+                    de.file_type().ok(),
+                    dir_entry_id(&de, &dir.chain),
+                )),
                 Err(e) => out.files.push(Entry::failed(
                     dir.path.clone(),
                     format!("error while listing folder: {}", io_msg(&e)),
@@ -231,7 +249,7 @@ impl Walker {
                 parent: Some(dir.chain.clone()),
             }),
         };
-        for (name, ft) in items {
+        for (name, ft, entry_id) in items {
             let path = dir.path.join(&name);
             let ft = match ft {
                 Some(ft) => ft,
@@ -253,8 +271,7 @@ impl Walker {
                             format!("folders nested deeper than {MAX_DIR_DEPTH}; not walked"),
                         ));
                     } else {
-                        let id = fs::symlink_metadata(&path).ok().and_then(|m| meta_id(&m));
-                        out.dirs.push(sub(path, id));
+                        out.dirs.push(sub(path, entry_id));
                     }
                 }
             } else if ft.is_symlink() {

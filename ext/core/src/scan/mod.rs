@@ -34,10 +34,15 @@ use spec::Base;
 pub use spec::{DictVr, TagSpec};
 
 /// Default size of the first (usually only) read of each file.
-pub const DEFAULT_READ_SIZE: usize = 16 * 1024;
+pub const DEFAULT_READ_SIZE: usize = 8 * 1024;
 
 /// Files per rayon task.
 const FILES_PER_TASK: usize = 32;
+
+thread_local! {
+    /// Buffers reused by every file a thread scans.
+    static SCRATCH: std::cell::RefCell<(Scratch, FileScan)> = Default::default();
+}
 
 /// A text value the core does not decode (ISO 2022 escape sequences or a
 /// multi-byte character set): its column slot is null and the bindings fill
@@ -68,14 +73,17 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn new(types: &[ColumnType]) -> Self {
+    fn with_capacity(types: &[ColumnType], n: usize) -> Self {
         Batch {
             len: 0,
-            path: ArrowArray::new(&ColumnType::Utf8),
-            columns: types.iter().map(ArrowArray::new).collect(),
-            transfer_syntax: ArrowArray::new(&ColumnType::Utf8),
+            path: ArrowArray::with_capacity(&ColumnType::Utf8, n),
+            columns: types
+                .iter()
+                .map(|t| ArrowArray::with_capacity(t, n))
+                .collect(),
+            transfer_syntax: ArrowArray::with_capacity(&ColumnType::Utf8, n),
             error: ArrowArray::new(&ColumnType::Utf8),
-            bytes_read: ArrowArray::new(&ColumnType::UInt64),
+            bytes_read: ArrowArray::with_capacity(&ColumnType::UInt64, n),
             deferred: Vec::new(),
         }
     }
@@ -172,16 +180,18 @@ impl Scanner {
         let parts: Vec<Batch> = entries
             .par_chunks(FILES_PER_TASK)
             .map(|chunk| {
-                let mut scratch = Scratch::default();
-                let mut fs = FileScan::default();
-                let mut b = Batch::new(&self.types);
-                for e in chunk {
-                    self.scan_one(e, &mut scratch, &mut fs, &mut b);
-                }
+                let mut b = Batch::with_capacity(&self.types, chunk.len());
+                SCRATCH.with(|cell| {
+                    let mut guard = cell.borrow_mut();
+                    let (scratch, fs) = &mut *guard;
+                    for e in chunk {
+                        self.scan_one(e, scratch, fs, &mut b);
+                    }
+                });
                 b
             })
             .collect();
-        let mut out = Batch::new(&self.types);
+        let mut out = Batch::with_capacity(&self.types, entries.len());
         for p in parts {
             out.append(p);
         }

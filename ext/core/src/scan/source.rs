@@ -6,6 +6,11 @@
 //! ends first. Nothing is read ahead beyond one read of `chunk` bytes, values
 //! that are skipped are never read, and memory grows only with bytes that
 //! were actually read (a bogus 4 GiB length cannot allocate 4 GiB).
+//!
+//! A read that returns fewer bytes than asked is taken as the end of the
+//! file (as it is for regular files), which saves a second read per small
+//! file. The end is "presumed" until a read returns 0; before reporting a
+//! truncated file the scanner confirms it ([`FileWindow::confirm_end`]).
 
 use crate::error::{Error, Result};
 use crate::limits::check_alloc;
@@ -49,8 +54,13 @@ pub(crate) struct FileWindow<'a> {
     base: u64,
     len: usize,
     chunk: usize,
-    /// File offset where a read returned 0 (end of file), once seen.
+    /// File offset where the file ends, once seen.
     eof: Option<u64>,
+    /// `eof` comes from a short read, not from a read that returned 0.
+    eof_presumed: bool,
+    /// `eof` is the file size (bytes were read right before it); otherwise
+    /// the file only ends at or before `eof`.
+    eof_exact: bool,
     /// Total bytes returned by read calls.
     pub bytes_read: u64,
 }
@@ -64,12 +74,56 @@ impl<'a> FileWindow<'a> {
             len: 0,
             chunk: chunk.max(64),
             eof: None,
+            eof_presumed: false,
+            eof_exact: false,
             bytes_read: 0,
         }
     }
 
     fn io_err(e: &io::Error) -> Error {
         Error::io(None, e)
+    }
+
+    fn read_at_retry(&mut self, from: usize, to: usize, at: u64) -> Result<usize> {
+        loop {
+            match read_at(&self.file, &mut self.buf[from..to], at) {
+                Ok(r) => {
+                    self.bytes_read += r as u64;
+                    return Ok(r);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Self::io_err(&e)),
+            }
+        }
+    }
+
+    /// True when the end of the file is only presumed from a short read.
+    pub fn end_presumed(&self) -> bool {
+        self.eof.is_some() && self.eof_presumed
+    }
+
+    /// Checks a presumed end of file with one more read: `true` if the file
+    /// goes on after all (the data read is kept and the end forgotten).
+    pub fn confirm_end(&mut self) -> Result<bool> {
+        let Some(e) = self.eof.filter(|_| self.eof_presumed) else {
+            return Ok(false);
+        };
+        self.eof_presumed = false;
+        if e != self.base + self.len as u64 {
+            // The window moved since: just forget the presumption.
+            self.eof = None;
+            return Ok(true);
+        }
+        if self.buf.len() < self.len + self.chunk {
+            self.buf.resize(self.len + self.chunk, 0);
+        }
+        let r = self.read_at_retry(self.len, self.len + self.chunk, e)?;
+        if r == 0 {
+            return Ok(false);
+        }
+        self.len += r;
+        self.eof = None;
+        Ok(true)
     }
 }
 
@@ -109,19 +163,15 @@ impl Source for FileWindow<'_> {
                 self.buf.resize(self.len + step, 0);
             }
             let at = self.base + self.len as u64;
-            let r = loop {
-                match read_at(&self.file, &mut self.buf[self.len..self.len + step], at) {
-                    Ok(r) => break r,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(Self::io_err(&e)),
-                }
-            };
-            if r == 0 {
-                self.eof = Some(at);
+            let r = self.read_at_retry(self.len, self.len + step, at)?;
+            self.len += r;
+            if r < step {
+                // Short read: the end of a regular file (presumed if r > 0).
+                self.eof = Some(at + r as u64);
+                self.eof_presumed = r > 0;
+                self.eof_exact = self.len > 0;
                 break;
             }
-            self.bytes_read += r as u64;
-            self.len += r;
         }
         let a = (pos - self.base) as usize;
         let b = want_total.min(self.len);
@@ -129,6 +179,9 @@ impl Source for FileWindow<'_> {
     }
 
     fn total_len(&mut self) -> Result<Option<u64>> {
+        if let Some(e) = self.eof.filter(|_| self.eof_exact) {
+            return Ok(Some(e));
+        }
         let m = self.file.metadata().map_err(|e| Self::io_err(&e))?;
         Ok(Some(m.len()))
     }
@@ -139,7 +192,7 @@ impl Source for FileWindow<'_> {
 /// walk asks.
 pub(crate) struct Inflater<'w, 'a> {
     file: &'w mut FileWindow<'a>,
-    z: Decompress,
+    z: &'w mut Decompress,
     in_pos: u64,
     out: &'w mut Vec<u8>,
     out_base: u64,
@@ -147,11 +200,17 @@ pub(crate) struct Inflater<'w, 'a> {
 }
 
 impl<'w, 'a> Inflater<'w, 'a> {
-    pub fn new(file: &'w mut FileWindow<'a>, start: u64, out: &'w mut Vec<u8>) -> Self {
+    /// `z` must be a raw-deflate decompressor in its initial state.
+    pub fn new(
+        file: &'w mut FileWindow<'a>,
+        start: u64,
+        out: &'w mut Vec<u8>,
+        z: &'w mut Decompress,
+    ) -> Self {
         out.clear();
         Inflater {
             file,
-            z: Decompress::new(false),
+            z,
             in_pos: start,
             out,
             out_base: 0,
@@ -283,7 +342,8 @@ mod tests {
         let mut buf = Vec::new();
         let mut out = Vec::new();
         let mut w = FileWindow::new(File::open(&p).unwrap(), &mut buf, 4096);
-        let mut inf = Inflater::new(&mut w, 300, &mut out);
+        let mut z = Decompress::new(false);
+        let mut inf = Inflater::new(&mut w, 300, &mut out, &mut z);
         assert_eq!(inf.fetch(0, 16).unwrap(), &plain[..16]);
         assert_eq!(inf.fetch(1000, 16).unwrap(), &plain[1000..1016]);
         assert!(inf.out.len() < 200_000);
@@ -301,7 +361,8 @@ mod tests {
         let mut buf = Vec::new();
         let mut out = Vec::new();
         let mut w = FileWindow::new(File::open(&p).unwrap(), &mut buf, 4096);
-        let mut inf = Inflater::new(&mut w, 10, &mut out);
+        let mut z = Decompress::new(false);
+        let mut inf = Inflater::new(&mut w, 10, &mut out, &mut z);
         assert!(inf.fetch(0, 8).is_err());
     }
 }
