@@ -301,3 +301,40 @@ def test_compressions_read_back_with_zarr(tmp_path, compression):
     assert codecs == {"lz4": ["BloscCodec"], "zstd": ["ZstdCodec"], "none": []}[compression]
     np.testing.assert_array_equal(arr[:], frames)
     assert not list(out.rglob("*.partial"))
+
+
+def test_progress_bar_lines_and_callback(tmp_path):
+    from dicodec.batch.progress import make_progress
+
+    stream = io.StringIO()
+    bar = make_progress("bar", total=3, stream=stream)
+    for failed in (False, True, False):
+        bar.update(failed=failed, bytes_out=2_000_000)
+    bar.close()
+    text = stream.getvalue()
+    assert "3/3" in text and "MB/s" in text and "failed 1" in text and "file/s" in text
+    stream = io.StringIO()
+    lines = make_progress("lines", total=2, stream=stream, every=0.0)
+    lines.update(failed=False, bytes_out=10)
+    lines.update(failed=True, bytes_out=10)
+    lines.close()
+    out = stream.getvalue().splitlines()
+    assert out[-1].startswith("decode: 2/2 files (100.0%)") and "failures 1" in out[-1]
+    assert "ETA" in out[0]
+    seen = []
+    uid = "1.2.826.0.1.3680043.10.999.8"
+    for k in range(4):
+        write_instance(tmp_path / "in" / f"{k}.dcm", series_uid=uid, pixels=_marker(k))
+    report = dicodec.batch.decode(tmp_path / "in", tmp_path / "out", progress=seen.append)
+    assert report.ok and [s["done"] for s in seen] == [1, 2, 3, 4]
+    assert seen[-1]["total"] == 4 and seen[-1]["failed"] == 0
+    assert seen[-1]["bytes_out"] == 4 * _marker(0).nbytes
+
+
+def test_iter_decode_frames(tmp_path):
+    uid = "1.2.826.0.1.3680043.10.999.7"
+    mf = np.stack([_marker(k) for k in range(4)])
+    write_instance(tmp_path / "mf.dcm", series_uid=uid, pixels=mf)
+    [(_, arr, meta)] = list(dicodec.iter_decode(tmp_path / "mf.dcm", frames="1,-1"))
+    np.testing.assert_array_equal(arr, mf[[1, 3]])
+    assert meta["frames"] == 4

@@ -3,6 +3,7 @@ or Dask), write, journal, index."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -491,33 +492,43 @@ def iter_decode(
         except Exception as e:  # noqa: BLE001
             return e, meta
 
+    # Inputs go to the pool in small groups (one future per group keeps this
+    # thread's bookkeeping small next to the decoding); results come back in order.
+    group = max(1, min(16, depth // (2 * nthreads)))
+
+    def work_group(batch: list[tuple]) -> list[tuple[Any, dict[str, Any]]]:
+        return [work(*args) for args in batch]
+
     ex = ThreadPoolExecutor(nthreads, thread_name_prefix="dicodec-iter")
-    queue: deque[tuple[Item, Future]] = deque()
+    queue: deque[tuple[list[Item], Future]] = deque()
+    queued = 0
     # Headers: plain files by dicodec.scan in chunks (parallel, in Rust),
     # archive members by pydicom; decoding runs ahead on the pool.
-    source = iter_headers(items, layout=False, chunk=max(64, depth))
+    source = iter_headers(items, layout=False, chunk=max(256, depth))
     try:
         exhausted = False
         while True:
-            while not exhausted and len(queue) < depth:
-                nxt = next(source, None)
-                if nxt is None:
+            while not exhausted and queued < depth:
+                batch = list(itertools.islice(source, group))
+                if not batch:
                     exhausted = True
                     break
-                queue.append((nxt[0], ex.submit(work, *nxt)))
+                queue.append(([b[0] for b in batch], ex.submit(work_group, batch)))
+                queued += len(batch)
             if not queue:
                 return
-            item, fut = queue.popleft()
-            result, meta = fut.result()
-            if isinstance(result, BaseException):
-                meta["error"] = f"{type(result).__name__}: {result}"
-                if errors == "skip" or ("skipped" in meta and errors == "raise"):
+            batch_items, fut = queue.popleft()
+            queued -= len(batch_items)
+            for item, (result, meta) in zip(batch_items, fut.result(), strict=True):
+                if isinstance(result, BaseException):
+                    meta["error"] = f"{type(result).__name__}: {result}"
+                    if errors == "skip" or ("skipped" in meta and errors == "raise"):
+                        continue
+                    if errors == "raise":
+                        raise result
+                    yield item.path, None, meta
                     continue
-                if errors == "raise":
-                    raise result
-                yield item.path, None, meta
-                continue
-            yield item.path, result, meta
+                yield item.path, result, meta
     finally:
         for _, f in queue:
             f.cancel()
