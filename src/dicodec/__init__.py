@@ -29,7 +29,21 @@ __all__ = [
 
 
 # ---- JPEG Lossless ----
+from dicodec.jpegll import (  # noqa: E402
+    JpegLosslessInfo,
+    JpegLosslessWarning,
+    jpegll_check,
+    jpegll_decode,
+    jpegll_info,
+)
 
+__all__ += [
+    "JpegLosslessInfo",
+    "JpegLosslessWarning",
+    "jpegll_check",
+    "jpegll_decode",
+    "jpegll_info",
+]
 # ---- end JPEG ----
 
 
