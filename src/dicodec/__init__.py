@@ -36,7 +36,21 @@ __all__ += ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
 
 
 # ---- JPEG Lossless ----
+from dicodec.jpegll import (  # noqa: E402
+    JpegLosslessInfo,
+    JpegLosslessWarning,
+    jpegll_check,
+    jpegll_decode,
+    jpegll_info,
+)
 
+__all__ += [
+    "JpegLosslessInfo",
+    "JpegLosslessWarning",
+    "jpegll_check",
+    "jpegll_decode",
+    "jpegll_info",
+]
 # ---- end JPEG ----
 
 
