@@ -121,6 +121,9 @@ fn not_regular(path: PathBuf, ft: &fs::FileType) -> Entry {
     Entry::failed(path, format!("not a regular file ({kind}); not opened"))
 }
 
+/// One folder entry: name, type (from the listing), identity.
+type Listing = (std::ffi::OsString, Option<fs::FileType>, Option<(u64, u64)>);
+
 /// Result of classifying a source or listing a folder.
 struct Listed {
     files: Vec<Entry>,
@@ -225,8 +228,7 @@ impl Walker {
                 return out;
             }
         };
-        let mut items: Vec<(std::ffi::OsString, Option<fs::FileType>, Option<(u64, u64)>)> =
-            Vec::new();
+        let mut items: Vec<Listing> = Vec::new();
         for de in rd {
             match de {
                 Ok(de) => items.push((
