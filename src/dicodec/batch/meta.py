@@ -389,8 +389,11 @@ def _scan_files(chunk: list[tuple[Item, str]], layout: bool) -> list[Header | He
 
     from dicodec.batch.core import default_threads
 
+    size = 32
+    groups = [pairs[i : i + size] for i in range(0, len(pairs), size)]
     with ThreadPoolExecutor(default_threads()) as ex:
-        return list(ex.map(lambda p: header_from_scan(p[0], p[1], layout), pairs, chunksize=32))
+        done = ex.map(lambda g: [header_from_scan(it, row, layout) for it, row in g], groups)
+        return [h for part in done for h in part]
 
 
 def iter_headers(
