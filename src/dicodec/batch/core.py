@@ -7,10 +7,11 @@ import itertools
 import json
 import math
 import os
+import sys
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,13 @@ def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
                     os.unlink(os.path.join(dirpath, f))
     state.write_text(json.dumps({"format": fmt, "version": 1}))
     running.touch()
+
+
+def _announcer(progress: ProgressArg) -> Callable[[str], None]:
+    """Prints phase messages to stderr when a bar or lines are shown."""
+    if progress in (True, "auto", "bar", "lines"):
+        return lambda msg: print(f"dicodec decode: {msg}", file=sys.stderr, flush=True)
+    return lambda msg: None
 
 
 class _Run:
@@ -336,6 +344,8 @@ def decode(
     # 1. Inputs and headers.
     source_errors: list[tuple[str, BaseException]] = []
     items = enumerate_sources(sources, exclude=[out_path], on_error=source_errors)
+    say = _announcer(progress)
+    say(f"{len(items)} inputs found; reading headers")
     for path, err in source_errors:
         item = Item(path=path, rel=Path(path).name, kind="file", size=0, key=path)
         run.rows[path] = failure_row(
@@ -397,7 +407,12 @@ def decode(
 
         # 3. Decode and write.
         total = len(todo) + report.resumed
-        run.progress = make_progress(progress, total, report.resumed)
+        failed_early = sum(r["status"] == "failed" for r in run.rows.values())
+        say(
+            f"{len(plans)} series; {len(todo)} inputs to decode, {report.resumed} done before, "
+            f"{failed_early} not decodable (see the index)"
+        )
+        run.progress = make_progress(progress, total, report.resumed, failed=failed_early)
         rank = {p: i for i, p in enumerate(order)}
         todo.sort(key=lambda t: rank[t.item.path])
         clean = False  # nothing left half-written: no temporary files to sweep next time

@@ -16,10 +16,10 @@ ProgressArg = bool | str | Callable[[dict[str, Any]], None] | None
 class Progress:
     """Counts what is done; subclasses show it."""
 
-    def __init__(self, total: int, initial: int = 0) -> None:
+    def __init__(self, total: int, initial: int = 0, failed: int = 0) -> None:
         self.total = total
         self.done = initial
-        self.failed = 0
+        self.failed = failed
         self.bytes_out = 0
         self.t0 = time.perf_counter()
         self._base = initial
@@ -53,8 +53,10 @@ class Progress:
 
 
 class _Callback(Progress):
-    def __init__(self, total: int, initial: int, fn: Callable[[dict[str, Any]], None]) -> None:
-        super().__init__(total, initial)
+    def __init__(
+        self, total: int, initial: int, failed: int, fn: Callable[[dict[str, Any]], None]
+    ) -> None:
+        super().__init__(total, initial, failed)
         self.fn = fn
 
     def show(self) -> None:
@@ -62,8 +64,8 @@ class _Callback(Progress):
 
 
 class _Bar(Progress):
-    def __init__(self, total: int, initial: int, stream: IO[str]) -> None:
-        super().__init__(total, initial)
+    def __init__(self, total: int, initial: int, failed: int, stream: IO[str]) -> None:
+        super().__init__(total, initial, failed)
         from tqdm import tqdm
 
         self.bar = tqdm(total=total, initial=initial, unit="file", file=stream, dynamic_ncols=True)
@@ -92,8 +94,10 @@ def _fmt_eta(s: float | None) -> str:
 
 
 class _Lines(Progress):
-    def __init__(self, total: int, initial: int, stream: IO[str], every: float) -> None:
-        super().__init__(total, initial)
+    def __init__(
+        self, total: int, initial: int, failed: int, stream: IO[str], every: float
+    ) -> None:
+        super().__init__(total, initial, failed)
         self.stream = stream
         self.every = every
         self._next = time.perf_counter() + every
@@ -122,19 +126,21 @@ def make_progress(
     initial: int = 0,
     stream: IO[str] | None = None,
     every: float = 5.0,
+    failed: int = 0,
 ) -> Progress:
     """``arg``: ``False``/``None``/``"none"`` — silent; ``True``/``"auto"`` —
     a bar on a terminal, periodic lines otherwise; ``"bar"``; ``"lines"``; or
-    a callable receiving a dict of counters after each input."""
+    a callable receiving a dict of counters after each input. ``initial`` and
+    ``failed`` count what was done (failed) before the first update."""
     stream = stream or sys.stderr
     if callable(arg):
-        return _Callback(total, initial, arg)
+        return _Callback(total, initial, failed, arg)
     if arg in (None, False, "none"):
-        return Progress(total, initial)
+        return Progress(total, initial, failed)
     if arg in (True, "auto"):
         arg = "bar" if getattr(stream, "isatty", lambda: False)() else "lines"
     if arg == "bar":
-        return _Bar(total, initial, stream)
+        return _Bar(total, initial, failed, stream)
     if arg == "lines":
-        return _Lines(total, initial, stream, every)
+        return _Lines(total, initial, failed, stream, every)
     raise ValueError(f"unknown progress {arg!r} (auto, bar, lines, none, or a callable)")
