@@ -338,3 +338,30 @@ def test_iter_decode_frames(tmp_path):
     [(_, arr, meta)] = list(dicodec.iter_decode(tmp_path / "mf.dcm", frames="1,-1"))
     np.testing.assert_array_equal(arr, mf[[1, 3]])
     assert meta["frames"] == 4
+
+
+def test_journal_keeps_the_last_record_and_compacts(tmp_path):
+    from dicodec.batch.journal import Journal
+
+    j = Journal(tmp_path)
+    j.open()
+    j.array_done("1.2.3", "sig-a", "gen-a")
+    for k in range(1500):  # the same 3 inputs recorded again and again
+        j.tasks_done([(f"key{k % 3}", f"sig{k}", {"status": "done", "k": k})])
+    j.series_done("1.2.3", "s")
+    j.close()
+    with open(j.path, "ab") as f:
+        f.write(b'{"t":"task","key":"torn')  # a write cut short by a kill
+    j = Journal(tmp_path)
+    assert {k: r["row"]["k"] for k, r in j.tasks.items()} == {
+        "key0": 1497,
+        "key1": 1498,
+        "key2": 1499,
+    }
+    assert j.lines == 1503
+    j.open()  # ends the torn line before appending
+    j.tasks_done([("key3", "s", {"status": "failed"})])
+    j.compact()
+    j = Journal(tmp_path)
+    assert j.lines == 6 and set(j.tasks) == {"key0", "key1", "key2", "key3"}
+    assert j.arrays["1.2.3"]["gen"] == "gen-a" and j.series == {"1.2.3": "s"}

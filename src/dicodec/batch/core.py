@@ -131,6 +131,10 @@ class _Run:
                     self.finalize_series(plan)
 
 
+#: A chunk of the local pool holds at most this many bytes of archive members.
+_CHUNK_BYTES = 64 << 20
+
+
 def _decode_chunk(
     chunk: list[tuple[Task, str | bytes | BaseException]], writer: Writer, inner: int | None
 ) -> list[dict[str, Any]]:
@@ -156,8 +160,11 @@ def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
     ex = ThreadPoolExecutor(threads, thread_name_prefix="dicodec-decode")
     run.pool = ex
     chunk: list[tuple[Task, str | bytes | BaseException]] = []
+    chunk_bytes = 0  # archive member bytes held by the chunk being filled
 
     def submit() -> None:
+        nonlocal chunk_bytes
+        chunk_bytes = 0
         drain(2 * threads - 1)
         pending[ex.submit(_decode_chunk, list(chunk), run.writer, inner)] = [t for t, _ in chunk]
         chunk.clear()
@@ -165,7 +172,9 @@ def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
     try:
         for item, payload in iter_payloads([t.item for t in todo]):
             chunk.append((by_key[item.key], payload))
-            if len(chunk) >= size:
+            if isinstance(payload, bytes):
+                chunk_bytes += len(payload)
+            if len(chunk) >= size or chunk_bytes >= _CHUNK_BYTES:
                 submit()
         if chunk:
             submit()
@@ -431,6 +440,7 @@ def decode(
             run.progress.close()
             _finish(run, items, order, time.perf_counter() - t0)
             if clean:
+                journal.compact()
                 (out_path / STATE_DIR / "running").unlink(missing_ok=True)
     finally:
         journal.close()

@@ -37,6 +37,7 @@ class Journal:
         self.series: dict[str, str] = {}
         self._lock = threading.Lock()
         self._fd: int | None = None
+        self.lines = 0
         self._load()
 
     def _load(self) -> None:
@@ -44,6 +45,7 @@ class Journal:
             return
         with self.path.open("rb") as f:
             for line in f:
+                self.lines += 1
                 try:
                     rec = json.loads(line)
                 except ValueError:
@@ -83,6 +85,24 @@ class Journal:
             view = memoryview(line)
             while view:
                 view = view[os.write(self._fd, view) :]
+            self.lines += line.count(b"\n")
+
+    def compact(self) -> None:
+        """Rewrites the journal with only the records that count (the last
+        per input, array and series) when superseded ones dominate; atomic
+        (temporary file, then rename)."""
+        live = len(self.tasks) + len(self.arrays) + len(self.series)
+        if self.lines <= 2 * live + 1000:
+            return
+        self.close()
+        recs = [*self.arrays.values(), *self.tasks.values()]
+        recs += [{"t": "series", "path": p, "sig": sig} for p, sig in self.series.items()]
+        tmp = self.path.with_name(self.path.name + ".partial")
+        with open(tmp, "w") as f:
+            for r in recs:
+                f.write(json.dumps(r, separators=(",", ":"), default=str) + "\n")
+        os.replace(tmp, self.path)
+        self.lines = len(recs)
 
     def array_done(self, path: str, sig: str, gen: str) -> None:
         rec = {"t": "array", "path": path, "sig": sig, "gen": gen}
