@@ -4,6 +4,8 @@ same store and index as the local thread pool, and resumes the same way."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -102,11 +104,31 @@ def test_dask_local_cluster_matches_local_pool(tmp_path):
         again = dicodec.batch.decode(
             sources, tmp_path / "dask.zarr", client=cluster.scheduler_address
         )
+        # The CLI's --dask ADDRESS.
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dicodec",
+                "decode",
+                *map(str, sources),
+                "-o",
+                str(tmp_path / "cli.zarr"),
+                "--dask",
+                cluster.scheduler_address,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert again.decoded == 0 and again.resumed >= dist.decoded
     for field in ("files", "decoded", "failed", "skipped", "series", "bytes_out", "failures"):
         assert getattr(dist, field) == getattr(local, field), field
     assert local.decoded >= 41 and local.failures.get("malformed") == 1
     assert _rows(tmp_path / "dask.zarr") == _rows(tmp_path / "local.zarr")
+    assert cli.returncode == 1, cli.stderr  # the corrupt input failed
+    assert "failures by reason" in cli.stdout
+    assert _rows(tmp_path / "cli.zarr") == _rows(tmp_path / "local.zarr")
     a, b = _store(tmp_path / "local.zarr"), _store(tmp_path / "dask.zarr")
     assert a.keys() == b.keys() and len(a) >= 5
     for path in a:
