@@ -224,6 +224,28 @@ def run_one(fn: Callable[[Path], dict], rounds: int) -> dict:
     return best
 
 
+def _spin(n: int) -> int:
+    return sum(range(n))
+
+
+def available_parallelism(n: int = 4_000_000) -> float:
+    """How many of 2 cores this process really gets now: the time of two
+    equal CPU-bound jobs one after the other over the time of the two at once
+    in two processes (2.0 on an idle machine). On a shared build machine it
+    puts the 2-worker figures in context."""
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        pool.map(_spin, [1000, 1000])  # started
+        t0 = time.perf_counter()
+        pool.apply(_spin, (n,))
+        pool.apply(_spin, (n,))
+        seq = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pool.map(_spin, [n, n], chunksize=1)
+        par = time.perf_counter() - t0
+    return seq / par
+
+
 def check_same_output(sources: list[Path], plugins: dict) -> int:
     """dicodec's .npy files equal the baseline's, file by file."""
     with tempfile.TemporaryDirectory(prefix="dicodec-bench-check-", dir=OUT_ROOT) as tmp:
@@ -313,11 +335,17 @@ def main() -> int:
     _warm(sources)
     print(f"outputs identical to the baseline: {check_same_output(sources, plugins)} files")
     results = {}
+    before = available_parallelism()
     for name, fn in variants(sources, plugins).items():
         results[name] = run_one(fn, ROUNDS)
         print(f"  {name}: {results[name]['seconds']:.2f} s", flush=True)
+    after = available_parallelism()
     print()
     print(table(results))
+    print(
+        f"\navailable parallelism (2 CPU-bound processes vs 1, 2.0 = two idle cores): "
+        f"{before:.2f} before, {after:.2f} after"
+    )
     return 0
 
 
