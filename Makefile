@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 CARGO_DIR := ext
-RUST_SOURCES := $(shell find ext -name '*.rs' -o -name Cargo.toml -not -path '*/target/*' 2>/dev/null)
+RUST_SOURCES := $(shell find ext/core ext/py \( -name '*.rs' -o -name Cargo.toml \) -not -path '*/target/*' 2>/dev/null) ext/Cargo.toml
 NATIVE_STAMP := $(VENV)/.native-stamp
 
 .PHONY: help venv build demo test test-rust test-py lint fmt bench bench-readme clean
@@ -17,6 +17,7 @@ help:
 	@echo "make demo   - build and run the main job on bundled sample data"
 	@echo "make test   - build, then cargo test, clippy, fmt, ruff, stubtest and pytest"
 	@echo "make bench  - benchmark suites against the peers (pytest-benchmark)"
+	@echo "make bench-readme - run 'dicodec bench' on the standard set, update README.md"
 	@echo "make lint   - clippy, rustfmt, ruff, stubtest only"
 
 $(VENV)/.deps-stamp: pyproject.toml .ci/deps.py
@@ -57,7 +58,11 @@ fmt: venv
 	$(PY) -m ruff check --fix src tests benches
 
 bench: build
-	$(PY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name -q
+	$(PY) -m pytest benches -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name -q
+
+# `dicodec bench` on the standard set; rewrites README.md between <!-- bench:start/end -->.
+bench-readme: build
+	$(PY) -m dicodec.bench.readme README.md
 
 clean:
 	rm -rf $(VENV) ext/target src/dicodec/*.so

@@ -1,0 +1,138 @@
+"""Worker process: ``python -m dicodec.bench._worker``.
+
+Reads one JSON request a line on stdin, measures one (peer, file) pair and
+writes one JSON reply a line to the original stdout. Everything else a library
+prints goes to stderr (fd 1 is pointed at fd 2), so it cannot corrupt the
+protocol. A peer that crashes takes only this process down; the parent
+reports it and starts a fresh worker for the next file.
+
+Request: ``{"peer": ref, "threads": int, "repeat": int, "warmup": int,
+"desc": FileDesc.to_json(), "whole_file": bool}``.
+Reply: ``{"codec": path_result, "file": path_result}`` where a path result is
+``{"status": "ok", "times": [s...], "sha256": str, "shape": [...],
+"dtype": str}`` or ``{"status": "unsupported"|"error"|"skipped", "message": str}``.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from dicodec.bench.files import FileDesc
+from dicodec.bench.normalise import normalise, sha256_of
+from dicodec.bench.peers import NOT_APPLICABLE, Peer, UnsupportedByPeer, get_peer_class
+
+__all__ = ["measure", "main"]
+
+_MAX_MESSAGE = 400
+
+
+def _timed(fn: Callable[[], Any], repeat: int, warmup: int) -> tuple[Any, list[float]]:
+    """Calls ``fn`` ``warmup`` times (keeping the first result), then
+    ``repeat`` timed times with the garbage collector paused."""
+    result = fn()
+    for _ in range(max(warmup, 1) - 1):
+        fn()
+    times: list[float] = []
+    gc_was_enabled = gc.isenabled()
+    try:
+        for _ in range(max(repeat, 1)):
+            gc.collect()
+            gc.disable()
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+            if gc_was_enabled:
+                gc.enable()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return result, times
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, UnsupportedByPeer):
+        return {"status": "unsupported", "message": str(exc)[:_MAX_MESSAGE]}
+    text = f"{type(exc).__name__}: {exc}"
+    return {"status": "error", "message": text[:_MAX_MESSAGE]}
+
+
+def _path(
+    peer: Peer, desc: FileDesc, fn: Callable[[], Any], repeat: int, warmup: int
+) -> dict[str, Any]:
+    try:
+        result, times = _timed(fn, repeat, warmup)
+        arr = normalise(result, desc, planar=peer.planar, packed_bits=peer.packed_bits)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        if os.environ.get("DICODEC_BENCH_DEBUG"):
+            traceback.print_exc()
+        return _error(exc)
+    return {
+        "status": "ok",
+        "times": times,
+        "sha256": sha256_of(arr),
+        "shape": list(arr.shape),
+        "dtype": arr.dtype.str,
+    }
+
+
+def measure(peer: Peer, desc: FileDesc, *, repeat: int, warmup: int, whole_file: bool) -> dict:
+    """Measures both paths of ``peer`` on ``desc`` (in this process)."""
+    out: dict[str, Any] = {}
+    if peer.supports(desc):
+        try:
+            prepared = peer.prepare(desc)
+        except Exception as exc:
+            out["codec"] = _error(exc)
+        else:
+            out["codec"] = _path(peer, desc, lambda: peer.decode(prepared, desc), repeat, warmup)
+            del prepared
+    else:
+        out["codec"] = {"status": "unsupported", "message": NOT_APPLICABLE}
+    if not whole_file:
+        out["file"] = {"status": "skipped", "message": "whole-file timing off"}
+    elif peer.supports_file(desc):
+        out["file"] = _path(peer, desc, lambda: peer.decode_file(desc), repeat, warmup)
+    else:
+        out["file"] = {"status": "unsupported", "message": NOT_APPLICABLE}
+    return out
+
+
+def main() -> int:
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    peers: dict[tuple[str, int], Peer] = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        key = (req["peer"], int(req.get("threads", 1)))
+        try:
+            if key not in peers:
+                peers[key] = get_peer_class(key[0])(threads=key[1])
+            reply = measure(
+                peers[key],
+                FileDesc.from_json(req["desc"]),
+                repeat=int(req.get("repeat", 5)),
+                warmup=int(req.get("warmup", 1)),
+                whole_file=bool(req.get("whole_file", True)),
+            )
+        except Exception as exc:
+            err = _error(exc)
+            reply = {"codec": err, "file": err}
+        proto.write(json.dumps(reply) + "\n")
+        proto.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

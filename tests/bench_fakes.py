@@ -1,0 +1,79 @@
+"""Test doubles of *peers* for tests/test_bench_tool.py. They live in a module
+of their own because the benchmark runs peers in worker processes, which
+import them by ``module:Class``."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from dicodec.bench.files import FileDesc
+from dicodec.bench.peers import Peer, PydicomPeer
+
+
+class CorruptPeer(PydicomPeer):
+    """pydicom's real decoder, with one sample of every result changed."""
+
+    name = "corrupt"
+    tags = frozenset({"fake"})
+
+    def engine(self, desc: FileDesc) -> str:
+        return "corrupt"
+
+    @staticmethod
+    def _flip(arr: np.ndarray) -> np.ndarray:
+        out = np.array(arr, copy=True)
+        out.flat[0] ^= 1
+        return out
+
+    def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
+        return self._flip(super().decode(prepared, desc))
+
+    def decode_file(self, desc: FileDesc) -> np.ndarray:
+        return self._flip(super().decode_file(desc))
+
+
+class AbortPeer(PydicomPeer):
+    """Takes its whole process down, as a segfaulting C library would."""
+
+    name = "abort"
+    tags = frozenset({"fake"})
+
+    def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
+        os.abort()
+
+    def decode_file(self, desc: FileDesc) -> np.ndarray:
+        os.abort()
+
+
+class HangPeer(PydicomPeer):
+    """Never returns (within the test's timeout)."""
+
+    name = "hang"
+    tags = frozenset({"fake"})
+
+    def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
+        time.sleep(60)
+        raise AssertionError("not reached")
+
+
+class RaisePeer(PydicomPeer):
+    """Raises like a decoder that rejects the data."""
+
+    name = "raise"
+    tags = frozenset({"fake"})
+
+    def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
+        raise ValueError("fake decoder rejects this stream")
+
+
+class MissingPeer(Peer):
+    """A peer whose library is not installed."""
+
+    name = "notinstalled"
+    tags = frozenset({"fake"})
+    modules = ("dicodec_bench_no_such_module",)
+    pip = "pip install dicodec-bench-no-such-package"
