@@ -136,6 +136,7 @@ def test_one_bit_bit_packed_segmentation(row, corpus_dir, registered):
     got = pixel_array(path, raw=True, decoding_plugin="dicodec")
     assert got.dtype == np.uint8 and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(dicodec.read_pixels(path), want)
     assert want.any() and want.max() == 1
 
 
@@ -150,17 +151,14 @@ def test_pydicom_bundled_files_match_pydicom_decoder(name, registered):
         np.testing.assert_array_equal(ours, pixel_array(PYDICOM_FILES / TWINS[name], raw=True))
 
 
-def test_read_pixels_rle_corpus_after_reader_merge(corpus_dir):
-    """read_pixels decodes RLE files (the reader's dispatch calls
-    dicodec_core::rle::decode_frame). Skips until the reader is merged."""
-    read_pixels = getattr(dicodec, "read_pixels", None)
-    if read_pixels is None:
-        pytest.skip("dicodec.read_pixels not merged yet (reader branch)")
-    rows = [r for r in (p.values[0] for p in corpus_params(rle_corpus)) if r and r["ref_sha256"]]
-    assert rows
-    for row in rows:
-        arr = read_pixels(corpus_dir / row["file"])
-        assert sha(arr) == row["ref_sha256"], row["file"]
+@pytest.mark.parametrize("row", corpus_params(rle_corpus))
+def test_read_pixels_matches_manifest(row, corpus_dir):
+    """read_pixels decodes RLE files through the reader's dispatch, which calls
+    dicodec_core::rle::decode_frame for every frame (in parallel)."""
+    if not row["ref_sha256"]:
+        pytest.skip("no reference hash")
+    arr = dicodec.read_pixels(corpus_dir / row["file"])
+    assert sha(arr) == row["ref_sha256"]
 
 
 # ---- round trips ----

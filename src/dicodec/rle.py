@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dicodec import _native
+from dicodec.errors import DicodecWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner
@@ -36,7 +37,7 @@ _DTYPES = {1: np.dtype(np.uint8), 8: np.dtype(np.uint8), 16: np.dtype("<u2")}
 _DTYPES.update({32: np.dtype("<u4"), 64: np.dtype("<u8")})
 
 
-class RLEWarning(UserWarning):
+class RLEWarning(DicodecWarning):
     """An RLE frame bent the standard but was decoded (lenient policy)."""
 
 

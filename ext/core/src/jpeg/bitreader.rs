@@ -28,8 +28,11 @@ pub struct Bits<'a> {
     data: &'a [u8],
     /// Next byte to load.
     pos: usize,
-    /// `pos < fast_end` means 8 bytes can be loaded at `pos`.
-    fast_end: usize,
+    /// `pos < load_end` means 8 bytes can be loaded at `pos` (0 once the
+    /// reader has stopped).
+    load_end: usize,
+    /// Offset of the next 0xFF byte at or after `pos` (or the data length).
+    ff_pos: usize,
     /// Valid bits, MSB first.
     pub buf: u64,
     /// Number of valid bits in `buf` (< 64).
@@ -61,21 +64,32 @@ impl<'a> Bits<'a> {
     /// Tops the buffer up to at least 56 bits.
     #[inline(always)]
     pub fn refill(&mut self, c: &mut Cold) {
-        if self.pos < self.fast_end {
-            // SAFETY: `pos < fast_end = len - 7`, so `pos + 8 <= len`: the 8
+        // (63 - nbits) / 8 whole bytes fit below the valid bits.
+        let k = (7 - (self.nbits >> 3)) as usize;
+        // Fast when those bytes come before the next 0xFF (bytes after it
+        // only fill look-ahead bits, which the slow path clears).
+        if self.pos < self.load_end && self.pos + k <= self.ff_pos {
+            // SAFETY: `pos < load_end <= len - 7`, so `pos + 8 <= len`: the 8
             // bytes read are inside `data` (read_unaligned has no alignment
             // requirement). Covered by the bitreader and decoder tests.
             let w = u64::from_be(unsafe {
                 std::ptr::read_unaligned(self.data.as_ptr().add(self.pos) as *const u64)
             });
-            if !has_ff(w) {
-                self.buf |= w >> self.nbits;
-                self.pos += ((63 - self.nbits) >> 3) as usize;
-                self.nbits |= 56;
-                return;
-            }
+            self.buf |= w >> self.nbits;
+            self.pos += k;
+            self.nbits |= 56;
+            return;
         }
         *self = refill_slow(*self, c);
+    }
+
+    /// Updates `ff_pos` (and `load_end` once stopped) after the slow path.
+    fn find_ff(&mut self, c: &Cold) {
+        if c.stop.is_some() {
+            self.load_end = 0;
+        } else if self.ff_pos < self.pos {
+            self.ff_pos = next_ff(self.data, self.pos);
+        }
     }
 
     /// Drops `n` bits (`n <= nbits`).
@@ -98,6 +112,23 @@ impl<'a> Bits<'a> {
                 self.nbits += 8;
                 c.pad = c.pad.saturating_add(8);
                 continue;
+            }
+            // Bytes before the next 0xFF go in at once.
+            if let Some(b) = self.data.get(self.pos..self.pos + 8) {
+                let le = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                // Exact per byte: no carry crosses a byte boundary.
+                let ff = ((le & 0x7F7F_7F7F_7F7F_7F7F) + 0x0101_0101_0101_0101)
+                    & le
+                    & 0x8080_8080_8080_8080;
+                let before = if ff == 0 { 8 } else { ff.trailing_zeros() / 8 };
+                let take = before.min((63 - self.nbits) / 8);
+                if take > 0 {
+                    let chunk = le.swap_bytes() & !(u64::MAX >> (8 * take));
+                    self.buf |= chunk >> self.nbits;
+                    self.nbits += 8 * take;
+                    self.pos += take as usize;
+                    continue;
+                }
             }
             let Some(&b) = self.data.get(self.pos) else {
                 c.stop = Some(Stop {
@@ -185,6 +216,7 @@ impl Hot<'_, '_> {
 #[inline(never)]
 fn refill_slow<'a>(mut b: Bits<'a>, c: &mut Cold) -> Bits<'a> {
     b.refill_bytes(c);
+    b.find_ff(c);
     b
 }
 
@@ -195,7 +227,8 @@ impl<'a> BitReader<'a> {
             b: Bits {
                 data,
                 pos: pos.min(data.len()),
-                fast_end: data.len().saturating_sub(7),
+                load_end: data.len().saturating_sub(7),
+                ff_pos: next_ff(data, pos.min(data.len())),
                 buf: 0,
                 nbits: 0,
             },
@@ -283,11 +316,28 @@ impl<'a> BitReader<'a> {
                 self.b.buf = 0;
                 self.b.nbits = 0;
                 self.b.pos = at;
-                self.b.fast_end = 0;
+                self.b.load_end = 0;
                 Err(stop)
             }
         }
     }
+}
+
+/// Offset of the next 0xFF byte at or after `from`, or `data.len()`.
+/// Searches 8 bytes at a time.
+pub fn next_ff(data: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(b) = data.get(i..i + 8) {
+        let w = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        if has_ff(w) {
+            break;
+        }
+        i += 8;
+    }
+    while i < data.len() && data[i] != 0xFF {
+        i += 1;
+    }
+    i.min(data.len())
 }
 
 /// Offset of the next marker at or after `from` (0xFF followed by a byte
@@ -296,17 +346,7 @@ impl<'a> BitReader<'a> {
 pub fn next_marker(data: &[u8], from: usize) -> usize {
     let mut i = from;
     loop {
-        // Skip quickly to the next 0xFF.
-        while let Some(b) = data.get(i..i + 8) {
-            let w = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-            if has_ff(w) {
-                break;
-            }
-            i += 8;
-        }
-        while i < data.len() && data[i] != 0xFF {
-            i += 1;
-        }
+        i = next_ff(data, i);
         if i >= data.len() {
             return data.len();
         }
@@ -389,6 +429,47 @@ mod tests {
                 bitpos += 1;
             }
             assert_eq!(v, want);
+        }
+    }
+
+    #[test]
+    fn stuffed_bytes_at_every_alignment() {
+        // Random bytes with many 0xFF, stuffed as an encoder would.
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        let raw: Vec<u8> = (0..4000)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                if s % 5 == 0 {
+                    0xFF
+                } else {
+                    (s >> 24) as u8
+                }
+            })
+            .collect();
+        let mut stuffed = Vec::new();
+        for &b in &raw {
+            stuffed.push(b);
+            if b == 0xFF {
+                stuffed.push(0);
+            }
+        }
+        stuffed.extend_from_slice(&[0xFF, 0xD9]);
+        for step in [1u32, 3, 7, 12, 13, 16] {
+            let mut r = BitReader::new(&stuffed, 0);
+            let mut bitpos = 0usize;
+            while bitpos + step as usize <= raw.len() * 8 {
+                let got = read_bits(&mut r, step);
+                let mut want = 0u64;
+                for _ in 0..step {
+                    want = (want << 1) | ((raw[bitpos / 8] >> (7 - bitpos % 8)) & 1) as u64;
+                    bitpos += 1;
+                }
+                assert_eq!(got, want, "step {step} at bit {bitpos}");
+            }
+            assert!(!r.overrun());
+            assert_eq!(r.finish().0, stuffed.len() - 2);
         }
     }
 

@@ -203,6 +203,40 @@ fn predict_legacy(p: u8, ra: u16, rb: u16, rc: u16) -> u16 {
     }) as u16
 }
 
+/// One look-up of the pair table for predictor 1 on a gray row: stores one
+/// or two samples at `x` (`x + 1 < cur.len()`), returns the next `x`.
+/// `REFILL = false` must follow a call with `REFILL = true`.
+#[inline(always)]
+fn pair_step<T: Sample, const REFILL: bool>(
+    r: &mut Hot,
+    tab: Tab,
+    pair: &[u64; LUT_SIZE],
+    cur: &mut [T],
+    a: &mut u16,
+    x: usize,
+) -> Result<usize> {
+    let e = pair[(r.buf() >> 52) as usize];
+    if REFILL {
+        r.refill();
+    }
+    if e & 0xFF00 != 0 {
+        r.consume((e & 0xFF) as u32);
+        // d1 is 0 when only one code fitted: a2 == a1 then, and the sample
+        // stored at x + 1 is overwritten by the next step.
+        let a1 = a.wrapping_add((e >> 16) as u16);
+        let a2 = a1.wrapping_add((e >> 32) as u16);
+        cur[x] = T::from_u16(a1);
+        cur[x + 1] = T::from_u16(a2);
+        *a = a2;
+        Ok(x + 1 + ((e >> 9) & 1) as usize)
+    } else {
+        let e1 = tab.lut[(r.buf() >> 52) as usize];
+        *a = a.wrapping_add(diff_rest(r, tab.t, e1)?);
+        cur[x] = T::from_u16(*a);
+        Ok(x + 1)
+    }
+}
+
 /// One row of a single component at full resolution, contiguous in `cur`
 /// (`prev`: the row above, unused when `PRED == 1`; `first` predicts x = 0).
 /// With a pair table, one look-up decodes two samples whenever both codes
@@ -233,27 +267,13 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
     // read at a position that depends on the look-up (measured 20-40% slower).
     let pair = if PRED == 1 { tab.pair } else { None };
     if let Some(pair) = pair {
+        // Two look-ups per refill (each consumes at most 12 bits).
+        while x + 3 < width {
+            x = pair_step::<T, true>(r, tab, pair, cur, &mut a, x)?;
+            x = pair_step::<T, false>(r, tab, pair, cur, &mut a, x)?;
+        }
         while x + 1 < width {
-            let e = pair[(r.buf() >> 52) as usize];
-            r.refill();
-            if e & 0xFF00 != 0 {
-                r.consume((e & 0xFF) as u32);
-                let d0 = (e >> 16) as u16;
-                let d1 = (e >> 32) as u16;
-                let two = e & 0x200 != 0;
-                // d1 is 0 when only one code fitted: a2 == a1 then.
-                let a1 = a.wrapping_add(d0);
-                let a2 = a1.wrapping_add(d1);
-                cur[x] = T::from_u16(a1);
-                cur[x + 1] = T::from_u16(a2);
-                a = a2;
-                x += 1 + two as usize;
-            } else {
-                let e1 = tab.lut[(r.buf() >> 52) as usize];
-                a = a.wrapping_add(diff_rest(r, tab.t, e1)?);
-                cur[x] = T::from_u16(a);
-                x += 1;
-            }
+            x = pair_step::<T, true>(r, tab, pair, cur, &mut a, x)?;
         }
     } else if let (Some(pair), false) = (tab.pair2, PRED == 1) {
         // Fixed step of two: the row above is read at positions that do not

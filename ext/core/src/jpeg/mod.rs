@@ -215,8 +215,7 @@ fn decode_impl<T: Sample>(
                         };
                         let mut t = DecodeTable::new(spec, mode)
                             .map_err(|e| e.shift_offset(m.offset as u64))?;
-                        let min = match std::env::var("DICODEC_PAIR").as_deref() { Ok("1") => 0.0, Ok("0") => 2.0, _ => PAIR_MIN_DENSITY };
-                        t.build_pair(min);
+                        t.build_pair(PAIR_MIN_DENSITY);
                         built[th] = Some(t);
                     }
                 }

@@ -149,16 +149,14 @@ pub(crate) fn encode_row(row: &[u8], out: &mut Vec<u8>) {
     // whether a literal byte follows them.
     let (mut seq_end, mut seq_ok) = (0, false);
     while i < n {
+        // Bytes up to the next pair of equal bytes are single-byte runs.
+        i = next_pair(row, i);
+        if i >= n {
+            break;
+        }
         let b = row[i];
-        let mut j = i + 1;
-        while j < n && row[j] == b {
-            j += 1;
-        }
+        let j = run_end(row, i);
         let run = j - i;
-        if run == 1 {
-            i = j;
-            continue;
-        }
         if run == 2 && lit < i && (i - lit - 1) % MAX_RUN + 3 <= MAX_RUN {
             if i >= seq_end {
                 (seq_end, seq_ok) = repeats_then_literal(row, j);
@@ -182,6 +180,51 @@ pub(crate) fn encode_row(row: &[u8], out: &mut Vec<u8>) {
         i = j;
     }
     push_literal(&row[lit..n], out);
+}
+
+/// The first `k >= i` with `row[k] == row[k + 1]`, or `row.len()`. Eight
+/// pairs at a time: a zero byte of `w ^ (w >> 8)` marks an equal pair.
+#[inline]
+fn next_pair(row: &[u8], mut i: usize) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while i + 9 <= row.len() {
+        let a = u64::from_le_bytes(row[i..i + 8].try_into().unwrap());
+        let b = u64::from_le_bytes(row[i + 1..i + 9].try_into().unwrap());
+        let x = a ^ b;
+        // The lowest flagged byte is exact (borrows only flag bytes above it).
+        let zero = x.wrapping_sub(LOW) & !x & HIGH;
+        if zero != 0 {
+            return i + (zero.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i + 1 < row.len() && row[i] != row[i + 1] {
+        i += 1;
+    }
+    if i + 1 < row.len() {
+        i
+    } else {
+        row.len()
+    }
+}
+
+/// End of the run of `row[i]` (eight bytes at a time).
+#[inline]
+fn run_end(row: &[u8], i: usize) -> usize {
+    let pattern = u64::from_ne_bytes([row[i]; 8]);
+    let mut j = i + 1;
+    while j + 8 <= row.len() {
+        let x = u64::from_le_bytes(row[j..j + 8].try_into().unwrap()) ^ pattern;
+        if x != 0 {
+            return j + (x.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while j < row.len() && row[j] == row[i] {
+        j += 1;
+    }
+    j
 }
 
 /// From `k`, the start of a run, skips consecutive two-byte runs; returns

@@ -99,21 +99,72 @@ mod simd {
     /// Interleaves the first pixels of 3 planes (a multiple of 16); returns
     /// how many pixels it did (0 without SSSE3).
     pub(super) fn interleave3(planes: &[&[u8]], dst: &mut [u8]) -> usize {
-        let pixels = (dst.len() / 3) & !15;
-        if pixels == 0 || !is_x86_feature_detected!("ssse3") {
-            return 0;
+        let mut done = 0;
+        let wide = (dst.len() / 3) & !31;
+        if wide > 0 && is_x86_feature_detected!("avx2") {
+            let (a, b, c) = (&planes[0][..wide], &planes[1][..wide], &planes[2][..wide]);
+            // SAFETY: AVX2 is present (checked above); the kernel reads 32
+            // bytes at offsets 32·i < `wide` of slices exactly `wide` long and
+            // writes 96 bytes at 96·i within `dst` of 3·`wide` bytes.
+            unsafe { shuffle3_avx2(a, b, c, &mut dst[..3 * wide]) };
+            done = wide;
         }
-        let (a, b, c) = (
-            &planes[0][..pixels],
-            &planes[1][..pixels],
-            &planes[2][..pixels],
-        );
-        let dst = &mut dst[..3 * pixels];
-        // SAFETY: SSSE3 is present (checked above); the kernel reads 16 bytes
-        // at offsets 16·i < `pixels` of slices exactly `pixels` long and
-        // writes 48 bytes at 48·i within `dst` of 3·`pixels` bytes.
-        unsafe { shuffle3::<1>(a, b, c, dst, &BYTES) };
-        pixels
+        let pixels = (dst.len() / 3) & !15;
+        if pixels > done && is_x86_feature_detected!("ssse3") {
+            let (a, b, c) = (
+                &planes[0][done..pixels],
+                &planes[1][done..pixels],
+                &planes[2][done..pixels],
+            );
+            // SAFETY: SSSE3 is present (checked above); the kernel reads 16
+            // bytes at offsets 16·i of slices of `pixels - done` bytes (a
+            // multiple of 16) and writes 48 bytes at 48·i within the
+            // 3·(`pixels - done`) bytes of `dst` it is given.
+            unsafe { shuffle3::<1>(a, b, c, &mut dst[3 * done..3 * pixels], &BYTES) };
+            done = pixels;
+        }
+        done
+    }
+
+    /// # Safety
+    /// AVX2 must be available; `a`, `b`, `c` have the same length, a
+    /// multiple of 32, and `dst` is three times as long.
+    #[target_feature(enable = "avx2")]
+    unsafe fn shuffle3_avx2(a: &[u8], b: &[u8], c: &[u8], dst: &mut [u8]) {
+        debug_assert!(a.len() == b.len() && b.len() == c.len() && dst.len() == 3 * a.len());
+        debug_assert!(a.len() % 32 == 0);
+        // SAFETY (whole body): the caller guarantees the lengths; each mask
+        // is 16 bytes.
+        unsafe {
+            // The 16-byte masks in both lanes: each lane interleaves 16 pixels.
+            let masks: [[__m256i; 3]; 3] = std::array::from_fn(|o| {
+                std::array::from_fn(|x| {
+                    _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                        BYTES[o][x].as_ptr() as *const __m128i
+                    ))
+                })
+            });
+            for i in 0..a.len() / 32 {
+                let va = _mm256_loadu_si256(a.as_ptr().add(32 * i) as *const __m256i);
+                let vb = _mm256_loadu_si256(b.as_ptr().add(32 * i) as *const __m256i);
+                let vc = _mm256_loadu_si256(c.as_ptr().add(32 * i) as *const __m256i);
+                // r[o]: lane 0 holds bytes 16·o.. of pixels 0-15's 48 output
+                // bytes, lane 1 the same of pixels 16-31's.
+                let r: [__m256i; 3] = std::array::from_fn(|o| {
+                    _mm256_or_si256(
+                        _mm256_or_si256(
+                            _mm256_shuffle_epi8(va, masks[o][0]),
+                            _mm256_shuffle_epi8(vb, masks[o][1]),
+                        ),
+                        _mm256_shuffle_epi8(vc, masks[o][2]),
+                    )
+                });
+                let out = dst.as_mut_ptr().add(96 * i) as *mut __m256i;
+                _mm256_storeu_si256(out, _mm256_permute2x128_si256(r[0], r[1], 0x20));
+                _mm256_storeu_si256(out.add(1), _mm256_permute2x128_si256(r[2], r[0], 0x30));
+                _mm256_storeu_si256(out.add(2), _mm256_permute2x128_si256(r[1], r[2], 0x31));
+            }
+        }
     }
 
     /// Six planes: pairs (0,1), (2,3), (4,5) are the low and high bytes of
@@ -227,11 +278,34 @@ mod simd {
 
 /// The inverse: `planes[j][p] = src[p * n + j]` (used by the encoder).
 pub(crate) fn deinterleave_one(src: &[u8], n: usize, j: usize, plane: &mut [u8]) {
-    for (d, s) in plane
-        .iter_mut()
-        .zip(src.get(j..).unwrap_or(&[]).iter().step_by(n))
-    {
-        *d = *s;
+    match n {
+        1 => plane.copy_from_slice(&src[..plane.len()]),
+        2 => gather::<2>(src, j, plane),
+        3 => gather::<3>(src, j, plane),
+        4 => gather::<4>(src, j, plane),
+        6 => gather::<6>(src, j, plane),
+        8 => gather::<8>(src, j, plane),
+        _ => {
+            for (d, s) in plane
+                .iter_mut()
+                .zip(src.get(j..).unwrap_or(&[]).iter().step_by(n))
+            {
+                *d = *s;
+            }
+        }
+    }
+}
+
+/// `plane[p] = src[p * N + j]`; fixed-size chunks let the compiler vectorise.
+fn gather<const N: usize>(src: &[u8], j: usize, plane: &mut [u8]) {
+    for (d, c) in plane.iter_mut().zip(src.chunks_exact(N)) {
+        *d = c[j];
+    }
+    // A last pixel shorter than N bytes (callers may pass a sub-slice that
+    // ends at the sample's last byte).
+    let full = src.len() / N;
+    if full < plane.len() {
+        plane[full] = src[full * N + j];
     }
 }
 
@@ -242,7 +316,7 @@ mod tests {
     #[test]
     fn every_plane_count_transposes() {
         for n in 1..=15usize {
-            for pixels in [0usize, 1, 7, 8, 15, 16, 17, 33, 64, 1000] {
+            for pixels in [0usize, 1, 7, 8, 15, 16, 17, 31, 32, 33, 48, 49, 64, 1000] {
                 let planes: Vec<Vec<u8>> = (0..n)
                     .map(|j| (0..pixels).map(|p| (p * 31 + j * 7) as u8).collect())
                     .collect();

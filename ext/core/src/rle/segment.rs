@@ -59,10 +59,17 @@ impl<'a> SegmentDecoder<'a> {
     /// Decodes into `out`; returns the bytes written, which is `out.len()`
     /// unless the segment ran out of data.
     pub fn fill(&mut self, out: &mut [u8]) -> usize {
+        match self.resume(out) {
+            Resumed::Stop(o) => o,
+            Resumed::Go(o) => self.run(out, o),
+        }
+    }
+
+    /// Writes the run left over from the previous block.
+    fn resume(&mut self, out: &mut [u8]) -> Resumed {
         let n = out.len();
         let src = self.src;
         let mut o = 0;
-        // A run left over from the previous block.
         if self.rep > 0 {
             let k = self.rep.min(n);
             out[..k].fill(self.rep_byte);
@@ -80,33 +87,28 @@ impl<'a> SegmentDecoder<'a> {
                 // The segment ends inside the pending literal run.
                 self.truncated_run = Some(self.lit_header);
                 self.lit = 0;
-                return o;
+                return Resumed::Stop(o);
             }
         }
         if o == n {
-            return o;
+            Resumed::Stop(o)
+        } else {
+            Resumed::Go(o)
         }
+    }
+
+    /// Decodes from `out[o..]` on, with no run pending.
+    fn run(&mut self, out: &mut [u8], o: usize) -> usize {
+        let (pos, o) = fast_loop(self.src, self.pos, out, o);
+        self.pos = pos;
+        self.exact(out, o)
+    }
+
+    /// The exact loop near the ends of `out` and of the segment.
+    fn exact(&mut self, out: &mut [u8], mut o: usize) -> usize {
+        let n = out.len();
+        let src = self.src;
         let mut pos = self.pos;
-        // Fast loop: no run can pass the end of `out` or of `src`.
-        while o + MAX_RUN <= n && pos + MAX_RUN < src.len() {
-            let h = src[pos] as usize;
-            if h < 128 {
-                let len = h + 1;
-                let s: &[u8; MAX_RUN] = src[pos + 1..pos + 1 + MAX_RUN].try_into().unwrap();
-                let d: &mut [u8; MAX_RUN] = (&mut out[o..o + MAX_RUN]).try_into().unwrap();
-                copy_chunks(s, d, len);
-                pos += len + 1;
-                o += len;
-            } else if h > 128 {
-                let len = 257 - h;
-                let d: &mut [u8; MAX_RUN] = (&mut out[o..o + MAX_RUN]).try_into().unwrap();
-                fill_chunks(src[pos + 1], d, len);
-                pos += 2;
-                o += len;
-            } else {
-                pos += 1;
-            }
-        }
         // Exact loop near the ends.
         while o < n && pos < src.len() {
             let h = src[pos] as usize;
@@ -181,11 +183,92 @@ impl<'a> SegmentDecoder<'a> {
     }
 }
 
+/// What [`SegmentDecoder::resume`] left to do.
+enum Resumed {
+    /// The block is full or the segment ended: bytes written.
+    Stop(usize),
+    /// Carry on decoding from this output position.
+    Go(usize),
+}
+
+/// The fast loop: runs while no run can reach either end. Compiled twice on
+/// x86-64, the second time for AVX2 (32-byte moves and one-instruction byte
+/// broadcasts), picked at run time.
+fn fast_loop(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { fast_loop_avx2(src, pos, out, o) };
+    }
+    fast_loop_generic::<32>(src, pos, out, o)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fast_loop_avx2(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
+    fast_loop_generic::<64>(src, pos, out, o)
+}
+
+/// `HEAD`: bytes of every run stored before looking at its length. Measured
+/// on CT, MR and RGB ultrasound streams: 32 is best with 16-byte moves (16:
+/// -8%, 64: -13% on CT), 64 with AVX2 (+6 to +21%; CT -3%).
+#[inline(always)]
+fn fast_loop_generic<const HEAD: usize>(
+    src: &[u8],
+    mut pos: usize,
+    out: &mut [u8],
+    mut o: usize,
+) -> (usize, usize) {
+    while fast_room(src, pos, out, o) {
+        (pos, o) = fast_op::<HEAD>(src, pos, out, o);
+    }
+    (pos, o)
+}
+
+/// True while no run can pass the end of `out` or of `src`.
+#[inline(always)]
+fn fast_room(src: &[u8], pos: usize, out: &[u8], o: usize) -> bool {
+    o + MAX_RUN <= out.len() && pos + MAX_RUN < src.len()
+}
+
+/// Decodes one run at `src[pos]` into `out[o..]` (room checked by
+/// [`fast_room`]); returns the next positions. The first `HEAD` bytes are
+/// stored unconditionally, so the runs of 2 to 32 bytes that make up most
+/// streams cost one unpredictable branch (the run's kind) and no length
+/// loop. Measured alternatives that lost: a branch-free select of literal or
+/// replicate bytes with table or mask arithmetic for the next position
+/// (-20 to -40%), and decoding two segments in one interleaved loop (-10%).
+#[inline(always)]
+fn fast_op<const HEAD: usize>(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
+    let h = src[pos] as usize;
+    let s: &[u8; MAX_RUN] = src[pos + 1..pos + 1 + MAX_RUN].try_into().unwrap();
+    let d: &mut [u8; MAX_RUN] = (&mut out[o..o + MAX_RUN]).try_into().unwrap();
+    if h < 128 {
+        let len = h + 1;
+        d[..HEAD].copy_from_slice(&s[..HEAD]);
+        if len > HEAD {
+            copy_chunks::<HEAD>(s, d, len);
+        }
+        (pos + len + 1, o + len)
+    } else if h > 128 {
+        let len = 257 - h;
+        d[..HEAD].copy_from_slice(&[s[0]; HEAD]);
+        if len > HEAD {
+            fill_chunks::<HEAD>(s[0], d, len);
+        }
+        (pos + 2, o + len)
+    } else {
+        (pos + 1, o)
+    }
+}
+
 /// Copies the first `len` (1..=128) bytes of `s` to `d` in 16-byte chunks;
 /// bytes of `d` past `len` (up to the next multiple of 16) are overwritten.
 #[inline(always)]
-fn copy_chunks(s: &[u8; MAX_RUN], d: &mut [u8; MAX_RUN], len: usize) {
-    for c in 0..MAX_RUN / CHUNK {
+fn copy_chunks<const HEAD: usize>(s: &[u8; MAX_RUN], d: &mut [u8; MAX_RUN], len: usize) {
+    for c in HEAD / CHUNK..MAX_RUN / CHUNK {
         if c * CHUNK >= len {
             break;
         }
@@ -194,11 +277,11 @@ fn copy_chunks(s: &[u8; MAX_RUN], d: &mut [u8; MAX_RUN], len: usize) {
 }
 
 /// Stores `len` (2..=128) copies of `b` in `d` in 16-byte chunks (overshooting
-/// like [`copy_chunks`]).
+/// like [`copy_chunks`]), after the first `HEAD`.
 #[inline(always)]
-fn fill_chunks(b: u8, d: &mut [u8; MAX_RUN], len: usize) {
+fn fill_chunks<const HEAD: usize>(b: u8, d: &mut [u8; MAX_RUN], len: usize) {
     let v = [b; CHUNK];
-    for c in 0..MAX_RUN / CHUNK {
+    for c in HEAD / CHUNK..MAX_RUN / CHUNK {
         if c * CHUNK >= len {
             break;
         }
@@ -271,6 +354,36 @@ mod tests {
             // One more byte requested than there is: stops short.
             let (_, done) = decode_in_blocks(&src, want.len() + 1, block);
             assert_eq!(done, want.len());
+        }
+    }
+
+    #[test]
+    fn fast_loops_agree_with_reference() {
+        // Every header byte, runs of every length, plenty of data after.
+        let mut src = Vec::new();
+        for h in 0..=255u8 {
+            src.push(h);
+            match h {
+                0..=127 => src.extend((0..=h).map(|k| k.wrapping_mul(37) ^ h)),
+                128 => {}
+                _ => src.push(h ^ 0x5A),
+            }
+        }
+        let want = reference(&src);
+        let mut out = vec![0u8; want.len() + 256];
+        type Loop = fn(&[u8], usize, &mut [u8], usize) -> (usize, usize);
+        let loops: [(&str, Loop); 3] = [
+            ("dispatch", fast_loop),
+            ("generic32", fast_loop_generic::<32>),
+            ("generic64", fast_loop_generic::<64>),
+        ];
+        for (name, f) in loops {
+            out.fill(0);
+            let (pos, o) = f(&src, 0, &mut out, 0);
+            // It stops only where a run could reach the end of the input.
+            assert!(pos + MAX_RUN >= src.len(), "{name}: stopped early at {pos}");
+            assert_eq!(&out[..o], &want[..o], "{name}");
+            assert!(o > want.len() / 2, "{name}");
         }
     }
 
