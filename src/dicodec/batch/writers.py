@@ -4,6 +4,8 @@ that sees ``out`` (the local pool and Dask workers)."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import shutil
 import threading
@@ -26,10 +28,15 @@ LZ4_LEVEL = 5
 ZSTD_LEVEL = 0
 
 
-def _atomic_write(path: Path, data: Any, write: Any = None) -> None:
+_TMP_COUNT = itertools.count()
+_TMP_TAG = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _atomic_write(path: str, data: Any, write: Any = None) -> None:
     """Writes ``data`` (or calls ``write(file)``) under a temporary name in
-    the same folder, then renames it to ``path``."""
-    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.partial")
+    the same folder, then renames it to ``path`` (string paths: this runs
+    once per frame)."""
+    tmp = f"{path}.{_TMP_TAG}-{next(_TMP_COUNT)}.partial"
     try:
         with open(tmp, "wb") as f:
             if write is not None:
@@ -38,7 +45,8 @@ def _atomic_write(path: Path, data: Any, write: Any = None) -> None:
                 f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
 
 
@@ -75,6 +83,7 @@ class Writer:
 
     def __init__(self, out: str | os.PathLike[str], compression: str = "lz4") -> None:
         self.out = Path(out)
+        self._out = str(self.out)
         self.compression = compression
 
     def config(self) -> tuple[str, str, str]:
@@ -218,13 +227,12 @@ class ZarrWriter(Writer):
         frames = _as_frames(slot, arr)
         meta = self._array(slot).metadata
         codec = self._encoder()
-        base = self.out / slot.array
+        base = os.path.join(self._out, slot.array)
         tail = (0,) * (frames.ndim - 1)
         for i in range(slot.count):
             frame = np.ascontiguousarray(frames[i])
             data = codec.encode(frame) if codec else memoryview(frame).cast("B")
-            path = base / meta.encode_chunk_key((slot.start + i, *tail))
-            _atomic_write(path, data)
+            _atomic_write(os.path.join(base, meta.encode_chunk_key((slot.start + i, *tail))), data)
         return int(frames.nbytes)
 
     def finalize(self, plan: SeriesPlan, decoded: list[bool]) -> None:
@@ -242,7 +250,9 @@ class NpyWriter(Writer):
     def write(self, slot: Slot, arr: np.ndarray) -> int:
         _as_frames(slot, arr)  # validates
         arr = little_endian(arr)
-        _atomic_write(self.out / slot.array, None, lambda f: np.save(f, arr, allow_pickle=False))
+        _atomic_write(
+            os.path.join(self._out, slot.array), None, lambda f: np.save(f, arr, allow_pickle=False)
+        )
         return int(arr.nbytes)
 
     def output_exists(self, slot: Slot) -> bool:
