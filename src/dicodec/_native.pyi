@@ -49,7 +49,7 @@ def _transfer_syntax_name(uid: str) -> str | None: ...
 # ---- end reader ----
 
 # ---- rle ----
-import numpy as np  # noqa: E402, F811
+import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
 def rle_decode_into(
