@@ -36,15 +36,34 @@ __all__ += ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
 
 
 # ---- JPEG Lossless ----
+from dicodec.jpegll import (  # noqa: E402
+    JpegLosslessInfo,
+    JpegLosslessWarning,
+    jpegll_check,
+    jpegll_decode,
+    jpegll_info,
+)
 
+__all__ += [
+    "JpegLosslessInfo",
+    "JpegLosslessWarning",
+    "jpegll_check",
+    "jpegll_decode",
+    "jpegll_info",
+]
 # ---- end JPEG ----
 
 
 # ---- scanning ----
+from dicodec.scan import scan, scan_batches  # noqa: E402
 
+__all__ += ["scan", "scan_batches"]
 # ---- end scanning ----
 
 
 # ---- batch decoding ----
+from dicodec import batch  # noqa: E402  (imports pydicom/zarr/dask only when used)
+from dicodec.batch import iter_decode  # noqa: E402
 
+__all__ += ["batch", "iter_decode"]
 # ---- end batch ----

@@ -75,9 +75,61 @@ def rle_check(data: npt.NDArray[np.uint8]) -> bool: ...
 # ---- end rle ----
 
 # ---- jpeg ----
+from typing import Any as _Any  # noqa: E402
+
+from typing_extensions import Buffer as _Buffer  # noqa: E402
+
+def _jpegll_info(data: _Buffer) -> dict[str, _Any]: ...
+def _jpegll_decode(
+    data: _Buffer,
+    out: _Any | None = None,
+    *,
+    cornell: bool | None = None,
+    legacy_predictors: bool = False,
+    parallel: bool = True,
+) -> tuple[_Any, list[str]]: ...
+def _jpegll_decode_frame(
+    data: _Buffer,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    bits_stored: int,
+    pixel_representation: int,
+    *,
+    cornell: bool | None = None,
+    legacy_predictors: bool = False,
+    parallel: bool = True,
+) -> tuple[bytearray, list[str]]: ...
 
 # ---- end jpeg ----
 
 # ---- scan ----
+from typing import final as _final  # noqa: E402
+
+def scan_column_types(tags: list[int], vrs: list[str], vms: list[str]) -> list[str]: ...
+
+@_final
+class Walker:
+    def __new__(cls, recursive: bool = True) -> Walker: ...
+    def add(self, paths: list[str]) -> None: ...
+    def pending_sources(self) -> int: ...
+    def is_done(self) -> bool: ...
+
+@_final
+class Scanner:
+    def __new__(
+        cls,
+        tags: list[int],
+        vrs: list[str],
+        vms: list[str],
+        threads: int | None = None,
+        read_size: int = 8192,
+    ) -> Scanner: ...
+    @property
+    def column_types(self) -> list[str]: ...
+    @property
+    def threads(self) -> int: ...
+    def scan_next(self, walker: Walker, max_files: int) -> dict[str, object] | None: ...
 
 # ---- end scan ----

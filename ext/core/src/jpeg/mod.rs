@@ -1,10 +1,557 @@
 //! JPEG Lossless (ITU T.81 process 14, SOF3). OWNER: JPEG helper.
+//!
+//! Modules: [`markers`] (marker walk and segment parsers), [`huffman`]
+//! (tables and look-up tables), [`bitreader`] (64-bit entropy-data reader),
+//! `lossless` (the fused decode loops), [`info`] (headers only).
+//!
+//! Supported: predictors 1-7, point transform, precision 2-16, 1-4
+//! components with any sampling factors, interleaved and non-interleaved
+//! scans, several scans per frame, restart intervals (whole MCU rows; decoded
+//! in parallel when large), DNL (or the height from DICOM Rows), Huffman
+//! tables defined anywhere before their scan and redefined between scans,
+//! fill bytes, APPn/COM and other segments, SSSS = 16, anything after EOI.
+//!
+//! Tolerance (each noted in the [`FrameReport`], never silent):
+//! * missing EOI; entropy-coded data that ends early (truncated stream or a
+//!   marker inside a scan): what is there is decoded, the rows that ran out of
+//!   data are zeroed; missing restart markers zero the intervals after them;
+//! * a frame header whose line count differs from DICOM Rows (the rows both
+//!   have are decoded, the rest zeroed); precision different from Bits Stored
+//!   (the SOF precision is used to decode);
+//! * Huffman codes longer than 16 bits written by the buggy Cornell 16-bit
+//!   encoder: a 16-bit stream that hits an invalid code is decoded again with
+//!   the Cornell workaround ([`DecodeOptions::cornell`] forces it on or off);
+//! * the legacy encoder that computed predictors 5-7 with 16-bit signed
+//!   intermediates: [`DecodeOptions::legacy_predictors`] (off by default: such
+//!   streams cannot be told apart from correct ones).
+
+pub mod bitreader;
+pub mod huffman;
+mod info;
+mod lossless;
+pub mod markers;
+
+pub use info::{header, info, JpegInfo};
+pub use lossless::Sample;
 
 use crate::error::{Error, Result};
-use crate::pixels::{FrameReport, PixelDescription};
+use crate::limits;
+use crate::pixels::{FrameReport, PixelDescription, SampleType};
+use huffman::{DecodeTable, HuffSpec, Ssss16};
+use lossless::{decode_scan, ScanParams, HUFF_CTX};
+use markers::{Cursor, FrameHeader, CTX};
+
+/// A pair table is used when at least this fraction of its slots hold two
+/// differences (measured: below it, the extra table does not pay).
+const PAIR_MIN_DENSITY: f64 = 0.3;
+
+/// Decoding options (the defaults suit standard streams and real archives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Cornell 16-bit workaround: `None` (default) retries a 16-bit stream
+    /// with it when a code matches no table entry; `Some(on)` forces it.
+    pub cornell: Option<bool>,
+    /// Decode predictors 5-7 as the legacy encoder computed them (16-bit
+    /// signed intermediates, DCMTK's predictor 6 overflow workaround).
+    pub legacy_predictors: bool,
+    /// Decode restart intervals in parallel (rayon) when the scan is large.
+    pub parallel: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            cornell: None,
+            legacy_predictors: false,
+            parallel: true,
+        }
+    }
+}
+
+/// Decoded samples of a raw stream: `u8` for precision <= 8, else `u16`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Samples {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+}
+
+/// Result of [`decode`]: header information, samples (rows × columns ×
+/// components, colour-by-pixel, subsampled components upsampled by
+/// replication) and what was tolerated.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub info: JpegInfo,
+    pub samples: Samples,
+    pub report: FrameReport,
+}
+
+/// Output geometry.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    width: usize,
+    rows: usize,
+    nf: usize,
+}
+
+/// Decodes one frame. `mode` selects the SSSS = 16 semantics; `precision`
+/// receives the SOF precision as soon as it is known.
+fn decode_impl<T: Sample>(
+    src: &[u8],
+    out: &mut [T],
+    g: Geometry,
+    opts: &DecodeOptions,
+    mode: Ssss16,
+    precision: &mut u8,
+    report: &mut FrameReport,
+) -> Result<(u32, bool)> {
+    info::check_soi(src)?;
+    let mut cur = Cursor { data: src, pos: 2 };
+    let mut specs: [Option<HuffSpec>; 4] = Default::default();
+    let mut built: [Option<DecodeTable>; 4] = Default::default();
+    let mut ri = 0u16;
+    let mut frame: Option<FrameHeader> = None;
+    let mut frame_rows = 0usize;
+    let mut covered = [false; 4];
+    let mut pts = [0u8; 4];
+    let mut scans = 0u32;
+    let mut eoi = false;
+    let bits_t = 8 * std::mem::size_of::<T>();
+    while let Some(m) = cur.next_marker() {
+        if m.skipped > 0 {
+            report.warn(format!(
+                "{} bytes of garbage before marker 0xFF{:02X} at byte {}",
+                m.skipped, m.code, m.offset
+            ));
+        }
+        match m.code {
+            markers::EOI => {
+                eoi = true;
+                break;
+            }
+            markers::SOF3 => {
+                let p = cur.segment(&m)?;
+                if frame.is_some() {
+                    return Err(Error::malformed(
+                        m.offset as u64,
+                        CTX,
+                        "second frame header (SOF) in the stream",
+                    ));
+                }
+                let f = markers::parse_sof(p, m.offset)?;
+                *precision = f.precision;
+                if f.width as usize != g.width || f.components.len() != g.nf {
+                    return Err(Error::malformed(
+                        m.offset as u64,
+                        CTX,
+                        format!(
+                            "frame of {} columns and {} components, but the image has {} columns and {} samples per pixel",
+                            f.width,
+                            f.components.len(),
+                            g.width,
+                            g.nf
+                        ),
+                    ));
+                }
+                if f.precision as usize > bits_t {
+                    return Err(Error::malformed(
+                        m.offset as u64 + 4,
+                        CTX,
+                        format!(
+                            "sample precision {} does not fit {bits_t}-bit samples",
+                            f.precision
+                        ),
+                    ));
+                }
+                frame_rows = if f.height == 0 {
+                    g.rows
+                } else {
+                    f.height as usize
+                };
+                if frame_rows != g.rows {
+                    report.warn(format!(
+                        "frame header has {frame_rows} lines but the image has {} rows",
+                        g.rows
+                    ));
+                }
+                frame = Some(f);
+            }
+            c if markers::sof_name(c).is_some() => {
+                return Err(info::unsupported_sof(c, m.offset));
+            }
+            markers::DHP | markers::EXP => {
+                return Err(Error::unsupported(format!(
+                    "hierarchical JPEG (marker 0xFF{:02X} at byte {})",
+                    m.code, m.offset
+                )));
+            }
+            markers::DHT => {
+                for (tc, th, spec) in markers::parse_dht(cur.segment(&m)?, m.offset)? {
+                    if tc == 0 {
+                        specs[th as usize] = Some(spec);
+                        built[th as usize] = None;
+                    }
+                }
+            }
+            markers::DRI => ri = markers::parse_dri(cur.segment(&m)?, m.offset)?,
+            markers::SOS => {
+                let p = cur.segment(&m)?;
+                let Some(f) = &frame else {
+                    return Err(Error::malformed(
+                        m.offset as u64,
+                        CTX,
+                        "scan (SOS) before the frame header (SOF)",
+                    ));
+                };
+                let scan = markers::parse_sos(p, m.offset, f, cur.pos)?;
+                for sc in &scan.components {
+                    let th = sc.table as usize;
+                    if built[th].is_none() {
+                        let Some(spec) = &specs[th] else {
+                            return Err(Error::malformed(
+                                m.offset as u64,
+                                CTX,
+                                format!("scan uses Huffman table {th}, which is not defined"),
+                            ));
+                        };
+                        let mut t = DecodeTable::new(spec, mode)
+                            .map_err(|e| e.shift_offset(m.offset as u64))?;
+                        t.build_pair(PAIR_MIN_DENSITY);
+                        built[th] = Some(t);
+                    }
+                }
+                let tables: Vec<&DecodeTable> = scan
+                    .components
+                    .iter()
+                    .filter_map(|sc| built[sc.table as usize].as_ref())
+                    .collect();
+                let params = ScanParams {
+                    tables,
+                    restart_interval: ri,
+                    out_rows: g.rows,
+                    frame_rows,
+                    nf: g.nf,
+                    legacy_predictors: opts.legacy_predictors,
+                    parallel: opts.parallel,
+                };
+                let end = decode_scan(src, f, &scan, &params, out, report)?;
+                for sc in &scan.components {
+                    covered[sc.index] = true;
+                    pts[sc.index] = scan.point_transform;
+                }
+                scans += 1;
+                cur.pos = end;
+            }
+            markers::DNL => {
+                let n = markers::parse_dnl(cur.segment(&m)?, m.offset)? as usize;
+                if frame.as_ref().is_some_and(|f| f.height == 0) && n != g.rows {
+                    report.warn(format!(
+                        "DNL gives {n} lines but the image has {} rows",
+                        g.rows
+                    ));
+                }
+            }
+            markers::SOI => {
+                return Err(Error::malformed(
+                    m.offset as u64,
+                    CTX,
+                    "SOI marker inside the stream",
+                ))
+            }
+            c if markers::is_standalone(c) => {}
+            _ => {
+                cur.segment(&m)?;
+            }
+        }
+    }
+    let Some(f) = frame else {
+        return Err(Error::malformed(
+            src.len() as u64,
+            CTX,
+            "no frame header (SOF) in the stream",
+        ));
+    };
+    if scans == 0 {
+        return Err(Error::malformed(
+            src.len() as u64,
+            CTX,
+            "no scan (SOS) in the stream",
+        ));
+    }
+    if !eoi {
+        report.warn(format!(
+            "no EOI marker: the stream ends at byte {}",
+            src.len()
+        ));
+    }
+    let row_len = g.width * g.nf;
+    if frame_rows < g.rows {
+        out[frame_rows * row_len..].fill(T::default());
+    }
+    for c in 0..g.nf {
+        if !covered[c] {
+            report.warn(format!(
+                "component {} is in no scan; its samples are zero",
+                f.components[c].id
+            ));
+            for s in out.iter_mut().skip(c).step_by(g.nf) {
+                *s = T::default();
+            }
+        } else if pts[c] > 0 {
+            let pt = pts[c];
+            for s in out.iter_mut().skip(c).step_by(g.nf) {
+                *s = T::from_u16(s.to_u16() << pt);
+            }
+        }
+    }
+    Ok((scans, eoi))
+}
+
+/// [`decode_impl`] with the Cornell retry.
+fn decode_samples<T: Sample>(
+    src: &[u8],
+    out: &mut [T],
+    g: Geometry,
+    opts: &DecodeOptions,
+) -> Result<FrameReport> {
+    decode_counted(src, out, g, opts).map(|(r, _)| r)
+}
+
+/// [`decode_samples`], also returning the number of scans and whether EOI
+/// was found.
+fn decode_counted<T: Sample>(
+    src: &[u8],
+    out: &mut [T],
+    g: Geometry,
+    opts: &DecodeOptions,
+) -> Result<(FrameReport, (u32, bool))> {
+    let mut report = FrameReport::default();
+    let mut precision = 0u8;
+    let first_mode = match opts.cornell {
+        Some(true) => Ssss16::Cornell,
+        _ => Ssss16::Standard,
+    };
+    let first = decode_impl(src, out, g, opts, first_mode, &mut precision, &mut report);
+    match first {
+        Err(Error::Malformed { ref context, .. })
+            if context == HUFF_CTX && opts.cornell.is_none() && precision == 16 =>
+        {
+            let mut retry = FrameReport::default();
+            retry.warn(
+                "invalid Huffman code for the standard: decoded with the workaround for the \
+                 buggy Cornell 16-bit encoder (codes longer than 16 bits)",
+            );
+            match decode_impl(src, out, g, opts, Ssss16::Cornell, &mut precision, &mut retry) {
+                Ok(stats) => Ok((retry, stats)),
+                Err(_) => first.map(|stats| (report, stats)),
+            }
+        }
+        other => other.map(|stats| (report, stats)),
+    }
+}
+
+/// Views `dst` as `u16` samples when it is suitably aligned.
+fn as_u16(dst: &mut [u8]) -> Option<&mut [u16]> {
+    // SAFETY: every bit pattern is a valid u16; align_to_mut only returns a
+    // middle part that is aligned and inside `dst`, and we use it only when
+    // it covers all of `dst`.
+    let (pre, mid, post) = unsafe { dst.align_to_mut::<u16>() };
+    if pre.is_empty() && post.is_empty() {
+        Some(mid)
+    } else {
+        None
+    }
+}
+
+/// Decodes 16-bit output into a little-endian byte buffer.
+fn decode_u16_bytes(
+    src: &[u8],
+    dst: &mut [u8],
+    g: Geometry,
+    opts: &DecodeOptions,
+    fix: impl Fn(&mut [u16]),
+) -> Result<FrameReport> {
+    let report = match as_u16(dst) {
+        Some(v) => {
+            let r = decode_samples(src, v, g, opts)?;
+            fix(v);
+            if cfg!(target_endian = "big") {
+                for s in v.iter_mut() {
+                    *s = s.to_le();
+                }
+            }
+            r
+        }
+        None => {
+            let mut tmp = vec![0u16; dst.len() / 2];
+            let r = decode_samples(src, &mut tmp, g, opts)?;
+            fix(&mut tmp);
+            for (d, s) in dst.chunks_exact_mut(2).zip(&tmp) {
+                d.copy_from_slice(&s.to_le_bytes());
+            }
+            r
+        }
+    };
+    Ok(report)
+}
 
 /// Decodes one JPEG Lossless frame into `dst` (contract in [`crate::pixels`]).
 pub fn decode_frame(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result<FrameReport> {
-    let _ = (src, desc, dst);
-    Err(Error::unsupported("JPEG Lossless decoding not built yet"))
+    decode_frame_with(src, desc, dst, &DecodeOptions::default())
 }
+
+/// [`decode_frame`] with options.
+///
+/// Output matches pydicom 3 (`raw=True`): samples in the Bits Allocated
+/// container; when Bits Stored < Bits Allocated, the unused high bits are
+/// cleared (unsigned) or filled with the sign (signed), as pydicom does.
+pub fn decode_frame_with(
+    src: &[u8],
+    desc: &PixelDescription,
+    dst: &mut [u8],
+    opts: &DecodeOptions,
+) -> Result<FrameReport> {
+    desc.validate()?;
+    let st = desc.sample_type()?;
+    let need = desc.frame_output_len()?;
+    if dst.len() as u64 != need {
+        return Err(Error::malformed(
+            0,
+            "output buffer",
+            format!("{} bytes for a frame of {need} bytes", dst.len()),
+        ));
+    }
+    let g = Geometry {
+        width: desc.columns as usize,
+        rows: desc.rows as usize,
+        nf: desc.samples_per_pixel as usize,
+    };
+    let bs = desc.bits_stored as u32;
+    match st {
+        SampleType::U8 | SampleType::I8 => {
+            let r = decode_samples(src, dst, g, opts)?;
+            if bs < 8 {
+                let sh = 8 - bs;
+                for v in dst.iter_mut() {
+                    *v = if st == SampleType::I8 {
+                        (((*v << sh) as i8) >> sh) as u8
+                    } else {
+                        (*v << sh) >> sh
+                    };
+                }
+            }
+            Ok(r)
+        }
+        SampleType::U16 | SampleType::I16 => {
+            let signed = st == SampleType::I16;
+            decode_u16_bytes(src, dst, g, opts, |v| {
+                if bs < 16 {
+                    let sh = 16 - bs;
+                    for s in v.iter_mut() {
+                        *s = if signed {
+                            (((*s << sh) as i16) >> sh) as u16
+                        } else {
+                            (*s << sh) >> sh
+                        };
+                    }
+                }
+            })
+        }
+        other => Err(Error::unsupported(format!(
+            "JPEG Lossless into {} samples (Bits Allocated {})",
+            other.numpy_str(),
+            desc.bits_allocated
+        ))),
+    }
+}
+
+/// Geometry of a raw stream's output, with a plausibility bound: a
+/// lossless code needs at least one bit per sample, so a stream far too short
+/// for its frame is refused before the output is allocated.
+fn raw_geometry(src: &[u8], info: &JpegInfo) -> Result<(Geometry, u64)> {
+    let g = Geometry {
+        width: info.width as usize,
+        rows: info.height as usize,
+        nf: info.components(),
+    };
+    let samples = limits::checked_size(
+        "JPEG Lossless image",
+        &[g.width as u64, g.rows as u64, g.nf as u64],
+    )?;
+    if samples > 128 * src.len() as u64 + (1 << 20) {
+        return Err(Error::malformed(
+            src.len() as u64,
+            CTX,
+            format!(
+                "a frame of {samples} samples cannot be coded in {} bytes",
+                src.len()
+            ),
+        ));
+    }
+    Ok((g, samples))
+}
+
+/// Bytes per output sample of a raw stream (1 for precision <= 8, else 2).
+pub fn output_itemsize(info: &JpegInfo) -> usize {
+    if info.precision <= 8 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Decodes a raw lossless JPEG stream.
+pub fn decode(src: &[u8]) -> Result<Decoded> {
+    decode_with(src, &DecodeOptions::default())
+}
+
+/// [`decode`] with options.
+pub fn decode_with(src: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
+    let mut info = header(src)?;
+    let (g, n) = raw_geometry(src, &info)?;
+    limits::check_alloc("JPEG Lossless image", n * output_itemsize(&info) as u64)?;
+    let (samples, (report, (scans, eoi))) = if output_itemsize(&info) == 1 {
+        let mut v = vec![0u8; n as usize];
+        let r = decode_counted(src, &mut v, g, opts)?;
+        (Samples::U8(v), r)
+    } else {
+        let mut v = vec![0u16; n as usize];
+        let r = decode_counted(src, &mut v, g, opts)?;
+        (Samples::U16(v), r)
+    };
+    info.scans = scans;
+    info.has_eoi = eoi;
+    Ok(Decoded {
+        info,
+        samples,
+        report,
+    })
+}
+
+/// Decodes a raw stream into `dst`, which must hold exactly
+/// rows × columns × components samples of [`output_itemsize`] bytes
+/// (little-endian). `info` must come from [`info`] or [`header`] on the
+/// same `src`.
+pub fn decode_into(
+    src: &[u8],
+    info: &JpegInfo,
+    dst: &mut [u8],
+    opts: &DecodeOptions,
+) -> Result<FrameReport> {
+    let (g, n) = raw_geometry(src, info)?;
+    let size = output_itemsize(info);
+    if dst.len() as u64 != n * size as u64 {
+        return Err(Error::malformed(
+            0,
+            "output buffer",
+            format!("{} bytes for an image of {} bytes", dst.len(), n * size as u64),
+        ));
+    }
+    if size == 1 {
+        decode_samples(src, dst, g, opts)
+    } else {
+        decode_u16_bytes(src, dst, g, opts, |_| {})
+    }
+}
+
+#[cfg(test)]
+mod tests;

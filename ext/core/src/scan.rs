@@ -1,1 +1,0 @@
-//! Tag scanner over whole archives. OWNER: scan helper.

@@ -1,0 +1,251 @@
+//! Tag scanner over whole archives: one row per file, one Arrow column per
+//! requested tag. OWNER: scan helper.
+//!
+//! * [`fs::Walker`] finds the files (folders listed in parallel, symlink loops
+//!   reported, deterministic order).
+//! * [`Scanner::scan`] scans a batch of files in parallel (rayon, current
+//!   pool). Per file it reads a prefix of `read_size` bytes with one read,
+//!   parses the file meta, walks the top-level elements and stops after the
+//!   highest requested tag or at Pixel Data; values are copied out only for
+//!   requested tags, everything else is skipped by length (see
+//!   [`dataset`]). Deflated datasets are inflated incrementally, only as
+//!   far as the walk goes.
+//! * Values go straight into Arrow-layout columns ([`arrow`]); the bindings
+//!   hand the buffers to pyarrow.
+//! * A file that cannot be scanned (missing, unreadable, empty, not DICOM,
+//!   truncated where a needed byte is missing) becomes a row whose `error`
+//!   column says why; other columns hold what was found before the problem.
+
+pub mod arrow;
+mod convert;
+mod dataset;
+pub mod fs;
+mod source;
+pub mod spec;
+pub mod text;
+
+use crate::error::Result;
+use arrow::{ArrowArray, ColumnType};
+use convert::Appended;
+use dataset::{FileScan, Scratch, WalkPlan};
+pub use fs::{Entry, Walker};
+use rayon::prelude::*;
+use spec::Base;
+pub use spec::{DictVr, TagSpec};
+
+/// Default size of the first (usually only) read of each file.
+pub const DEFAULT_READ_SIZE: usize = 8 * 1024;
+
+/// Files per rayon task.
+const FILES_PER_TASK: usize = 32;
+
+thread_local! {
+    /// Buffers reused by every file a thread scans.
+    static SCRATCH: std::cell::RefCell<(Scratch, FileScan)> = Default::default();
+}
+
+/// A text value the core does not decode (ISO 2022 escape sequences or a
+/// multi-byte character set): its column slot is null and the bindings fill
+/// it with pydicom's decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deferred {
+    pub row: usize,
+    pub column: usize,
+    /// The VR the value was read with ("PN", "LO", …).
+    pub vr: String,
+    pub value: Vec<u8>,
+    /// Raw value of (0008,0005) Specific Character Set (empty if absent).
+    pub charset: Vec<u8>,
+}
+
+/// One batch of rows.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub len: usize,
+    pub path: ArrowArray,
+    /// One per requested tag, in request order.
+    pub columns: Vec<ArrowArray>,
+    pub transfer_syntax: ArrowArray,
+    pub error: ArrowArray,
+    /// Bytes read from each file (UInt64).
+    pub bytes_read: ArrowArray,
+    pub deferred: Vec<Deferred>,
+}
+
+impl Batch {
+    fn with_capacity(types: &[ColumnType], n: usize) -> Self {
+        Batch {
+            len: 0,
+            path: ArrowArray::with_capacity(&ColumnType::Utf8, n),
+            columns: types
+                .iter()
+                .map(|t| ArrowArray::with_capacity(t, n))
+                .collect(),
+            transfer_syntax: ArrowArray::with_capacity(&ColumnType::Utf8, n),
+            error: ArrowArray::new(&ColumnType::Utf8),
+            bytes_read: ArrowArray::with_capacity(&ColumnType::UInt64, n),
+            deferred: Vec::new(),
+        }
+    }
+
+    fn append(&mut self, other: Batch) {
+        let base = self.len;
+        self.len += other.len;
+        self.path.append(other.path);
+        for (a, b) in self.columns.iter_mut().zip(other.columns) {
+            a.append(b);
+        }
+        self.transfer_syntax.append(other.transfer_syntax);
+        self.error.append(other.error);
+        self.bytes_read.append(other.bytes_read);
+        self.deferred
+            .extend(other.deferred.into_iter().map(|mut d| {
+                d.row += base;
+                d
+            }));
+    }
+
+    /// Index of the first row with an error.
+    pub fn first_error(&self) -> Option<usize> {
+        match self.error.validity() {
+            // No null slot: every row has an error.
+            None => (self.len > 0).then_some(0),
+            Some(v) => (0..self.len).find(|&i| v[i / 8] & (1 << (i % 8)) != 0),
+        }
+    }
+}
+
+/// A configured scan: which tags, typed how.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    specs: Vec<TagSpec>,
+    types: Vec<ColumnType>,
+    bases: Vec<(Base, bool)>,
+    /// Column → index into `plan.tags`.
+    col_tag: Vec<usize>,
+    plan: WalkPlan,
+    read_size: usize,
+}
+
+impl Scanner {
+    pub fn new(specs: Vec<TagSpec>) -> Result<Self> {
+        let mut tags: Vec<u32> = specs.iter().map(|s| s.tag).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let col_tag = specs
+            .iter()
+            .map(|s| tags.binary_search(&s.tag).unwrap_or(0))
+            .collect();
+        let types: Vec<ColumnType> = specs.iter().map(TagSpec::column_type).collect();
+        let bases = specs.iter().map(|s| (s.base(), s.is_list())).collect();
+        let max_tag = tags.last().copied().unwrap_or(0);
+        let want_charset = specs
+            .iter()
+            .any(|s| s.base() == Base::Text && s.tag > dataset::SPECIFIC_CHARACTER_SET);
+        let want_pixrep = specs
+            .iter()
+            .any(|s| s.dict_vr == DictVr::UsSs && s.tag > dataset::PIXEL_REPRESENTATION);
+        Ok(Scanner {
+            specs,
+            types,
+            bases,
+            col_tag,
+            plan: WalkPlan {
+                tags,
+                max_tag,
+                want_charset,
+                want_pixrep,
+            },
+            read_size: DEFAULT_READ_SIZE,
+        })
+    }
+
+    /// Size of the first read of each file (bytes, at least 256).
+    pub fn with_read_size(mut self, n: usize) -> Self {
+        self.read_size = n.max(256);
+        self
+    }
+
+    pub fn column_types(&self) -> &[ColumnType] {
+        &self.types
+    }
+
+    pub fn specs(&self) -> &[TagSpec] {
+        &self.specs
+    }
+
+    /// Scans `entries` in parallel on the current rayon pool; rows are in
+    /// entry order.
+    pub fn scan(&self, entries: &[Entry]) -> Result<Batch> {
+        let parts: Vec<Batch> = entries
+            .par_chunks(FILES_PER_TASK)
+            .map(|chunk| {
+                let mut b = Batch::with_capacity(&self.types, chunk.len());
+                SCRATCH.with(|cell| {
+                    let mut guard = cell.borrow_mut();
+                    let (scratch, fs) = &mut *guard;
+                    for e in chunk {
+                        self.scan_one(e, scratch, fs, &mut b);
+                    }
+                });
+                b
+            })
+            .collect();
+        let mut out = Batch::with_capacity(&self.types, entries.len());
+        for p in parts {
+            out.append(p);
+        }
+        for c in out.columns.iter().chain([&out.path, &out.error]) {
+            c.check()?;
+        }
+        Ok(out)
+    }
+
+    fn scan_one(&self, e: &Entry, scratch: &mut Scratch, fs: &mut FileScan, b: &mut Batch) {
+        let row = b.len;
+        b.len += 1;
+        b.path.push_str(&e.path.to_string_lossy());
+        if let Some(msg) = &e.error {
+            for c in &mut b.columns {
+                c.push_null();
+            }
+            b.transfer_syntax.push_null();
+            b.error.push_str(msg);
+            b.bytes_read.push_u64(0);
+            return;
+        }
+        dataset::scan_file(&self.plan, &e.path, self.read_size, scratch, fs);
+        let cs = text::first_charset(fs.charset.map(|f| fs.bytes(f)));
+        for (ci, col) in b.columns.iter_mut().enumerate() {
+            let Some(found) = fs.found[self.col_tag[ci]] else {
+                col.push_null();
+                continue;
+            };
+            let spec = &self.specs[ci];
+            let (base, list) = self.bases[ci];
+            let bytes = fs.bytes(found);
+            let vr = spec.effective_vr(found.vr, found.len, fs.pixrep);
+            if convert::append(col, base, list, vr, bytes, found.le, cs) == Appended::Defer {
+                b.deferred.push(Deferred {
+                    row,
+                    column: ci,
+                    vr: String::from_utf8_lossy(&vr).into_owned(),
+                    value: bytes.to_vec(),
+                    charset: fs.charset.map(|f| fs.bytes(f).to_vec()).unwrap_or_default(),
+                });
+            }
+        }
+        match fs.transfer_syntax {
+            Some(f) => b.transfer_syntax.push_bytes(fs.bytes(f)),
+            None => b.transfer_syntax.push_null(),
+        }
+        match &fs.error {
+            Some(msg) => b.error.push_str(msg),
+            None => b.error.push_null(),
+        }
+        b.bytes_read.push_u64(fs.bytes_read);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+"""JPEG Lossless (ITU-T T.81 process 14, SOF3): decode raw streams and DICOM frames.
+
+Decodes every lossless JPEG a DICOM archive holds (transfer syntaxes
+1.2.840.10008.1.2.4.57 and .70): predictors 1-7, point transform, precision
+2-16 bits, 1-4 components (any sampling factors), interleaved or not, several
+scans, restart intervals (decoded in parallel), DNL. The GIL is released while
+decoding and the samples are written straight into the NumPy array.
+
+Example::
+
+    >>> import dicodec
+    >>> info = dicodec.jpegll_info(stream)           # headers only
+    >>> info.precision, info.shape, info.predictor
+    (16, (512, 512), 1)
+    >>> arr = dicodec.jpegll_decode(stream)          # uint16 array (512, 512)
+
+Damaged streams real archives contain (missing EOI, truncated data, missing
+restart markers, garbage between segments) are decoded as far as the data goes,
+the rest is zeroed, and a :class:`JpegLosslessWarning` says what happened.
+Streams from the buggy Cornell 16-bit encoder (Huffman codes longer than 16
+bits) are recognised and decoded; streams from the legacy encoder that computed
+predictors 5-7 with 16-bit signed intermediates need ``legacy_predictors=True``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dicodec import _native
+from dicodec.errors import DicodecError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import NDArray
+    from pydicom.pixels.decoders.base import DecodeRunner
+    from typing_extensions import Buffer
+
+__all__ = [
+    "JpegLosslessInfo",
+    "JpegLosslessWarning",
+    "jpegll_check",
+    "jpegll_decode",
+    "jpegll_info",
+]
+
+
+class JpegLosslessWarning(UserWarning):
+    """A damaged stream was decoded as far as its data goes (the message says
+    what was tolerated and which rows were zeroed)."""
+
+
+@dataclass(frozen=True)
+class JpegLosslessInfo:
+    """Headers of a lossless JPEG stream (see :func:`jpegll_info`)."""
+
+    #: Sample precision P in bits (2-16).
+    precision: int
+    #: Lines (from the frame header, or the DNL segment when that is 0).
+    rows: int
+    #: Samples per line.
+    columns: int
+    #: Number of components.
+    components: int
+    #: Component identifiers in frame order.
+    component_ids: tuple[int, ...]
+    #: (horizontal, vertical) sampling factors per component.
+    sampling: tuple[tuple[int, int], ...]
+    #: Predictor selection value (1-7) of the first scan.
+    predictor: int
+    #: Point transform (Pt) of the first scan.
+    point_transform: int
+    #: Restart interval in MCUs for the first scan (0: none).
+    restart_interval: int
+    #: Number of scans.
+    scans: int
+    #: True when the number of lines came from a DNL segment.
+    height_from_dnl: bool
+    #: True when the stream ends with EOI.
+    has_eoi: bool
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """dtype :func:`jpegll_decode` returns: uint8 for precision <= 8, else uint16."""
+        return np.dtype(np.uint8 if self.precision <= 8 else np.uint16)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape :func:`jpegll_decode` returns: (rows, columns[, components])."""
+        if self.components == 1:
+            return (self.rows, self.columns)
+        return (self.rows, self.columns, self.components)
+
+
+def _input(data: Buffer) -> bytes | NDArray[np.uint8]:
+    """`bytes` as is, any other buffer as a zero-copy uint8 view."""
+    if isinstance(data, bytes):
+        return data
+    return np.frombuffer(data, dtype=np.uint8)
+
+
+def jpegll_info(data: Buffer) -> JpegLosslessInfo:
+    """Reads the headers of a raw lossless JPEG stream without decoding it.
+
+    Raises :class:`~dicodec.UnsupportedError` (naming the SOF) for other JPEG
+    processes and :class:`~dicodec.MalformedError` (with the byte offset) for
+    broken headers.
+    """
+    d = _native._jpegll_info(_input(data))
+    return JpegLosslessInfo(
+        precision=d["precision"],
+        rows=d["rows"],
+        columns=d["columns"],
+        components=d["components"],
+        component_ids=tuple(d["component_ids"]),
+        sampling=tuple(tuple(s) for s in d["sampling"]),  # type: ignore[misc]
+        predictor=d["predictor"],
+        point_transform=d["point_transform"],
+        restart_interval=d["restart_interval"],
+        scans=d["scans"],
+        height_from_dnl=d["height_from_dnl"],
+        has_eoi=d["has_eoi"],
+    )
+
+
+def jpegll_check(data: Buffer) -> bool:
+    """True if `data` is a lossless JPEG stream dicodec can decode (its headers
+    parse; the entropy-coded data is not decoded)."""
+    try:
+        _native._jpegll_info(_input(data))
+    except (DicodecError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _warn(messages: list[str], stacklevel: int) -> None:
+    for m in messages:
+        warnings.warn(m, JpegLosslessWarning, stacklevel=stacklevel + 1)
+
+
+def jpegll_decode(
+    data: Buffer,
+    /,
+    *,
+    out: NDArray[Any] | None = None,
+    cornell: bool | None = None,
+    legacy_predictors: bool = False,
+    parallel: bool = True,
+) -> NDArray[Any]:
+    """Decodes a raw lossless JPEG stream.
+
+    Returns a uint8 (precision <= 8) or uint16 array of shape
+    (rows, columns[, components]), colour-by-pixel; subsampled components are
+    upsampled by replication. With `out` (a C-contiguous array of that dtype
+    and size) the samples are written into it and it is returned.
+
+    `cornell`: ``None`` recognises streams of the buggy Cornell 16-bit encoder
+    automatically, ``True``/``False`` force the workaround on or off.
+    `legacy_predictors`: decode predictors 5-7 as the legacy encoder computed
+    them (16-bit signed intermediates). `parallel`: decode restart intervals in
+    parallel. Tolerated damage raises a :class:`JpegLosslessWarning`.
+    """
+    arr, messages = _native._jpegll_decode(
+        _input(data), out, cornell=cornell, legacy_predictors=legacy_predictors, parallel=parallel
+    )
+    _warn(messages, 2)
+    return arr
+
+
+def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
+    """pydicom plugin: one frame as little-endian, colour-by-pixel bytes in the
+    Bits Allocated container (exactly the frame length).
+
+    Options read from the runner (pass them to ``pixel_array``):
+    ``jpegll_cornell`` (bool or None), ``jpegll_legacy_predictors`` (bool).
+    """
+    if runner.get_option("pixel_keyword", "PixelData") != "PixelData":
+        raise ValueError("dicodec decodes JPEG Lossless Pixel Data only")
+    frame, messages = _native._jpegll_decode_frame(
+        _input(src),
+        runner.rows,
+        runner.columns,
+        runner.samples_per_pixel,
+        runner.bits_allocated,
+        runner.bits_stored,
+        runner.pixel_representation,
+        cornell=runner.get_option("jpegll_cornell", None),
+        legacy_predictors=bool(runner.get_option("jpegll_legacy_predictors", False)),
+    )
+    # JPEG interleaves components: the frame is colour-by-pixel whatever the
+    # data set's Planar Configuration says.
+    if runner.samples_per_pixel > 1 and runner.get_option("planar_configuration", 0) != 0:
+        runner.set_option("planar_configuration", 0)
+    _warn(messages, 3)
+    return frame
