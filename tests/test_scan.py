@@ -238,6 +238,22 @@ def test_bad_files_become_rows(tmp_path: Path) -> None:
     assert len(err) == 8
 
 
+def test_explicit_paths_of_any_kind(tmp_path: Path) -> None:
+    """Items of a list are opened without a stat call first: folders are still
+    walked, a FIFO is neither read nor waited on."""
+    (tmp_path / "folder").mkdir()
+    shutil.copy(CT, tmp_path / "folder" / "in.dcm")
+    shutil.copy(CT, tmp_path / "a.dcm")
+    os.mkfifo(tmp_path / "fifo")
+    paths = [tmp_path / "a.dcm", tmp_path / "fifo", tmp_path / "folder", tmp_path / "nope"]
+    t = dicodec.scan(paths, ["Rows"])
+    err = _errors(t)
+    assert list(err) == ["a.dcm", "fifo", "nope", "in.dcm"]
+    assert err["a.dcm"] is None and err["in.dcm"] is None
+    assert "FIFO" in err["fifo"]
+    assert "No such file" in err["nope"]
+
+
 def test_symlink_loop_in_a_folder_is_reported(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     shutil.copy(CT, tmp_path / "a" / "b" / "x.dcm")

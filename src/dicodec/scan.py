@@ -250,10 +250,13 @@ def _raise_first_error(batch: pa.RecordBatch) -> None:
             raise DicodecError(f"{path}: {msg}")
 
 
-def _sources(sources: PathLike | Iterable[PathLike]) -> Iterator[str]:
+def _sources(sources: PathLike | Iterable[PathLike]) -> tuple[Iterator[str], bool]:
+    """The paths, and whether to look at each before opening it: a single
+    source (often a folder) is looked at; the items of an iterable (usually
+    files) are checked only once opened, which saves a system call per file."""
     if isinstance(sources, str | bytes | os.PathLike):
-        return iter([os.fsdecode(sources)])
-    return (os.fsdecode(p) for p in sources)
+        return iter([os.fsdecode(sources)]), True
+    return (os.fsdecode(p) for p in sources), False
 
 
 def scan_batches(
@@ -277,7 +280,7 @@ def scan_batches(
     scanner, schema = _prepare(tags, threads, errors, stats, read_size)
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
-    return _batches(scanner, schema, _sources(sources), batch_size, recursive, errors, stats)
+    return _batches(scanner, schema, *_sources(sources), batch_size, recursive, errors, stats)
 
 
 def _prepare(
@@ -306,6 +309,7 @@ def _batches(
     scanner: _native.Scanner,
     schema: pa.Schema,
     it: Iterator[str],
+    check: bool,
     batch_size: int,
     recursive: bool,
     errors: str,
@@ -319,7 +323,7 @@ def _batches(
         while not exhausted and walker.pending_sources() < batch_size:
             chunk = list(itertools.islice(it, batch_size))
             if chunk:
-                walker.add(chunk)
+                walker.add(chunk, check)
             else:
                 exhausted = True
         raw = scanner.scan_next(walker, batch_size)
@@ -388,6 +392,6 @@ def scan(
 
     scanner, schema = _prepare(tags, threads, errors, stats, read_size)
     batches = _batches(
-        scanner, schema, _sources(sources), DEFAULT_BATCH_SIZE, recursive, errors, stats
+        scanner, schema, *_sources(sources), DEFAULT_BATCH_SIZE, recursive, errors, stats
     )
     return pa.Table.from_batches(list(batches), schema=schema)

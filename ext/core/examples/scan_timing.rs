@@ -44,7 +44,8 @@ fn main() {
         let n = entries.len() as f64;
         let mut raw = vec![f64::MAX; sizes.len()];
         let mut scan = vec![f64::MAX; sizes.len()];
-        for _ in 0..9 {
+        let rounds: usize = std::env::var("ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(9);
+        for _ in 0..rounds {
             for (i, &size) in sizes.iter().enumerate() {
                 let mut buf = vec![0u8; size];
                 let t = Instant::now();

@@ -33,9 +33,16 @@ impl PyWalker {
         }
     }
 
-    /// Queues more sources (files or folders).
-    fn add(&mut self, paths: Vec<PathBuf>) {
-        self.inner.add_sources(paths);
+    /// Queues more sources (files or folders). `check=False`: the paths
+    /// are most likely files, checked only once opened (saves a stat call per
+    /// file; folders among them are still walked, after the batch that met them).
+    #[pyo3(signature = (paths, check = true))]
+    fn add(&mut self, paths: Vec<PathBuf>, check: bool) {
+        if check {
+            self.inner.add_sources(paths);
+        } else {
+            self.inner.add_unchecked(paths);
+        }
     }
 
     /// Sources queued but not yet looked at.
@@ -161,16 +168,7 @@ impl PyScanner {
         let scanner = &self.inner;
         let pool = &self.pool;
         let batch = py
-            .detach(|| {
-                pool.install(|| {
-                    let entries = w.next_batch(max_files);
-                    if entries.is_empty() {
-                        Ok(None)
-                    } else {
-                        scanner.scan(&entries).map(Some)
-                    }
-                })
-            })
+            .detach(|| pool.install(|| scanner.scan_next(w, max_files)))
             .py_err(py)?;
         let Some(b) = batch else {
             return Ok(None);

@@ -207,13 +207,7 @@ fn broad() -> Vec<TagSpec> {
 }
 
 fn scan_paths(scanner: &Scanner, paths: &[&Path]) -> Batch {
-    let entries: Vec<Entry> = paths
-        .iter()
-        .map(|p| Entry {
-            path: p.to_path_buf(),
-            error: None,
-        })
-        .collect();
+    let entries: Vec<Entry> = paths.iter().map(|p| Entry::file(p.to_path_buf())).collect();
     scanner.scan(&entries).unwrap()
 }
 
@@ -472,4 +466,32 @@ fn walker_and_scanner_together() {
         assert_eq!(cell(&b.columns[0], i), s("T^T"));
     }
     assert_eq!(b.first_error(), None);
+}
+
+#[test]
+fn unchecked_paths_folders_come_back_to_the_walker() {
+    let root = dir().join("unchecked");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    let f = part10("1.2.840.10008.1.2.1", &body(ELE, b"", b"U^U"));
+    std::fs::write(root.join("sub/a.dcm"), &f).unwrap();
+    std::fs::write(root.join("f.dcm"), &f).unwrap();
+    let sc = Scanner::new(vec![spec(0x0010_0010, "PN", "1")]).unwrap();
+    let mut w = Walker::new(true);
+    w.add_unchecked([
+        root.join("f.dcm"),
+        root.join("sub"),
+        root.join("missing.dcm"),
+    ]);
+    let first = sc.scan_next(&mut w, 3).unwrap().unwrap();
+    assert_eq!(first.len, 2);
+    assert_eq!(cell(&first.columns[0], 0), s("U^U"));
+    let Cell::S(e) = cell(&first.error, 1) else {
+        panic!()
+    };
+    assert!(e.contains("No such file"), "{e}");
+    let second = sc.scan_next(&mut w, 3).unwrap().unwrap();
+    assert_eq!(second.len, 1);
+    assert!(cell(&second.path, 0) == s(root.join("sub/a.dcm").to_str().unwrap()));
+    assert!(sc.scan_next(&mut w, 3).unwrap().is_none());
 }
