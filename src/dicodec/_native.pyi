@@ -21,6 +21,7 @@ def set_max_alloc(nbytes: int) -> None: ...
 from typing import final as _final  # noqa: E402
 
 def scan_column_types(tags: list[int], vrs: list[str], vms: list[str]) -> list[str]: ...
+def scan_decode_text(vr: str, value: bytes, charset: bytes | None = None) -> str | None: ...
 
 @_final
 class Walker:
@@ -37,7 +38,7 @@ class Scanner:
         vrs: list[str],
         vms: list[str],
         threads: int | None = None,
-        read_size: int = 8192,
+        read_size: int = 4096,
     ) -> Scanner: ...
     @property
     def column_types(self) -> list[str]: ...

@@ -91,6 +91,22 @@ fn scan_column_types(
         .collect())
 }
 
+/// Decodes a text value as the scanner does (before splitting into values):
+/// `None` when the scanner leaves it to pydicom. For tests against pydicom.
+#[pyfunction]
+#[pyo3(signature = (vr, value, charset = None))]
+fn scan_decode_text(vr: &str, value: &[u8], charset: Option<&[u8]>) -> PyResult<Option<String>> {
+    let vr: [u8; 2] = vr
+        .as_bytes()
+        .try_into()
+        .map_err(|_| PyValueError::new_err("vr must be two letters"))?;
+    let cs = dicodec_core::scan::charset::Charset::parse(charset);
+    Ok(match dicodec_core::scan::text::decode(vr, value, &cs) {
+        dicodec_core::scan::text::Decoded::Text(s) => Some(s.into_owned()),
+        dicodec_core::scan::text::Decoded::Defer => None,
+    })
+}
+
 fn export<'py>(py: Python<'py>, mut a: ArrowArray) -> PyResult<Bound<'py, PyTuple>> {
     let ty = a.ty.name();
     let len = a.len();
@@ -122,7 +138,7 @@ impl PyScanner {
     /// `tags`, `vrs`, `vms`: one entry per column (dictionary VR and VM as
     /// `pydicom.datadict` gives them, "" when unknown).
     #[new]
-    #[pyo3(signature = (tags, vrs, vms, threads = None, read_size = 8192))]
+    #[pyo3(signature = (tags, vrs, vms, threads = None, read_size = 4096))]
     fn new(
         py: Python<'_>,
         tags: Vec<u32>,
@@ -201,6 +217,7 @@ impl PyScanner {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_column_types, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_decode_text, m)?)?;
     m.add_class::<PyWalker>()?;
     m.add_class::<PyScanner>()?;
     Ok(())

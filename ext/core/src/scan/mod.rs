@@ -17,6 +17,7 @@
 //!   column says why; other columns hold what was found before the problem.
 
 pub mod arrow;
+pub mod charset;
 mod convert;
 mod dataset;
 pub mod fs;
@@ -34,7 +35,7 @@ use spec::Base;
 pub use spec::{DictVr, TagSpec};
 
 /// Default size of the first (usually only) read of each file.
-pub const DEFAULT_READ_SIZE: usize = 8 * 1024;
+pub const DEFAULT_READ_SIZE: usize = 4 * 1024;
 
 /// Files per rayon task.
 const FILES_PER_TASK: usize = 64;
@@ -270,7 +271,7 @@ impl Scanner {
             b.bytes_read.push_u64(0);
             return;
         }
-        let cs = text::first_charset(fs.charset.map(|f| fs.bytes(f)));
+        let cs = charset::Charset::parse(fs.charset.map(|f| fs.bytes(f)));
         for (ci, col) in b.columns.iter_mut().enumerate() {
             let Some(found) = fs.found[self.col_tag[ci]] else {
                 col.push_null();
@@ -280,7 +281,7 @@ impl Scanner {
             let (base, list) = self.bases[ci];
             let bytes = fs.bytes(found);
             let vr = spec.effective_vr(found.vr, found.len, fs.pixrep);
-            if convert::append(col, base, list, vr, bytes, found.le, cs) == Appended::Defer {
+            if convert::append(col, base, list, vr, bytes, found.le, &cs) == Appended::Defer {
                 b.deferred.push(Deferred {
                     row,
                     column: ci,

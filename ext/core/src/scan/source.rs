@@ -262,7 +262,7 @@ impl Source for Inflater<'_, '_> {
             check_alloc("inflated dataset window", (self.out.len() + grow) as u64)?;
             self.out.reserve(grow);
             let in_pos = self.in_pos;
-            let input = self.file.fetch(in_pos, 16 * 1024)?;
+            let input = self.file.fetch(in_pos, 4096)?;
             let input_empty = input.is_empty();
             let (in_before, out_before) = (self.z.total_in(), self.z.total_out());
             let flush = if input_empty {

@@ -333,7 +333,7 @@ fn large_skipped_values_are_jumped_over() {
 }
 
 #[test]
-fn iso_2022_values_are_deferred_with_their_charset() {
+fn iso_2022_decoded_here_gb18030_deferred_with_its_charset() {
     let sc = Scanner::new(vec![
         spec(0x0010_0010, "PN", "1"),
         spec(0x0010_0020, "LO", "1"),
@@ -343,15 +343,19 @@ fn iso_2022_values_are_deferred_with_their_charset() {
     let mut body = ELE.el(0x0008_0005, b"CS", b"\\ISO 2022 IR 87");
     body.extend(ELE.el(0x0010_0010, b"PN", name));
     body.extend(ELE.el(0x0010_0020, b"LO", b"ascii"));
-    let p = write("jis.dcm", &part10("1.2.840.10008.1.2.1", &body));
-    let b = scan_paths(&sc, &[&p, &p]);
+    let jis = write("jis.dcm", &part10("1.2.840.10008.1.2.1", &body));
+    let mut body = ELE.el(0x0008_0005, b"CS", b"GB18030");
+    body.extend(ELE.el(0x0010_0010, b"PN", b"\xcd\xf5^\xd0\xa1\xb6\xab"));
+    let gb = write("gb.dcm", &part10("1.2.840.10008.1.2.1", &body));
+    let b = scan_paths(&sc, &[&jis, &gb, &gb]);
+    assert_eq!(cell(&b.columns[0], 0), s("Yamada^Tarou=山田^太郎"));
+    assert_eq!(cell(&b.columns[1], 0), s("ascii"));
     assert_eq!(b.deferred.len(), 2);
-    assert_eq!(b.deferred[1].row, 1);
+    assert_eq!(b.deferred[1].row, 2);
     assert_eq!(b.deferred[0].column, 0);
     assert_eq!(b.deferred[0].vr, "PN");
-    assert_eq!(&b.deferred[0].charset, b"\\ISO 2022 IR 87 ");
-    assert_eq!(cell(&b.columns[0], 0), Cell::Null);
-    assert_eq!(cell(&b.columns[1], 1), s("ascii"));
+    assert_eq!(&b.deferred[0].charset, b"GB18030 ");
+    assert_eq!(cell(&b.columns[0], 1), Cell::Null);
 }
 
 #[test]
