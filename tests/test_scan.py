@@ -340,6 +340,20 @@ def test_cli_parquet_and_csv(tmp_path: Path, capsys) -> None:
     assert c["PixelSpacing"] == "\\".join(str(float(x)) for x in ds.PixelSpacing)
 
 
+def test_cli_progress_bar(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("tqdm")
+    out = tmp_path / "i.parquet"
+    (tmp_path / "in").mkdir()
+    for i in range(5):
+        shutil.copy(CT, tmp_path / "in" / f"{i}.dcm")
+    (tmp_path / "in" / "bad.dcm").write_bytes(b"x")
+    assert cli_main(["scan", str(tmp_path / "in"), "-o", str(out), "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "files" in err and "errors=1" in err
+    assert "6 files, 1 errors" in err
+    assert pq.read_table(out).column("error").null_count == 5
+
+
 def test_cli_fail_fast_and_bad_tags(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.dcm"
     bad.write_bytes(b"nope")
