@@ -100,6 +100,20 @@ pub(crate) struct Scratch {
     inflate_state: Option<Box<flate2::Decompress>>,
 }
 
+/// Buffers above this size are released after the file that needed them.
+const KEEP_BYTES: usize = 4 << 20;
+
+impl Scratch {
+    /// Gives back memory a large value made the buffers take.
+    pub(crate) fn trim(&mut self, fs: &mut FileScan) {
+        for v in [&mut self.window, &mut self.inflated, &mut fs.values] {
+            if v.capacity() > KEEP_BYTES {
+                *v = Vec::new();
+            }
+        }
+    }
+}
+
 /// What [`scan_file`] found at a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scanned {

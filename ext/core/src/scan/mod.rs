@@ -243,6 +243,8 @@ impl Scanner {
 
     fn scan_one(&self, e: &Entry, scratch: &mut Scratch, fs: &mut FileScan, b: &mut Batch) {
         if e.error.is_none() {
+            // Memory a large value of the previous file took is given back.
+            scratch.trim(fs);
             let what = dataset::scan_file(
                 &self.plan,
                 &e.path,

@@ -499,3 +499,65 @@ fn unchecked_paths_folders_come_back_to_the_walker() {
     assert!(cell(&second.path, 0) == s(root.join("sub/a.dcm").to_str().unwrap()));
     assert!(sc.scan_next(&mut w, 3).unwrap().is_none());
 }
+
+#[test]
+fn large_requested_values_are_read_and_memory_given_back() {
+    // A requested 6 MiB private OB value, then a small file on the same thread.
+    let sc = Scanner::new(vec![
+        spec(0x0009_1001, "", ""),
+        spec(0x0010_0010, "PN", "1"),
+    ])
+    .unwrap();
+    let mut body = ELE.el(0x0009_1001, b"OB", &vec![9u8; 6 << 20]);
+    body.extend(ELE.el(0x0010_0010, b"PN", b"Big^Value"));
+    let big = write("bigvalue.dcm", &part10("1.2.840.10008.1.2.1", &body));
+    let small = write(
+        "small.dcm",
+        &part10("1.2.840.10008.1.2.1", &ELE.el(0x0010_0010, b"PN", b"S")),
+    );
+    let b = scan_paths(&sc, &[&big, &small]);
+    let Cell::B(v) = cell(&b.columns[0], 0) else {
+        panic!()
+    };
+    assert_eq!(v.len(), 6 << 20);
+    assert_eq!(cell(&b.columns[1], 0), s("Big^Value"));
+    assert_eq!(cell(&b.columns[1], 1), s("S"));
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Corrupted headers (any byte, any encoding, deflated or not) give a
+        /// row, never a panic or a hang.
+        #[test]
+        fn corrupted_files_never_panic(
+            edits in proptest::collection::vec((0usize..1400, any::<u8>()), 1..12),
+            which in 0usize..4,
+            cut in 200usize..1600,
+        ) {
+            let w = [ELE, ILE, EBE, ELE][which];
+            let mut body = body(w, b"\\ISO 2022 IR 87", b"\x1b$B;3ED\x1b(B^Taro");
+            body.truncate(body.len() - (1 << 20));
+            let mut f = if which == 3 {
+                let mut enc = DeflateEncoder::new(Vec::new(), Compression::default());
+                enc.write_all(&body).unwrap();
+                part10("1.2.840.10008.1.2.1.99", &enc.finish().unwrap())
+            } else {
+                part10(["1.2.840.10008.1.2.1", "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"][which], &body)
+            };
+            for (at, v) in edits {
+                if at < f.len() {
+                    f[at] = v;
+                }
+            }
+            f.truncate(cut.min(f.len()));
+            let p = write(&format!("fuzz_{}.dcm", std::process::id()), &f);
+            let sc = Scanner::new(broad()).unwrap().with_read_size(256);
+            let b = scan_paths(&sc, &[&p]);
+            prop_assert_eq!(b.len, 1);
+        }
+    }
+}
