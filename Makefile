@@ -58,7 +58,7 @@ fmt: venv
 	$(PY) -m ruff check --fix src tests benches
 
 bench: build
-	$(PY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name -q
+	$(PY) -m pytest benches -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name -q
 
 # `dicodec bench` on the standard set; rewrites README.md between <!-- bench:start/end -->.
 bench-readme: build

@@ -14,13 +14,12 @@ so a suite and the tool time the same calls. A typical suite::
         decode = peer_decoder(peer, bench_file(image, "rle"))   # checked bit-exact
         benchmark(decode)
 
-Modules named ``bench_*.py`` here are collected (test functions still start
+Modules named ``bench_*.py`` here are collected by `make bench` (test functions still start
 with ``test_``).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable
 from typing import Any
@@ -36,16 +35,6 @@ from dicodec.bench.peers import PEERS, UnsupportedByPeer, get_peer_class
 
 #: Which variant of the benchmark set the suites use.
 BENCH_SET = os.environ.get("DICODEC_BENCH_SET", "standard")
-
-
-def pytest_collect_file(parent: pytest.Collector, file_path: Any) -> pytest.Module | None:
-    """Collects ``bench_*.py`` (unless ``python_files`` already does)."""
-    name = file_path.name
-    if not (name.startswith("bench_") and name.endswith(".py")):
-        return None
-    if any(fnmatch.fnmatch(name, pat) for pat in parent.config.getini("python_files")):
-        return None
-    return pytest.Module.from_parent(parent, path=file_path)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

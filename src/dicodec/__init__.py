@@ -19,11 +19,18 @@ __all__ = [
 ]
 
 # ---- reader / native pixel data (foundation) ----
+from dicodec.errors import DicodecWarning  # noqa: E402
+from dicodec.pixels import FrameInfo, frame_info, read_pixels  # noqa: E402
+
+__all__ += ["read_pixels", "frame_info", "FrameInfo", "DicodecWarning"]
 
 # ---- end reader ----
 
 
 # ---- RLE Lossless ----
+from dicodec.rle import RLEWarning, rle_check, rle_decode, rle_encode  # noqa: E402
+
+__all__ += ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
 
 # ---- end RLE ----
 

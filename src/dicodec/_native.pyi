@@ -6,10 +6,71 @@ def get_max_alloc() -> int: ...
 def set_max_alloc(nbytes: int) -> None: ...
 
 # ---- reader ----
+from typing import Any  # noqa: E402
+
+import numpy  # noqa: E402
+
+def _read_pixels_file(
+    path: str,
+    frames: list[int] | None = None,
+    single: bool = False,
+    threads: int | None = None,
+    out: numpy.ndarray | None = None,
+) -> tuple[numpy.ndarray, list[str]]: ...
+def _read_pixels_buffer(
+    data: numpy.ndarray,
+    frames: list[int] | None = None,
+    single: bool = False,
+    threads: int | None = None,
+    out: numpy.ndarray | None = None,
+) -> tuple[numpy.ndarray, list[str]]: ...
+def _read_pixels_parts(
+    syntax_uid: str,
+    attrs: dict[str, Any],
+    element: str,
+    vr: str | None,
+    value: numpy.ndarray,
+    frames: list[int] | None = None,
+    single: bool = False,
+    threads: int | None = None,
+    out: numpy.ndarray | None = None,
+) -> tuple[numpy.ndarray, list[str]]: ...
+def _frame_info_file(path: str) -> dict[str, Any]: ...
+def _frame_info_buffer(data: numpy.ndarray) -> dict[str, Any]: ...
+def _frame_info_parts(
+    syntax_uid: str,
+    attrs: dict[str, Any],
+    element: str,
+    vr: str | None,
+    value: numpy.ndarray,
+) -> dict[str, Any]: ...
+def _transfer_syntax_name(uid: str) -> str | None: ...
 
 # ---- end reader ----
 
 # ---- rle ----
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+
+def rle_decode_into(
+    data: npt.NDArray[np.uint8],
+    out: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    strict: bool = False,
+    lsb_first: bool = False,
+) -> list[str]: ...
+def rle_encode_frame(
+    data: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    pixel_representation: int = 0,
+) -> bytes: ...
+def rle_check(data: npt.NDArray[np.uint8]) -> bool: ...
 
 # ---- end rle ----
 

@@ -6,7 +6,13 @@ subclasses so existing ``except ValueError`` code keeps working.
 
 from __future__ import annotations
 
-__all__ = ["DicodecError", "MalformedError", "UnsupportedError", "LimitExceededError"]
+__all__ = [
+    "DicodecError",
+    "MalformedError",
+    "UnsupportedError",
+    "LimitExceededError",
+    "DicodecWarning",
+]
 
 
 class DicodecError(ValueError):
@@ -31,3 +37,8 @@ class UnsupportedError(DicodecError):
 class LimitExceededError(DicodecError):
     """Decoding would allocate more than the configured limit
     (see :func:`dicodec.set_max_alloc`)."""
+
+
+class DicodecWarning(UserWarning):
+    """Something odd that dicodec tolerated (a clipped fragment, excess
+    padding, a missing JPEG EOI...); the message says what and where."""

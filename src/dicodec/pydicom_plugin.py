@@ -109,10 +109,12 @@ def register(prefer: bool = True) -> None:
     Calling it again is harmless (it only re-orders).
     """
     for coder, func_name in _coders():
-        if LABEL not in coder._available:
+        if LABEL not in coder._available and LABEL not in coder._unavailable:
             coder.add_plugin(LABEL, (__name__, func_name))
         # pydicom tries plugins in the order of this dict.
         available: dict[str, Any] = coder._available
+        if LABEL not in available:  # pydicom judged it unavailable
+            continue
         func = available.pop(LABEL)
         items = list(available.items())
         available.clear()

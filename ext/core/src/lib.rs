@@ -2,7 +2,8 @@
 //!
 //! Layers: [`parser`] (DICOM element layer, file reader), [`pixels`] (what a
 //! decoder is told and must produce), codecs (one module each: [`native`],
-//! [`rle`], [`jpeg`]), [`scan`] (tag scanner). No Python here; the bindings
+//! [`rle`], [`jpeg`]), [`decode`] (dispatch of frames to the codecs, in
+//! parallel), [`scan`] (tag scanner). No Python here; the bindings
 //! live in `ext/py`. All failures are [`Error`] values: malformed (with byte
 //! offset), unsupported, or limit exceeded. Nothing in this crate may panic on
 //! input.
@@ -21,5 +22,7 @@ pub mod rle;
 pub mod jpeg;
 
 pub mod scan;
+
+pub mod decode;
 
 pub use error::{Error, Result};

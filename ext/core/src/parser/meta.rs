@@ -48,16 +48,13 @@ pub enum MetaRead {
     NeedMore(usize),
 }
 
-/// Encoding of the dataset for a transfer syntax UID (encapsulated and
-/// unknown syntaxes are explicit VR little endian) and whether it is deflated.
+/// Encoding of the dataset for a transfer syntax UID (from the table in
+/// [`super::syntax`]; unknown syntaxes are explicit VR little endian) and
+/// whether it is deflated.
 pub fn encoding_for_syntax(uid: &str) -> (Encoding, bool) {
-    match uid {
-        IMPLICIT_VR_LE => (Encoding::IMPLICIT_LE, false),
-        EXPLICIT_VR_BE => (Encoding::EXPLICIT_BE, false),
-        DEFLATED_EXPLICIT_VR_LE => (Encoding::EXPLICIT_LE, true),
-        // JPIP Referenced Deflate is also deflated.
-        "1.2.840.10008.1.2.4.95" => (Encoding::EXPLICIT_LE, true),
-        _ => (Encoding::EXPLICIT_LE, false),
+    match super::syntax::lookup(uid) {
+        Some(info) => (info.encoding, info.deflated),
+        None => (Encoding::EXPLICIT_LE, false),
     }
 }
 

@@ -1,0 +1,428 @@
+//! PackBits decoding of one RLE segment into a contiguous byte plane.
+//!
+//! The decoder is resumable: [`SegmentDecoder::fill`] writes as many bytes as
+//! the output block holds and keeps any run that crosses the block boundary
+//! pending for the next call, so a frame can be decoded block by block with
+//! every plane of the block still in cache when it is interleaved.
+//!
+//! Hot loop: while at least 128 bytes of output and 129 bytes of input remain,
+//! no run can reach either end, so literal runs are copied and replicate runs
+//! stored in whole 16-byte chunks (overshooting into bytes the next run
+//! overwrites) with no per-byte bounds checks. Near the ends an exact loop
+//! takes over.
+
+/// Chunk size of the fast copies.
+const CHUNK: usize = 16;
+/// Longest PackBits run.
+const MAX_RUN: usize = 128;
+
+/// State of the decoding of one segment.
+#[derive(Debug, Clone)]
+pub(crate) struct SegmentDecoder<'a> {
+    src: &'a [u8],
+    pos: usize,
+    /// Bytes of a literal run still to copy from `src[pos..]` (some may be
+    /// missing if the segment is truncated).
+    lit: usize,
+    /// Position of the header of the pending literal run.
+    lit_header: usize,
+    /// Bytes of a replicate run still to write.
+    rep: usize,
+    rep_byte: u8,
+    /// Position of the header of a run that the end of the segment cut short.
+    truncated_run: Option<usize>,
+}
+
+impl<'a> SegmentDecoder<'a> {
+    pub fn new(src: &'a [u8]) -> Self {
+        SegmentDecoder {
+            src,
+            pos: 0,
+            lit: 0,
+            lit_header: 0,
+            rep: 0,
+            rep_byte: 0,
+            truncated_run: None,
+        }
+    }
+
+    /// Position in the segment of the next unread byte.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Header position of a run the segment end cut short, if any.
+    pub fn truncated_run(&self) -> Option<usize> {
+        self.truncated_run
+    }
+
+    /// Decodes into `out`; returns the bytes written, which is `out.len()`
+    /// unless the segment ran out of data.
+    pub fn fill(&mut self, out: &mut [u8]) -> usize {
+        match self.resume(out) {
+            Resumed::Stop(o) => o,
+            Resumed::Go(o) => self.run(out, o),
+        }
+    }
+
+    /// Writes the run left over from the previous block.
+    fn resume(&mut self, out: &mut [u8]) -> Resumed {
+        let n = out.len();
+        let src = self.src;
+        let mut o = 0;
+        if self.rep > 0 {
+            let k = self.rep.min(n);
+            out[..k].fill(self.rep_byte);
+            self.rep -= k;
+            o = k;
+        }
+        if self.lit > 0 && o < n {
+            let avail = src.len() - self.pos;
+            let k = self.lit.min(n - o).min(avail);
+            out[o..o + k].copy_from_slice(&src[self.pos..self.pos + k]);
+            self.pos += k;
+            self.lit -= k;
+            o += k;
+            if self.lit > 0 && o < n {
+                // The segment ends inside the pending literal run.
+                self.truncated_run = Some(self.lit_header);
+                self.lit = 0;
+                return Resumed::Stop(o);
+            }
+        }
+        if o == n {
+            Resumed::Stop(o)
+        } else {
+            Resumed::Go(o)
+        }
+    }
+
+    /// Decodes from `out[o..]` on, with no run pending.
+    fn run(&mut self, out: &mut [u8], o: usize) -> usize {
+        let (pos, o) = fast_loop(self.src, self.pos, out, o);
+        self.pos = pos;
+        self.exact(out, o)
+    }
+
+    /// The exact loop near the ends of `out` and of the segment.
+    fn exact(&mut self, out: &mut [u8], mut o: usize) -> usize {
+        let n = out.len();
+        let src = self.src;
+        let mut pos = self.pos;
+        // Exact loop near the ends.
+        while o < n && pos < src.len() {
+            let h = src[pos] as usize;
+            if h < 128 {
+                let len = h + 1;
+                let avail = src.len() - pos - 1;
+                let k = len.min(n - o).min(avail);
+                out[o..o + k].copy_from_slice(&src[pos + 1..pos + 1 + k]);
+                o += k;
+                if k < len {
+                    if o < n {
+                        // The segment ends inside this run.
+                        self.truncated_run = Some(pos);
+                        pos = src.len();
+                        break;
+                    }
+                    // Output block full: keep the rest of the run pending.
+                    self.lit = len - k;
+                    self.lit_header = pos;
+                    pos += 1 + k;
+                    break;
+                }
+                pos += 1 + len;
+            } else if h > 128 {
+                let len = 257 - h;
+                if pos + 1 == src.len() {
+                    // A lone trailing byte is padding, not a truncated run.
+                    pos += 1;
+                    break;
+                }
+                let b = src[pos + 1];
+                let k = len.min(n - o);
+                out[o..o + k].fill(b);
+                o += k;
+                pos += 2;
+                if k < len {
+                    self.rep = len - k;
+                    self.rep_byte = b;
+                    break;
+                }
+            } else {
+                pos += 1;
+            }
+        }
+        self.pos = pos;
+        o
+    }
+
+    /// How many bytes the rest of the segment would still decode to (the
+    /// excess once the plane is full). A lone trailing byte (pad) and no-op
+    /// codes count for nothing.
+    pub fn excess(&self) -> usize {
+        let src = self.src;
+        let mut total = self.rep + self.lit.min(src.len() - self.pos);
+        let mut pos = self.pos + self.lit.min(src.len() - self.pos);
+        while pos < src.len() {
+            let h = src[pos] as usize;
+            if h < 128 {
+                let avail = src.len() - pos - 1;
+                total += (h + 1).min(avail);
+                pos += h + 2;
+            } else if h > 128 {
+                if pos + 1 < src.len() {
+                    total += 257 - h;
+                }
+                pos += 2;
+            } else {
+                pos += 1;
+            }
+        }
+        total
+    }
+}
+
+/// What [`SegmentDecoder::resume`] left to do.
+enum Resumed {
+    /// The block is full or the segment ended: bytes written.
+    Stop(usize),
+    /// Carry on decoding from this output position.
+    Go(usize),
+}
+
+/// The fast loop: runs while no run can reach either end. Compiled twice on
+/// x86-64, the second time for AVX2 (32-byte moves and one-instruction byte
+/// broadcasts), picked at run time.
+fn fast_loop(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { fast_loop_avx2(src, pos, out, o) };
+    }
+    fast_loop_generic::<32>(src, pos, out, o)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fast_loop_avx2(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
+    fast_loop_generic::<64>(src, pos, out, o)
+}
+
+/// `HEAD`: bytes of every run stored before looking at its length. Measured
+/// on CT, MR and RGB ultrasound streams: 32 is best with 16-byte moves (16:
+/// -8%, 64: -13% on CT), 64 with AVX2 (+6 to +21%; CT -3%).
+#[inline(always)]
+fn fast_loop_generic<const HEAD: usize>(
+    src: &[u8],
+    mut pos: usize,
+    out: &mut [u8],
+    mut o: usize,
+) -> (usize, usize) {
+    while fast_room(src, pos, out, o) {
+        (pos, o) = fast_op::<HEAD>(src, pos, out, o);
+    }
+    (pos, o)
+}
+
+/// True while no run can pass the end of `out` or of `src`.
+#[inline(always)]
+fn fast_room(src: &[u8], pos: usize, out: &[u8], o: usize) -> bool {
+    o + MAX_RUN <= out.len() && pos + MAX_RUN < src.len()
+}
+
+/// Decodes one run at `src[pos]` into `out[o..]` (room checked by
+/// [`fast_room`]); returns the next positions. The first `HEAD` bytes are
+/// stored unconditionally, so the runs of 2 to 32 bytes that make up most
+/// streams cost one unpredictable branch (the run's kind) and no length
+/// loop. Measured alternatives that lost: a branch-free select of literal or
+/// replicate bytes with table or mask arithmetic for the next position
+/// (-20 to -40%), and decoding two segments in one interleaved loop (-10%).
+#[inline(always)]
+fn fast_op<const HEAD: usize>(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
+    let h = src[pos] as usize;
+    let s: &[u8; MAX_RUN] = src[pos + 1..pos + 1 + MAX_RUN].try_into().unwrap();
+    let d: &mut [u8; MAX_RUN] = (&mut out[o..o + MAX_RUN]).try_into().unwrap();
+    if h < 128 {
+        let len = h + 1;
+        d[..HEAD].copy_from_slice(&s[..HEAD]);
+        if len > HEAD {
+            copy_chunks::<HEAD>(s, d, len);
+        }
+        (pos + len + 1, o + len)
+    } else if h > 128 {
+        let len = 257 - h;
+        d[..HEAD].copy_from_slice(&[s[0]; HEAD]);
+        if len > HEAD {
+            fill_chunks::<HEAD>(s[0], d, len);
+        }
+        (pos + 2, o + len)
+    } else {
+        (pos + 1, o)
+    }
+}
+
+/// Copies the first `len` (1..=128) bytes of `s` to `d` in 16-byte chunks;
+/// bytes of `d` past `len` (up to the next multiple of 16) are overwritten.
+#[inline(always)]
+fn copy_chunks<const HEAD: usize>(s: &[u8; MAX_RUN], d: &mut [u8; MAX_RUN], len: usize) {
+    for c in HEAD / CHUNK..MAX_RUN / CHUNK {
+        if c * CHUNK >= len {
+            break;
+        }
+        d[c * CHUNK..(c + 1) * CHUNK].copy_from_slice(&s[c * CHUNK..(c + 1) * CHUNK]);
+    }
+}
+
+/// Stores `len` (2..=128) copies of `b` in `d` in 16-byte chunks (overshooting
+/// like [`copy_chunks`]), after the first `HEAD`.
+#[inline(always)]
+fn fill_chunks<const HEAD: usize>(b: u8, d: &mut [u8; MAX_RUN], len: usize) {
+    let v = [b; CHUNK];
+    for c in HEAD / CHUNK..MAX_RUN / CHUNK {
+        if c * CHUNK >= len {
+            break;
+        }
+        d[c * CHUNK..(c + 1) * CHUNK].copy_from_slice(&v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference: a plain PackBits decoder.
+    fn reference(src: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < src.len() {
+            let h = src[i] as usize;
+            i += 1;
+            if h < 128 {
+                let end = (i + h + 1).min(src.len());
+                out.extend_from_slice(&src[i..end]);
+                i += h + 1;
+            } else if h > 128 {
+                if i < src.len() {
+                    out.extend(std::iter::repeat_n(src[i], 257 - h));
+                }
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn decode_in_blocks(src: &[u8], total: usize, block: usize) -> (Vec<u8>, usize) {
+        let mut dec = SegmentDecoder::new(src);
+        let mut out = vec![0xAA; total];
+        let mut done = 0;
+        for chunk in out.chunks_mut(block) {
+            let k = dec.fill(chunk);
+            done += k;
+            if k < chunk.len() {
+                break;
+            }
+        }
+        (out, done)
+    }
+
+    #[test]
+    fn blocks_of_any_size_match_reference() {
+        // Mixed runs: literals of all lengths, replicates, no-ops.
+        let mut src = Vec::new();
+        let mut seed = 12345u32;
+        for i in 0..400 {
+            seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
+            let len = (seed >> 16) as usize % 128 + 1;
+            if i % 3 == 0 {
+                src.push((257 - len.max(2)) as u8);
+                src.push((seed >> 8) as u8);
+            } else if i % 7 == 0 {
+                src.push(128);
+            } else {
+                src.push((len - 1) as u8);
+                src.extend((0..len).map(|k| (k as u32 * 7 + seed) as u8));
+            }
+        }
+        let want = reference(&src);
+        for block in [1, 2, 15, 16, 127, 128, 129, 1000, 4096, want.len()] {
+            let (got, done) = decode_in_blocks(&src, want.len(), block);
+            assert_eq!(done, want.len(), "block {block}");
+            assert_eq!(got, want, "block {block}");
+            // One more byte requested than there is: stops short.
+            let (_, done) = decode_in_blocks(&src, want.len() + 1, block);
+            assert_eq!(done, want.len());
+        }
+    }
+
+    #[test]
+    fn fast_loops_agree_with_reference() {
+        // Every header byte, runs of every length, plenty of data after.
+        let mut src = Vec::new();
+        for h in 0..=255u8 {
+            src.push(h);
+            match h {
+                0..=127 => src.extend((0..=h).map(|k| k.wrapping_mul(37) ^ h)),
+                128 => {}
+                _ => src.push(h ^ 0x5A),
+            }
+        }
+        let want = reference(&src);
+        let mut out = vec![0u8; want.len() + 256];
+        type Loop = fn(&[u8], usize, &mut [u8], usize) -> (usize, usize);
+        let loops: [(&str, Loop); 3] = [
+            ("dispatch", fast_loop),
+            ("generic32", fast_loop_generic::<32>),
+            ("generic64", fast_loop_generic::<64>),
+        ];
+        for (name, f) in loops {
+            out.fill(0);
+            let (pos, o) = f(&src, 0, &mut out, 0);
+            // It stops only where a run could reach the end of the input.
+            assert!(pos + MAX_RUN >= src.len(), "{name}: stopped early at {pos}");
+            assert_eq!(&out[..o], &want[..o], "{name}");
+            assert!(o > want.len() / 2, "{name}");
+        }
+    }
+
+    #[test]
+    fn excess_and_padding() {
+        // 3 literal bytes then a pad byte.
+        let src = [2, 1, 2, 3, 0];
+        let mut dec = SegmentDecoder::new(&src);
+        let mut out = [0u8; 3];
+        assert_eq!(dec.fill(&mut out), 3);
+        assert_eq!(out, [1, 2, 3]);
+        assert_eq!(dec.excess(), 0);
+        // Replicate run longer than the plane: 2 bytes excess.
+        let src = [0xFD, 9];
+        let mut dec = SegmentDecoder::new(&src);
+        let mut out = [0u8; 2];
+        assert_eq!(dec.fill(&mut out), 2);
+        assert_eq!(dec.excess(), 2);
+        // Trailing literal after the plane is full.
+        let src = [0, 5, 1, 6, 7];
+        let mut dec = SegmentDecoder::new(&src);
+        let mut out = [0u8; 1];
+        assert_eq!(dec.fill(&mut out), 1);
+        assert_eq!(dec.excess(), 2);
+        // No-op codes and a trailing replicate header without its value.
+        let src = [0, 5, 128, 128, 0xFE];
+        let mut dec = SegmentDecoder::new(&src);
+        assert_eq!(dec.fill(&mut out), 1);
+        assert_eq!(dec.excess(), 0);
+    }
+
+    #[test]
+    fn truncated_literal_is_reported() {
+        let src = [0, 1, 9, 1, 2];
+        let mut dec = SegmentDecoder::new(&src);
+        let mut out = [0u8; 16];
+        assert_eq!(dec.fill(&mut out), 3);
+        assert_eq!(dec.truncated_run(), Some(2));
+        // Nothing more comes on later calls.
+        assert_eq!(dec.fill(&mut out), 0);
+    }
+}
