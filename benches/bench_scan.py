@@ -17,7 +17,7 @@ committed. Every peer extracts the same 12 tags of every file:
 Before timing, each peer's Rows and Columns of every file are checked against
 dicodec's.
 
-Run: ``make bench`` or ``.venv/bin/python -m pytest benches -k scan_archive
+Run: ``make bench`` or ``.venv/bin/python -m pytest benches/bench_scan.py
 --benchmark-only --benchmark-columns=min,median,rounds``; files/s =
 files / time. ``.venv/bin/python benches/bench_scan.py`` prints the table of
 files/s and ratios instead (peers interleaved, best of 2-9 runs each).

@@ -6,7 +6,7 @@
 ['path', 'PatientID', 'StudyInstanceUID', 'Rows', 'transfer_syntax', 'error']
 
 How it works: the Rust core walks folders in parallel, reads only the start of
-each file (one 8 KiB read for most files), walks the elements without
+each file (one 4 KiB read for most files), walks the elements without
 decoding values that were not asked for, stops after the highest requested tag
 (never reading Pixel Data), and writes the values straight into Arrow-layout
 buffers (validity bitmap, offsets, data). Those buffers become NumPy arrays that
@@ -17,9 +17,13 @@ Column types, from the data dictionary (``pydicom.datadict``):
 
 * text VRs (AE AS CS DA DT LO LT PN SH ST TM UC UI UR UT) -> ``string``,
   decoded per (0008,0005) Specific Character Set and trimmed as pydicom does
-  (``str(value)`` for PN). Values using ISO 2022 escape sequences or a
-  multi-byte character set are decoded here with pydicom's own functions;
-  all other values are decoded in Rust.
+  (``str(value)`` for PN). Decoded in Rust, exactly as pydicom's
+  ``decode_bytes`` does: the default repertoire, ISO_IR 100, 101, 109, 110,
+  126, 127, 138, 144, 148, 13 and 192, their ISO 2022 forms, ISO 2022 IR 87
+  (Japanese, JIS X 0208) and IR 149 (Korean, KS X 1001), escape sequences and
+  delimiters included. Values in GB18030, GBK, ISO 2022 IR 58/159/166 or an
+  unknown character set (and bytes a codec would reject) are decoded with
+  pydicom's own functions instead, at pydicom's speed.
 * US SS UL SL SV IS AT and "US or SS" -> ``int64``; UV -> ``uint64``;
   FL FD DS -> ``float64``; OB OW UN, unknown private tags -> ``binary``.
 * a tag whose dictionary VM allows several values (e.g. PixelSpacing,
@@ -176,8 +180,8 @@ def decode_text(vr: str, value: bytes, charset: bytes) -> list[str]:
     """Decodes one text value with pydicom (as ``dcmread`` would for a file
     whose (0008,0005) holds ``charset``), returning its values as strings.
 
-    Used for values the core leaves to pydicom (ISO 2022 escape sequences,
-    multi-byte character sets)."""
+    Used for the values the core leaves to pydicom (GB18030, GBK, ISO 2022
+    IR 58/159/166, unknown character sets, bytes a codec rejects)."""
     from pydicom.valuerep import PersonName
     from pydicom.values import convert_PN, convert_single_string, convert_text
 
@@ -250,10 +254,13 @@ def _raise_first_error(batch: pa.RecordBatch) -> None:
             raise DicodecError(f"{path}: {msg}")
 
 
-def _sources(sources: PathLike | Iterable[PathLike]) -> Iterator[str]:
+def _sources(sources: PathLike | Iterable[PathLike]) -> tuple[Iterator[str], bool]:
+    """The paths, and whether to look at each before opening it: a single
+    source (often a folder) is looked at; the items of an iterable (usually
+    files) are checked only once opened, which saves a system call per file."""
     if isinstance(sources, str | bytes | os.PathLike):
-        return iter([os.fsdecode(sources)])
-    return (os.fsdecode(p) for p in sources)
+        return iter([os.fsdecode(sources)]), True
+    return (os.fsdecode(p) for p in sources), False
 
 
 def scan_batches(
@@ -265,7 +272,7 @@ def scan_batches(
     recursive: bool = True,
     errors: Literal["record", "raise"] = "record",
     stats: bool = False,
-    read_size: int = 8192,
+    read_size: int = 4096,
 ) -> Iterator[pa.RecordBatch]:
     """Scans ``sources`` and yields one :class:`pyarrow.RecordBatch` per
     ``batch_size`` files, in a deterministic order.
@@ -277,7 +284,7 @@ def scan_batches(
     scanner, schema = _prepare(tags, threads, errors, stats, read_size)
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
-    return _batches(scanner, schema, _sources(sources), batch_size, recursive, errors, stats)
+    return _batches(scanner, schema, *_sources(sources), batch_size, recursive, errors, stats)
 
 
 def _prepare(
@@ -306,6 +313,7 @@ def _batches(
     scanner: _native.Scanner,
     schema: pa.Schema,
     it: Iterator[str],
+    check: bool,
     batch_size: int,
     recursive: bool,
     errors: str,
@@ -319,7 +327,7 @@ def _batches(
         while not exhausted and walker.pending_sources() < batch_size:
             chunk = list(itertools.islice(it, batch_size))
             if chunk:
-                walker.add(chunk)
+                walker.add(chunk, check)
             else:
                 exhausted = True
         raw = scanner.scan_next(walker, batch_size)
@@ -352,7 +360,7 @@ def scan(
     recursive: bool = True,
     errors: Literal["record", "raise"] = "record",
     stats: bool = False,
-    read_size: int = 8192,
+    read_size: int = 4096,
 ) -> pa.Table:
     """Scans DICOM files into a :class:`pyarrow.Table`, one row per file.
 
@@ -388,6 +396,6 @@ def scan(
 
     scanner, schema = _prepare(tags, threads, errors, stats, read_size)
     batches = _batches(
-        scanner, schema, _sources(sources), DEFAULT_BATCH_SIZE, recursive, errors, stats
+        scanner, schema, *_sources(sources), DEFAULT_BATCH_SIZE, recursive, errors, stats
     )
     return pa.Table.from_batches(list(batches), schema=schema)

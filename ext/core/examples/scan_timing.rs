@@ -44,7 +44,8 @@ fn main() {
         let n = entries.len() as f64;
         let mut raw = vec![f64::MAX; sizes.len()];
         let mut scan = vec![f64::MAX; sizes.len()];
-        for _ in 0..9 {
+        let rounds: usize = std::env::var("ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(9);
+        for _ in 0..rounds {
             for (i, &size) in sizes.iter().enumerate() {
                 let mut buf = vec![0u8; size];
                 let t = Instant::now();
@@ -55,14 +56,17 @@ fn main() {
                 }
                 raw[i] = raw[i].min(t.elapsed().as_secs_f64());
                 let t = Instant::now();
-                let b = scanners[i].scan(&entries).unwrap();
+                let mut w = Walker::new(true);
+                w.add_sources([root.clone()]);
+                let b = scanners[i].scan_next(&mut w, 1 << 20).unwrap().unwrap();
+                assert_eq!(b.len, entries.len());
                 assert!(b.first_error().is_none());
                 scan[i] = scan[i].min(t.elapsed().as_secs_f64());
             }
         }
         for (i, size) in sizes.iter().enumerate() {
             println!(
-                "{n} files, read {size}: open+read+close {:.2} us/file, scan {:.2} us/file ({:.0} files/s)",
+                "{n} files, read {size}: open+read+close {:.2} us/file, walk+scan {:.2} us/file ({:.0} files/s)",
                 raw[i] * 1e6 / n,
                 scan[i] * 1e6 / n,
                 n / scan[i]

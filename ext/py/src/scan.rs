@@ -33,9 +33,16 @@ impl PyWalker {
         }
     }
 
-    /// Queues more sources (files or folders).
-    fn add(&mut self, paths: Vec<PathBuf>) {
-        self.inner.add_sources(paths);
+    /// Queues more sources (files or folders). `check=False`: the paths
+    /// are most likely files, checked only once opened (saves a stat call per
+    /// file; folders among them are still walked, after the batch that met them).
+    #[pyo3(signature = (paths, check = true))]
+    fn add(&mut self, paths: Vec<PathBuf>, check: bool) {
+        if check {
+            self.inner.add_sources(paths);
+        } else {
+            self.inner.add_unchecked(paths);
+        }
     }
 
     /// Sources queued but not yet looked at.
@@ -84,6 +91,22 @@ fn scan_column_types(
         .collect())
 }
 
+/// Decodes a text value as the scanner does (before splitting into values):
+/// `None` when the scanner leaves it to pydicom. For tests against pydicom.
+#[pyfunction]
+#[pyo3(signature = (vr, value, charset = None))]
+fn scan_decode_text(vr: &str, value: &[u8], charset: Option<&[u8]>) -> PyResult<Option<String>> {
+    let vr: [u8; 2] = vr
+        .as_bytes()
+        .try_into()
+        .map_err(|_| PyValueError::new_err("vr must be two letters"))?;
+    let cs = dicodec_core::scan::charset::Charset::parse(charset);
+    Ok(match dicodec_core::scan::text::decode(vr, value, &cs) {
+        dicodec_core::scan::text::Decoded::Text(s) => Some(s.into_owned()),
+        dicodec_core::scan::text::Decoded::Defer => None,
+    })
+}
+
 fn export<'py>(py: Python<'py>, mut a: ArrowArray) -> PyResult<Bound<'py, PyTuple>> {
     let ty = a.ty.name();
     let len = a.len();
@@ -115,7 +138,7 @@ impl PyScanner {
     /// `tags`, `vrs`, `vms`: one entry per column (dictionary VR and VM as
     /// `pydicom.datadict` gives them, "" when unknown).
     #[new]
-    #[pyo3(signature = (tags, vrs, vms, threads = None, read_size = 8192))]
+    #[pyo3(signature = (tags, vrs, vms, threads = None, read_size = 4096))]
     fn new(
         py: Python<'_>,
         tags: Vec<u32>,
@@ -161,16 +184,7 @@ impl PyScanner {
         let scanner = &self.inner;
         let pool = &self.pool;
         let batch = py
-            .detach(|| {
-                pool.install(|| {
-                    let entries = w.next_batch(max_files);
-                    if entries.is_empty() {
-                        Ok(None)
-                    } else {
-                        scanner.scan(&entries).map(Some)
-                    }
-                })
-            })
+            .detach(|| pool.install(|| scanner.scan_next(w, max_files)))
             .py_err(py)?;
         let Some(b) = batch else {
             return Ok(None);
@@ -203,6 +217,7 @@ impl PyScanner {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_column_types, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_decode_text, m)?)?;
     m.add_class::<PyWalker>()?;
     m.add_class::<PyScanner>()?;
     Ok(())

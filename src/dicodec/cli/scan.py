@@ -49,7 +49,11 @@ def add_parser(subparsers: Any) -> None:
         help="stop at the first file that cannot be scanned (exit status 1)",
     )
     p.add_argument("--batch-size", type=int, default=4096, help="files per batch [4096]")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument(
+        "--progress", action="store_true", help="progress bar even when stderr is not a terminal"
+    )
+    bar.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -159,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         print(f"dicodec scan: {exc}", file=sys.stderr)
         return 2
-    bar = _progress(not args.no_progress and sys.stderr.isatty())
+    bar = _progress(args.progress or (not args.no_progress and sys.stderr.isatty()))
     files = errors = 0
     t0 = time.perf_counter()
     status = 0

@@ -145,7 +145,7 @@ pub enum HeaderRead {
 /// length, even in explicit VR. An explicit VR whose two bytes are not upper-
 /// case letters is treated as malformed, except that some writers put
 /// implicit-VR elements in an explicit dataset: we do not guess here.
-#[inline]
+#[inline(always)]
 pub fn read_header(buf: &[u8], pos: usize, enc: Encoding) -> Result<HeaderRead> {
     let rest = buf.len().saturating_sub(pos);
     if rest < 8 {

@@ -302,6 +302,43 @@ impl ArrowArray {
         self.len = n;
     }
 
+    /// Concatenates arrays of type `ty`, allocating each buffer once.
+    pub fn concat(ty: &ColumnType, parts: Vec<ArrowArray>) -> ArrowArray {
+        let mut out = ArrowArray::new(ty);
+        out.reserve_for(&parts.iter().collect::<Vec<_>>());
+        for p in parts {
+            out.append(p);
+        }
+        out
+    }
+
+    fn reserve_for(&mut self, parts: &[&ArrowArray]) {
+        let slots: usize = parts.iter().map(|p| p.len).sum();
+        self.validity.reserve(slots.div_ceil(8) + 1);
+        match &mut self.data {
+            ArrayData::Fixed(v) => v.reserve(slots * 8),
+            ArrayData::Var { offsets, data, .. } => {
+                offsets.reserve(slots);
+                let bytes = parts.iter().map(|p| match &p.data {
+                    ArrayData::Var { data, .. } => data.len(),
+                    _ => 0,
+                });
+                data.reserve(bytes.sum());
+            }
+            ArrayData::List { offsets, child } => {
+                offsets.reserve(slots);
+                let children: Vec<&ArrowArray> = parts
+                    .iter()
+                    .filter_map(|p| match &p.data {
+                        ArrayData::List { child, .. } => Some(&**child),
+                        _ => None,
+                    })
+                    .collect();
+                child.reserve_for(&children);
+            }
+        }
+    }
+
     /// Appends all slots of `other` (same type).
     pub fn append(&mut self, other: ArrowArray) {
         debug_assert_eq!(self.ty, other.ty);

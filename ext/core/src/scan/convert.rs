@@ -7,8 +7,9 @@
 //! a scalar text column holding several values gets them joined by `\`.
 
 use super::arrow::ArrowArray;
+use super::charset::Charset;
 use super::spec::Base;
-use super::text::{self, Decoded, FirstCharset, TextRule};
+use super::text::{self, Decoded, TextRule};
 
 /// Outcome of [`append`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +127,7 @@ pub(crate) fn append(
     vr: [u8; 2],
     b: &[u8],
     le: bool,
-    cs: FirstCharset,
+    cs: &Charset,
 ) -> Appended {
     match base {
         Base::Bytes => {
@@ -237,7 +238,7 @@ mod tests {
         let mut c = ArrowArray::new(&ty);
         let r = values
             .iter()
-            .map(|(vr, b)| append(&mut c, base, list, **vr, b, true, FirstCharset::Latin1))
+            .map(|(vr, b)| append(&mut c, base, list, **vr, b, true, &Charset::default()))
             .collect();
         (c, r)
     }
@@ -266,7 +267,7 @@ mod tests {
             *b"SS",
             &[0xFF, 0xFE],
             false,
-            FirstCharset::Latin1,
+            &Charset::default(),
         );
         assert_eq!(i64::from_ne_bytes(fixed(&be)[0]), -2);
 

@@ -100,23 +100,94 @@ pub(crate) struct Scratch {
     inflate_state: Option<Box<flate2::Decompress>>,
 }
 
+/// Buffers above this size are released after the file that needed them.
+const KEEP_BYTES: usize = 4 << 20;
+
+impl Scratch {
+    /// Gives back memory a large value made the buffers take.
+    pub(crate) fn trim(&mut self, fs: &mut FileScan) {
+        for v in [&mut self.window, &mut self.inflated, &mut fs.values] {
+            if v.capacity() > KEEP_BYTES {
+                *v = Vec::new();
+            }
+        }
+    }
+}
+
+/// What [`scan_file`] found at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scanned {
+    /// A file: scanned, or `out.error` says why not.
+    File,
+    /// An unchecked path turned out to be a folder: nothing scanned.
+    Folder,
+}
+
+/// Opens `path` for reading. An `unchecked` path may be anything: it is
+/// opened without blocking (a FIFO would block) and checked on the open
+/// file (`fstat`, no second path lookup).
+fn open(path: &Path, unchecked: bool) -> Result<Option<File>> {
+    let io = |e: std::io::Error| Error::io(None, &e);
+    if !unchecked {
+        return File::open(path).map(Some).map_err(io);
+    }
+    #[cfg(not(unix))]
+    if std::fs::metadata(path).map_err(io)?.is_dir() {
+        return Ok(None);
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = opts.open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Ok(None);
+    }
+    if !meta.is_file() {
+        return Err(Error::malformed(
+            0,
+            "file",
+            super::fs::not_regular_message(&meta.file_type(), "not read"),
+        ));
+    }
+    Ok(Some(file))
+}
+
 /// Scans one file; failures end up in `out.error`, never as a panic.
 pub(crate) fn scan_file(
     plan: &WalkPlan,
     path: &Path,
+    unchecked: bool,
     read_size: usize,
     scratch: &mut Scratch,
     out: &mut FileScan,
-) {
+) -> Scanned {
     out.reset(plan.tags.len());
-    if let Err(e) = scan_file_inner(plan, path, read_size, scratch, out) {
-        out.error = Some(match e {
-            // Whole-file verdicts ("empty file", "not a DICOM file") read best alone.
-            Error::Malformed {
-                context, message, ..
-            } if context == "file" => message,
-            e => e.to_string(),
-        });
+    let file = match open(path, unchecked) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Scanned::Folder,
+        Err(e) => {
+            out.error = Some(error_message(e));
+            return Scanned::File;
+        }
+    };
+    if let Err(e) = scan_file_inner(plan, file, read_size, scratch, out) {
+        out.error = Some(error_message(e));
+    }
+    Scanned::File
+}
+
+fn error_message(e: Error) -> String {
+    match e {
+        // Whole-file verdicts ("empty file", "not a DICOM file") read best alone.
+        Error::Malformed {
+            context, message, ..
+        } if context == "file" => message,
+        e => e.to_string(),
     }
 }
 
@@ -130,12 +201,11 @@ fn plausible_start(buf: &[u8], pos: usize, enc: Encoding) -> bool {
 
 fn scan_file_inner(
     plan: &WalkPlan,
-    path: &Path,
+    file: File,
     read_size: usize,
     scratch: &mut Scratch,
     out: &mut FileScan,
 ) -> Result<()> {
-    let file = File::open(path).map_err(|e| Error::io(None, &e))?;
     let mut win = FileWindow::new(file, &mut scratch.window, read_size);
     let res = loop {
         let res = walk_file(

@@ -29,16 +29,25 @@ const MAX_DIR_DEPTH: usize = 4096;
 pub struct Entry {
     pub path: PathBuf,
     pub error: Option<String>,
+    /// Given by the caller and not looked at yet: it may be a folder or not
+    /// a regular file; the scanner checks on the opened file (no second
+    /// path lookup) and hands folders back ([`Walker::push_folders`]).
+    pub unchecked: bool,
 }
 
 impl Entry {
-    fn file(path: PathBuf) -> Self {
-        Entry { path, error: None }
+    pub fn file(path: PathBuf) -> Self {
+        Entry {
+            path,
+            error: None,
+            unchecked: false,
+        }
     }
     fn failed(path: PathBuf, msg: String) -> Self {
         Entry {
             path,
             error: Some(msg),
+            unchecked: false,
         }
     }
 }
@@ -117,8 +126,12 @@ fn kind_name(ft: &fs::FileType) -> &'static str {
 }
 
 fn not_regular(path: PathBuf, ft: &fs::FileType) -> Entry {
-    let kind = kind_name(ft);
-    Entry::failed(path, format!("not a regular file ({kind}); not opened"))
+    Entry::failed(path, not_regular_message(ft, "not opened"))
+}
+
+/// "not a regular file (a FIFO); <what>".
+pub(crate) fn not_regular_message(ft: &fs::FileType, what: &str) -> String {
+    format!("not a regular file ({}); {what}", kind_name(ft))
 }
 
 /// One folder entry: name, type (from the listing), identity.
@@ -136,6 +149,8 @@ pub struct Walker {
     recursive: bool,
     /// Explicit sources not yet classified.
     sources: VecDeque<PathBuf>,
+    /// Explicit paths handed out unchecked (see [`Entry::unchecked`]).
+    unchecked: VecDeque<PathBuf>,
     /// Classified sources waiting behind a folder being walked.
     classified: VecDeque<Listed>,
     /// Folders to list; the next one is at the end.
@@ -161,25 +176,50 @@ impl Walker {
         Walker {
             recursive,
             sources: VecDeque::new(),
+            unchecked: VecDeque::new(),
             classified: VecDeque::new(),
             stack: Vec::new(),
             ready: VecDeque::new(),
         }
     }
 
-    /// Queues more sources (files or folders) after those already given.
+    /// Queues more sources (files or folders) after those already given;
+    /// each is looked at (stat) before it is handed out.
     pub fn add_sources(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
         self.sources.extend(paths);
     }
 
-    /// Sources queued but not yet classified.
+    /// Queues paths that are most likely files (e.g. a list of files): they
+    /// are handed out [`Entry::unchecked`], saving a stat call per file; any
+    /// folder among them comes back through [`Self::push_folders`].
+    pub fn add_unchecked(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
+        self.unchecked.extend(paths);
+    }
+
+    /// Sources queued but not yet handed out or classified.
     pub fn pending_sources(&self) -> usize {
-        self.sources.len()
+        self.sources.len() + self.unchecked.len()
+    }
+
+    /// Folders found among unchecked entries: walked next.
+    pub fn push_folders(&mut self, dirs: Vec<PathBuf>) {
+        for path in dirs.into_iter().rev() {
+            let id = fs::metadata(&path).ok().and_then(|m| meta_id(&m));
+            self.stack.push(Dir {
+                path,
+                chain: Arc::new(Chain {
+                    id,
+                    depth: 0,
+                    parent: None,
+                }),
+            });
+        }
     }
 
     /// True when every entry has been handed out.
     pub fn is_done(&self) -> bool {
         self.sources.is_empty()
+            && self.unchecked.is_empty()
             && self.classified.is_empty()
             && self.stack.is_empty()
             && self.ready.is_empty()
@@ -346,6 +386,14 @@ impl Walker {
                 if has_dir {
                     continue;
                 }
+            } else if !self.unchecked.is_empty() {
+                let k = self.unchecked.len().min(n - self.ready.len());
+                self.ready
+                    .extend(self.unchecked.drain(..k).map(|path| Entry {
+                        path,
+                        error: None,
+                        unchecked: true,
+                    }));
             } else if !self.sources.is_empty() {
                 let k = self.sources.len().min(PARALLEL_SOURCES);
                 let batch: Vec<PathBuf> = self.sources.drain(..k).collect();

@@ -17,6 +17,7 @@
 //!   column says why; other columns hold what was found before the problem.
 
 pub mod arrow;
+pub mod charset;
 mod convert;
 mod dataset;
 pub mod fs;
@@ -34,10 +35,10 @@ use spec::Base;
 pub use spec::{DictVr, TagSpec};
 
 /// Default size of the first (usually only) read of each file.
-pub const DEFAULT_READ_SIZE: usize = 8 * 1024;
+pub const DEFAULT_READ_SIZE: usize = 4 * 1024;
 
 /// Files per rayon task.
-const FILES_PER_TASK: usize = 32;
+const FILES_PER_TASK: usize = 64;
 
 thread_local! {
     /// Buffers reused by every file a thread scans.
@@ -70,6 +71,8 @@ pub struct Batch {
     /// Bytes read from each file (UInt64).
     pub bytes_read: ArrowArray,
     pub deferred: Vec<Deferred>,
+    /// Unchecked entries that turned out to be folders (no row): to walk.
+    pub folders: Vec<std::path::PathBuf>,
 }
 
 impl Batch {
@@ -85,24 +88,47 @@ impl Batch {
             error: ArrowArray::new(&ColumnType::Utf8),
             bytes_read: ArrowArray::with_capacity(&ColumnType::UInt64, n),
             deferred: Vec::new(),
+            folders: Vec::new(),
         }
     }
 
-    fn append(&mut self, other: Batch) {
-        let base = self.len;
-        self.len += other.len;
-        self.path.append(other.path);
-        for (a, b) in self.columns.iter_mut().zip(other.columns) {
-            a.append(b);
-        }
-        self.transfer_syntax.append(other.transfer_syntax);
-        self.error.append(other.error);
-        self.bytes_read.append(other.bytes_read);
-        self.deferred
-            .extend(other.deferred.into_iter().map(|mut d| {
-                d.row += base;
+    /// Concatenates batches (rows in order), allocating each buffer once.
+    fn concat(types: &[ColumnType], parts: Vec<Batch>) -> Batch {
+        let mut len = 0;
+        let mut path = Vec::with_capacity(parts.len());
+        let mut columns: Vec<Vec<ArrowArray>> = types.iter().map(|_| Vec::new()).collect();
+        let (mut ts, mut error, mut bytes_read) = (Vec::new(), Vec::new(), Vec::new());
+        let mut deferred = Vec::new();
+        let mut folders = Vec::new();
+        for p in parts {
+            folders.extend(p.folders);
+            deferred.extend(p.deferred.into_iter().map(|mut d| {
+                d.row += len;
                 d
             }));
+            len += p.len;
+            path.push(p.path);
+            for (c, a) in columns.iter_mut().zip(p.columns) {
+                c.push(a);
+            }
+            ts.push(p.transfer_syntax);
+            error.push(p.error);
+            bytes_read.push(p.bytes_read);
+        }
+        Batch {
+            len,
+            path: ArrowArray::concat(&ColumnType::Utf8, path),
+            columns: types
+                .iter()
+                .zip(columns)
+                .map(|(t, c)| ArrowArray::concat(t, c))
+                .collect(),
+            transfer_syntax: ArrowArray::concat(&ColumnType::Utf8, ts),
+            error: ArrowArray::concat(&ColumnType::Utf8, error),
+            bytes_read: ArrowArray::concat(&ColumnType::UInt64, bytes_read),
+            deferred,
+            folders,
+        }
     }
 
     /// Index of the first row with an error.
@@ -174,6 +200,23 @@ impl Scanner {
         &self.specs
     }
 
+    /// Walks and scans the next (at most) `max_files` entries of `walker`
+    /// on the current rayon pool; `None` when the walk is over. Folders met
+    /// among unchecked entries are handed back to the walker (no row).
+    pub fn scan_next(&self, walker: &mut Walker, max_files: usize) -> Result<Option<Batch>> {
+        loop {
+            let entries = walker.next_batch(max_files);
+            if entries.is_empty() {
+                return Ok(None);
+            }
+            let mut batch = self.scan(&entries)?;
+            walker.push_folders(std::mem::take(&mut batch.folders));
+            if batch.len > 0 {
+                return Ok(Some(batch));
+            }
+        }
+    }
+
     /// Scans `entries` in parallel on the current rayon pool; rows are in
     /// entry order.
     pub fn scan(&self, entries: &[Entry]) -> Result<Batch> {
@@ -191,10 +234,7 @@ impl Scanner {
                 b
             })
             .collect();
-        let mut out = Batch::with_capacity(&self.types, entries.len());
-        for p in parts {
-            out.append(p);
-        }
+        let out = Batch::concat(&self.types, parts);
         for c in out.columns.iter().chain([&out.path, &out.error]) {
             c.check()?;
         }
@@ -202,9 +242,28 @@ impl Scanner {
     }
 
     fn scan_one(&self, e: &Entry, scratch: &mut Scratch, fs: &mut FileScan, b: &mut Batch) {
+        if e.error.is_none() {
+            // Memory a large value of the previous file took is given back.
+            scratch.trim(fs);
+            let what = dataset::scan_file(
+                &self.plan,
+                &e.path,
+                e.unchecked,
+                self.read_size,
+                scratch,
+                fs,
+            );
+            if what == dataset::Scanned::Folder {
+                b.folders.push(e.path.clone());
+                return;
+            }
+        }
         let row = b.len;
         b.len += 1;
-        b.path.push_str(&e.path.to_string_lossy());
+        match e.path.to_str() {
+            Some(p) => b.path.push_str(p),
+            None => b.path.push_str(&e.path.to_string_lossy()),
+        }
         if let Some(msg) = &e.error {
             for c in &mut b.columns {
                 c.push_null();
@@ -214,8 +273,7 @@ impl Scanner {
             b.bytes_read.push_u64(0);
             return;
         }
-        dataset::scan_file(&self.plan, &e.path, self.read_size, scratch, fs);
-        let cs = text::first_charset(fs.charset.map(|f| fs.bytes(f)));
+        let cs = charset::Charset::parse(fs.charset.map(|f| fs.bytes(f)));
         for (ci, col) in b.columns.iter_mut().enumerate() {
             let Some(found) = fs.found[self.col_tag[ci]] else {
                 col.push_null();
@@ -225,7 +283,7 @@ impl Scanner {
             let (base, list) = self.bases[ci];
             let bytes = fs.bytes(found);
             let vr = spec.effective_vr(found.vr, found.len, fs.pixrep);
-            if convert::append(col, base, list, vr, bytes, found.le, cs) == Appended::Defer {
+            if convert::append(col, base, list, vr, bytes, found.le, &cs) == Appended::Defer {
                 b.deferred.push(Deferred {
                     row,
                     column: ci,

@@ -128,7 +128,30 @@ impl<'a> FileWindow<'a> {
 }
 
 impl Source for FileWindow<'_> {
+    #[inline(always)]
     fn fetch(&mut self, pos: u64, n: usize) -> Result<&[u8]> {
+        // Fast path: the bytes are in the window (most element headers).
+        if pos >= self.base {
+            let a = (pos - self.base) as usize;
+            if let Some(b) = a.checked_add(n).filter(|&b| b <= self.len) {
+                return Ok(&self.buf[a..b]);
+            }
+        }
+        self.fetch_slow(pos, n)
+    }
+
+    fn total_len(&mut self) -> Result<Option<u64>> {
+        if let Some(e) = self.eof.filter(|_| self.eof_exact) {
+            return Ok(Some(e));
+        }
+        let m = self.file.metadata().map_err(|e| Self::io_err(&e))?;
+        Ok(Some(m.len()))
+    }
+}
+
+impl FileWindow<'_> {
+    #[inline(never)]
+    fn fetch_slow(&mut self, pos: u64, n: usize) -> Result<&[u8]> {
         let end = pos.saturating_add(n as u64);
         let win_end = self.base + self.len as u64;
         let inside = pos >= self.base && pos <= win_end;
@@ -176,14 +199,6 @@ impl Source for FileWindow<'_> {
         let a = (pos - self.base) as usize;
         let b = want_total.min(self.len);
         Ok(&self.buf[a.min(b)..b])
-    }
-
-    fn total_len(&mut self) -> Result<Option<u64>> {
-        if let Some(e) = self.eof.filter(|_| self.eof_exact) {
-            return Ok(Some(e));
-        }
-        let m = self.file.metadata().map_err(|e| Self::io_err(&e))?;
-        Ok(Some(m.len()))
     }
 }
 
@@ -247,7 +262,7 @@ impl Source for Inflater<'_, '_> {
             check_alloc("inflated dataset window", (self.out.len() + grow) as u64)?;
             self.out.reserve(grow);
             let in_pos = self.in_pos;
-            let input = self.file.fetch(in_pos, 16 * 1024)?;
+            let input = self.file.fetch(in_pos, 4096)?;
             let input_empty = input.is_empty();
             let (in_before, out_before) = (self.z.total_in(), self.z.total_out());
             let flush = if input_empty {

@@ -207,13 +207,7 @@ fn broad() -> Vec<TagSpec> {
 }
 
 fn scan_paths(scanner: &Scanner, paths: &[&Path]) -> Batch {
-    let entries: Vec<Entry> = paths
-        .iter()
-        .map(|p| Entry {
-            path: p.to_path_buf(),
-            error: None,
-        })
-        .collect();
+    let entries: Vec<Entry> = paths.iter().map(|p| Entry::file(p.to_path_buf())).collect();
     scanner.scan(&entries).unwrap()
 }
 
@@ -339,7 +333,7 @@ fn large_skipped_values_are_jumped_over() {
 }
 
 #[test]
-fn iso_2022_values_are_deferred_with_their_charset() {
+fn iso_2022_decoded_here_gb18030_deferred_with_its_charset() {
     let sc = Scanner::new(vec![
         spec(0x0010_0010, "PN", "1"),
         spec(0x0010_0020, "LO", "1"),
@@ -349,15 +343,19 @@ fn iso_2022_values_are_deferred_with_their_charset() {
     let mut body = ELE.el(0x0008_0005, b"CS", b"\\ISO 2022 IR 87");
     body.extend(ELE.el(0x0010_0010, b"PN", name));
     body.extend(ELE.el(0x0010_0020, b"LO", b"ascii"));
-    let p = write("jis.dcm", &part10("1.2.840.10008.1.2.1", &body));
-    let b = scan_paths(&sc, &[&p, &p]);
+    let jis = write("jis.dcm", &part10("1.2.840.10008.1.2.1", &body));
+    let mut body = ELE.el(0x0008_0005, b"CS", b"GB18030");
+    body.extend(ELE.el(0x0010_0010, b"PN", b"\xcd\xf5^\xd0\xa1\xb6\xab"));
+    let gb = write("gb.dcm", &part10("1.2.840.10008.1.2.1", &body));
+    let b = scan_paths(&sc, &[&jis, &gb, &gb]);
+    assert_eq!(cell(&b.columns[0], 0), s("Yamada^Tarou=山田^太郎"));
+    assert_eq!(cell(&b.columns[1], 0), s("ascii"));
     assert_eq!(b.deferred.len(), 2);
-    assert_eq!(b.deferred[1].row, 1);
+    assert_eq!(b.deferred[1].row, 2);
     assert_eq!(b.deferred[0].column, 0);
     assert_eq!(b.deferred[0].vr, "PN");
-    assert_eq!(&b.deferred[0].charset, b"\\ISO 2022 IR 87 ");
-    assert_eq!(cell(&b.columns[0], 0), Cell::Null);
-    assert_eq!(cell(&b.columns[1], 1), s("ascii"));
+    assert_eq!(&b.deferred[0].charset, b"GB18030 ");
+    assert_eq!(cell(&b.columns[0], 1), Cell::Null);
 }
 
 #[test]
@@ -472,4 +470,94 @@ fn walker_and_scanner_together() {
         assert_eq!(cell(&b.columns[0], i), s("T^T"));
     }
     assert_eq!(b.first_error(), None);
+}
+
+#[test]
+fn unchecked_paths_folders_come_back_to_the_walker() {
+    let root = dir().join("unchecked");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    let f = part10("1.2.840.10008.1.2.1", &body(ELE, b"", b"U^U"));
+    std::fs::write(root.join("sub/a.dcm"), &f).unwrap();
+    std::fs::write(root.join("f.dcm"), &f).unwrap();
+    let sc = Scanner::new(vec![spec(0x0010_0010, "PN", "1")]).unwrap();
+    let mut w = Walker::new(true);
+    w.add_unchecked([
+        root.join("f.dcm"),
+        root.join("sub"),
+        root.join("missing.dcm"),
+    ]);
+    let first = sc.scan_next(&mut w, 3).unwrap().unwrap();
+    assert_eq!(first.len, 2);
+    assert_eq!(cell(&first.columns[0], 0), s("U^U"));
+    let Cell::S(e) = cell(&first.error, 1) else {
+        panic!()
+    };
+    assert!(e.contains("No such file"), "{e}");
+    let second = sc.scan_next(&mut w, 3).unwrap().unwrap();
+    assert_eq!(second.len, 1);
+    assert!(cell(&second.path, 0) == s(root.join("sub/a.dcm").to_str().unwrap()));
+    assert!(sc.scan_next(&mut w, 3).unwrap().is_none());
+}
+
+#[test]
+fn large_requested_values_are_read_and_memory_given_back() {
+    // A requested 6 MiB private OB value, then a small file on the same thread.
+    let sc = Scanner::new(vec![
+        spec(0x0009_1001, "", ""),
+        spec(0x0010_0010, "PN", "1"),
+    ])
+    .unwrap();
+    let mut body = ELE.el(0x0009_1001, b"OB", &vec![9u8; 6 << 20]);
+    body.extend(ELE.el(0x0010_0010, b"PN", b"Big^Value"));
+    let big = write("bigvalue.dcm", &part10("1.2.840.10008.1.2.1", &body));
+    let small = write(
+        "small.dcm",
+        &part10("1.2.840.10008.1.2.1", &ELE.el(0x0010_0010, b"PN", b"S")),
+    );
+    let b = scan_paths(&sc, &[&big, &small]);
+    let Cell::B(v) = cell(&b.columns[0], 0) else {
+        panic!()
+    };
+    assert_eq!(v.len(), 6 << 20);
+    assert_eq!(cell(&b.columns[1], 0), s("Big^Value"));
+    assert_eq!(cell(&b.columns[1], 1), s("S"));
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Corrupted headers (any byte, any encoding, deflated or not) give a
+        /// row, never a panic or a hang.
+        #[test]
+        fn corrupted_files_never_panic(
+            edits in proptest::collection::vec((0usize..1400, any::<u8>()), 1..12),
+            which in 0usize..4,
+            cut in 200usize..1600,
+        ) {
+            let w = [ELE, ILE, EBE, ELE][which];
+            let mut body = body(w, b"\\ISO 2022 IR 87", b"\x1b$B;3ED\x1b(B^Taro");
+            body.truncate(body.len() - (1 << 20));
+            let mut f = if which == 3 {
+                let mut enc = DeflateEncoder::new(Vec::new(), Compression::default());
+                enc.write_all(&body).unwrap();
+                part10("1.2.840.10008.1.2.1.99", &enc.finish().unwrap())
+            } else {
+                part10(["1.2.840.10008.1.2.1", "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"][which], &body)
+            };
+            for (at, v) in edits {
+                if at < f.len() {
+                    f[at] = v;
+                }
+            }
+            f.truncate(cut.min(f.len()));
+            let p = write(&format!("fuzz_{}.dcm", std::process::id()), &f);
+            let sc = Scanner::new(broad()).unwrap().with_read_size(256);
+            let b = scan_paths(&sc, &[&p]);
+            prop_assert_eq!(b.len, 1);
+        }
+    }
 }

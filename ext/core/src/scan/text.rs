@@ -1,95 +1,19 @@
 //! Text values as pydicom 3 decodes them.
 //!
 //! * Only SH, LO, ST, LT, UC, UT and PN follow (0008,0005) Specific Character
-//!   Set; every other string VR is decoded as ISO 8859-1 (pydicom's default
-//!   `"iso8859"`).
-//! * Character sets decoded here: the default repertoire and ISO_IR 100
-//!   (ISO 8859-1), ISO_IR 192 (UTF-8, invalid bytes replaced as Python's
-//!   `errors="replace"` does), and pure-ASCII values of every other character
-//!   set pydicom knows. Values that use ISO 2022 escape sequences or a
-//!   non-ASCII byte under another character set (ISO 2022 IR 87/149/13, GB18030,
-//!   Cyrillic…) are [`Decoded::Defer`]red: the bindings decode those rare
-//!   values with pydicom's own `pydicom.charset` functions.
+//!   Set (decoded by [`super::charset`]); every other string VR is decoded as
+//!   ISO 8859-1 (pydicom's default `"iso8859"`).
+//! * A value the charset module cannot decode exactly as pydicom would
+//!   (GB18030, GBK, JIS X 0212, Thai, bytes Python's codec rejects…) is
+//!   [`Decoded::Defer`]red: the bindings decode those rare values with
+//!   pydicom's own functions.
 //! * After decoding, each VR is split on `\` and trimmed exactly as pydicom's
 //!   `pydicom.values` converters and `DataElement` do (see [`items`]).
 
+use super::charset::{self, Charset};
 use std::borrow::Cow;
 
-/// What the first value of Specific Character Set means for decoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FirstCharset {
-    /// Default repertoire / ISO_IR 100: decoded as ISO 8859-1.
-    Latin1,
-    /// ISO_IR 192.
-    Utf8,
-    /// Another character set pydicom knows: ASCII bytes decode to ASCII.
-    AsciiCompatible,
-    /// Not a term pydicom maps directly: left to pydicom.
-    Unknown,
-}
-
-/// Terms of (0008,0005) that pydicom maps to ISO 8859-1.
-const LATIN1_TERMS: &[&str] = &["ISO_IR 6", "ISO 2022 IR 6", "ISO_IR 100", "ISO 2022 IR 100"];
-
-/// Other terms of `pydicom.charset.python_encoding` (all ASCII-compatible).
-const OTHER_TERMS: &[&str] = &[
-    "ISO_IR 13",
-    "ISO_IR 101",
-    "ISO_IR 109",
-    "ISO_IR 110",
-    "ISO_IR 126",
-    "ISO_IR 127",
-    "ISO_IR 138",
-    "ISO_IR 144",
-    "ISO_IR 148",
-    "ISO_IR 166",
-    "ISO 2022 IR 13",
-    "ISO 2022 IR 87",
-    "ISO 2022 IR 101",
-    "ISO 2022 IR 109",
-    "ISO 2022 IR 110",
-    "ISO 2022 IR 126",
-    "ISO 2022 IR 127",
-    "ISO 2022 IR 138",
-    "ISO 2022 IR 144",
-    "ISO 2022 IR 148",
-    "ISO 2022 IR 149",
-    "ISO 2022 IR 159",
-    "ISO 2022 IR 166",
-    "ISO 2022 IR 58",
-    "GB18030",
-    "ISO 2022 GBK",
-    "ISO 2022 58",
-    "GBK",
-];
-
-/// Classifies the raw value of (0008,0005) (`None`: element absent).
-pub fn first_charset(raw: Option<&[u8]>) -> FirstCharset {
-    let Some(raw) = raw else {
-        return FirstCharset::Latin1;
-    };
-    // CS value: ISO 8859-1, trailing spaces/NULs removed, split on '\'.
-    let end = raw
-        .iter()
-        .rposition(|&b| b != b' ' && b != 0)
-        .map_or(0, |p| p + 1);
-    let first = raw[..end].split(|&b| b == b'\\').next().unwrap_or(b"");
-    if first.is_empty() {
-        return FirstCharset::Latin1;
-    }
-    let Ok(first) = std::str::from_utf8(first) else {
-        return FirstCharset::Unknown;
-    };
-    if LATIN1_TERMS.contains(&first) {
-        FirstCharset::Latin1
-    } else if first == "ISO_IR 192" {
-        FirstCharset::Utf8
-    } else if OTHER_TERMS.contains(&first) {
-        FirstCharset::AsciiCompatible
-    } else {
-        FirstCharset::Unknown
-    }
-}
+pub use super::charset::latin1;
 
 /// VRs whose text follows Specific Character Set.
 #[inline]
@@ -105,29 +29,14 @@ pub enum Decoded<'a> {
     Defer,
 }
 
-/// ISO 8859-1 to UTF-8 (borrowed when ASCII).
-pub fn latin1(b: &[u8]) -> Cow<'_, str> {
-    if b.is_ascii() {
-        // ASCII is valid UTF-8.
-        Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default())
-    } else {
-        Cow::Owned(b.iter().map(|&c| c as char).collect())
-    }
-}
-
 /// Decodes a text value of VR `vr` with the file's character set.
-pub fn decode(vr: [u8; 2], b: &[u8], cs: FirstCharset) -> Decoded<'_> {
+pub fn decode<'a>(vr: [u8; 2], b: &'a [u8], cs: &Charset) -> Decoded<'a> {
     if !uses_charset(vr) {
         return Decoded::Text(latin1(b));
     }
-    if b.contains(&0x1B) {
-        return Decoded::Defer;
-    }
-    match cs {
-        FirstCharset::Latin1 => Decoded::Text(latin1(b)),
-        FirstCharset::Utf8 => Decoded::Text(String::from_utf8_lossy(b)),
-        FirstCharset::AsciiCompatible if b.is_ascii() => Decoded::Text(latin1(b)),
-        _ => Decoded::Defer,
+    match charset::decode_bytes(b, cs) {
+        Some(s) => Decoded::Text(s),
+        None => Decoded::Defer,
     }
 }
 
@@ -250,38 +159,25 @@ mod tests {
     }
 
     #[test]
-    fn charset_terms() {
-        assert_eq!(first_charset(None), FirstCharset::Latin1);
-        assert_eq!(first_charset(Some(b"ISO_IR 100")), FirstCharset::Latin1);
-        assert_eq!(first_charset(Some(b"ISO_IR 192 ")), FirstCharset::Utf8);
-        assert_eq!(
-            first_charset(Some(b"\\ISO 2022 IR 87")),
-            FirstCharset::Latin1
-        );
-        assert_eq!(
-            first_charset(Some(b"ISO 2022 IR 149\\")),
-            FirstCharset::AsciiCompatible
-        );
-        assert_eq!(first_charset(Some(b"KOI8")), FirstCharset::Unknown);
-    }
-
-    #[test]
     fn decode_rules() {
-        use FirstCharset::*;
+        let cs = |v: &[u8]| Charset::parse(Some(v));
         let text = |s: &str| Decoded::Text(s.to_owned().into());
-        let cases: &[(&[u8; 2], &[u8], FirstCharset, Decoded)] = &[
-            (b"PN", b"M\xfcller", Latin1, text("Müller")),
-            (b"LO", "Müller".as_bytes(), Utf8, text("Müller")),
+        let cases: &[(&[u8; 2], &[u8], Charset, Decoded)] = &[
+            (b"PN", b"M\xfcller", Charset::default(), text("Müller")),
+            (
+                b"LO",
+                "Müller".as_bytes(),
+                cs(b"ISO_IR 192"),
+                text("Müller"),
+            ),
             // Non-charset VRs are always ISO 8859-1.
-            (b"CS", "é".as_bytes(), Utf8, text("Ã©")),
-            (b"PN", b"Yamada\x1b$B", Latin1, Decoded::Defer),
-            (b"LO", b"abc", AsciiCompatible, text("abc")),
-            (b"LO", b"\xb0\xa1", AsciiCompatible, Decoded::Defer),
-            // Invalid UTF-8 is replaced like Python's errors="replace".
-            (b"LO", b"a\xffb", Utf8, text("a\u{fffd}b")),
+            (b"CS", "é".as_bytes(), cs(b"ISO_IR 192"), text("Ã©")),
+            (b"PN", b"Yamada\x1b$B", Charset::default(), Decoded::Defer),
+            (b"LO", b"abc", cs(b"GB18030"), text("abc")),
+            (b"LO", b"\xb0\xa1", cs(b"GB18030"), Decoded::Defer),
         ];
         for (vr, b, cs, want) in cases {
-            assert_eq!(&decode(**vr, b, *cs), want, "{vr:?} {b:?}");
+            assert_eq!(&decode(**vr, b, cs), want, "{vr:?} {b:?}");
         }
     }
 
