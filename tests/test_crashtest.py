@@ -14,7 +14,7 @@ import dicodec
 from dicodec import DicodecError
 
 CRASHTEST = Path(__file__).parent / "data" / "crashtest"
-FILES = sorted(CRASHTEST.glob("*.dcm"))
+FILES = sorted(CRASHTEST.glob("*.bin"))
 
 
 def test_folder_is_populated():
@@ -48,12 +48,12 @@ def test_frame_info_never_crashes(path: Path):
 
 def test_malformed_errors_carry_offsets():
     with pytest.raises(dicodec.MalformedError) as exc:
-        dicodec.read_pixels(CRASHTEST / "fragment_bad_item_tag.dcm")
-    data = (CRASHTEST / "fragment_bad_item_tag.dcm").read_bytes()
+        dicodec.read_pixels(CRASHTEST / "fragment_bad_item_tag.bin")
+    data = (CRASHTEST / "fragment_bad_item_tag.bin").read_bytes()
     assert data[exc.value.offset : exc.value.offset + 4] == b"\x34\x12\x78\x56"
     with pytest.raises(dicodec.LimitExceededError):
-        dicodec.read_pixels(CRASHTEST / "absurd_size_native.dcm")
+        dicodec.read_pixels(CRASHTEST / "absurd_size_native.bin")
     with pytest.raises(dicodec.LimitExceededError):
-        dicodec.read_pixels(CRASHTEST / "absurd_size_encapsulated.dcm")
+        dicodec.read_pixels(CRASHTEST / "absurd_size_encapsulated.bin")
     with pytest.raises(dicodec.MalformedError, match="truncated"):
-        dicodec.read_pixels(CRASHTEST / "truncated_in_element_header.dcm")
+        dicodec.read_pixels(CRASHTEST / "truncated_in_element_header.bin")

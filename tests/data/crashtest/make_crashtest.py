@@ -1,5 +1,5 @@
 """Writes the malformed inputs of this folder (run from anywhere:
-``python tests/data/crashtest/make_crashtest.py``). Each ``*.dcm`` here must make
+``python tests/data/crashtest/make_crashtest.py``). Each ``*.bin`` here must make
 ``dicodec.read_pixels`` raise a ``DicodecError`` (tests/test_crashtest.py).
 
 Valid bases are written by pydicom; the damage is done at byte level here, so
@@ -239,11 +239,11 @@ def cases() -> dict[str, bytes]:
 
 
 def main() -> None:
-    for old in HERE.glob("*.dcm"):
+    for old in HERE.glob("*.bin"):
         old.unlink()
     for name, data in cases().items():
         assert len(data) < 4096, name
-        (HERE / f"{name}.dcm").write_bytes(data)
+        (HERE / f"{name}.bin").write_bytes(data)
 
 
 if __name__ == "__main__":
