@@ -11,8 +11,8 @@
 //!   by MCU into one plane per component and upsamples by replication.
 
 use super::bitreader::{restart_segments, BitReader, Hot};
-use super::info::skip_entropy;
 use super::huffman::{extend, DecodeTable, LUT_SIZE, SLOW};
+use super::info::skip_entropy;
 use super::markers::{FrameHeader, ScanHeader};
 use crate::error::{Error, Result};
 use crate::limits;
@@ -91,7 +91,10 @@ impl<'t> Tab<'t> {
         Tab {
             lut: &t.lut,
             pair: t.pair.as_deref(),
-            pair2: t.pair.as_deref().filter(|_| t.pair_density >= PAIR2_MIN_DENSITY),
+            pair2: t
+                .pair
+                .as_deref()
+                .filter(|_| t.pair_density >= PAIR2_MIN_DENSITY),
             t,
         }
     }
@@ -533,7 +536,12 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
     let rows_per = if ri == 0 { rows.max(1) } else { ri / g.width };
     let nint = rows.div_ceil(rows_per);
 
-    if ri > 0 && p.parallel && nint >= 2 && rows == p.frame_rows && rows * g.width * N >= PARALLEL_MIN_SAMPLES {
+    if ri > 0
+        && p.parallel
+        && nint >= 2
+        && rows == p.frame_rows
+        && rows * g.width * N >= PARALLEL_MIN_SAMPLES
+    {
         let segs = restart_segments(data, scan.data_start, nint);
         if segs.len() == nint {
             let results: Vec<Result<Option<usize>>> = out
@@ -560,8 +568,7 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
     }
 
     let mut br = BitReader::new(data, scan.data_start);
-    let mut k = 0usize;
-    for block in out.chunks_mut(rows_per * g.row_len) {
+    for (k, block) in out.chunks_mut(rows_per * g.row_len).enumerate() {
         if k > 0 {
             let mut skipped = 0;
             match br.restart(&mut skipped) {
@@ -611,7 +618,6 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
                 ));
             }
         }
-        k += 1;
     }
     if rows < p.frame_rows {
         return Ok(skip_entropy(data, br.offset()));
@@ -781,7 +787,9 @@ fn general_scan<T: Sample>(
                 break;
             }
             if skipped > 0 {
-                report.warn(format!("{skipped} extraneous bytes before a restart marker"));
+                report.warn(format!(
+                    "{skipped} extraneous bytes before a restart marker"
+                ));
             }
         }
         let first_row = my % rows_per == 0;

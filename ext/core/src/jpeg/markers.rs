@@ -336,10 +336,7 @@ pub fn parse_sos(
     if al >= frame.precision {
         return Err(bad(
             offset + 7 + 2 * ns,
-            format!(
-                "point transform {al} with precision {}",
-                frame.precision
-            ),
+            format!("point transform {al} with precision {}", frame.precision),
         ));
     }
     Ok(ScanHeader {
@@ -372,7 +369,9 @@ mod tests {
 
     #[test]
     fn cursor_skips_fill_and_garbage() {
-        let d = [0xFF, 0xD8, 0x00, 0x01, 0xFF, 0xFF, 0xFE, 0x00, 0x03, 0x41, 0xFF, 0xD9];
+        let d = [
+            0xFF, 0xD8, 0x00, 0x01, 0xFF, 0xFF, 0xFE, 0x00, 0x03, 0x41, 0xFF, 0xD9,
+        ];
         let mut c = Cursor::new(&d);
         let m = c.next_marker().unwrap();
         assert_eq!((m.code, m.offset, m.skipped), (SOI, 0, 0));
@@ -402,7 +401,10 @@ mod tests {
         assert!(parse_sof(&[8, 0, 4, 0, 0, 1, 1, 0x11, 0], 0).is_err());
         assert!(parse_sof(&[8, 0, 4, 0, 4, 1, 1, 0x51, 0], 0).is_err());
         assert!(matches!(
-            parse_sof(&[8, 0, 1, 0, 1, 5, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0, 5, 0x11, 0], 0),
+            parse_sof(
+                &[8, 0, 1, 0, 1, 5, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0, 5, 0x11, 0],
+                0
+            ),
             Err(Error::Unsupported(_))
         ));
     }

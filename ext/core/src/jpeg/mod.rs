@@ -340,7 +340,15 @@ fn decode_counted<T: Sample>(
                 "invalid Huffman code for the standard: decoded with the workaround for the \
                  buggy Cornell 16-bit encoder (codes longer than 16 bits)",
             );
-            match decode_impl(src, out, g, opts, Ssss16::Cornell, &mut precision, &mut retry) {
+            match decode_impl(
+                src,
+                out,
+                g,
+                opts,
+                Ssss16::Cornell,
+                &mut precision,
+                &mut retry,
+            ) {
                 Ok(stats) => Ok((retry, stats)),
                 Err(_) => first.map(|stats| (report, stats)),
             }
@@ -543,7 +551,11 @@ pub fn decode_into(
         return Err(Error::malformed(
             0,
             "output buffer",
-            format!("{} bytes for an image of {} bytes", dst.len(), n * size as u64),
+            format!(
+                "{} bytes for an image of {} bytes",
+                dst.len(),
+                n * size as u64
+            ),
         ));
     }
     if size == 1 {

@@ -102,8 +102,7 @@ fn category(d: u16) -> (u32, u32) {
 /// Code lengths for 17 symbols from frequencies (plain Huffman; 17 leaves
 /// never need more than 16 bits).
 fn code_lengths(freq: &[u64; 17]) -> [u8; 17] {
-    let mut nodes: Vec<(u64, Vec<usize>)> =
-        (0..17).map(|s| (freq[s] + 1, vec![s])).collect();
+    let mut nodes: Vec<(u64, Vec<usize>)> = (0..17).map(|s| (freq[s] + 1, vec![s])).collect();
     let mut len = [0u8; 17];
     while nodes.len() > 1 {
         nodes.sort_by_key(|n| std::cmp::Reverse(n.0));
@@ -250,7 +249,10 @@ fn encode(e: &Enc, width: usize, height: usize, planes: &[Plane]) -> Vec<u8> {
             })
             .collect();
         let ri = e.ri as usize;
-        assert!(ri % mcux == 0, "test encoder: restart interval of whole MCU rows");
+        assert!(
+            ri % mcux == 0,
+            "test encoder: restart interval of whole MCU rows"
+        );
         let rows_per = if ri == 0 { usize::MAX } else { ri / mcux };
         let initial = 1u16 << (e.precision - e.pt - 1);
         let mut syms = Vec::new();
@@ -274,7 +276,12 @@ fn encode(e: &Enc, width: usize, height: usize, planes: &[Plane]) -> Vec<u8> {
                             } else if c == 0 {
                                 s[(r - 1) * pw]
                             } else {
-                                predict(e, s[r * pw + c - 1], s[(r - 1) * pw + c], s[(r - 1) * pw + c - 1])
+                                predict(
+                                    e,
+                                    s[r * pw + c - 1],
+                                    s[(r - 1) * pw + c],
+                                    s[(r - 1) * pw + c - 1],
+                                )
                             };
                             let (ssss, bits) = category(s[r * pw + c].wrapping_sub(px));
                             syms.push(Some(Sym {
@@ -474,7 +481,12 @@ fn all_predictors_precisions_components() {
 #[test]
 fn restart_intervals_sequential_and_parallel() {
     for predictor in [1u8, 6, 7] {
-        for (w, h, nf) in [(33usize, 20usize, 1usize), (40, 9, 3), (520, 300, 1), (300, 160, 3)] {
+        for (w, h, nf) in [
+            (33usize, 20usize, 1usize),
+            (40, 9, 3),
+            (520, 300, 1),
+            (300, 160, 3),
+        ] {
             for rows in [1usize, 3] {
                 let mut e = Enc::new(12, predictor);
                 e.ri = (w * rows) as u16;
@@ -561,7 +573,13 @@ fn cornell_tables_are_decoded_with_the_workaround() {
     let (w, h) = (40, 12);
     // Differences of ±32768 (SSSS 16) appear with 0/32768 alternation.
     let data: Vec<u16> = (0..w * h)
-        .map(|i| if (i / 3) % 2 == 0 { 0 } else { 32768 + (i % 5) as u16 })
+        .map(|i| {
+            if (i / 3) % 2 == 0 {
+                0
+            } else {
+                32768 + (i % 5) as u16
+            }
+        })
         .collect();
     let planes = vec![Plane {
         h: 1,
@@ -636,7 +654,9 @@ fn missing_eoi_and_truncation_are_reported() {
     let got = samples_u16(&d);
     assert!(d.report.warnings.iter().any(|m| m.contains("ends early")));
     // Rows before the damage are exact, rows after are zero.
-    let bad = (0..h).find(|&r| got[r * w..(r + 1) * w] != want[r * w..(r + 1) * w]).unwrap();
+    let bad = (0..h)
+        .find(|&r| got[r * w..(r + 1) * w] != want[r * w..(r + 1) * w])
+        .unwrap();
     assert!(bad > 5);
     assert!(got[bad * w..].iter().all(|&v| v == 0));
 
@@ -668,7 +688,12 @@ fn unsupported_and_malformed_streams() {
     let (w, h) = (16, 8);
     let good = encode(&Enc::new(8, 1), w, h, &planes_full(w, h, 1, 8));
     // Other processes: the SOF is named.
-    for (code, name) in [(0xC0u8, "SOF0"), (0xC1, "SOF1"), (0xC2, "SOF2"), (0xCB, "SOF11")] {
+    for (code, name) in [
+        (0xC0u8, "SOF0"),
+        (0xC1, "SOF1"),
+        (0xC2, "SOF2"),
+        (0xCB, "SOF11"),
+    ] {
         let mut s = good.clone();
         let at = s.windows(2).position(|p| p == [0xFF, 0xC3]).unwrap();
         s[at + 1] = code;
@@ -689,14 +714,20 @@ fn unsupported_and_malformed_streams() {
     let d = s.windows(2).position(|p| p == [0xFF, 0xC4]).unwrap();
     s[d + 5] = 3;
     let e = decode(&s).unwrap_err();
-    assert!(e.to_string().contains("DHT") || e.to_string().contains("Huffman"), "{e}");
+    assert!(
+        e.to_string().contains("DHT") || e.to_string().contains("Huffman"),
+        "{e}"
+    );
     assert!(e.offset().unwrap() >= d as u64);
     // SOS before SOF.
     let sof = good.windows(2).position(|p| p == [0xFF, 0xC3]).unwrap();
     let mut s = good.clone();
     s[sof + 1] = 0xFE; // turn the SOF into a comment
     let e = decode(&s).unwrap_err();
-    assert!(e.to_string().contains("SOS") || e.to_string().contains("SOF"), "{e}");
+    assert!(
+        e.to_string().contains("SOS") || e.to_string().contains("SOF"),
+        "{e}"
+    );
     // Scan using an undefined table.
     let sos = good.windows(2).position(|p| p == [0xFF, 0xDA]).unwrap();
     let mut s = good.clone();
@@ -740,13 +771,26 @@ fn dicom_frames_follow_pydicom_conventions() {
     }];
     let stream = encode(&Enc::new(12, 1), w, h, &planes);
     let mut dst = vec![0u8; w * h * 2];
-    let r = decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 12, true), &mut dst).unwrap();
+    let r = decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 12, true),
+        &mut dst,
+    )
+    .unwrap();
     assert!(r.is_clean());
-    let got: Vec<i16> = dst.chunks(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let got: Vec<i16> = dst
+        .chunks(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
     assert_eq!(got, vals);
     // Misaligned output buffer gives the same bytes.
     let mut big = vec![0u8; w * h * 2 + 1];
-    decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 12, true), &mut big[1..]).unwrap();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 12, true),
+        &mut big[1..],
+    )
+    .unwrap();
     assert_eq!(&big[1..], &dst[..]);
     // Precision 16 with Bits Stored 12, unsigned: masked to 12 bits.
     let planes16 = vec![Plane {
@@ -757,19 +801,37 @@ fn dicom_frames_follow_pydicom_conventions() {
         data: (0..w * h).map(|i| (i * 997 % 65536) as u16).collect(),
     }];
     let stream = encode(&Enc::new(16, 1), w, h, &planes16);
-    decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 12, false), &mut dst).unwrap();
-    let got: Vec<u16> = dst.chunks(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 12, false),
+        &mut dst,
+    )
+    .unwrap();
+    let got: Vec<u16> = dst
+        .chunks(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
     let want: Vec<u16> = planes16[0].data.iter().map(|v| v & 0x0FFF).collect();
     assert_eq!(got, want);
     // 8-bit precision into 16-bit samples; 8-bit RGB into 8-bit samples.
     let p8 = planes_full(w, h, 3, 8);
     let stream = encode(&Enc::new(8, 1), w, h, &p8);
     let mut dst8 = vec![0u8; w * h * 3];
-    decode_frame(&stream, &desc(h as u32, w as u32, 3, 8, 8, false), &mut dst8).unwrap();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 3, 8, 8, false),
+        &mut dst8,
+    )
+    .unwrap();
     let want = expected(w, h, &p8, 0);
     assert!(dst8.iter().zip(&want).all(|(&a, &b)| a as u16 == b));
     let mut dst16 = vec![0u8; w * h * 6];
-    decode_frame(&stream, &desc(h as u32, w as u32, 3, 16, 8, false), &mut dst16).unwrap();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 3, 16, 8, false),
+        &mut dst16,
+    )
+    .unwrap();
     assert!(dst16
         .chunks(2)
         .zip(&want)
@@ -780,9 +842,19 @@ fn dicom_frames_follow_pydicom_conventions() {
     assert!(decode_frame(&s12, &desc(h as u32, w as u32, 1, 8, 8, false), &mut d).is_err());
     // Columns mismatch is an error; rows mismatch is tolerated and reported.
     let mut d = vec![0u8; (w + 1) * h * 2];
-    assert!(decode_frame(&s12, &desc(h as u32, w as u32 + 1, 1, 16, 12, false), &mut d).is_err());
+    assert!(decode_frame(
+        &s12,
+        &desc(h as u32, w as u32 + 1, 1, 16, 12, false),
+        &mut d
+    )
+    .is_err());
     let mut d = vec![0xAAu8; w * (h + 2) * 2];
-    let r = decode_frame(&s12, &desc(h as u32 + 2, w as u32, 1, 16, 12, false), &mut d).unwrap();
+    let r = decode_frame(
+        &s12,
+        &desc(h as u32 + 2, w as u32, 1, 16, 12, false),
+        &mut d,
+    )
+    .unwrap();
     assert!(!r.is_clean());
     assert!(d[w * h * 2..].iter().all(|&b| b == 0));
     // Wrong output length.
@@ -798,9 +870,17 @@ fn dnl_height_from_dicom_rows() {
     let planes = planes_full(w, h, 1, 16);
     let stream = encode(&e, w, h, &planes);
     let mut dst = vec![0u8; w * h * 2];
-    let r = decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 16, false), &mut dst).unwrap();
+    let r = decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 16, false),
+        &mut dst,
+    )
+    .unwrap();
     assert!(r.is_clean(), "{r:?}");
-    let got: Vec<u16> = dst.chunks(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+    let got: Vec<u16> = dst
+        .chunks(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
     assert_eq!(got, planes[0].data);
 }
 
@@ -808,8 +888,16 @@ fn dnl_height_from_dicom_rows() {
 fn garbage_never_hangs_or_panics() {
     // Huge frame claimed by a tiny stream: refused before allocating.
     let mut s = vec![0xFF, 0xD8];
-    segment(&mut s, markers::SOF3, &[16, 0xFF, 0xFF, 0xFF, 0xFF, 1, 1, 0x11, 0]);
-    segment(&mut s, markers::DHT, &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    segment(
+        &mut s,
+        markers::SOF3,
+        &[16, 0xFF, 0xFF, 0xFF, 0xFF, 1, 1, 0x11, 0],
+    );
+    segment(
+        &mut s,
+        markers::DHT,
+        &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    );
     segment(&mut s, markers::SOS, &[1, 1, 0, 1, 0, 0]);
     s.extend_from_slice(&[0x00; 16]);
     assert!(decode(&s).is_err());
