@@ -11,8 +11,8 @@ subsampled components and damaged streams with a reference encoder.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +41,6 @@ def registered():
     plugin.register(prefer=False)
     yield
     plugin.unregister()
-
-
-def sha(arr: np.ndarray) -> str:
-    arr = np.ascontiguousarray(arr)
-    return hashlib.sha256(arr.astype(arr.dtype.newbyteorder("<")).tobytes()).hexdigest()
 
 
 def image(shape: tuple[int, ...], bits: int, seed: int) -> np.ndarray:
@@ -77,6 +72,12 @@ def dataset_for(arr: np.ndarray, frames: list[bytes], ts=JPEGLosslessSV1, bits_s
     ds.file_meta.TransferSyntaxUID = ts
     ds.PixelData = encapsulate(frames)
     return ds
+
+
+def sha(arr: np.ndarray) -> str:
+    """The MANIFEST's hash: sha256 of the C-order bytes (arrays here are
+    little-endian)."""
+    return hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
 
 
 def turbo(arr: np.ndarray, predictor: int = 1, bits: int | None = None) -> bytes:
