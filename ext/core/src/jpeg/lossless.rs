@@ -176,11 +176,10 @@ fn diff<const REFILL: bool>(r: &mut Hot, tab: Tab) -> Result<u16> {
     }
 }
 
-/// Predictor `PRED` (Table H.1) from Ra, Rb, Rc.
+/// Predictor `p` (Table H.1) from Ra, Rb, Rc, modulo 2^16.
 #[inline(always)]
-fn predict<const PRED: u8>(ra: u16, rb: u16, rc: u16) -> u16 {
-    let (a, b, c) = (ra as i32, rb as i32, rc as i32);
-    (match PRED {
+fn predictor(p: u8, a: i32, b: i32, c: i32) -> u16 {
+    (match p {
         1 => a,
         2 => b,
         3 => c,
@@ -191,19 +190,16 @@ fn predict<const PRED: u8>(ra: u16, rb: u16, rc: u16) -> u16 {
     }) as u16
 }
 
+/// Predictor `PRED` with 32-bit intermediates, as T.81 computes it.
+#[inline(always)]
+fn predict<const PRED: u8>(ra: u16, rb: u16, rc: u16) -> u16 {
+    predictor(PRED, ra as i32, rb as i32, rc as i32)
+}
+
 /// Predictor `p` with the legacy encoder's 16-bit signed intermediates.
 #[inline(always)]
 fn predict_legacy(p: u8, ra: u16, rb: u16, rc: u16) -> u16 {
-    let (a, b, c) = (ra as i16 as i32, rb as i16 as i32, rc as i16 as i32);
-    (match p {
-        1 => a,
-        2 => b,
-        3 => c,
-        4 => a + b - c,
-        5 => a + ((b - c) >> 1),
-        6 => b + ((a - c) >> 1),
-        _ => (a + b) >> 1,
-    }) as u16
+    predictor(p, ra as i16 as i32, rb as i16 as i32, rc as i16 as i32)
 }
 
 /// One look-up of the pair table for predictor 1 on a gray row: stores one
@@ -619,8 +615,15 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
             }
         }
     }
-    if rows < p.frame_rows {
-        return Ok(skip_entropy(data, br.offset()));
+    Ok(scan_end(data, &br, rows < p.frame_rows, report))
+}
+
+/// Where the marker walk resumes after a scan: the marker after the
+/// entropy-coded data (found by skipping the rest of the scan when decoding
+/// `stopped_early`); extra bytes before it are reported.
+fn scan_end(data: &[u8], br: &BitReader, stopped_early: bool, report: &mut FrameReport) -> usize {
+    if stopped_early {
+        return skip_entropy(data, br.offset());
     }
     let (end, extra) = br.finish();
     if extra > 0 {
@@ -628,7 +631,7 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
             "{extra} extraneous bytes after the entropy-coded data (before byte {end})"
         ));
     }
-    Ok(end)
+    end
 }
 
 /// Decodes one scan into `out` (colour-by-pixel, `p.nf` components, `out_rows`
@@ -877,14 +880,10 @@ fn general_scan<T: Sample>(
             }
         }
     }
-    if stopped_early || mcuy < mcuy_total {
-        return Ok(skip_entropy(data, br.offset()));
-    }
-    let (end, extra) = br.finish();
-    if extra > 0 {
-        report.warn(format!(
-            "{extra} extraneous bytes after the entropy-coded data (before byte {end})"
-        ));
-    }
-    Ok(end)
+    Ok(scan_end(
+        data,
+        &br,
+        stopped_early || mcuy < mcuy_total,
+        report,
+    ))
 }

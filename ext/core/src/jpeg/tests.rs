@@ -402,6 +402,17 @@ fn image(width: usize, height: usize, bits: u8, seed: u64) -> Vec<u16> {
         .collect()
 }
 
+/// One full-resolution component holding `data`.
+fn gray(w: usize, ht: usize, data: Vec<u16>) -> Vec<Plane> {
+    vec![Plane {
+        h: 1,
+        v: 1,
+        w,
+        ht,
+        data,
+    }]
+}
+
 fn planes_full(width: usize, height: usize, nf: usize, bits: u8) -> Vec<Plane> {
     (0..nf)
         .map(|k| Plane {
@@ -430,6 +441,12 @@ fn expected(width: usize, height: usize, planes: &[Plane], pt: u8) -> Vec<u16> {
     }
     out
 }
+
+const SEQUENTIAL: DecodeOptions = DecodeOptions {
+    cornell: None,
+    legacy_predictors: false,
+    parallel: false,
+};
 
 fn samples_u16(d: &Decoded) -> Vec<u16> {
     match &d.samples {
@@ -494,14 +511,7 @@ fn restart_intervals_sequential_and_parallel() {
                 assert!(d.report.is_clean(), "{:?}", d.report);
                 assert_eq!(d.info.restart_interval, e.ri);
                 let stream = encode(&e, w, h, &planes_full(w, h, nf, 12));
-                let seq = decode_with(
-                    &stream,
-                    &DecodeOptions {
-                        parallel: false,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
+                let seq = decode_with(&stream, &SEQUENTIAL).unwrap();
                 assert_eq!(seq.samples, d.samples);
             }
         }
@@ -581,13 +591,7 @@ fn cornell_tables_are_decoded_with_the_workaround() {
             }
         })
         .collect();
-    let planes = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data,
-    }];
+    let planes = gray(w, h, data);
     let mut e = Enc::new(16, 1);
     e.cornell = true;
     let stream = encode(&e, w, h, &planes);
@@ -615,13 +619,7 @@ fn legacy_predictor_overflow_option() {
         .into_iter()
         .map(|v| (v as i16 - 256) as u16)
         .collect();
-    let planes = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data,
-    }];
+    let planes = gray(w, h, data);
     for predictor in [5u8, 6, 7] {
         let mut e = Enc::new(16, predictor);
         e.legacy = true;
@@ -669,14 +667,7 @@ fn missing_eoi_and_truncation_are_reported() {
         .filter(|&i| s[i] == 0xFF && (0xD0..=0xD7).contains(&s[i + 1]))
         .collect();
     s.drain(rst[1] + 10..rst[2] - 5);
-    let d = decode_with(
-        &s,
-        &DecodeOptions {
-            parallel: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let d = decode_with(&s, &SEQUENTIAL).unwrap();
     let got = samples_u16(&d);
     assert!(!d.report.is_clean());
     assert_eq!(got[..8 * w], want[..8 * w]);
@@ -762,13 +753,7 @@ fn dicom_frames_follow_pydicom_conventions() {
     // Signed 12-bit stored in 16: JPEG codes the 12-bit two's complement
     // pattern; pydicom sign-extends from Bits Stored.
     let vals: Vec<i16> = (0..w * h).map(|i| (i as i16 * 37) % 2000 - 1000).collect();
-    let planes = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data: vals.iter().map(|&v| (v as u16) & 0x0FFF).collect(),
-    }];
+    let planes = gray(w, h, vals.iter().map(|&v| (v as u16) & 0x0FFF).collect());
     let stream = encode(&Enc::new(12, 1), w, h, &planes);
     let mut dst = vec![0u8; w * h * 2];
     let r = decode_frame(
@@ -793,13 +778,7 @@ fn dicom_frames_follow_pydicom_conventions() {
     .unwrap();
     assert_eq!(&big[1..], &dst[..]);
     // Precision 16 with Bits Stored 12, unsigned: masked to 12 bits.
-    let planes16 = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data: (0..w * h).map(|i| (i * 997 % 65536) as u16).collect(),
-    }];
+    let planes16 = gray(w, h, (0..w * h).map(|i| (i * 997 % 65536) as u16).collect());
     let stream = encode(&Enc::new(16, 1), w, h, &planes16);
     decode_frame(
         &stream,
