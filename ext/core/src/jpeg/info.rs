@@ -74,7 +74,7 @@ fn info_impl(src: &[u8], full: bool) -> Result<JpegInfo> {
     let mut dnl: Option<u16> = None;
     let mut has_eoi = false;
     loop {
-        match walk.next()?.0 {
+        match walk.next_event()?.0 {
             Event::Eoi => {
                 has_eoi = true;
                 break;

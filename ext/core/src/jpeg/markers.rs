@@ -192,7 +192,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// One step of the walk over a stream's markers ([`Walker::next`]).
+/// One step of the walk over a stream's markers ([`Walker::next_event`]).
 #[derive(Debug)]
 pub enum Event {
     /// The (only) SOF3 frame header.
@@ -246,7 +246,7 @@ impl<'a> Walker<'a> {
     }
 
     /// The next event, with the bytes of garbage skipped before its marker.
-    pub fn next(&mut self) -> Result<(Event, usize)> {
+    pub fn next_event(&mut self) -> Result<(Event, usize)> {
         loop {
             let Some(m) = self.cur.next_marker() else {
                 return Ok((Event::End, 0));

@@ -117,7 +117,7 @@ fn decode_impl<T: Sample>(
     let bits_t = 8 * std::mem::size_of::<T>();
     loop {
         let at = walk.pos();
-        let (event, skipped) = walk.next()?;
+        let (event, skipped) = walk.next_event()?;
         if skipped > 0 {
             report.warn(format!(
                 "{skipped} bytes of garbage before a marker (after byte {at})"
