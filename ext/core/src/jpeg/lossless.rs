@@ -247,14 +247,16 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
     cur: &mut [T],
     prev: &[T],
     first: u16,
-) -> Result<()> {
+    use_pairs: bool,
+) -> Result<usize> {
     // The hot state in registers (written back at the end).
     let BitReader { b: hot, c: cold } = rdr;
     let mut rd = Hot { b: *hot, c: cold };
     let r = &mut rd;
     let width = cur.len();
+    let mut lookups = 0;
     if width == 0 {
-        return Ok(());
+        return Ok(0);
     }
     let d = diff::<true>(r, tab)?;
     let mut a = first.wrapping_add(d);
@@ -264,15 +266,17 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
     let mut x = 1;
     // Pairs pay for predictor 1 only: with the others the row above must be
     // read at a position that depends on the look-up (measured 20-40% slower).
-    let pair = if PRED == 1 { tab.pair } else { None };
+    let pair = if PRED == 1 && use_pairs { tab.pair } else { None };
     if let Some(pair) = pair {
         // Two look-ups per refill (each consumes at most 12 bits).
         while x + 3 < width {
             x = pair_step::<T, true>(r, tab, pair, cur, &mut a, x)?;
             x = pair_step::<T, false>(r, tab, pair, cur, &mut a, x)?;
+            lookups += 2;
         }
         while x + 1 < width {
             x = pair_step::<T, true>(r, tab, pair, cur, &mut a, x)?;
+            lookups += 1;
         }
     } else if let (Some(pair), false) = (tab.pair2, PRED == 1) {
         // Fixed step of two: the row above is read at positions that do not
@@ -308,7 +312,7 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
         cur[x] = T::from_u16(a);
     }
     *hot = rd.b;
-    Ok(())
+    Ok(lookups)
 }
 
 /// Prediction for sample `i` of a flat colour-by-pixel row of `N` components.
@@ -449,6 +453,8 @@ struct Fast<const N: usize> {
     kernel: Kernel,
 }
 
+/// Decodes one row with the scan's kernel; returns the pair look-ups made
+/// (0 when the pair path was not used).
 #[inline(always)]
 fn row_any<T: Sample, const N: usize, const PRED: u8>(
     r: &mut BitReader,
@@ -457,12 +463,41 @@ fn row_any<T: Sample, const N: usize, const PRED: u8>(
     cur: &mut [T],
     prev: &[T],
     first: [u16; N],
-) -> Result<()> {
+    pairs: &Pairs,
+) -> Result<usize> {
     match g.kernel {
-        Kernel::Gray => row_gray::<T, PRED>(r, tabs[0], cur, prev, first[0]),
-        Kernel::Flat => row_flat::<T, N, PRED>(r, tabs[0], cur, prev, first),
+        Kernel::Gray => row_gray::<T, PRED>(r, tabs[0], cur, prev, first[0], pairs.on),
+        Kernel::Flat => row_flat::<T, N, PRED>(r, tabs[0], cur, prev, first).map(|()| 0),
         Kernel::Generic => {
             row_generic::<T, N, PRED>(r, tabs, cur, prev, g.width, g.stride, &g.offs, first)
+                .map(|()| 0)
+        }
+    }
+}
+
+/// Whether predictor-1 rows use the pair table. The table's share of
+/// two-code slots over-estimates how often neighbouring samples both have
+/// short codes when busy and quiet regions alternate (CT), so the decoder
+/// measures it: below [`PAIRS_MIN_GAIN`] samples per look-up it turns pairs
+/// off, and tries them again [`PAIRS_RETRY`] rows later.
+struct Pairs {
+    on: bool,
+    retry_at: usize,
+}
+
+const PAIRS_MIN_GAIN: f64 = 1.25;
+const PAIRS_RETRY: usize = 64;
+
+impl Pairs {
+    fn update(&mut self, y: usize, samples: usize, lookups: usize, available: bool) {
+        if !available {
+            return;
+        }
+        if lookups > 0 && (samples as f64) < PAIRS_MIN_GAIN * lookups as f64 {
+            self.on = false;
+            self.retry_at = y + PAIRS_RETRY;
+        } else if !self.on && y >= self.retry_at {
+            self.on = true;
         }
     }
 }
@@ -478,19 +513,25 @@ fn interval<T: Sample, const N: usize, const PRED: u8>(
 ) -> Result<Option<usize>> {
     let r = br;
     let rows = block.len() / g.row_len;
+    let has_pairs = tabs[0].pair.is_some();
+    let mut pairs = Pairs {
+        on: has_pairs,
+        retry_at: 0,
+    };
     for y in 0..rows {
         let (above, below) = block.split_at_mut(y * g.row_len);
         let cur = &mut below[..g.row_len];
-        if y == 0 {
-            row_any::<T, N, 1>(r, tabs, g, cur, &[], [g.initial; N])?;
+        let lookups = if y == 0 {
+            row_any::<T, N, 1>(r, tabs, g, cur, &[], [g.initial; N], &pairs)?
         } else {
             let prev = &above[(y - 1) * g.row_len..];
             let mut first = [0u16; N];
             for c in 0..N {
                 first[c] = prev[g.offs[c]].to_u16();
             }
-            row_any::<T, N, PRED>(r, tabs, g, cur, prev, first)?;
-        }
+            row_any::<T, N, PRED>(r, tabs, g, cur, prev, first, &pairs)?
+        };
+        pairs.update(y, g.width.saturating_sub(1), lookups, has_pairs);
         if r.overrun() {
             zero_comps(&mut block[y * g.row_len..], g.stride, &g.offs);
             return Ok(Some(y));
