@@ -138,15 +138,19 @@ fn diff_slow(r: &mut Hot, t: &DecodeTable) -> Result<u16> {
     }
 }
 
-/// Decodes the difference whose look-up entry `e` is not a full one.
+/// Decodes the difference whose look-up entry `e` is not a full one (with
+/// `AFTER`, refills after it too).
 #[inline(always)]
-fn diff_rest(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
+fn diff_rest_with<const AFTER: bool>(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
     r.refill();
     if e != SLOW {
         let l = e & 0xFF;
         let s = (e >> 8) & 0xFF;
         let v = ((r.buf() << l) >> (64 - s)) as u32;
         r.consume(l + s);
+        if AFTER {
+            r.refill();
+        }
         Ok(extend(v, s) as u16)
     } else {
         // By value, so that the caller's hot state stays in registers.
@@ -157,13 +161,26 @@ fn diff_rest(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
     }
 }
 
+/// [`diff_rest_with`] without the refill after.
+#[inline(always)]
+fn diff_rest(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
+    diff_rest_with::<false>(r, t, e)
+}
+
 /// Decodes one difference (mod 2^16). Look-up first, then refill, then
 /// consume: the refill is off the critical path. A call with
 /// `REFILL = false` must follow one with `REFILL = true` (at least 12 + 12
 /// valid bits are left then: full entries need no refill, the others refill
-/// themselves).
+/// themselves). With `AFTER` (non-full entries refill after they consume
+/// too), two calls with `REFILL = false` may follow one with `REFILL = true`:
+/// 56 - 3 x 12 still leaves the 12 bits the next look-up needs.
 #[inline(always)]
 fn diff<const REFILL: bool>(r: &mut Hot, tab: Tab) -> Result<u16> {
+    diff_with::<REFILL, false>(r, tab)
+}
+
+#[inline(always)]
+fn diff_with<const REFILL: bool, const AFTER: bool>(r: &mut Hot, tab: Tab) -> Result<u16> {
     let e = tab.lut[(r.buf() >> 52) as usize];
     if REFILL {
         r.refill();
@@ -172,7 +189,7 @@ fn diff<const REFILL: bool>(r: &mut Hot, tab: Tab) -> Result<u16> {
         r.consume(e & 0xFF);
         Ok((e >> 16) as u16)
     } else {
-        diff_rest(r, tab.t, e)
+        diff_rest_with::<AFTER>(r, tab.t, e)
     }
 }
 
@@ -266,7 +283,11 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
     let mut x = 1;
     // Pairs pay for predictor 1 only: with the others the row above must be
     // read at a position that depends on the look-up (measured 20-40% slower).
-    let pair = if PRED == 1 && use_pairs { tab.pair } else { None };
+    let pair = if PRED == 1 && use_pairs {
+        tab.pair
+    } else {
+        None
+    };
     if let Some(pair) = pair {
         // Two look-ups per refill (each consumes at most 12 bits).
         while x + 3 < width {
@@ -292,6 +313,18 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
             x += 2;
         }
     } else {
+        if PRED == 1 {
+            // Three look-ups per refill (measured: pays for predictor 1 only).
+            while x + 2 < width {
+                a = a.wrapping_add(diff_with::<true, true>(r, tab)?);
+                cur[x] = T::from_u16(a);
+                a = a.wrapping_add(diff_with::<false, true>(r, tab)?);
+                cur[x + 1] = T::from_u16(a);
+                a = a.wrapping_add(diff_with::<false, true>(r, tab)?);
+                cur[x + 2] = T::from_u16(a);
+                x += 3;
+            }
+        }
         while x + 1 < width {
             let d0 = diff::<true>(r, tab)?;
             let b1 = if PRED == 1 { 0 } else { prev[x].to_u16() };
