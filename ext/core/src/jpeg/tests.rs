@@ -947,3 +947,33 @@ fn extend_is_consistent_with_category() {
         assert_eq!(extend(bits, s), d);
     }
 }
+
+/// Not a test: how much decoding restart intervals in parallel gains
+/// (`cargo test --release -p dicodec-core restart_parallel_gain -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn restart_parallel_gain() {
+    let (w, h) = (1024usize, 1024usize);
+    let mut e = Enc::new(12, 1);
+    e.ri = (65535 / w * w) as u16; // 63 rows per interval
+    let stream = encode(&e, w, h, &planes_full(w, h, 1, 12));
+    let time = |opts: &DecodeOptions| {
+        (0..20)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                decode_with(&stream, opts).unwrap();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let seq = time(&SEQUENTIAL);
+    let par = time(&DecodeOptions::default());
+    println!(
+        "restart interval {} MCUs: sequential {:.2} ms, parallel {:.2} ms ({} threads): x{:.2}",
+        e.ri,
+        seq * 1e3,
+        par * 1e3,
+        rayon::current_num_threads(),
+        seq / par
+    );
+}
