@@ -75,21 +75,17 @@ def rle_check(data: npt.NDArray[np.uint8]) -> bool: ...
 # ---- end rle ----
 
 # ---- jpeg ----
-from typing import Any as _Any  # noqa: E402
-
-from typing_extensions import Buffer as _Buffer  # noqa: E402
-
-def _jpegll_info(data: _Buffer) -> dict[str, _Any]: ...
-def _jpegll_decode(
-    data: _Buffer,
-    out: _Any | None = None,
+def jpegll_info(data: npt.NDArray[np.uint8], full: bool = True) -> dict[str, Any]: ...
+def jpegll_decode_into(
+    data: npt.NDArray[np.uint8],
+    out: npt.NDArray[np.uint8],
     *,
     cornell: bool | None = None,
     legacy_predictors: bool = False,
     parallel: bool = True,
-) -> tuple[_Any, list[str]]: ...
-def _jpegll_decode_frame(
-    data: _Buffer,
+) -> list[str]: ...
+def jpegll_decode_frame(
+    data: npt.NDArray[np.uint8],
     rows: int,
     columns: int,
     samples_per_pixel: int,

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dicodec import _native
-from dicodec.errors import DicodecError
+from dicodec.errors import DicodecError, DicodecWarning
+from dicodec.rle import _byte_view, _out_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 
-class JpegLosslessWarning(UserWarning):
+class JpegLosslessWarning(DicodecWarning):
     """A damaged stream was decoded as far as its data goes (the message says
     what was tolerated and which rows were zeroed)."""
 
@@ -94,21 +95,7 @@ class JpegLosslessInfo:
         return (self.rows, self.columns, self.components)
 
 
-def _input(data: Buffer) -> bytes | NDArray[np.uint8]:
-    """`bytes` as is, any other buffer as a zero-copy uint8 view."""
-    if isinstance(data, bytes):
-        return data
-    return np.frombuffer(data, dtype=np.uint8)
-
-
-def jpegll_info(data: Buffer) -> JpegLosslessInfo:
-    """Reads the headers of a raw lossless JPEG stream without decoding it.
-
-    Raises :class:`~dicodec.UnsupportedError` (naming the SOF) for other JPEG
-    processes and :class:`~dicodec.MalformedError` (with the byte offset) for
-    broken headers.
-    """
-    d = _native._jpegll_info(_input(data))
+def _info(d: dict[str, Any]) -> JpegLosslessInfo:
     return JpegLosslessInfo(
         precision=d["precision"],
         rows=d["rows"],
@@ -125,11 +112,22 @@ def jpegll_info(data: Buffer) -> JpegLosslessInfo:
     )
 
 
+def jpegll_info(data: Buffer) -> JpegLosslessInfo:
+    """Reads the headers of a raw lossless JPEG stream without decoding it
+    (the entropy-coded data is skipped, to count the scans and find DNL/EOI).
+
+    Raises :class:`~dicodec.UnsupportedError` (naming the SOF) for other JPEG
+    processes and :class:`~dicodec.MalformedError` (with the byte offset) for
+    broken headers.
+    """
+    return _info(_native.jpegll_info(_byte_view(data)))
+
+
 def jpegll_check(data: Buffer) -> bool:
     """True if `data` is a lossless JPEG stream dicodec can decode (its headers
     parse; the entropy-coded data is not decoded)."""
     try:
-        _native._jpegll_info(_input(data))
+        _native.jpegll_info(_byte_view(data))
     except (DicodecError, TypeError, ValueError):
         return False
     return True
@@ -153,8 +151,9 @@ def jpegll_decode(
 
     Returns a uint8 (precision <= 8) or uint16 array of shape
     (rows, columns[, components]), colour-by-pixel; subsampled components are
-    upsampled by replication. With `out` (a C-contiguous array of that dtype
-    and size) the samples are written into it and it is returned.
+    upsampled by replication. With `out` (a writeable C-contiguous array of
+    that dtype, or its signed twin, and size) the samples are written into it
+    and it is returned. The GIL is released while decoding.
 
     `cornell`: ``None`` recognises streams of the buggy Cornell 16-bit encoder
     automatically, ``True``/``False`` force the workaround on or off.
@@ -162,11 +161,20 @@ def jpegll_decode(
     them (16-bit signed intermediates). `parallel`: decode restart intervals in
     parallel. Tolerated damage raises a :class:`JpegLosslessWarning`.
     """
-    arr, messages = _native._jpegll_decode(
-        _input(data), out, cornell=cornell, legacy_predictors=legacy_predictors, parallel=parallel
+    src = _byte_view(data)
+    info = _info(_native.jpegll_info(src, full=False))
+    if out is None:
+        out = np.empty(info.shape, dtype=info.dtype)
+    elif out.dtype.itemsize != info.dtype.itemsize or out.dtype.kind not in "ui":
+        raise ValueError(f"out must have dtype {info.dtype} (or its signed twin), not {out.dtype}")
+    view = _out_view(out, int(np.prod(info.shape)) * info.dtype.itemsize)
+    if np.may_share_memory(src, view):
+        raise ValueError("out shares memory with data")
+    messages = _native.jpegll_decode_into(
+        src, view, cornell=cornell, legacy_predictors=legacy_predictors, parallel=parallel
     )
     _warn(messages, 2)
-    return arr
+    return out
 
 
 def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
@@ -178,8 +186,8 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
     """
     if runner.get_option("pixel_keyword", "PixelData") != "PixelData":
         raise ValueError("dicodec decodes JPEG Lossless Pixel Data only")
-    frame, messages = _native._jpegll_decode_frame(
-        _input(src),
+    frame, messages = _native.jpegll_decode_frame(
+        _byte_view(src),
         runner.rows,
         runner.columns,
         runner.samples_per_pixel,

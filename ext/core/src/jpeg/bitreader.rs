@@ -28,11 +28,9 @@ pub struct Bits<'a> {
     data: &'a [u8],
     /// Next byte to load.
     pos: usize,
-    /// `pos < load_end` means 8 bytes can be loaded at `pos` (0 once the
-    /// reader has stopped).
-    load_end: usize,
-    /// Offset of the next 0xFF byte at or after `pos` (or the data length).
-    ff_pos: usize,
+    /// The fast refill may count bytes up to here: the next 0xFF byte at or
+    /// after `pos`, and no closer to the end than 8 bytes (0 once stopped).
+    fast_lim: usize,
     /// Valid bits, MSB first.
     pub buf: u64,
     /// Number of valid bits in `buf` (< 64).
@@ -68,8 +66,8 @@ impl<'a> Bits<'a> {
         let k = (7 - (self.nbits >> 3)) as usize;
         // Fast when those bytes come before the next 0xFF (bytes after it
         // only fill look-ahead bits, which the slow path clears).
-        if self.pos < self.load_end && self.pos + k <= self.ff_pos {
-            // SAFETY: `pos < load_end <= len - 7`, so `pos + 8 <= len`: the 8
+        if self.pos + k <= self.fast_lim {
+            // SAFETY: `pos <= fast_lim <= len - 8`, so `pos + 8 <= len`: the 8
             // bytes read are inside `data` (read_unaligned has no alignment
             // requirement). Covered by the bitreader and decoder tests.
             let w = u64::from_be(unsafe {
@@ -83,13 +81,13 @@ impl<'a> Bits<'a> {
         *self = refill_slow(*self, c);
     }
 
-    /// Updates `ff_pos` (and `load_end` once stopped) after the slow path.
+    /// Sets `fast_lim` after the slow path (or at the start).
     fn find_ff(&mut self, c: &Cold) {
-        if c.stop.is_some() {
-            self.load_end = 0;
-        } else if self.ff_pos < self.pos {
-            self.ff_pos = next_ff(self.data, self.pos);
-        }
+        self.fast_lim = if c.stop.is_some() {
+            0
+        } else {
+            next_ff(self.data, self.pos).min(self.data.len().saturating_sub(8))
+        };
     }
 
     /// Drops `n` bits (`n <= nbits`).
@@ -227,13 +225,13 @@ impl<'a> BitReader<'a> {
             b: Bits {
                 data,
                 pos: pos.min(data.len()),
-                load_end: data.len().saturating_sub(7),
-                ff_pos: next_ff(data, pos.min(data.len())),
+                fast_lim: 0,
                 buf: 0,
                 nbits: 0,
             },
             c: Cold::default(),
         };
+        r.b.find_ff(&r.c);
         r.refill();
         r
     }
@@ -316,7 +314,7 @@ impl<'a> BitReader<'a> {
                 self.b.buf = 0;
                 self.b.nbits = 0;
                 self.b.pos = at;
-                self.b.load_end = 0;
+                self.b.fast_lim = 0;
                 Err(stop)
             }
         }
@@ -475,7 +473,9 @@ mod tests {
 
     #[test]
     fn restart_finds_rst_and_segments() {
-        let data = [0xAB, 0xFF, 0xD0, 0xCD, 0xFF, 0x00, 0xFF, 0xD1, 0xEE, 0xFF, 0xD9];
+        let data = [
+            0xAB, 0xFF, 0xD0, 0xCD, 0xFF, 0x00, 0xFF, 0xD1, 0xEE, 0xFF, 0xD9,
+        ];
         let mut r = BitReader::new(&data, 0);
         assert_eq!(read_bits(&mut r, 8), 0xAB);
         let mut skipped = 0;

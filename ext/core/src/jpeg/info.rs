@@ -1,7 +1,7 @@
 //! Header information of a lossless JPEG stream, without decoding it.
 
 use super::bitreader::next_marker;
-use super::markers::{self, Cursor, FrameHeader, CTX};
+use super::markers::{Event, FrameHeader, Walker, CTX};
 use crate::error::{Error, Result};
 
 /// What the headers of a lossless JPEG stream say.
@@ -51,18 +51,6 @@ pub(crate) fn skip_entropy(data: &[u8], from: usize) -> usize {
     }
 }
 
-/// Checks the stream starts with SOI.
-pub(crate) fn check_soi(src: &[u8]) -> Result<()> {
-    if src.get(0..2) != Some(&[0xFF, markers::SOI]) {
-        return Err(Error::malformed(
-            0,
-            CTX,
-            "no SOI marker (0xFFD8) at the start: not a JPEG stream",
-        ));
-    }
-    Ok(())
-}
-
 /// Reads the headers of a lossless JPEG stream (the entropy-coded data is
 /// skipped, not decoded). Fails with [`Error::Unsupported`] for other JPEG
 /// processes (naming the SOF) and [`Error::Malformed`] for broken headers.
@@ -78,77 +66,33 @@ pub fn header(src: &[u8]) -> Result<JpegInfo> {
 }
 
 fn info_impl(src: &[u8], full: bool) -> Result<JpegInfo> {
-    check_soi(src)?;
-    let mut cur = Cursor { data: src, pos: 2 };
+    let mut walk = Walker::new(src)?;
     let mut frame: Option<FrameHeader> = None;
     let mut ri = 0u16;
     let mut first: Option<(u8, u8, u16)> = None;
     let mut scans = 0u32;
     let mut dnl: Option<u16> = None;
     let mut has_eoi = false;
-    while let Some(m) = cur.next_marker() {
-        match m.code {
-            markers::EOI => {
+    loop {
+        match walk.next_event()?.0 {
+            Event::Eoi => {
                 has_eoi = true;
                 break;
             }
-            markers::SOF3 => {
-                let p = cur.segment(&m)?;
-                if frame.is_some() {
-                    return Err(Error::malformed(
-                        m.offset as u64,
-                        CTX,
-                        "second frame header (SOF) in the stream",
-                    ));
-                }
-                frame = Some(markers::parse_sof(p, m.offset)?);
-            }
-            c if markers::sof_name(c).is_some() => {
-                return Err(unsupported_sof(c, m.offset));
-            }
-            markers::DHP | markers::EXP => {
-                return Err(Error::unsupported(format!(
-                    "hierarchical JPEG (marker 0xFF{:02X} at byte {})",
-                    m.code, m.offset
-                )));
-            }
-            markers::DRI => ri = markers::parse_dri(cur.segment(&m)?, m.offset)?,
-            markers::DHT => {
-                markers::parse_dht(cur.segment(&m)?, m.offset)?;
-            }
-            markers::SOS => {
-                let p = cur.segment(&m)?;
-                let Some(f) = &frame else {
-                    return Err(Error::malformed(
-                        m.offset as u64,
-                        CTX,
-                        "scan (SOS) before the frame header (SOF)",
-                    ));
-                };
-                let s = markers::parse_sos(p, m.offset, f, cur.pos)?;
-                if first.is_none() {
-                    first = Some((s.predictor, s.point_transform, ri));
-                }
+            Event::End => break,
+            Event::Frame(f) => frame = Some(f),
+            Event::RestartInterval(n) => ri = n,
+            Event::Tables(_) => {}
+            Event::Scan(s) => {
+                first.get_or_insert((s.predictor, s.point_transform, ri));
                 scans += 1;
-                if !full && f.height != 0 {
+                if !full && frame.as_ref().is_some_and(|f| f.height != 0) {
                     break;
                 }
-                cur.pos = skip_entropy(src, cur.pos);
+                walk.set_pos(skip_entropy(src, walk.pos()));
             }
-            markers::DNL => {
-                let n = markers::parse_dnl(cur.segment(&m)?, m.offset)?;
+            Event::Lines(n) => {
                 dnl.get_or_insert(n);
-            }
-            markers::SOI => {
-                return Err(Error::malformed(
-                    m.offset as u64,
-                    CTX,
-                    "SOI marker inside the stream",
-                ))
-            }
-            c if markers::is_standalone(c) => {}
-            _ => {
-                cur.segment(&m)?;
             }
         }
     }
@@ -190,12 +134,4 @@ fn info_impl(src: &[u8], full: bool) -> Result<JpegInfo> {
         height_from_dnl,
         has_eoi,
     })
-}
-
-/// The error for a JPEG process other than lossless Huffman.
-pub(crate) fn unsupported_sof(code: u8, offset: usize) -> Error {
-    Error::unsupported(format!(
-        "{} at byte {offset}: dicodec decodes lossless JPEG (SOF3) only",
-        markers::sof_name(code).unwrap_or("SOF")
-    ))
 }

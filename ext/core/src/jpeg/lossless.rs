@@ -11,8 +11,8 @@
 //!   by MCU into one plane per component and upsamples by replication.
 
 use super::bitreader::{restart_segments, BitReader, Hot};
-use super::info::skip_entropy;
 use super::huffman::{extend, DecodeTable, LUT_SIZE, SLOW};
+use super::info::skip_entropy;
 use super::markers::{FrameHeader, ScanHeader};
 use crate::error::{Error, Result};
 use crate::limits;
@@ -91,7 +91,10 @@ impl<'t> Tab<'t> {
         Tab {
             lut: &t.lut,
             pair: t.pair.as_deref(),
-            pair2: t.pair.as_deref().filter(|_| t.pair_density >= PAIR2_MIN_DENSITY),
+            pair2: t
+                .pair
+                .as_deref()
+                .filter(|_| t.pair_density >= PAIR2_MIN_DENSITY),
             t,
         }
     }
@@ -135,15 +138,19 @@ fn diff_slow(r: &mut Hot, t: &DecodeTable) -> Result<u16> {
     }
 }
 
-/// Decodes the difference whose look-up entry `e` is not a full one.
+/// Decodes the difference whose look-up entry `e` is not a full one (with
+/// `AFTER`, refills after it too).
 #[inline(always)]
-fn diff_rest(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
+fn diff_rest_with<const AFTER: bool>(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
     r.refill();
     if e != SLOW {
         let l = e & 0xFF;
         let s = (e >> 8) & 0xFF;
         let v = ((r.buf() << l) >> (64 - s)) as u32;
         r.consume(l + s);
+        if AFTER {
+            r.refill();
+        }
         Ok(extend(v, s) as u16)
     } else {
         // By value, so that the caller's hot state stays in registers.
@@ -154,13 +161,26 @@ fn diff_rest(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
     }
 }
 
+/// [`diff_rest_with`] without the refill after.
+#[inline(always)]
+fn diff_rest(r: &mut Hot, t: &DecodeTable, e: u32) -> Result<u16> {
+    diff_rest_with::<false>(r, t, e)
+}
+
 /// Decodes one difference (mod 2^16). Look-up first, then refill, then
 /// consume: the refill is off the critical path. A call with
 /// `REFILL = false` must follow one with `REFILL = true` (at least 12 + 12
 /// valid bits are left then: full entries need no refill, the others refill
-/// themselves).
+/// themselves). With `AFTER` (non-full entries refill after they consume
+/// too), two calls with `REFILL = false` may follow one with `REFILL = true`:
+/// 56 - 3 x 12 still leaves the 12 bits the next look-up needs.
 #[inline(always)]
 fn diff<const REFILL: bool>(r: &mut Hot, tab: Tab) -> Result<u16> {
+    diff_with::<REFILL, false>(r, tab)
+}
+
+#[inline(always)]
+fn diff_with<const REFILL: bool, const AFTER: bool>(r: &mut Hot, tab: Tab) -> Result<u16> {
     let e = tab.lut[(r.buf() >> 52) as usize];
     if REFILL {
         r.refill();
@@ -169,29 +189,13 @@ fn diff<const REFILL: bool>(r: &mut Hot, tab: Tab) -> Result<u16> {
         r.consume(e & 0xFF);
         Ok((e >> 16) as u16)
     } else {
-        diff_rest(r, tab.t, e)
+        diff_rest_with::<AFTER>(r, tab.t, e)
     }
 }
 
-/// Predictor `PRED` (Table H.1) from Ra, Rb, Rc.
+/// Predictor `p` (Table H.1) from Ra, Rb, Rc, modulo 2^16.
 #[inline(always)]
-fn predict<const PRED: u8>(ra: u16, rb: u16, rc: u16) -> u16 {
-    let (a, b, c) = (ra as i32, rb as i32, rc as i32);
-    (match PRED {
-        1 => a,
-        2 => b,
-        3 => c,
-        4 => a + b - c,
-        5 => a + ((b - c) >> 1),
-        6 => b + ((a - c) >> 1),
-        _ => (a + b) >> 1,
-    }) as u16
-}
-
-/// Predictor `p` with the legacy encoder's 16-bit signed intermediates.
-#[inline(always)]
-fn predict_legacy(p: u8, ra: u16, rb: u16, rc: u16) -> u16 {
-    let (a, b, c) = (ra as i16 as i32, rb as i16 as i32, rc as i16 as i32);
+fn predictor(p: u8, a: i32, b: i32, c: i32) -> u16 {
     (match p {
         1 => a,
         2 => b,
@@ -201,6 +205,18 @@ fn predict_legacy(p: u8, ra: u16, rb: u16, rc: u16) -> u16 {
         6 => b + ((a - c) >> 1),
         _ => (a + b) >> 1,
     }) as u16
+}
+
+/// Predictor `PRED` with 32-bit intermediates, as T.81 computes it.
+#[inline(always)]
+fn predict<const PRED: u8>(ra: u16, rb: u16, rc: u16) -> u16 {
+    predictor(PRED, ra as i32, rb as i32, rc as i32)
+}
+
+/// Predictor `p` with the legacy encoder's 16-bit signed intermediates.
+#[inline(always)]
+fn predict_legacy(p: u8, ra: u16, rb: u16, rc: u16) -> u16 {
+    predictor(p, ra as i16 as i32, rb as i16 as i32, rc as i16 as i32)
 }
 
 /// One look-up of the pair table for predictor 1 on a gray row: stores one
@@ -248,14 +264,16 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
     cur: &mut [T],
     prev: &[T],
     first: u16,
-) -> Result<()> {
+    use_pairs: bool,
+) -> Result<usize> {
     // The hot state in registers (written back at the end).
     let BitReader { b: hot, c: cold } = rdr;
     let mut rd = Hot { b: *hot, c: cold };
     let r = &mut rd;
     let width = cur.len();
+    let mut lookups = 0;
     if width == 0 {
-        return Ok(());
+        return Ok(0);
     }
     let d = diff::<true>(r, tab)?;
     let mut a = first.wrapping_add(d);
@@ -265,15 +283,21 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
     let mut x = 1;
     // Pairs pay for predictor 1 only: with the others the row above must be
     // read at a position that depends on the look-up (measured 20-40% slower).
-    let pair = if PRED == 1 { tab.pair } else { None };
+    let pair = if PRED == 1 && use_pairs {
+        tab.pair
+    } else {
+        None
+    };
     if let Some(pair) = pair {
         // Two look-ups per refill (each consumes at most 12 bits).
         while x + 3 < width {
             x = pair_step::<T, true>(r, tab, pair, cur, &mut a, x)?;
             x = pair_step::<T, false>(r, tab, pair, cur, &mut a, x)?;
+            lookups += 2;
         }
         while x + 1 < width {
             x = pair_step::<T, true>(r, tab, pair, cur, &mut a, x)?;
+            lookups += 1;
         }
     } else if let (Some(pair), false) = (tab.pair2, PRED == 1) {
         // Fixed step of two: the row above is read at positions that do not
@@ -289,6 +313,18 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
             x += 2;
         }
     } else {
+        if PRED == 1 {
+            // Three look-ups per refill (measured: pays for predictor 1 only).
+            while x + 2 < width {
+                a = a.wrapping_add(diff_with::<true, true>(r, tab)?);
+                cur[x] = T::from_u16(a);
+                a = a.wrapping_add(diff_with::<false, true>(r, tab)?);
+                cur[x + 1] = T::from_u16(a);
+                a = a.wrapping_add(diff_with::<false, true>(r, tab)?);
+                cur[x + 2] = T::from_u16(a);
+                x += 3;
+            }
+        }
         while x + 1 < width {
             let d0 = diff::<true>(r, tab)?;
             let b1 = if PRED == 1 { 0 } else { prev[x].to_u16() };
@@ -309,7 +345,7 @@ fn row_gray<'a, T: Sample, const PRED: u8>(
         cur[x] = T::from_u16(a);
     }
     *hot = rd.b;
-    Ok(())
+    Ok(lookups)
 }
 
 /// Prediction for sample `i` of a flat colour-by-pixel row of `N` components.
@@ -450,6 +486,8 @@ struct Fast<const N: usize> {
     kernel: Kernel,
 }
 
+/// Decodes one row with the scan's kernel; returns the pair look-ups made
+/// (0 when the pair path was not used).
 #[inline(always)]
 fn row_any<T: Sample, const N: usize, const PRED: u8>(
     r: &mut BitReader,
@@ -458,12 +496,41 @@ fn row_any<T: Sample, const N: usize, const PRED: u8>(
     cur: &mut [T],
     prev: &[T],
     first: [u16; N],
-) -> Result<()> {
+    pairs: &Pairs,
+) -> Result<usize> {
     match g.kernel {
-        Kernel::Gray => row_gray::<T, PRED>(r, tabs[0], cur, prev, first[0]),
-        Kernel::Flat => row_flat::<T, N, PRED>(r, tabs[0], cur, prev, first),
+        Kernel::Gray => row_gray::<T, PRED>(r, tabs[0], cur, prev, first[0], pairs.on),
+        Kernel::Flat => row_flat::<T, N, PRED>(r, tabs[0], cur, prev, first).map(|()| 0),
         Kernel::Generic => {
             row_generic::<T, N, PRED>(r, tabs, cur, prev, g.width, g.stride, &g.offs, first)
+                .map(|()| 0)
+        }
+    }
+}
+
+/// Whether predictor-1 rows use the pair table. The table's share of
+/// two-code slots over-estimates how often neighbouring samples both have
+/// short codes when busy and quiet regions alternate (CT), so the decoder
+/// measures it: below [`PAIRS_MIN_GAIN`] samples per look-up it turns pairs
+/// off, and tries them again [`PAIRS_RETRY`] rows later.
+struct Pairs {
+    on: bool,
+    retry_at: usize,
+}
+
+const PAIRS_MIN_GAIN: f64 = 1.25;
+const PAIRS_RETRY: usize = 64;
+
+impl Pairs {
+    fn update(&mut self, y: usize, samples: usize, lookups: usize, available: bool) {
+        if !available {
+            return;
+        }
+        if lookups > 0 && (samples as f64) < PAIRS_MIN_GAIN * lookups as f64 {
+            self.on = false;
+            self.retry_at = y + PAIRS_RETRY;
+        } else if !self.on && y >= self.retry_at {
+            self.on = true;
         }
     }
 }
@@ -479,19 +546,25 @@ fn interval<T: Sample, const N: usize, const PRED: u8>(
 ) -> Result<Option<usize>> {
     let r = br;
     let rows = block.len() / g.row_len;
+    let has_pairs = tabs[0].pair.is_some();
+    let mut pairs = Pairs {
+        on: has_pairs,
+        retry_at: 0,
+    };
     for y in 0..rows {
         let (above, below) = block.split_at_mut(y * g.row_len);
         let cur = &mut below[..g.row_len];
-        if y == 0 {
-            row_any::<T, N, 1>(r, tabs, g, cur, &[], [g.initial; N])?;
+        let lookups = if y == 0 {
+            row_any::<T, N, 1>(r, tabs, g, cur, &[], [g.initial; N], &pairs)?
         } else {
             let prev = &above[(y - 1) * g.row_len..];
             let mut first = [0u16; N];
             for c in 0..N {
                 first[c] = prev[g.offs[c]].to_u16();
             }
-            row_any::<T, N, PRED>(r, tabs, g, cur, prev, first)?;
-        }
+            row_any::<T, N, PRED>(r, tabs, g, cur, prev, first, &pairs)?
+        };
+        pairs.update(y, g.width.saturating_sub(1), lookups, has_pairs);
         if r.overrun() {
             zero_comps(&mut block[y * g.row_len..], g.stride, &g.offs);
             return Ok(Some(y));
@@ -533,7 +606,12 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
     let rows_per = if ri == 0 { rows.max(1) } else { ri / g.width };
     let nint = rows.div_ceil(rows_per);
 
-    if ri > 0 && p.parallel && nint >= 2 && rows == p.frame_rows && rows * g.width * N >= PARALLEL_MIN_SAMPLES {
+    if ri > 0
+        && p.parallel
+        && nint >= 2
+        && rows == p.frame_rows
+        && rows * g.width * N >= PARALLEL_MIN_SAMPLES
+    {
         let segs = restart_segments(data, scan.data_start, nint);
         if segs.len() == nint {
             let results: Vec<Result<Option<usize>>> = out
@@ -560,8 +638,7 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
     }
 
     let mut br = BitReader::new(data, scan.data_start);
-    let mut k = 0usize;
-    for block in out.chunks_mut(rows_per * g.row_len) {
+    for (k, block) in out.chunks_mut(rows_per * g.row_len).enumerate() {
         if k > 0 {
             let mut skipped = 0;
             match br.restart(&mut skipped) {
@@ -611,10 +688,16 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
                 ));
             }
         }
-        k += 1;
     }
-    if rows < p.frame_rows {
-        return Ok(skip_entropy(data, br.offset()));
+    Ok(scan_end(data, &br, rows < p.frame_rows, report))
+}
+
+/// Where the marker walk resumes after a scan: the marker after the
+/// entropy-coded data (found by skipping the rest of the scan when decoding
+/// `stopped_early`); extra bytes before it are reported.
+fn scan_end(data: &[u8], br: &BitReader, stopped_early: bool, report: &mut FrameReport) -> usize {
+    if stopped_early {
+        return skip_entropy(data, br.offset());
     }
     let (end, extra) = br.finish();
     if extra > 0 {
@@ -622,7 +705,7 @@ fn fast_scan<T: Sample, const N: usize, const PRED: u8>(
             "{extra} extraneous bytes after the entropy-coded data (before byte {end})"
         ));
     }
-    Ok(end)
+    end
 }
 
 /// Decodes one scan into `out` (colour-by-pixel, `p.nf` components, `out_rows`
@@ -781,7 +864,9 @@ fn general_scan<T: Sample>(
                 break;
             }
             if skipped > 0 {
-                report.warn(format!("{skipped} extraneous bytes before a restart marker"));
+                report.warn(format!(
+                    "{skipped} extraneous bytes before a restart marker"
+                ));
             }
         }
         let first_row = my % rows_per == 0;
@@ -869,14 +954,10 @@ fn general_scan<T: Sample>(
             }
         }
     }
-    if stopped_early || mcuy < mcuy_total {
-        return Ok(skip_entropy(data, br.offset()));
-    }
-    let (end, extra) = br.finish();
-    if extra > 0 {
-        report.warn(format!(
-            "{extra} extraneous bytes after the entropy-coded data (before byte {end})"
-        ));
-    }
-    Ok(end)
+    Ok(scan_end(
+        data,
+        &br,
+        stopped_early || mcuy < mcuy_total,
+        report,
+    ))
 }

@@ -192,6 +192,113 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// One step of the walk over a stream's markers ([`Walker::next_event`]).
+#[derive(Debug)]
+pub enum Event {
+    /// The (only) SOF3 frame header.
+    Frame(FrameHeader),
+    /// A DHT segment: `(class, id, table)` entries.
+    Tables(Vec<(u8, u8, HuffSpec)>),
+    /// A DRI segment.
+    RestartInterval(u16),
+    /// A scan header; the caller moves past the entropy-coded data with
+    /// [`Walker::set_pos`] before the next call.
+    Scan(ScanHeader),
+    /// A DNL segment.
+    Lines(u16),
+    /// EOI.
+    Eoi,
+    /// The data ended (no EOI).
+    End,
+}
+
+/// Walks the markers of a lossless JPEG stream: skips what a decoder does not
+/// need (APPn, COM, DQT, fill bytes), refuses other JPEG processes (naming the
+/// SOF) and hierarchical JPEG, and checks the order of frame and scan headers.
+pub struct Walker<'a> {
+    cur: Cursor<'a>,
+    frame: Option<FrameHeader>,
+}
+
+impl<'a> Walker<'a> {
+    /// Starts after the SOI marker that `src` must begin with.
+    pub fn new(src: &'a [u8]) -> Result<Walker<'a>> {
+        if src.get(0..2) != Some(&[0xFF, SOI]) {
+            return Err(bad(
+                0,
+                "no SOI marker (0xFFD8) at the start: not a JPEG stream",
+            ));
+        }
+        Ok(Walker {
+            cur: Cursor { data: src, pos: 2 },
+            frame: None,
+        })
+    }
+
+    /// Continues the walk at `pos` (after a scan's entropy-coded data).
+    pub fn set_pos(&mut self, pos: usize) {
+        self.cur.pos = pos;
+    }
+
+    /// Offset where the walk stands.
+    pub fn pos(&self) -> usize {
+        self.cur.pos
+    }
+
+    /// The next event, with the bytes of garbage skipped before its marker.
+    pub fn next_event(&mut self) -> Result<(Event, usize)> {
+        loop {
+            let Some(m) = self.cur.next_marker() else {
+                return Ok((Event::End, 0));
+            };
+            let event = match m.code {
+                EOI => Event::Eoi,
+                SOF3 => {
+                    let p = self.cur.segment(&m)?;
+                    if self.frame.is_some() {
+                        return Err(bad(m.offset, "second frame header (SOF) in the stream"));
+                    }
+                    let f = parse_sof(p, m.offset)?;
+                    self.frame = Some(f.clone());
+                    Event::Frame(f)
+                }
+                c if sof_name(c).is_some() => return Err(unsupported_sof(c, m.offset)),
+                DHP | EXP => {
+                    return Err(Error::unsupported(format!(
+                        "hierarchical JPEG (marker 0xFF{:02X} at byte {})",
+                        m.code, m.offset
+                    )))
+                }
+                DHT => Event::Tables(parse_dht(self.cur.segment(&m)?, m.offset)?),
+                DRI => Event::RestartInterval(parse_dri(self.cur.segment(&m)?, m.offset)?),
+                SOS => {
+                    let p = self.cur.segment(&m)?;
+                    let Some(f) = &self.frame else {
+                        return Err(bad(m.offset, "scan (SOS) before the frame header (SOF)"));
+                    };
+                    Event::Scan(parse_sos(p, m.offset, f, self.cur.pos)?)
+                }
+                DNL => Event::Lines(parse_dnl(self.cur.segment(&m)?, m.offset)?),
+                SOI => return Err(bad(m.offset, "SOI marker inside the stream")),
+                c if is_standalone(c) => continue,
+                _ => {
+                    self.cur.segment(&m)?;
+                    continue;
+                }
+            };
+            return Ok((event, m.skipped));
+        }
+    }
+}
+
+/// The error for a JPEG process other than lossless Huffman.
+pub fn unsupported_sof(code: u8, offset: usize) -> Error {
+    Error::unsupported(format!(
+        "{} at byte {offset}: dicodec decodes lossless JPEG (SOF3) only",
+        sof_name(code).unwrap_or("SOF")
+    ))
+}
+
 fn bad(offset: usize, msg: impl std::fmt::Display) -> Error {
     Error::malformed(offset as u64, CTX, msg)
 }
@@ -336,10 +443,7 @@ pub fn parse_sos(
     if al >= frame.precision {
         return Err(bad(
             offset + 7 + 2 * ns,
-            format!(
-                "point transform {al} with precision {}",
-                frame.precision
-            ),
+            format!("point transform {al} with precision {}", frame.precision),
         ));
     }
     Ok(ScanHeader {
@@ -372,7 +476,9 @@ mod tests {
 
     #[test]
     fn cursor_skips_fill_and_garbage() {
-        let d = [0xFF, 0xD8, 0x00, 0x01, 0xFF, 0xFF, 0xFE, 0x00, 0x03, 0x41, 0xFF, 0xD9];
+        let d = [
+            0xFF, 0xD8, 0x00, 0x01, 0xFF, 0xFF, 0xFE, 0x00, 0x03, 0x41, 0xFF, 0xD9,
+        ];
         let mut c = Cursor::new(&d);
         let m = c.next_marker().unwrap();
         assert_eq!((m.code, m.offset, m.skipped), (SOI, 0, 0));
@@ -402,7 +508,10 @@ mod tests {
         assert!(parse_sof(&[8, 0, 4, 0, 0, 1, 1, 0x11, 0], 0).is_err());
         assert!(parse_sof(&[8, 0, 4, 0, 4, 1, 1, 0x51, 0], 0).is_err());
         assert!(matches!(
-            parse_sof(&[8, 0, 1, 0, 1, 5, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0, 5, 0x11, 0], 0),
+            parse_sof(
+                &[8, 0, 1, 0, 1, 5, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0, 5, 0x11, 0],
+                0
+            ),
             Err(Error::Unsupported(_))
         ));
     }

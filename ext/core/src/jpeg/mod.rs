@@ -39,7 +39,7 @@ use crate::limits;
 use crate::pixels::{FrameReport, PixelDescription, SampleType};
 use huffman::{DecodeTable, HuffSpec, Ssss16};
 use lossless::{decode_scan, ScanParams, HUFF_CTX};
-use markers::{Cursor, FrameHeader, CTX};
+use markers::{Event, FrameHeader, Walker, CTX};
 
 /// A pair table is used when at least this fraction of its slots hold two
 /// differences (measured: below it, the extra table does not pay).
@@ -104,8 +104,7 @@ fn decode_impl<T: Sample>(
     precision: &mut u8,
     report: &mut FrameReport,
 ) -> Result<(u32, bool)> {
-    info::check_soi(src)?;
-    let mut cur = Cursor { data: src, pos: 2 };
+    let mut walk = Walker::new(src)?;
     let mut specs: [Option<HuffSpec>; 4] = Default::default();
     let mut built: [Option<DecodeTable>; 4] = Default::default();
     let mut ri = 0u16;
@@ -116,32 +115,26 @@ fn decode_impl<T: Sample>(
     let mut scans = 0u32;
     let mut eoi = false;
     let bits_t = 8 * std::mem::size_of::<T>();
-    while let Some(m) = cur.next_marker() {
-        if m.skipped > 0 {
+    loop {
+        let at = walk.pos();
+        let (event, skipped) = walk.next_event()?;
+        if skipped > 0 {
             report.warn(format!(
-                "{} bytes of garbage before marker 0xFF{:02X} at byte {}",
-                m.skipped, m.code, m.offset
+                "{skipped} bytes of garbage before a marker (after byte {at})"
             ));
         }
-        match m.code {
-            markers::EOI => {
+        match event {
+            Event::Eoi => {
                 eoi = true;
                 break;
             }
-            markers::SOF3 => {
-                let p = cur.segment(&m)?;
-                if frame.is_some() {
-                    return Err(Error::malformed(
-                        m.offset as u64,
-                        CTX,
-                        "second frame header (SOF) in the stream",
-                    ));
-                }
-                let f = markers::parse_sof(p, m.offset)?;
+            Event::End => break,
+            Event::Frame(f) => {
                 *precision = f.precision;
+                let at = f.offset as u64;
                 if f.width as usize != g.width || f.components.len() != g.nf {
                     return Err(Error::malformed(
-                        m.offset as u64,
+                        at,
                         CTX,
                         format!(
                             "frame of {} columns and {} components, but the image has {} columns and {} samples per pixel",
@@ -154,7 +147,7 @@ fn decode_impl<T: Sample>(
                 }
                 if f.precision as usize > bits_t {
                     return Err(Error::malformed(
-                        m.offset as u64 + 4,
+                        at + 4,
                         CTX,
                         format!(
                             "sample precision {} does not fit {bits_t}-bit samples",
@@ -175,46 +168,30 @@ fn decode_impl<T: Sample>(
                 }
                 frame = Some(f);
             }
-            c if markers::sof_name(c).is_some() => {
-                return Err(info::unsupported_sof(c, m.offset));
-            }
-            markers::DHP | markers::EXP => {
-                return Err(Error::unsupported(format!(
-                    "hierarchical JPEG (marker 0xFF{:02X} at byte {})",
-                    m.code, m.offset
-                )));
-            }
-            markers::DHT => {
-                for (tc, th, spec) in markers::parse_dht(cur.segment(&m)?, m.offset)? {
+            Event::Tables(tables) => {
+                for (tc, th, spec) in tables {
                     if tc == 0 {
                         specs[th as usize] = Some(spec);
                         built[th as usize] = None;
                     }
                 }
             }
-            markers::DRI => ri = markers::parse_dri(cur.segment(&m)?, m.offset)?,
-            markers::SOS => {
-                let p = cur.segment(&m)?;
-                let Some(f) = &frame else {
-                    return Err(Error::malformed(
-                        m.offset as u64,
-                        CTX,
-                        "scan (SOS) before the frame header (SOF)",
-                    ));
-                };
-                let scan = markers::parse_sos(p, m.offset, f, cur.pos)?;
+            Event::RestartInterval(n) => ri = n,
+            Event::Scan(scan) => {
+                // The walker only yields a scan after the frame header.
+                let Some(f) = &frame else { break };
                 for sc in &scan.components {
                     let th = sc.table as usize;
                     if built[th].is_none() {
                         let Some(spec) = &specs[th] else {
                             return Err(Error::malformed(
-                                m.offset as u64,
+                                scan.data_start as u64,
                                 CTX,
                                 format!("scan uses Huffman table {th}, which is not defined"),
                             ));
                         };
                         let mut t = DecodeTable::new(spec, mode)
-                            .map_err(|e| e.shift_offset(m.offset as u64))?;
+                            .map_err(|e| e.shift_offset(scan.data_start as u64))?;
                         t.build_pair(PAIR_MIN_DENSITY);
                         built[th] = Some(t);
                     }
@@ -239,27 +216,15 @@ fn decode_impl<T: Sample>(
                     pts[sc.index] = scan.point_transform;
                 }
                 scans += 1;
-                cur.pos = end;
+                walk.set_pos(end);
             }
-            markers::DNL => {
-                let n = markers::parse_dnl(cur.segment(&m)?, m.offset)? as usize;
-                if frame.as_ref().is_some_and(|f| f.height == 0) && n != g.rows {
+            Event::Lines(n) => {
+                if frame.as_ref().is_some_and(|f| f.height == 0) && n as usize != g.rows {
                     report.warn(format!(
                         "DNL gives {n} lines but the image has {} rows",
                         g.rows
                     ));
                 }
-            }
-            markers::SOI => {
-                return Err(Error::malformed(
-                    m.offset as u64,
-                    CTX,
-                    "SOI marker inside the stream",
-                ))
-            }
-            c if markers::is_standalone(c) => {}
-            _ => {
-                cur.segment(&m)?;
             }
         }
     }
@@ -340,7 +305,15 @@ fn decode_counted<T: Sample>(
                 "invalid Huffman code for the standard: decoded with the workaround for the \
                  buggy Cornell 16-bit encoder (codes longer than 16 bits)",
             );
-            match decode_impl(src, out, g, opts, Ssss16::Cornell, &mut precision, &mut retry) {
+            match decode_impl(
+                src,
+                out,
+                g,
+                opts,
+                Ssss16::Cornell,
+                &mut precision,
+                &mut retry,
+            ) {
                 Ok(stats) => Ok((retry, stats)),
                 Err(_) => first.map(|stats| (report, stats)),
             }
@@ -543,7 +516,11 @@ pub fn decode_into(
         return Err(Error::malformed(
             0,
             "output buffer",
-            format!("{} bytes for an image of {} bytes", dst.len(), n * size as u64),
+            format!(
+                "{} bytes for an image of {} bytes",
+                dst.len(),
+                n * size as u64
+            ),
         ));
     }
     if size == 1 {

@@ -7,7 +7,7 @@
 //! never the decoder's earlier output. Third-party streams (libjpeg-turbo,
 //! liblj92, GDCM, the ISO conformance stream) are checked in the Python tests.
 
-use super::huffman::extend;
+use super::huffman::{extend, DecodeTable, Ssss16};
 use super::*;
 use crate::pixels::PixelDescription;
 use proptest::prelude::*;
@@ -102,8 +102,7 @@ fn category(d: u16) -> (u32, u32) {
 /// Code lengths for 17 symbols from frequencies (plain Huffman; 17 leaves
 /// never need more than 16 bits).
 fn code_lengths(freq: &[u64; 17]) -> [u8; 17] {
-    let mut nodes: Vec<(u64, Vec<usize>)> =
-        (0..17).map(|s| (freq[s] + 1, vec![s])).collect();
+    let mut nodes: Vec<(u64, Vec<usize>)> = (0..17).map(|s| (freq[s] + 1, vec![s])).collect();
     let mut len = [0u8; 17];
     while nodes.len() > 1 {
         nodes.sort_by_key(|n| std::cmp::Reverse(n.0));
@@ -250,7 +249,10 @@ fn encode(e: &Enc, width: usize, height: usize, planes: &[Plane]) -> Vec<u8> {
             })
             .collect();
         let ri = e.ri as usize;
-        assert!(ri % mcux == 0, "test encoder: restart interval of whole MCU rows");
+        assert!(
+            ri % mcux == 0,
+            "test encoder: restart interval of whole MCU rows"
+        );
         let rows_per = if ri == 0 { usize::MAX } else { ri / mcux };
         let initial = 1u16 << (e.precision - e.pt - 1);
         let mut syms = Vec::new();
@@ -274,7 +276,12 @@ fn encode(e: &Enc, width: usize, height: usize, planes: &[Plane]) -> Vec<u8> {
                             } else if c == 0 {
                                 s[(r - 1) * pw]
                             } else {
-                                predict(e, s[r * pw + c - 1], s[(r - 1) * pw + c], s[(r - 1) * pw + c - 1])
+                                predict(
+                                    e,
+                                    s[r * pw + c - 1],
+                                    s[(r - 1) * pw + c],
+                                    s[(r - 1) * pw + c - 1],
+                                )
                             };
                             let (ssss, bits) = category(s[r * pw + c].wrapping_sub(px));
                             syms.push(Some(Sym {
@@ -395,6 +402,17 @@ fn image(width: usize, height: usize, bits: u8, seed: u64) -> Vec<u16> {
         .collect()
 }
 
+/// One full-resolution component holding `data`.
+fn gray(w: usize, ht: usize, data: Vec<u16>) -> Vec<Plane> {
+    vec![Plane {
+        h: 1,
+        v: 1,
+        w,
+        ht,
+        data,
+    }]
+}
+
 fn planes_full(width: usize, height: usize, nf: usize, bits: u8) -> Vec<Plane> {
     (0..nf)
         .map(|k| Plane {
@@ -423,6 +441,12 @@ fn expected(width: usize, height: usize, planes: &[Plane], pt: u8) -> Vec<u16> {
     }
     out
 }
+
+const SEQUENTIAL: DecodeOptions = DecodeOptions {
+    cornell: None,
+    legacy_predictors: false,
+    parallel: false,
+};
 
 fn samples_u16(d: &Decoded) -> Vec<u16> {
     match &d.samples {
@@ -460,7 +484,8 @@ fn all_predictors_precisions_components() {
                     let (w, h) = (37, 11);
                     let mut e = Enc::new(precision, predictor);
                     e.interleaved = interleaved;
-                    e.two_tables = nf == 3;
+                    // Shared table: the flat kernel; two tables: the generic one.
+                    e.two_tables = nf == 3 && precision % 2 == 0;
                     let d = roundtrip(&e, w, h, &planes_full(w, h, nf, precision));
                     assert!(d.report.is_clean(), "{:?}", d.report);
                     assert_eq!(d.info.predictor, predictor);
@@ -471,10 +496,61 @@ fn all_predictors_precisions_components() {
     }
 }
 
+/// Smooth images give dense pair tables: the pair paths (variable step for
+/// predictor 1, fixed step otherwise) and the flat colour kernel run.
+#[test]
+fn smooth_images_use_the_pair_paths() {
+    let mut dense = 0;
+    for nf in [1usize, 3] {
+        for predictor in 1..=7u8 {
+            let (w, h) = (61usize, 9usize);
+            let planes: Vec<Plane> = (0..nf)
+                .map(|k| Plane {
+                    h: 1,
+                    v: 1,
+                    w,
+                    ht: h,
+                    data: (0..w * h)
+                        .map(|i| (100 + k + (i % w) / 9 + (i / w) / 4) as u16)
+                        .collect(),
+                })
+                .collect();
+            let stream = encode(&Enc::new(8, predictor), w, h, &planes);
+            let info = header(&stream).unwrap();
+            let mut t = None;
+            let mut walk = markers::Walker::new(&stream).unwrap();
+            while let Ok((ev, _)) = walk.next_event() {
+                match ev {
+                    markers::Event::Tables(v) => t = Some(v[v.len() - 1].2.clone()),
+                    markers::Event::Scan(_) | markers::Event::End | markers::Event::Eoi => break,
+                    _ => {}
+                }
+            }
+            let mut dt = DecodeTable::new(&t.unwrap(), Ssss16::Standard).unwrap();
+            let dens = dt.build_pair(0.0);
+            assert!(dens >= 0.3, "pair table in use");
+            dense += (dens >= 0.75) as usize;
+            assert_eq!(info.components(), nf);
+            let d = decode(&stream).unwrap();
+            assert_eq!(
+                samples_u16(&d),
+                expected(w, h, &planes, 0),
+                "nf {nf} predictor {predictor}"
+            );
+        }
+    }
+    assert!(dense >= 2, "fixed-step pairs in use");
+}
+
 #[test]
 fn restart_intervals_sequential_and_parallel() {
     for predictor in [1u8, 6, 7] {
-        for (w, h, nf) in [(33usize, 20usize, 1usize), (40, 9, 3), (520, 300, 1), (300, 160, 3)] {
+        for (w, h, nf) in [
+            (33usize, 20usize, 1usize),
+            (40, 9, 3),
+            (520, 300, 1),
+            (300, 160, 3),
+        ] {
             for rows in [1usize, 3] {
                 let mut e = Enc::new(12, predictor);
                 e.ri = (w * rows) as u16;
@@ -482,14 +558,7 @@ fn restart_intervals_sequential_and_parallel() {
                 assert!(d.report.is_clean(), "{:?}", d.report);
                 assert_eq!(d.info.restart_interval, e.ri);
                 let stream = encode(&e, w, h, &planes_full(w, h, nf, 12));
-                let seq = decode_with(
-                    &stream,
-                    &DecodeOptions {
-                        parallel: false,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
+                let seq = decode_with(&stream, &SEQUENTIAL).unwrap();
                 assert_eq!(seq.samples, d.samples);
             }
         }
@@ -561,15 +630,15 @@ fn cornell_tables_are_decoded_with_the_workaround() {
     let (w, h) = (40, 12);
     // Differences of ±32768 (SSSS 16) appear with 0/32768 alternation.
     let data: Vec<u16> = (0..w * h)
-        .map(|i| if (i / 3) % 2 == 0 { 0 } else { 32768 + (i % 5) as u16 })
+        .map(|i| {
+            if (i / 3) % 2 == 0 {
+                0
+            } else {
+                32768 + (i % 5) as u16
+            }
+        })
         .collect();
-    let planes = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data,
-    }];
+    let planes = gray(w, h, data);
     let mut e = Enc::new(16, 1);
     e.cornell = true;
     let stream = encode(&e, w, h, &planes);
@@ -597,13 +666,7 @@ fn legacy_predictor_overflow_option() {
         .into_iter()
         .map(|v| (v as i16 - 256) as u16)
         .collect();
-    let planes = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data,
-    }];
+    let planes = gray(w, h, data);
     for predictor in [5u8, 6, 7] {
         let mut e = Enc::new(16, predictor);
         e.legacy = true;
@@ -636,7 +699,9 @@ fn missing_eoi_and_truncation_are_reported() {
     let got = samples_u16(&d);
     assert!(d.report.warnings.iter().any(|m| m.contains("ends early")));
     // Rows before the damage are exact, rows after are zero.
-    let bad = (0..h).find(|&r| got[r * w..(r + 1) * w] != want[r * w..(r + 1) * w]).unwrap();
+    let bad = (0..h)
+        .find(|&r| got[r * w..(r + 1) * w] != want[r * w..(r + 1) * w])
+        .unwrap();
     assert!(bad > 5);
     assert!(got[bad * w..].iter().all(|&v| v == 0));
 
@@ -649,14 +714,7 @@ fn missing_eoi_and_truncation_are_reported() {
         .filter(|&i| s[i] == 0xFF && (0xD0..=0xD7).contains(&s[i + 1]))
         .collect();
     s.drain(rst[1] + 10..rst[2] - 5);
-    let d = decode_with(
-        &s,
-        &DecodeOptions {
-            parallel: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let d = decode_with(&s, &SEQUENTIAL).unwrap();
     let got = samples_u16(&d);
     assert!(!d.report.is_clean());
     assert_eq!(got[..8 * w], want[..8 * w]);
@@ -668,7 +726,12 @@ fn unsupported_and_malformed_streams() {
     let (w, h) = (16, 8);
     let good = encode(&Enc::new(8, 1), w, h, &planes_full(w, h, 1, 8));
     // Other processes: the SOF is named.
-    for (code, name) in [(0xC0u8, "SOF0"), (0xC1, "SOF1"), (0xC2, "SOF2"), (0xCB, "SOF11")] {
+    for (code, name) in [
+        (0xC0u8, "SOF0"),
+        (0xC1, "SOF1"),
+        (0xC2, "SOF2"),
+        (0xCB, "SOF11"),
+    ] {
         let mut s = good.clone();
         let at = s.windows(2).position(|p| p == [0xFF, 0xC3]).unwrap();
         s[at + 1] = code;
@@ -689,14 +752,20 @@ fn unsupported_and_malformed_streams() {
     let d = s.windows(2).position(|p| p == [0xFF, 0xC4]).unwrap();
     s[d + 5] = 3;
     let e = decode(&s).unwrap_err();
-    assert!(e.to_string().contains("DHT") || e.to_string().contains("Huffman"), "{e}");
+    assert!(
+        e.to_string().contains("DHT") || e.to_string().contains("Huffman"),
+        "{e}"
+    );
     assert!(e.offset().unwrap() >= d as u64);
     // SOS before SOF.
     let sof = good.windows(2).position(|p| p == [0xFF, 0xC3]).unwrap();
     let mut s = good.clone();
     s[sof + 1] = 0xFE; // turn the SOF into a comment
     let e = decode(&s).unwrap_err();
-    assert!(e.to_string().contains("SOS") || e.to_string().contains("SOF"), "{e}");
+    assert!(
+        e.to_string().contains("SOS") || e.to_string().contains("SOF"),
+        "{e}"
+    );
     // Scan using an undefined table.
     let sos = good.windows(2).position(|p| p == [0xFF, 0xDA]).unwrap();
     let mut s = good.clone();
@@ -731,45 +800,64 @@ fn dicom_frames_follow_pydicom_conventions() {
     // Signed 12-bit stored in 16: JPEG codes the 12-bit two's complement
     // pattern; pydicom sign-extends from Bits Stored.
     let vals: Vec<i16> = (0..w * h).map(|i| (i as i16 * 37) % 2000 - 1000).collect();
-    let planes = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data: vals.iter().map(|&v| (v as u16) & 0x0FFF).collect(),
-    }];
+    let planes = gray(w, h, vals.iter().map(|&v| (v as u16) & 0x0FFF).collect());
     let stream = encode(&Enc::new(12, 1), w, h, &planes);
     let mut dst = vec![0u8; w * h * 2];
-    let r = decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 12, true), &mut dst).unwrap();
+    let r = decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 12, true),
+        &mut dst,
+    )
+    .unwrap();
     assert!(r.is_clean());
-    let got: Vec<i16> = dst.chunks(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    let got: Vec<i16> = dst
+        .chunks(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
     assert_eq!(got, vals);
     // Misaligned output buffer gives the same bytes.
     let mut big = vec![0u8; w * h * 2 + 1];
-    decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 12, true), &mut big[1..]).unwrap();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 12, true),
+        &mut big[1..],
+    )
+    .unwrap();
     assert_eq!(&big[1..], &dst[..]);
     // Precision 16 with Bits Stored 12, unsigned: masked to 12 bits.
-    let planes16 = vec![Plane {
-        h: 1,
-        v: 1,
-        w,
-        ht: h,
-        data: (0..w * h).map(|i| (i * 997 % 65536) as u16).collect(),
-    }];
+    let planes16 = gray(w, h, (0..w * h).map(|i| (i * 997 % 65536) as u16).collect());
     let stream = encode(&Enc::new(16, 1), w, h, &planes16);
-    decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 12, false), &mut dst).unwrap();
-    let got: Vec<u16> = dst.chunks(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 12, false),
+        &mut dst,
+    )
+    .unwrap();
+    let got: Vec<u16> = dst
+        .chunks(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
     let want: Vec<u16> = planes16[0].data.iter().map(|v| v & 0x0FFF).collect();
     assert_eq!(got, want);
     // 8-bit precision into 16-bit samples; 8-bit RGB into 8-bit samples.
     let p8 = planes_full(w, h, 3, 8);
     let stream = encode(&Enc::new(8, 1), w, h, &p8);
     let mut dst8 = vec![0u8; w * h * 3];
-    decode_frame(&stream, &desc(h as u32, w as u32, 3, 8, 8, false), &mut dst8).unwrap();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 3, 8, 8, false),
+        &mut dst8,
+    )
+    .unwrap();
     let want = expected(w, h, &p8, 0);
     assert!(dst8.iter().zip(&want).all(|(&a, &b)| a as u16 == b));
     let mut dst16 = vec![0u8; w * h * 6];
-    decode_frame(&stream, &desc(h as u32, w as u32, 3, 16, 8, false), &mut dst16).unwrap();
+    decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 3, 16, 8, false),
+        &mut dst16,
+    )
+    .unwrap();
     assert!(dst16
         .chunks(2)
         .zip(&want)
@@ -780,9 +868,19 @@ fn dicom_frames_follow_pydicom_conventions() {
     assert!(decode_frame(&s12, &desc(h as u32, w as u32, 1, 8, 8, false), &mut d).is_err());
     // Columns mismatch is an error; rows mismatch is tolerated and reported.
     let mut d = vec![0u8; (w + 1) * h * 2];
-    assert!(decode_frame(&s12, &desc(h as u32, w as u32 + 1, 1, 16, 12, false), &mut d).is_err());
+    assert!(decode_frame(
+        &s12,
+        &desc(h as u32, w as u32 + 1, 1, 16, 12, false),
+        &mut d
+    )
+    .is_err());
     let mut d = vec![0xAAu8; w * (h + 2) * 2];
-    let r = decode_frame(&s12, &desc(h as u32 + 2, w as u32, 1, 16, 12, false), &mut d).unwrap();
+    let r = decode_frame(
+        &s12,
+        &desc(h as u32 + 2, w as u32, 1, 16, 12, false),
+        &mut d,
+    )
+    .unwrap();
     assert!(!r.is_clean());
     assert!(d[w * h * 2..].iter().all(|&b| b == 0));
     // Wrong output length.
@@ -798,9 +896,17 @@ fn dnl_height_from_dicom_rows() {
     let planes = planes_full(w, h, 1, 16);
     let stream = encode(&e, w, h, &planes);
     let mut dst = vec![0u8; w * h * 2];
-    let r = decode_frame(&stream, &desc(h as u32, w as u32, 1, 16, 16, false), &mut dst).unwrap();
+    let r = decode_frame(
+        &stream,
+        &desc(h as u32, w as u32, 1, 16, 16, false),
+        &mut dst,
+    )
+    .unwrap();
     assert!(r.is_clean(), "{r:?}");
-    let got: Vec<u16> = dst.chunks(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
+    let got: Vec<u16> = dst
+        .chunks(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
     assert_eq!(got, planes[0].data);
 }
 
@@ -808,8 +914,16 @@ fn dnl_height_from_dicom_rows() {
 fn garbage_never_hangs_or_panics() {
     // Huge frame claimed by a tiny stream: refused before allocating.
     let mut s = vec![0xFF, 0xD8];
-    segment(&mut s, markers::SOF3, &[16, 0xFF, 0xFF, 0xFF, 0xFF, 1, 1, 0x11, 0]);
-    segment(&mut s, markers::DHT, &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    segment(
+        &mut s,
+        markers::SOF3,
+        &[16, 0xFF, 0xFF, 0xFF, 0xFF, 1, 1, 0x11, 0],
+    );
+    segment(
+        &mut s,
+        markers::DHT,
+        &[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    );
     segment(&mut s, markers::SOS, &[1, 1, 0, 1, 0, 0]);
     s.extend_from_slice(&[0x00; 16]);
     assert!(decode(&s).is_err());
@@ -879,4 +993,34 @@ fn extend_is_consistent_with_category() {
         let (s, bits) = category(d as u16);
         assert_eq!(extend(bits, s), d);
     }
+}
+
+/// Not a test: how much decoding restart intervals in parallel gains
+/// (`cargo test --release -p dicodec-core restart_parallel_gain -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn restart_parallel_gain() {
+    let (w, h) = (1024usize, 1024usize);
+    let mut e = Enc::new(12, 1);
+    e.ri = (65535 / w * w) as u16; // 63 rows per interval
+    let stream = encode(&e, w, h, &planes_full(w, h, 1, 12));
+    let time = |opts: &DecodeOptions| {
+        (0..20)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                decode_with(&stream, opts).unwrap();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let seq = time(&SEQUENTIAL);
+    let par = time(&DecodeOptions::default());
+    println!(
+        "restart interval {} MCUs: sequential {:.2} ms, parallel {:.2} ms ({} threads): x{:.2}",
+        e.ri,
+        seq * 1e3,
+        par * 1e3,
+        rayon::current_num_threads(),
+        seq / par
+    );
 }
