@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dicodec import _native
+from dicodec._buffers import _byte_view, _out_view
 from dicodec.errors import DicodecError, DicodecWarning
-from dicodec.rle import _byte_view, _out_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
