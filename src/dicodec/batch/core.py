@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from dicodec.batch.interrupt import DeferredInterrupt
 from dicodec.batch.journal import STATE_DIR, Journal
 from dicodec.batch.meta import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve_frames
@@ -151,11 +152,14 @@ def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
     size = max(1, min(32, len(todo) // (8 * threads)))
     pending: dict[Future, list[Task]] = {}
 
+    intr = DeferredInterrupt()
+
     def drain(block_until: int) -> None:
         while len(pending) > block_until:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for f in done:
                 run.on_rows(pending.pop(f), f.result())
+            intr.check()  # a Ctrl-C is acted on only here, between whole chunks
 
     ex = ThreadPoolExecutor(threads, thread_name_prefix="dicodec-decode")
     run.pool = ex
@@ -170,17 +174,19 @@ def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
         chunk.clear()
 
     try:
-        for item, payload in iter_payloads([t.item for t in todo]):
-            chunk.append((by_key[item.key], payload))
-            if isinstance(payload, bytes):
-                chunk_bytes += len(payload)
-            if len(chunk) >= size or chunk_bytes >= _CHUNK_BYTES:
+        with intr:
+            for item, payload in iter_payloads([t.item for t in todo]):
+                intr.check()
+                chunk.append((by_key[item.key], payload))
+                if isinstance(payload, bytes):
+                    chunk_bytes += len(payload)
+                if len(chunk) >= size or chunk_bytes >= _CHUNK_BYTES:
+                    submit()
+            if chunk:
                 submit()
-        if chunk:
-            submit()
-        drain(0)
-        for f in run.finalizing:
-            f.result()
+            drain(0)
+            for f in run.finalizing:
+                f.result()
     except KeyboardInterrupt:
         # Let what is running finish (it is recorded), drop what has not started.
         for f in list(pending):
@@ -275,20 +281,24 @@ def _run_dask(run: _Run, todo: list[Task], client: Any) -> None:
             if not submit_next():
                 break
         try:
-            for fut in ac:
-                batch = futures.pop(fut)
-                try:
-                    rows = fut.result()
-                except Exception as e:  # noqa: BLE001 - a lost worker fails its batch only
-                    rows = []
-                    for t in batch:
-                        row = base_row(t.item, t.header)
-                        row.update(
-                            status="failed", reason="worker_error", error=f"{type(e).__name__}: {e}"
-                        )
-                        rows.append(row)
-                run.on_rows(batch, rows)
-                submit_next()
+            with DeferredInterrupt() as intr:
+                for fut in ac:
+                    batch = futures.pop(fut)
+                    try:
+                        rows = fut.result()
+                    except Exception as e:  # noqa: BLE001 - a lost worker fails its batch only
+                        rows = []
+                        for t in batch:
+                            row = base_row(t.item, t.header)
+                            row.update(
+                                status="failed",
+                                reason="worker_error",
+                                error=f"{type(e).__name__}: {e}",
+                            )
+                            rows.append(row)
+                    run.on_rows(batch, rows)
+                    intr.check()  # acted on between whole batches only
+                    submit_next()
         except KeyboardInterrupt:
             for fut in list(futures):
                 fut.cancel()
