@@ -27,6 +27,10 @@ PEERS = {
     "pydicom": pixel_array,
     "dicomsdl": dicomsdl_read_all,
 }
+#: Not a decoder: allocate an array of the output's shape and dtype and write
+#: every byte once (``np.full``). No decoder can beat it; a ratio near 1 means
+#: the decode is bound by writing fresh output memory, not by unpacking.
+FLOOR = "write floor"
 
 
 def dicomsdl_ok(path: Path) -> bool:
@@ -45,11 +49,12 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     print(f"best of {args.rounds} rounds, ms (ratio to dicodec threads=1)")
-    print(f"{'file':12}" + "".join(f"{p:>22}" for p in PEERS))
+    print(f"{'file':12}" + "".join(f"{p:>22}" for p in [*PEERS, FLOOR]))
     for name in args.inputs:
         path = BY_NAME[name].path()
         want = pixel_array(path)
         peers = {k: f for k, f in PEERS.items() if k != "dicomsdl" or dicomsdl_ok(path)}
+        peers[FLOOR] = lambda _p, s=want.shape, d=want.dtype: np.full(s, 1, d)
         for k in ("dicodec t1", "dicodec"):
             got = peers[k](path)
             assert got.shape == want.shape and np.array_equal(got, want), (name, k)
@@ -64,7 +69,7 @@ def main(argv: list[str]) -> int:
         base = best["dicodec t1"]
         cells = [
             f"{best[k] * 1e3:9.2f} ({best[k] / base:5.2f}x)" if k in best else f"{'-':>20}"
-            for k in PEERS
+            for k in [*PEERS, FLOOR]
         ]
         print(f"{name:12}" + "".join(f"{c:>22}" for c in cells), flush=True)
     return 0
