@@ -372,7 +372,7 @@ def decode(
         )
     order = [it.path for it in items]
     entries: list[tuple[Item, Header]] = []
-    for item, h in read_headers(items):
+    for item, h in read_headers(items, threads=nthreads):
         if isinstance(h, HeaderFailure):
             run.rows[item.path] = failure_row(item, h)
             continue
@@ -539,7 +539,7 @@ def iter_decode(
     queued = 0
     # Headers: plain files by dicodec.scan in chunks (parallel, in Rust),
     # archive members by pydicom; decoding runs ahead on the pool.
-    source = iter_headers(items, layout=False, chunk=max(256, depth))
+    source = iter_headers(items, layout=False, chunk=max(256, depth), threads=nthreads)
     try:
         exhausted = False
         while True:

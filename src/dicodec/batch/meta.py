@@ -373,42 +373,45 @@ def header_from_scan(item: Item, row: dict[str, Any], layout: bool) -> Header | 
     return got
 
 
-def _scan_files(chunk: list[tuple[Item, str]], layout: bool) -> list[Header | HeaderFailure]:
+def _scan_files(
+    chunk: list[tuple[Item, str]], layout: bool, threads: int | None
+) -> list[Header | HeaderFailure]:
     from dicodec import scan
+    from dicodec.batch.core import default_threads
 
-    table = scan([p for _, p in chunk], list(TAGS), errors="record")
+    nthreads = threads or default_threads()
+    table = scan([p for _, p in chunk], list(TAGS), threads=nthreads, errors="record")
     rows = table.to_pylist()
     if [r["path"] for r in rows] != [p for _, p in chunk]:  # pragma: no cover - defensive
         by_path = {r["path"]: r for r in rows}
         rows = [by_path[p] for _, p in chunk]
     pairs = [(item, row) for (item, _), row in zip(chunk, rows, strict=True)]
-    if len(pairs) < 64:
+    if len(pairs) < 64 or nthreads == 1:
         return [header_from_scan(item, row, layout) for item, row in pairs]
-    # frame_info runs in Rust without the GIL: spread it over the CPUs.
+    # frame_info runs in Rust without the GIL: spread it over the threads.
     from concurrent.futures import ThreadPoolExecutor
-
-    from dicodec.batch.core import default_threads
 
     size = 32
     groups = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    with ThreadPoolExecutor(default_threads()) as ex:
+    with ThreadPoolExecutor(nthreads) as ex:
         done = ex.map(lambda g: [header_from_scan(it, row, layout) for it, row in g], groups)
         return [h for part in done for h in part]
 
 
 def iter_headers(
-    items: Iterable[Item], *, layout: bool = True, chunk: int = 1024
+    items: Iterable[Item], *, layout: bool = True, chunk: int = 1024, threads: int | None = None
 ) -> Iterator[tuple[Item, str | bytes | BaseException, Header | HeaderFailure]]:
     """``(item, payload, header)`` for every item, in the order of
     :func:`iter_payloads`. Plain files are scanned in chunks by
     :func:`dicodec.scan` (Rust, parallel, reads only the header); archive
     members are parsed by pydicom from their bytes. With ``layout`` the
-    decoded layout and decodability come from :func:`dicodec.frame_info`."""
+    decoded layout and decodability come from :func:`dicodec.frame_info`.
+    ``threads`` bounds the threads used (``None``: all cores)."""
     pending: list[tuple[Item, str]] = []
 
     def flush() -> Iterator[tuple[Item, str | bytes | BaseException, Header | HeaderFailure]]:
         if pending:
-            for (item, path), h in zip(pending, _scan_files(pending, layout), strict=True):
+            for (item, path), h in zip(pending, _scan_files(pending, layout, threads), strict=True):
                 yield item, path, h
             pending.clear()
 
@@ -427,7 +430,9 @@ def iter_headers(
     yield from flush()
 
 
-def read_headers(items: Iterable[Item]) -> Iterator[tuple[Item, Header | HeaderFailure]]:
+def read_headers(
+    items: Iterable[Item], *, threads: int | None = None
+) -> Iterator[tuple[Item, Header | HeaderFailure]]:
     """The header of every item (in the order of :func:`iter_payloads`)."""
-    for item, _, h in iter_headers(items):
+    for item, _, h in iter_headers(items, threads=threads):
         yield item, h

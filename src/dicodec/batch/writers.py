@@ -244,8 +244,9 @@ class NpyWriter(Writer):
     fmt = "npy"
 
     def create(self, plan: SeriesPlan, generation: str) -> None:
-        for t in plan.tasks:
-            (self.out / t.slot.array).parent.mkdir(parents=True, exist_ok=True)
+        # Instances of a series usually share a folder: one mkdir per folder.
+        for parent in {os.path.dirname(t.slot.array) for t in plan.tasks}:
+            os.makedirs(os.path.join(self._out, parent), exist_ok=True)
 
     def write(self, slot: Slot, arr: np.ndarray) -> int:
         _as_frames(slot, arr)  # validates
