@@ -151,6 +151,36 @@ def test_pydicom_bundled_files_match_pydicom_decoder(name, registered):
         np.testing.assert_array_equal(ours, pixel_array(PYDICOM_FILES / TWINS[name], raw=True))
 
 
+@pytest.mark.parametrize(
+    "name", ["SC_rgb_rle_2frame.dcm", "SC_rgb_rle_16bit_2frame.dcm", "rtdose_rle.dcm"]
+)
+def test_pydicom_buffer_and_iterator_paths(name, registered):
+    """The plugin returns each frame as a memoryview of an uninitialised NumPy
+    buffer: pydicom's buffer, per-frame and iterator paths all accept it and
+    give pydicom's own decoder's pixels."""
+    from pydicom.pixels import iter_pixels
+
+    path = PYDICOM_FILES / name
+    ds = pydicom.dcmread(path)
+    decoder = get_decoder(RLELossless)
+    want = pixel_array(path, raw=True, decoding_plugin="pydicom")
+    frames = int(ds.NumberOfFrames)
+    assert frames > 1
+    buf, _ = decoder.as_buffer(ds, decoding_plugin="dicodec")
+    assert bytes(buf) == np.ascontiguousarray(want).tobytes()
+    for index in range(frames):
+        one, _ = decoder.as_buffer(ds, index=index, decoding_plugin="dicodec")
+        assert isinstance(one, memoryview) and one.nbytes == want[index].nbytes
+        assert bytes(one) == want[index].tobytes()
+        arr = pixel_array(path, index=index, raw=True, decoding_plugin="dicodec")
+        np.testing.assert_array_equal(arr, want[index])
+    got = list(iter_pixels(path, raw=True, decoding_plugin="dicodec"))
+    assert len(got) == frames
+    for index, arr in enumerate(got):
+        assert arr.flags.writeable
+        np.testing.assert_array_equal(arr, want[index])
+
+
 @pytest.mark.parametrize("row", corpus_params(rle_corpus))
 def test_read_pixels_matches_manifest(row, corpus_dir):
     """read_pixels decodes RLE files through the reader's dispatch, which calls

@@ -132,30 +132,29 @@ def rle_check(data: Any) -> bool:
 # ---- pydicom plugin (routed by dicodec.pydicom_plugin) ----
 
 
-def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
+def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> memoryview:
     """Decodes one frame for pydicom's RLELosslessDecoder: little-endian,
     colour-by-pixel bytes of exactly the frame's length (one byte per pixel
-    for *Bits Allocated* 1, as pydicom expects of decoders)."""
+    for *Bits Allocated* 1, as pydicom expects of decoders).
+
+    The frame is decoded into an uninitialised NumPy buffer (returned as a
+    ``memoryview``, one of pydicom's buffer types): a ``bytearray`` would be
+    zero-filled first, an extra pass over the frame (3-10% of the plugin's
+    time; pydicom copies every frame into its own array anyway)."""
     rows, columns = runner.rows, runner.columns
     samples, bits = runner.samples_per_pixel, runner.bits_allocated
     if bits not in _DTYPES:
         raise ValueError(f"dicodec cannot decode RLE with Bits Allocated {bits}")
-    frame = bytearray(rows * columns * samples * _DTYPES[bits].itemsize)
+    frame = np.empty(rows * columns * samples * _DTYPES[bits].itemsize, dtype=np.uint8)
     lsb_first = runner.get_option("rle_segment_order", ">") == "<"
     messages = _native.rle_decode_into(
-        _byte_view(src),
-        np.frombuffer(frame, dtype=np.uint8),
-        rows,
-        columns,
-        samples,
-        bits,
-        lsb_first=lsb_first,
+        _byte_view(src), frame, rows, columns, samples, bits, lsb_first=lsb_first
     )
     _warn(messages, stacklevel=2)
     # Our output is colour-by-pixel whatever the dataset says.
     if samples > 1 and runner.planar_configuration != 0:
         runner.set_option("planar_configuration", 0)
-    return frame
+    return memoryview(frame)
 
 
 def _pydicom_encode_frame(src: bytes, runner: EncodeRunner) -> bytes:
