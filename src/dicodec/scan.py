@@ -264,13 +264,20 @@ def _raise_first_error(batch: pa.RecordBatch) -> None:
             raise DicodecError(f"{path}: {msg}")
 
 
-def _sources(sources: PathLike | Iterable[PathLike]) -> tuple[Iterator[str], bool]:
+def _sources(sources: PathLike | Iterable[PathLike]) -> tuple[Iterator[Any], bool]:
     """The paths, and whether to look at each before opening it: a single
     source (often a folder) is looked at; the items of an iterable (usually
     files) are checked only once opened, which saves a system call per file."""
     if isinstance(sources, str | bytes | os.PathLike):
         return iter([os.fsdecode(sources)]), True
-    return (os.fsdecode(p) for p in sources), False
+    return iter(sources), False
+
+
+def _decoded(chunk: list[Any]) -> list[str]:
+    """``os.fsdecode`` of each path (skipped when all are already ``str``)."""
+    if set(map(type, chunk)) <= {str}:
+        return chunk
+    return [os.fsdecode(p) for p in chunk]
 
 
 def scan_batches(
@@ -322,7 +329,7 @@ def _prepare(
 def _batches(
     scanner: _native.Scanner,
     schema: pa.Schema,
-    it: Iterator[str],
+    it: Iterator[Any],
     check: bool,
     batch_size: int,
     recursive: bool,
@@ -335,7 +342,7 @@ def _batches(
     exhausted = False
     while True:
         while not exhausted and walker.pending_sources() < batch_size:
-            chunk = list(itertools.islice(it, batch_size))
+            chunk = _decoded(list(itertools.islice(it, batch_size)))
             if chunk:
                 walker.add(chunk, check)
             else:
