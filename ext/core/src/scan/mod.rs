@@ -4,7 +4,10 @@
 //! * [`fs::Walker`] finds the files (folders listed in parallel, symlink loops
 //!   reported, deterministic order).
 //! * [`Scanner::scan`] scans a batch of files in parallel (rayon, current
-//!   pool). Per file it reads a prefix of `read_size` bytes with one read,
+//!   pool; on a one-thread pool right there, into one batch). Files are
+//!   opened relative to their folder when several come from it
+//!   (`open`: one name looked up instead of the whole path). Per file it
+//!   reads a prefix of `read_size` bytes with one read,
 //!   parses the file meta, walks the top-level elements and stops after the
 //!   highest requested tag or at Pixel Data; values are copied out only for
 //!   requested tags, everything else is skipped by length (see
