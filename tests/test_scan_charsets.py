@@ -118,6 +118,23 @@ def test_escape_sequences_and_delimiters() -> None:
     assert scan_decode_text("LO", b"\x1b$B!A", b"\\ISO 2022 IR 87") == "\u301c"
 
 
+def test_misspelled_terms_decoded_as_pydicom_corrects_them() -> None:
+    """pydicom patches "ISO-IR 100" to "ISO_IR 100" (and "ISO_2022_IR_87" to
+    "ISO 2022 IR 87") with a warning; the scanner decodes the same text."""
+    cases = [
+        (b"M\xfcller", ["ISO-IR 100"]),
+        (b"M\xfcller", ["ISO IR 100"]),
+        (b"\xc4\xcb\xcf\xcd\xd5\xd3\xc9\xcf\xd3", ["ISO-IR 126"]),
+        (b"\x1b$B;3ED\x1b(B", ["", "ISO_2022_IR_87"]),
+        (b"abc\xe9", ["ISO-IR 999"]),  # patched to nothing known: the default
+    ]
+    for value, terms in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = decode_bytes(value, convert_encodings(terms), TEXT_VR_DELIMS)
+        assert scan_decode_text("LO", value, charset_bytes(terms)) == want, (value, terms)
+
+
 # ---- whole files ----
 
 ALPHABETS = {

@@ -41,6 +41,7 @@ truncated...); with ``stats=True`` also ``bytes_read``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -182,6 +183,12 @@ def decode_text(vr: str, value: bytes, charset: bytes) -> list[str]:
 
     Used for the values the core leaves to pydicom (GB18030, GBK, ISO 2022
     IR 58/159/166, unknown character sets, bytes a codec rejects)."""
+    return list(_decode_text(vr, value, charset))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode_text(vr: str, value: bytes, charset: bytes) -> tuple[str, ...]:
+    # Cached: the files of a series repeat the same names and descriptions.
     from pydicom.valuerep import PersonName
     from pydicom.values import convert_PN, convert_single_string, convert_text
 
@@ -196,28 +203,31 @@ def decode_text(vr: str, value: bytes, charset: bytes) -> list[str]:
         else:
             v = convert_single_string(value, encodings, vr)
     if isinstance(v, str | PersonName):
-        return [str(v)]
-    return [str(x) for x in v]
+        return (str(v),)
+    return tuple(str(x) for x in v)
 
 
 def _apply_deferred(
     cols: list[pa.Array], deferred: list[tuple[int, int, str, bytes, bytes]]
 ) -> list[pa.Array]:
+    """Puts the values pydicom decoded into their (null) slots: the decoded
+    values are appended to the column and one ``take`` puts them in place."""
+    import numpy as np
     import pyarrow as pa
 
-    by_col: dict[int, dict[int, list[str]]] = {}
+    by_col: dict[int, dict[int, tuple[str, ...]]] = {}
     for row, col, vr, value, charset in deferred:
-        by_col.setdefault(col, {})[row] = decode_text(vr, value, charset)
+        by_col.setdefault(col, {})[row] = _decode_text(vr, value, charset)
     for ci, fixes in by_col.items():
         arr = cols[ci]
-        values = arr.to_pylist()
-        is_list = pa.types.is_list(arr.type)
-        for row, items in fixes.items():
-            if is_list:
-                values[row] = [] if items == [""] else items
-            else:
-                values[row] = "\\".join(items)
-        cols[ci] = pa.array(values, type=arr.type)
+        if pa.types.is_list(arr.type):
+            values: list[Any] = [[] if items == ("",) else list(items) for items in fixes.values()]
+        else:
+            values = ["\\".join(items) for items in fixes.values()]
+        index = np.arange(len(arr), dtype=np.int64)
+        index[list(fixes)] = np.arange(len(arr), len(arr) + len(fixes), dtype=np.int64)
+        fixed = pa.concat_arrays([arr, pa.array(values, type=arr.type)])
+        cols[ci] = fixed.take(pa.array(index))
     return cols
 
 
@@ -254,13 +264,20 @@ def _raise_first_error(batch: pa.RecordBatch) -> None:
             raise DicodecError(f"{path}: {msg}")
 
 
-def _sources(sources: PathLike | Iterable[PathLike]) -> tuple[Iterator[str], bool]:
+def _sources(sources: PathLike | Iterable[PathLike]) -> tuple[Iterator[Any], bool]:
     """The paths, and whether to look at each before opening it: a single
     source (often a folder) is looked at; the items of an iterable (usually
     files) are checked only once opened, which saves a system call per file."""
     if isinstance(sources, str | bytes | os.PathLike):
         return iter([os.fsdecode(sources)]), True
-    return (os.fsdecode(p) for p in sources), False
+    return iter(sources), False
+
+
+def _decoded(chunk: list[Any]) -> list[str]:
+    """``os.fsdecode`` of each path (skipped when all are already ``str``)."""
+    if set(map(type, chunk)) <= {str}:
+        return chunk
+    return [os.fsdecode(p) for p in chunk]
 
 
 def scan_batches(
@@ -312,7 +329,7 @@ def _prepare(
 def _batches(
     scanner: _native.Scanner,
     schema: pa.Schema,
-    it: Iterator[str],
+    it: Iterator[Any],
     check: bool,
     batch_size: int,
     recursive: bool,
@@ -325,7 +342,7 @@ def _batches(
     exhausted = False
     while True:
         while not exhausted and walker.pending_sources() < batch_size:
-            chunk = list(itertools.islice(it, batch_size))
+            chunk = _decoded(list(itertools.islice(it, batch_size)))
             if chunk:
                 walker.add(chunk, check)
             else:

@@ -75,7 +75,46 @@ fn python_encoding(term: &[u8]) -> PyCodec {
         b"GB18030" => Gb18030,
         b"ISO 2022 GBK" | b"GBK" => Gbk,
         b"ISO 2022 58" => Gb2312,
-        _ => Unknown,
+        _ => corrected_encoding(term),
+    }
+}
+
+/// pydicom's `_python_encoding_for_corrected_encoding` for the common
+/// misspellings it patches ("ISO-IR 100" -> "ISO_IR 100", "ISO_2022_IR_87"
+/// -> "ISO 2022 IR 87"; a patched term not in the table means the default
+/// repertoire). Other unknown terms may be Python codec names: `Unknown`.
+fn corrected_encoding(term: &[u8]) -> PyCodec {
+    // Regex "." matches anything but a newline; "[^_]" anything but "_".
+    let any = |i: usize| term[i] != b'\n';
+    let (head, skip): (&[u8], usize) =
+        if term.len() >= 6 && term.starts_with(b"ISO") && term[3] != b'_' && &term[4..6] == b"IR" {
+            // re.match("^ISO[^_]IR", term): "ISO_IR" + term[6:]
+            (b"ISO_IR", 6)
+        } else if term.len() >= 12
+            && term.starts_with(b"ISO")
+            && &term[4..8] == b"2022"
+            && &term[9..11] == b"IR"
+            && [3, 8, 11].into_iter().all(any)
+            && !term.starts_with(b"ISO 2022 IR ")
+        {
+            // re.match("^(?=ISO.2022.IR.)(?!ISO 2022 IR )", term):
+            // "ISO 2022 IR " + term[12:]
+            (b"ISO 2022 IR ", 12)
+        } else {
+            return Unknown;
+        };
+    let mut patched = [0u8; 64];
+    let n = head.len() + term.len() - skip;
+    if n > patched.len() {
+        // Longer than any term in the table.
+        return Iso8859;
+    }
+    patched[..head.len()].copy_from_slice(head);
+    patched[head.len()..n].copy_from_slice(&term[skip..]);
+    match python_encoding(&patched[..n]) {
+        // pydicom falls back to its default encoding.
+        Unknown => Iso8859,
+        c => c,
     }
 }
 
@@ -139,14 +178,15 @@ impl Charset {
             .iter()
             .rposition(|&b| b != b' ' && b != 0)
             .map_or(0, |p| p + 1);
-        let terms: Vec<&[u8]> = raw[..end].split(|&b| b == b'\\').collect();
-        if terms.len() > MAX_TERMS {
+        let terms = raw[..end].split(|&b| b == b'\\');
+        let count = raw[..end].iter().filter(|&&b| b == b'\\').count() + 1;
+        if count > MAX_TERMS {
             cs.codecs[0] = Unknown;
             return cs;
         }
-        let multi = terms.len() > 1;
+        let multi = count > 1;
         cs.n = 0;
-        for (i, t) in terms.iter().enumerate() {
+        for (i, t) in terms.enumerate() {
             // A stand-alone set first drops the extensions; later, it is dropped.
             if multi && is_stand_alone(t) && i > 0 {
                 continue;
@@ -222,9 +262,13 @@ fn decode_escaped(frag: &[u8], cs: &Charset, out: &mut String) -> Option<()> {
     Some(())
 }
 
+#[inline]
 fn ascii(b: &[u8]) -> Option<Cow<'_, str>> {
     if b.is_ascii() {
-        std::str::from_utf8(b).ok().map(Cow::Borrowed)
+        // SAFETY: ASCII bytes are valid UTF-8 (checked just above; the
+        // ASCII tests in this module and every text value of the scan tests
+        // go through here).
+        Some(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) }))
     } else {
         None
     }
@@ -408,6 +452,31 @@ mod tests {
         assert_eq!(cs.n, 2);
         assert!(cs.declares(EucKr) && !cs.declares(Utf8));
         assert_eq!(Charset::parse(Some(b"KOI8-R")).first(), Unknown);
+    }
+
+    #[test]
+    fn misspelled_terms_corrected_as_pydicom_does() {
+        for (term, want) in [
+            (&b"ISO-IR 100"[..], Latin1),
+            (b"ISO IR 192", Utf8),
+            (b"ISO_2022_IR_87", Iso2022Jp),
+            (b"ISO-2022-IR-149", EucKr),
+            (b"ISO-IR 999", Iso8859),
+            (b"ISO_2022-IR 6", Iso8859),
+            (b"ISO 2022 IR 999", Unknown),
+            (b"ISO_IR 999", Unknown),
+            (b"ISO\n2022 IR 87", Unknown),
+            (b"ISO-IR", Iso8859),
+            (b"latin_1", Unknown),
+            (b"ISO", Unknown),
+        ] {
+            assert_eq!(
+                python_encoding(term),
+                want,
+                "{}",
+                String::from_utf8_lossy(term)
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! the first top-level tag above the highest requested one, and at Pixel Data
 //! (or any tag of group 7FE0 and above), whose value is never read.
 
+use super::open::Opener;
 use super::source::{FileWindow, Inflater, Source};
 use crate::error::{Error, Result};
 use crate::parser::element::{
@@ -123,60 +124,68 @@ pub(crate) enum Scanned {
     Folder,
 }
 
-/// Opens `path` for reading. An `unchecked` path may be anything: it is
-/// opened without blocking (a FIFO would block) and checked on the open
-/// file (`fstat`, no second path lookup).
-fn open(path: &Path, unchecked: bool) -> Result<Option<File>> {
-    let io = |e: std::io::Error| Error::io(None, &e);
-    if !unchecked {
-        return File::open(path).map(Some).map_err(io);
-    }
-    #[cfg(not(unix))]
-    if std::fs::metadata(path).map_err(io)?.is_dir() {
-        return Ok(None);
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = opts.open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
+/// What an unchecked path that could not be scanned really is (`fstat` on
+/// the open file, no second path lookup): `Some(Folder)` for a folder, an
+/// error for anything but a regular file, `None` for a regular file.
+fn classify_unchecked(file: &File) -> Option<std::result::Result<Scanned, String>> {
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => return Some(Err(error_message(Error::io(None, &e)))),
+    };
     if meta.is_dir() {
-        return Ok(None);
+        return Some(Ok(Scanned::Folder));
     }
     if !meta.is_file() {
-        return Err(Error::malformed(
-            0,
-            "file",
-            super::fs::not_regular_message(&meta.file_type(), "not read"),
-        ));
+        return Some(Err(super::fs::not_regular_message(
+            &meta.file_type(),
+            "not read",
+        )));
     }
-    Ok(Some(file))
+    None
 }
 
 /// Scans one file; failures end up in `out.error`, never as a panic.
+///
+/// An `unchecked` path may be anything: it is opened without blocking (a
+/// FIFO would block) and, only if scanning it fails, checked on the open
+/// file: a folder is handed back, a FIFO, socket or device gets its own
+/// message (a regular file that scans fine needs no `fstat`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn scan_file(
     plan: &WalkPlan,
     path: &Path,
+    next: Option<&Path>,
     unchecked: bool,
     read_size: usize,
+    opener: &mut Opener,
     scratch: &mut Scratch,
     out: &mut FileScan,
 ) -> Scanned {
     out.reset(plan.tags.len());
-    let file = match open(path, unchecked) {
-        Ok(Some(f)) => f,
-        Ok(None) => return Scanned::Folder,
+    #[cfg(not(unix))]
+    if unchecked && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Scanned::Folder;
+    }
+    let file = match opener.open(path, next, unchecked) {
+        Ok(f) => f,
         Err(e) => {
-            out.error = Some(error_message(e));
+            out.error = Some(error_message(Error::io(None, &e)));
             return Scanned::File;
         }
     };
-    if let Err(e) = scan_file_inner(plan, file, read_size, scratch, out) {
-        out.error = Some(error_message(e));
+    if let Err(e) = scan_file_inner(plan, &file, read_size, scratch, out) {
+        let msg = error_message(e);
+        match unchecked.then(|| classify_unchecked(&file)).flatten() {
+            Some(Ok(folder)) => {
+                out.reset(plan.tags.len());
+                return folder;
+            }
+            Some(Err(kind)) => {
+                out.reset(plan.tags.len());
+                out.error = Some(kind);
+            }
+            None => out.error = Some(msg),
+        }
     }
     Scanned::File
 }
@@ -201,7 +210,7 @@ fn plausible_start(buf: &[u8], pos: usize, enc: Encoding) -> bool {
 
 fn scan_file_inner(
     plan: &WalkPlan,
-    file: File,
+    file: &File,
     read_size: usize,
     scratch: &mut Scratch,
     out: &mut FileScan,

@@ -134,8 +134,8 @@ pub(crate) fn not_regular_message(ft: &fs::FileType, what: &str) -> String {
     format!("not a regular file ({}); {what}", kind_name(ft))
 }
 
-/// One folder entry: name, type (from the listing), identity.
-type Listing = (std::ffi::OsString, Option<fs::FileType>, Option<(u64, u64)>);
+/// One folder entry: path, type (from the listing), identity.
+type Listing = (PathBuf, Option<fs::FileType>, Option<(u64, u64)>);
 
 /// Result of classifying a source or listing a folder.
 struct Listed {
@@ -272,7 +272,7 @@ impl Walker {
         for de in rd {
             match de {
                 Ok(de) => items.push((
-                    de.file_name(),
+                    de.path(),
                     de.file_type().ok(),
                     dir_entry_id(&de, &dir.chain),
                 )),
@@ -282,7 +282,8 @@ impl Walker {
                 )),
             }
         }
-        items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Same folder prefix: the full paths sort as the names do.
+        items.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
         let sub = |path: PathBuf, id: Option<(u64, u64)>| Dir {
             path,
             chain: Arc::new(Chain {
@@ -291,8 +292,7 @@ impl Walker {
                 parent: Some(dir.chain.clone()),
             }),
         };
-        for (name, ft, entry_id) in items {
-            let path = dir.path.join(&name);
+        for (path, ft, entry_id) in items {
             let ft = match ft {
                 Some(ft) => ft,
                 None => match fs::symlink_metadata(&path) {

@@ -4,7 +4,10 @@
 //! * [`fs::Walker`] finds the files (folders listed in parallel, symlink loops
 //!   reported, deterministic order).
 //! * [`Scanner::scan`] scans a batch of files in parallel (rayon, current
-//!   pool). Per file it reads a prefix of `read_size` bytes with one read,
+//!   pool; on a one-thread pool right there, into one batch). Files are
+//!   opened relative to their folder when several come from it
+//!   (`open`: one name looked up instead of the whole path). Per file it
+//!   reads a prefix of `read_size` bytes with one read,
 //!   parses the file meta, walks the top-level elements and stops after the
 //!   highest requested tag or at Pixel Data; values are copied out only for
 //!   requested tags, everything else is skipped by length (see
@@ -21,6 +24,7 @@ pub mod charset;
 mod convert;
 mod dataset;
 pub mod fs;
+mod open;
 mod source;
 pub mod spec;
 pub mod text;
@@ -218,38 +222,61 @@ impl Scanner {
     }
 
     /// Scans `entries` in parallel on the current rayon pool; rows are in
-    /// entry order.
+    /// entry order. On a one-thread pool (or a small batch) the files are
+    /// scanned right here, into one batch.
     pub fn scan(&self, entries: &[Entry]) -> Result<Batch> {
-        let parts: Vec<Batch> = entries
-            .par_chunks(FILES_PER_TASK)
-            .map(|chunk| {
-                let mut b = Batch::with_capacity(&self.types, chunk.len());
-                SCRATCH.with(|cell| {
-                    let mut guard = cell.borrow_mut();
-                    let (scratch, fs) = &mut *guard;
-                    for e in chunk {
-                        self.scan_one(e, scratch, fs, &mut b);
-                    }
-                });
-                b
-            })
-            .collect();
-        let out = Batch::concat(&self.types, parts);
+        let threads = rayon::current_num_threads();
+        let out = if threads <= 1 || entries.len() <= FILES_PER_TASK {
+            self.scan_chunk(entries)
+        } else {
+            // A few tasks per thread (load balance), each long enough to
+            // keep the per-task costs (a folder opened, a batch concatenated) small.
+            let per = (entries.len() / (threads * 8)).clamp(FILES_PER_TASK, 1024);
+            let parts: Vec<Batch> = entries
+                .par_chunks(per)
+                .map(|chunk| self.scan_chunk(chunk))
+                .collect();
+            Batch::concat(&self.types, parts)
+        };
         for c in out.columns.iter().chain([&out.path, &out.error]) {
             c.check()?;
         }
         Ok(out)
     }
 
-    fn scan_one(&self, e: &Entry, scratch: &mut Scratch, fs: &mut FileScan, b: &mut Batch) {
+    fn scan_chunk(&self, chunk: &[Entry]) -> Batch {
+        let mut b = Batch::with_capacity(&self.types, chunk.len());
+        let mut opener = open::Opener::default();
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (scratch, fs) = &mut *guard;
+            for (i, e) in chunk.iter().enumerate() {
+                let next = chunk.get(i + 1).map(|n| n.path.as_path());
+                self.scan_one(e, next, &mut opener, scratch, fs, &mut b);
+            }
+        });
+        b
+    }
+
+    fn scan_one(
+        &self,
+        e: &Entry,
+        next: Option<&std::path::Path>,
+        opener: &mut open::Opener,
+        scratch: &mut Scratch,
+        fs: &mut FileScan,
+        b: &mut Batch,
+    ) {
         if e.error.is_none() {
             // Memory a large value of the previous file took is given back.
             scratch.trim(fs);
             let what = dataset::scan_file(
                 &self.plan,
                 &e.path,
+                next,
                 e.unchecked,
                 self.read_size,
+                opener,
                 scratch,
                 fs,
             );

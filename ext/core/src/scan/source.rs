@@ -49,7 +49,7 @@ fn read_at(mut f: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
 
 /// A window `[base, base + len)` of a file, held in a reusable buffer.
 pub(crate) struct FileWindow<'a> {
-    file: File,
+    file: &'a File,
     buf: &'a mut Vec<u8>,
     base: u64,
     len: usize,
@@ -66,7 +66,7 @@ pub(crate) struct FileWindow<'a> {
 }
 
 impl<'a> FileWindow<'a> {
-    pub fn new(file: File, buf: &'a mut Vec<u8>, chunk: usize) -> Self {
+    pub fn new(file: &'a File, buf: &'a mut Vec<u8>, chunk: usize) -> Self {
         FileWindow {
             file,
             buf,
@@ -86,7 +86,7 @@ impl<'a> FileWindow<'a> {
 
     fn read_at_retry(&mut self, from: usize, to: usize, at: u64) -> Result<usize> {
         loop {
-            match read_at(&self.file, &mut self.buf[from..to], at) {
+            match read_at(self.file, &mut self.buf[from..to], at) {
                 Ok(r) => {
                     self.bytes_read += r as u64;
                     return Ok(r);
@@ -324,8 +324,9 @@ mod tests {
     fn window_reads_only_what_is_fetched() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let p = temp_file("window.bin", &data);
+        let file = File::open(&p).unwrap();
         let mut buf = Vec::new();
-        let mut w = FileWindow::new(File::open(&p).unwrap(), &mut buf, 4096);
+        let mut w = FileWindow::new(&file, &mut buf, 4096);
         assert_eq!(w.fetch(0, 10).unwrap(), &data[..10]);
         assert_eq!(w.bytes_read, 4096);
         // Inside the window: no read.
@@ -354,9 +355,10 @@ mod tests {
         let mut file = vec![0xAAu8; 300];
         file.extend(enc.finish().unwrap());
         let p = temp_file("deflate.bin", &file);
+        let file = File::open(&p).unwrap();
         let mut buf = Vec::new();
         let mut out = Vec::new();
-        let mut w = FileWindow::new(File::open(&p).unwrap(), &mut buf, 4096);
+        let mut w = FileWindow::new(&file, &mut buf, 4096);
         let mut z = Decompress::new(false);
         let mut inf = Inflater::new(&mut w, 300, &mut out, &mut z);
         assert_eq!(inf.fetch(0, 16).unwrap(), &plain[..16]);
@@ -373,9 +375,10 @@ mod tests {
         let mut file = vec![0u8; 10];
         file.extend([0xFFu8; 64]);
         let p = temp_file("garbage.bin", &file);
+        let file = File::open(&p).unwrap();
         let mut buf = Vec::new();
         let mut out = Vec::new();
-        let mut w = FileWindow::new(File::open(&p).unwrap(), &mut buf, 4096);
+        let mut w = FileWindow::new(&file, &mut buf, 4096);
         let mut z = Decompress::new(false);
         let mut inf = Inflater::new(&mut w, 10, &mut out, &mut z);
         assert!(inf.fetch(0, 8).is_err());
