@@ -27,6 +27,36 @@ pub const LUT_SIZE: usize = 1 << LUT_BITS;
 /// `lut` entry that sends the decoder to [`DecodeTable::decode_slow`].
 pub const SLOW: u32 = 0xFF00;
 
+/// [`DecodeTable::pair`] entry flag: two differences.
+pub const PAIR_TWO: u32 = 0x40;
+
+/// The differences (mod 2^16) of a non-zero [`DecodeTable::pair`] entry `e`
+/// when `buf` (at least `e & 0x3F` valid bits, MSB first) starts with its
+/// codes: `(first, second)`, the second 0 without [`PAIR_TWO`].
+#[inline(always)]
+pub fn pair_diffs(buf: u64, e: u32) -> (u16, u16) {
+    let (a1, a2) = pair_sums(buf, e, 0);
+    (a1, a2.wrapping_sub(a1))
+}
+
+/// `a` plus the differences of a non-zero [`DecodeTable::pair`] entry `e`
+/// (see [`pair_diffs`]): `(a + first, a + first + second)`.
+#[inline(always)]
+pub fn pair_sums(buf: u64, e: u32, a: u16) -> (u16, u16) {
+    let m = (1u32 << ((e >> 8) & 0xF)) - 1;
+    let x = (buf >> (64 - (e & 0x3F))) as u32 & m;
+    // F.2.2.1: extra bits below 2^(s-1) give a negative difference, x - m.
+    // Arithmetic rather than a comparison, which the compiler may turn
+    // into an unpredictable branch (x < 2^15: bit 31 is the borrow).
+    let below = x.wrapping_sub((m >> 1) + 1) >> 31;
+    let ext = x.wrapping_sub(m & 0u32.wrapping_sub(below));
+    let a1 = (a as u32).wrapping_add(e >> 16);
+    let a2 = a1.wrapping_add(ext);
+    // The extra bits belong to the second difference with PAIR_TWO.
+    let a1 = if e & PAIR_TWO != 0 { a1 } else { a2 };
+    (a1 as u16, a2 as u16)
+}
+
 /// A Huffman table as defined by a DHT segment (class 0, "DC/lossless").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HuffSpec {
@@ -97,11 +127,18 @@ pub enum Ssss16 {
 pub struct DecodeTable {
     /// One entry per [`LUT_BITS`]-bit prefix; see the module doc.
     pub lut: Box<[u32; LUT_SIZE]>,
-    /// One or two full differences per look-up (built by
-    /// [`Self::build_pair`]): bits 0..8 total length, bits 8..16 how many
-    /// differences (0: the first code is not a full entry, use `lut`), bits
-    /// 16..32 first difference, bits 32..48 second difference (0 when one).
-    pub pair: Option<Box<[u64; LUT_SIZE]>>,
+    /// One or two differences per look-up (built by [`Self::build_pair`]),
+    /// 32 bits so that the table (16 KiB) stays in L1 beside the data: the
+    /// entry gives the bits to consume whether or not the extra bits of the
+    /// last code fit in the index, so one look-up covers two samples whenever
+    /// the first code with its extra bits and the second code (not its extra
+    /// bits) fit. Bits 0..6 the bits to consume (1..=27; entry 0: the first
+    /// code is longer than the index or needs the slow path, use `lut`),
+    /// bit 6 ([`PAIR_TWO`]) two differences, bits 8..12 the number of extra
+    /// bits that end the consumed bits (of the second code with
+    /// [`PAIR_TWO`], else of the first), bits 16..32 the first difference
+    /// without those extra bits. [`pair_diffs`] decodes an entry.
+    pub pair: Option<Box<[u32; LUT_SIZE]>>,
     /// Fraction of `pair` slots that hold two differences.
     pub pair_density: f64,
     /// Largest code of each length, -1 when none (F.2.2.3).
@@ -175,11 +212,11 @@ impl DecodeTable {
     /// Builds [`Self::pair`] when at least `min_density` of its slots hold
     /// two full differences (it only pays then); returns that fraction.
     pub fn build_pair(&mut self, min_density: f64) -> f64 {
-        let mut pair: Box<[u64; LUT_SIZE]> = Box::new([0u64; LUT_SIZE]);
+        let mut pair: Box<[u32; LUT_SIZE]> = Box::new([0u32; LUT_SIZE]);
         let mut two = 0usize;
         for (i, p) in pair.iter_mut().enumerate() {
             *p = self.pair_entry(i);
-            two += (*p & 0x200 != 0) as usize;
+            two += (*p & PAIR_TWO != 0) as usize;
         }
         let density = two as f64 / LUT_SIZE as f64;
         if density >= min_density {
@@ -189,19 +226,40 @@ impl DecodeTable {
         density
     }
 
-    fn pair_entry(&self, i: usize) -> u64 {
+    fn pair_entry(&self, i: usize) -> u32 {
         let e = self.lut[i];
-        if e & 0xFF00 != 0 {
+        if e == SLOW {
             return 0;
         }
-        let l = e & 0xFF;
-        let e2 = self.lut[(i << l) & (LUT_SIZE - 1)];
-        let d0 = ((e >> 16) as u64) << 16;
-        if e2 & 0xFF00 == 0 && l + (e2 & 0xFF) <= LUT_BITS {
-            ((e2 >> 16) as u64) << 32 | d0 | 0x200 | (l + (e2 & 0xFF)) as u64
-        } else {
-            d0 | 0x100 | l as u64
+        if e & 0xFF00 != 0 {
+            // Partial: the first code fits, its extra bits do not.
+            let (l, s) = (e & 0xFF, (e >> 8) & 0xFF);
+            return (s << 8) | (l + s);
         }
+        // Full: code, extra bits and difference (SSSS = 16 included).
+        let t1 = e & 0xFF;
+        let single = (e & 0xFFFF_0000) | t1;
+        if t1 >= LUT_BITS {
+            return single;
+        }
+        // The second code, when it fits in the index bits left.
+        match self.code_in(((i << t1) & (LUT_SIZE - 1)) as u32, LUT_BITS - t1) {
+            Some((l2, s2)) if s2 <= 15 => (e & 0xFFFF_0000) | (s2 << 8) | PAIR_TWO | (t1 + l2 + s2),
+            _ => single,
+        }
+    }
+
+    /// `(length, symbol)` of the code that starts the [`LUT_BITS`]-bit
+    /// `idx`, when it is at most `max_len` bits long.
+    fn code_in(&self, idx: u32, max_len: u32) -> Option<(u32, u32)> {
+        for l in 1..=max_len {
+            let c = (idx >> (LUT_BITS - l)) as i32;
+            if c <= self.maxcode[l as usize] {
+                let k = usize::try_from(c + self.valoff[l as usize]).ok()?;
+                return (k < self.nvals).then(|| (l, self.vals[k] as u32));
+            }
+        }
+        None
     }
 
     /// Decodes one difference the look-up table could not: codes longer than
@@ -331,6 +389,59 @@ mod tests {
         }
     }
 
+    /// Every pair entry against the bitwise reference decoding of the
+    /// one or two codes it covers.
+    fn check_pairs(t: &HuffSpec, mode: Ssss16) {
+        let codes = t.codes().unwrap();
+        let mut dt = DecodeTable::new(t, mode).unwrap();
+        dt.build_pair(0.0);
+        let pair = dt.pair.as_ref().unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut two, mut one) = (0, 0);
+        for k in 0..40000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Cover every index, with random bits after it.
+            let buf = ((k as u64 % LUT_SIZE as u64) << 52) | (state >> 12);
+            let bits: Vec<u8> = (0..64).map(|i| ((buf >> (63 - i)) & 1) as u8).collect();
+            let e = pair[(buf >> 52) as usize];
+            if e == 0 {
+                continue;
+            }
+            let (l1, d1) = reference(&codes, &bits).unwrap();
+            let (d1p, d2p) = pair_diffs(buf, e);
+            assert_eq!(d1p, d1 as u16, "first, bits {buf:064b}");
+            if e & PAIR_TWO != 0 {
+                assert!(l1 < LUT_BITS);
+                let (l2, d2) = reference(&codes, &bits[l1 as usize..]).unwrap();
+                assert_eq!((e & 0x3F, d2p), (l1 + l2, d2 as u16), "bits {buf:064b}");
+                two += 1;
+            } else {
+                assert_eq!((e & 0x3F, d2p), (l1, 0), "bits {buf:064b}");
+                one += 1;
+            }
+        }
+        assert!(two > 0 && one > 0, "{two} {one}");
+    }
+
+    #[test]
+    fn pair_entries_agree_with_bitwise_decoding() {
+        // 16-bit style (long codes, partial and slow entries).
+        let long = spec(
+            &[0, 2, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+        );
+        // Short codes, SSSS = 16 among them (no extra bits, 32768).
+        let short = spec(&[0, 2, 1, 4, 3], &[0, 1, 16, 2, 3, 4, 5, 6, 7, 8]);
+        // Large categories with short codes: partial first entries.
+        let wide = spec(&[1, 1, 1, 1, 1, 2], &[15, 0, 14, 1, 2, 13, 12]);
+        for t in [&long, &short, &wide] {
+            check_pairs(t, Ssss16::Standard);
+            check_pairs(t, Ssss16::Cornell);
+        }
+    }
+
     #[test]
     fn all_ones_code_is_accepted_but_overfull_is_not() {
         // Two codes of length 1 ("0" and "1", the second all ones).
@@ -348,10 +459,9 @@ mod tests {
         // "00" (SSSS 0) then "01" + "1" (SSSS 1, +1): 5 bits.
         let idx = 0b0001_1000_0000usize;
         let e = pair[idx];
-        assert_eq!(e & 0xFF, 5);
-        assert_eq!((e >> 8) & 0xFF, 2);
-        assert_eq!(((e >> 16) & 0xFFFF) as u16, 0);
-        assert_eq!(((e >> 32) & 0xFFFF) as u16, 1);
+        assert_eq!(e & 0x3F, 5);
+        assert_ne!(e & PAIR_TWO, 0);
+        assert_eq!(pair_diffs(0b00011u64 << 59, e), (0, 1));
     }
 
     #[test]
