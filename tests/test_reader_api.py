@@ -371,3 +371,33 @@ def test_concurrent_calls_release_the_gil(tmp_path):
     with ThreadPoolExecutor(4) as pool:
         for got in pool.map(lambda s: dicodec.read_pixels(s, threads=2), jobs):
             np.testing.assert_array_equal(got, arr)
+
+
+@pytest.mark.parametrize("threads", [1, 2, None])
+def test_frame_info_files_matches_one_by_one(tmp_path, multiframe, threads):
+    """The batched description (used by ``dicodec decode`` to plan) gives,
+    per path, what ``_frame_info_file`` gives, or the exception it raises,
+    in order; big files are mapped, small ones read."""
+    from dicodec import _native
+
+    path, arr = multiframe
+    big = tmp_path / "big.dcm"
+    make_dataset(RNG.integers(0, 4000, (3, 256, 256), dtype=np.uint16), frames=3).save_as(
+        big, enforce_file_format=True
+    )
+    assert big.stat().st_size > (64 << 10)
+    junk = tmp_path / "junk.dcm"
+    junk.write_bytes(b"\x00" * 200)
+    paths = [str(path), str(tmp_path / "missing.dcm"), str(big), str(junk), str(path)]
+    got = _native._frame_info_files(paths, threads)
+    assert len(got) == len(paths)
+    for p, g in zip(paths, got, strict=True):
+        try:
+            want: object = _native._frame_info_file(p)
+        except (OSError, DicodecError) as e:
+            assert type(g) is type(e) and str(g) == str(e)
+        else:
+            assert g == want
+    assert isinstance(got[1], DicodecError) and "missing.dcm" in str(got[1])
+    assert isinstance(got[3], MalformedError)
+    assert got[2]["shape"] == (3, 256, 256)

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use dicodec_core::decode;
 use dicodec_core::parser::dataset::ImageAttrs;
 use dicodec_core::parser::element::Vr;
-use dicodec_core::parser::source::FileBytes;
+use dicodec_core::parser::source::{FileBytes, INFO_MMAP_THRESHOLD, MMAP_THRESHOLD};
 use dicodec_core::parser::{ParsedFile, PixelLayout};
 use dicodec_core::pixels::{PixelElement, SampleType};
 use dicodec_core::{limits, Error};
@@ -75,11 +75,12 @@ enum Input<'b> {
 /// that decoded pages can be released.
 fn with_parsed<R>(
     input: &Input<'_>,
+    mmap_threshold: u64,
     f: impl FnOnce(&ParsedFile<'_>, Option<&FileBytes>) -> Result<R, Failure>,
 ) -> Result<R, Failure> {
     match input {
         Input::File(path) => {
-            let loaded = FileBytes::open(path)?;
+            let loaded = FileBytes::open_with(path, mmap_threshold)?;
             let parsed = ParsedFile::parse(loaded.bytes())?;
             // Offsets of a deflated file refer to the inflated copy.
             let mapped = (loaded.is_mapped() && !parsed.deflated).then_some(&loaded);
@@ -228,7 +229,7 @@ fn read_impl(
         ));
     }
     let r = py.detach(|| {
-        with_parsed(&input, |parsed, mapped| {
+        with_parsed(&input, MMAP_THRESHOLD, |parsed, mapped| {
             let layout = parsed.layout()?;
             decode::check_supported(parsed, &layout)?;
             let idx = frame_indices(args.frames.as_deref(), layout.frames)?;
@@ -434,7 +435,7 @@ fn info_dict<'py>(py: Python<'py>, i: Info) -> PyResult<Bound<'py, PyDict>> {
 }
 
 fn info_impl<'py>(py: Python<'py>, input: Input<'_>) -> PyResult<Bound<'py, PyDict>> {
-    match py.detach(|| with_parsed(&input, |p, _| info_of(p))) {
+    match py.detach(|| with_parsed(&input, INFO_MMAP_THRESHOLD, |p, _| info_of(p))) {
         Ok(i) => info_dict(py, i),
         Err(f) => Err(f.into_py(py)),
     }
@@ -590,6 +591,44 @@ fn _frame_info_file<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, 
     info_impl(py, Input::File(path))
 }
 
+/// Describes the pixel data of many files at once, on `threads` threads
+/// (`None`: all cores) without the GIL: one item per path, the dict of
+/// `_frame_info_file` or the exception it would have raised (returned, not
+/// raised).
+#[pyfunction]
+#[pyo3(signature = (paths, threads=None))]
+fn _frame_info_files<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
+    use rayon::prelude::*;
+    let infos: Vec<Result<Info, Failure>> = py
+        .detach(|| {
+            decode::with_threads(threads, |parallel| {
+                let one = |p: &PathBuf| {
+                    with_parsed(&Input::File(p.clone()), INFO_MMAP_THRESHOLD, |f, _| {
+                        info_of(f)
+                    })
+                };
+                if parallel {
+                    paths.par_iter().map(one).collect()
+                } else {
+                    paths.iter().map(one).collect()
+                }
+            })
+        })
+        .map_err(|e| to_pyerr(py, e))?;
+    let out = PyList::empty(py);
+    for r in infos {
+        match r {
+            Ok(i) => out.append(info_dict(py, i)?)?,
+            Err(f) => out.append(f.into_py(py).into_value(py))?,
+        }
+    }
+    Ok(out)
+}
+
 /// Describes the pixel data of a buffer holding a whole file or dataset.
 #[pyfunction]
 fn _frame_info_buffer<'py>(
@@ -631,6 +670,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_read_pixels_parts, m)?)?;
     m.add_function(wrap_pyfunction!(_frame_info_file, m)?)?;
     m.add_function(wrap_pyfunction!(_frame_info_buffer, m)?)?;
+    m.add_function(wrap_pyfunction!(_frame_info_files, m)?)?;
     m.add_function(wrap_pyfunction!(_frame_info_parts, m)?)?;
     m.add_function(wrap_pyfunction!(_transfer_syntax_name, m)?)?;
     Ok(())

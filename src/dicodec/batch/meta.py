@@ -323,13 +323,60 @@ def _read_one_quiet(item: Item, payload: str | bytes, layout: bool) -> Header | 
     return _with_layout(h, payload) if layout else h
 
 
-def _with_layout(h: Header, payload: str | bytes) -> Header | HeaderFailure:
-    """Adds the decoded layout (dicodec's :func:`~dicodec.frame_info`), or
-    says why the input cannot be decoded."""
-    from dicodec import frame_info
+class _Layout:
+    """The fields of :class:`dicodec.FrameInfo` that planning uses, straight
+    from the native description (no per-frame range lists in Python: this
+    runs once per input, in the serial part of a batch)."""
 
+    __slots__ = (
+        "decodable",
+        "dtype",
+        "shape",
+        "samples_per_pixel",
+        "frames",
+        "pixel_element",
+        "transfer_syntax_uid",
+        "unsupported_reason",
+        "problem",
+    )
+
+    def __init__(self, d: dict[str, Any]) -> None:
+        for k in self.__slots__:
+            setattr(self, k, d[k])
+        if self.dtype is not None:
+            self.dtype = _dtype_name(self.dtype)
+
+
+_DTYPE_NAMES: dict[str, str] = {}
+
+
+def _dtype_name(code: str) -> str:
+    """``str(numpy.dtype(code))``, cached (``"<u2"`` -> ``"uint16"``)."""
+    name = _DTYPE_NAMES.get(code)
+    if name is None:
+        import numpy as np
+
+        name = _DTYPE_NAMES[code] = str(np.dtype(code))
+    return name
+
+
+def _layout(payload: str | bytes) -> _Layout:
+    from dicodec import _native
+    from dicodec.pixels import _as_u8
+
+    if isinstance(payload, str):
+        return _Layout(_native._frame_info_file(payload))
+    return _Layout(_native._frame_info_buffer(_as_u8(payload)))
+
+
+def _with_layout(h: Header, payload: str | bytes, info: Any = None) -> Header | HeaderFailure:
+    """Adds the decoded layout (dicodec's :func:`~dicodec.frame_info`), or
+    says why the input cannot be decoded. ``info``: the native description
+    of ``payload`` (or the exception it raised) when already computed."""
     try:
-        info = frame_info(payload)
+        if isinstance(info, BaseException):
+            raise info
+        info = _Layout(info) if info is not None else _layout(payload)
     except DicodecError as e:
         reason = "unsupported" if isinstance(e, UnsupportedError) else "malformed"
         return HeaderFailure("failed", reason, f"{type(e).__name__}: {e}", h)
@@ -351,9 +398,13 @@ def _looks_dicom(item: Item) -> bool:
     return item.path.lower().endswith((".dcm", ".dicom"))
 
 
-def header_from_scan(item: Item, row: dict[str, Any], layout: bool) -> Header | HeaderFailure:
+def header_from_scan(
+    item: Item, row: dict[str, Any], layout: bool, info: Any = None
+) -> Header | HeaderFailure:
     """A :class:`Header` from one row of :func:`dicodec.scan` (a plain file),
-    classified the same way as :func:`_read_one` classifies pydicom's."""
+    classified the same way as :func:`_read_one` classifies pydicom's.
+    ``info``: the file's native frame description (or the exception that
+    describing it raised), when already computed."""
     err = row.get("error")
     if err:
         if "not a dicom file" in err.lower() and not _looks_dicom(item):
@@ -367,7 +418,7 @@ def header_from_scan(item: Item, row: dict[str, Any], layout: bool) -> Header | 
         return HeaderFailure("skipped", "no_pixel_data", "no image pixel module (Rows/Columns)", h)
     if not layout:
         return h
-    got = _with_layout(h, item.path)
+    got = _with_layout(h, item.path, info)
     if isinstance(got, HeaderFailure) and _NO_PIXELS in got.error:
         return HeaderFailure("skipped", "no_pixel_data", "no Pixel Data element", h)
     return got
@@ -385,17 +436,19 @@ def _scan_files(
     if [r["path"] for r in rows] != [p for _, p in chunk]:  # pragma: no cover - defensive
         by_path = {r["path"]: r for r in rows}
         rows = [by_path[p] for _, p in chunk]
-    pairs = [(item, row) for (item, _), row in zip(chunk, rows, strict=True)]
-    if len(pairs) < 64 or nthreads == 1:
-        return [header_from_scan(item, row, layout) for item, row in pairs]
-    # frame_info runs in Rust without the GIL: spread it over the threads.
-    from concurrent.futures import ThreadPoolExecutor
+    if not layout:
+        return [
+            header_from_scan(item, row, False) for (item, _), row in zip(chunk, rows, strict=True)
+        ]
+    # Frame descriptions of the whole chunk in one call: parallel in Rust,
+    # without the GIL (Python threads here would fight over it).
+    from dicodec import _native
 
-    size = 32
-    groups = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    with ThreadPoolExecutor(nthreads) as ex:
-        done = ex.map(lambda g: [header_from_scan(it, row, layout) for it, row in g], groups)
-        return [h for part in done for h in part]
+    infos = _native._frame_info_files([p for _, p in chunk], nthreads)
+    return [
+        header_from_scan(item, row, True, info)
+        for (item, _), row, info in zip(chunk, rows, infos, strict=True)
+    ]
 
 
 def iter_headers(

@@ -15,6 +15,10 @@ use crate::error::{Error, Result};
 /// Files smaller than this are read with one `read`; larger ones are mapped.
 pub const MMAP_THRESHOLD: u64 = 1 << 20;
 
+/// Threshold for callers that read only the header and item headers of a
+/// file (frame descriptions): mapping costs less than reading what is skipped.
+pub const INFO_MMAP_THRESHOLD: u64 = 64 << 10;
+
 /// Ranges smaller than this are not worth a system call to release.
 const RELEASE_MIN: usize = 16 << 10;
 
@@ -28,11 +32,18 @@ impl FileBytes {
     /// Opens `path`: maps it when it has at least [`MMAP_THRESHOLD`] bytes,
     /// reads it otherwise.
     pub fn open(path: &Path) -> Result<FileBytes> {
+        Self::open_with(path, MMAP_THRESHOLD)
+    }
+
+    /// Opens `path`, mapping it when it has at least `threshold` bytes. A
+    /// caller that touches only a few pages (the header, fragment item
+    /// headers) passes [`INFO_MMAP_THRESHOLD`]: the rest is never read.
+    pub fn open_with(path: &Path, threshold: u64) -> Result<FileBytes> {
         let name = path.display().to_string();
         let io = |e: std::io::Error| Error::io(Some(&name), &e);
         let file = std::fs::File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
-        if len < MMAP_THRESHOLD {
+        if len < threshold {
             let mut v = Vec::with_capacity(len as usize);
             std::io::Read::read_to_end(&mut &file, &mut v).map_err(io)?;
             return Ok(FileBytes::Read(v));
