@@ -365,3 +365,16 @@ def test_journal_keeps_the_last_record_and_compacts(tmp_path):
     j = Journal(tmp_path)
     assert j.lines == 6 and set(j.tasks) == {"key0", "key1", "key2", "key3"}
     assert j.arrays["1.2.3"]["gen"] == "gen-a" and j.series == {"1.2.3": "s"}
+
+
+def test_header_to_dict_is_asdict_with_copied_lists():
+    from dataclasses import asdict
+
+    from dicodec.batch.meta import Header
+
+    h = Header(patient_id="P", instance_number=3, image_position=[1.0, 2.0, 3.0])
+    d = h.to_dict()
+    assert d == asdict(h) and list(d) == list(asdict(h))
+    d["image_position"].append(4.0)
+    assert h.image_position == [1.0, 2.0, 3.0]
+    assert Header.from_dict(d | {"image_position": [1.0, 2.0, 3.0]}) == h

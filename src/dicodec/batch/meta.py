@@ -11,7 +11,7 @@ import io
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from dicodec.batch.sources import Item, iter_payloads
@@ -85,7 +85,12 @@ class Header:
     out_frame_shape: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives for these flat fields (lists copied),
+        # at a fraction of its cost: this runs once per input.
+        return {
+            k: list(v) if isinstance(v, list) else v
+            for k, v in ((k, getattr(self, k)) for k in _HEADER_FIELDS)
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Header:
@@ -121,6 +126,9 @@ class Header:
         self.pixel_element = info.pixel_element
         if not self.transfer_syntax:
             self.transfer_syntax = info.transfer_syntax_uid
+
+
+_HEADER_FIELDS = tuple(f.name for f in fields(Header))
 
 
 @dataclass
