@@ -292,7 +292,16 @@ fn decode_one(
                 Cow::Owned(v)
             };
             let r = match codec {
-                Some(Codec::Rle) => rle::decode_frame(&src, desc, dst),
+                Some(Codec::Rle) => {
+                    // The frames of the file together: past the caches, RLE
+                    // interleaves with non-temporal stores.
+                    let total = dst.len().saturating_mul(layout.frames);
+                    let opts = rle::DecodeOptions {
+                        stream: total >= rle::STREAM_TOTAL,
+                        ..Default::default()
+                    };
+                    rle::decode_frame_with(&src, desc, dst, &opts)
+                }
                 Some(Codec::JpegLossless) => jpeg::decode_frame(&src, desc, dst),
                 Some(Codec::Uncompressed) => {
                     native::unpack_frame(&src, 0, desc, false, dst).map(|()| FrameReport::default())

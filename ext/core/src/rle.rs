@@ -68,7 +68,7 @@ mod header;
 mod interleave;
 mod segment;
 
-pub use decode::{decode_frame, decode_frame_with, DecodeOptions};
+pub use decode::{decode_frame, decode_frame_with, DecodeOptions, STREAM_TOTAL};
 pub use encode::encode_frame;
 pub use header::{check, parse_header, Header, HEADER_LEN, MAX_SEGMENTS};
 

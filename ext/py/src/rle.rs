@@ -95,7 +95,11 @@ fn rle_decode_into(
     if overlaps(src, dst) {
         return Err(PyValueError::new_err("out shares memory with data"));
     }
-    let opts = rle::DecodeOptions { strict, lsb_first };
+    let opts = rle::DecodeOptions {
+        strict,
+        lsb_first,
+        ..Default::default()
+    };
     let report = py
         .detach(|| rle::decode_frame_with(src, &desc, dst, &opts))
         .py_err(py)?;

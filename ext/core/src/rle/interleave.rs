@@ -6,11 +6,14 @@
 //! so the inner loop is fully unrolled and bounds checks are hoisted.
 
 /// Writes `dst[p * n + j] = planes[j][p]` for `p < dst.len() / n`.
-pub(crate) fn interleave(planes: &[&[u8]], dst: &mut [u8]) {
+/// `stream`: write 2 and 3 planes with non-temporal stores (for frames
+/// larger than the caches, whose output is not read back soon: the stores
+/// skip reading each destination line first).
+pub(crate) fn interleave(planes: &[&[u8]], dst: &mut [u8], stream: bool) {
     match planes.len() {
         1 => dst.copy_from_slice(&planes[0][..dst.len()]),
-        2 => interleave2(planes[0], planes[1], dst),
-        3 => interleave3(planes, dst),
+        2 => interleave2(planes[0], planes[1], dst, stream),
+        3 => interleave3(planes, dst, stream),
         4 => interleave4(planes, dst),
         5 => interleave_n::<5>(planes, dst),
         6 => interleave6(planes, dst),
@@ -27,7 +30,28 @@ pub(crate) fn interleave(planes: &[&[u8]], dst: &mut [u8]) {
     }
 }
 
-fn interleave2(lo: &[u8], hi: &[u8], dst: &mut [u8]) {
+/// Two planes (16-bit samples): AVX2 unpacks where the CPU has it, after a
+/// scalar head that aligns the destination to 32 bytes.
+fn interleave2(lo: &[u8], hi: &[u8], dst: &mut [u8], stream: bool) {
+    let head = head_pixels(dst, 2);
+    zip2(lo, hi, &mut dst[..2 * head]);
+    let done = head + simd::interleave2(&lo[head..], &hi[head..], &mut dst[2 * head..], stream);
+    zip2(&lo[done..], &hi[done..], &mut dst[2 * done..]);
+}
+
+/// Pixels of `n` bytes before `dst` is 32-byte aligned (all of them if it
+/// never is).
+fn head_pixels(dst: &[u8], n: usize) -> usize {
+    let pixels = dst.len() / n;
+    let gap = dst.as_ptr().align_offset(32);
+    if gap % n == 0 {
+        (gap / n).min(pixels)
+    } else {
+        pixels
+    }
+}
+
+fn zip2(lo: &[u8], hi: &[u8], dst: &mut [u8]) {
     let pixels = dst.len() / 2;
     let (lo, hi) = (&lo[..pixels], &hi[..pixels]);
     for ((d, &l), &h) in dst.chunks_exact_mut(2).zip(lo).zip(hi) {
@@ -49,8 +73,8 @@ fn interleave4(planes: &[&[u8]], dst: &mut [u8]) {
 }
 
 /// Three planes (8-bit RGB): SSSE3 byte shuffles where the CPU has them.
-fn interleave3(planes: &[&[u8]], dst: &mut [u8]) {
-    let done = simd::interleave3(planes, dst);
+fn interleave3(planes: &[&[u8]], dst: &mut [u8], stream: bool) {
+    let done = simd::interleave3(planes, dst, stream);
     let planes: [&[u8]; 3] = std::array::from_fn(|j| &planes[j][done..]);
     interleave_n::<3>(&planes, &mut dst[3 * done..]);
 }
@@ -98,15 +122,23 @@ mod simd {
 
     /// Interleaves the first pixels of 3 planes (a multiple of 16); returns
     /// how many pixels it did (0 without SSSE3).
-    pub(super) fn interleave3(planes: &[&[u8]], dst: &mut [u8]) -> usize {
+    pub(super) fn interleave3(planes: &[&[u8]], dst: &mut [u8], stream: bool) -> usize {
         let mut done = 0;
         let wide = (dst.len() / 3) & !31;
         if wide > 0 && is_x86_feature_detected!("avx2") {
             let (a, b, c) = (&planes[0][..wide], &planes[1][..wide], &planes[2][..wide]);
+            let d = &mut dst[..3 * wide];
             // SAFETY: AVX2 is present (checked above); the kernel reads 32
             // bytes at offsets 32·i < `wide` of slices exactly `wide` long and
-            // writes 96 bytes at 96·i within `dst` of 3·`wide` bytes.
-            unsafe { shuffle3_avx2(a, b, c, &mut dst[..3 * wide]) };
+            // writes 96 bytes at 96·i within `dst` of 3·`wide` bytes, 32-byte
+            // aligned when streaming (checked here).
+            unsafe {
+                if stream && d.as_ptr().align_offset(32) == 0 {
+                    shuffle3_avx2::<true>(a, b, c, d);
+                } else {
+                    shuffle3_avx2::<false>(a, b, c, d);
+                }
+            }
             done = wide;
         }
         let pixels = (dst.len() / 3) & !15;
@@ -128,9 +160,10 @@ mod simd {
 
     /// # Safety
     /// AVX2 must be available; `a`, `b`, `c` have the same length, a
-    /// multiple of 32, and `dst` is three times as long.
+    /// multiple of 32, and `dst` is three times as long and, if `STREAM`,
+    /// 32-byte aligned.
     #[target_feature(enable = "avx2")]
-    unsafe fn shuffle3_avx2(a: &[u8], b: &[u8], c: &[u8], dst: &mut [u8]) {
+    unsafe fn shuffle3_avx2<const STREAM: bool>(a: &[u8], b: &[u8], c: &[u8], dst: &mut [u8]) {
         debug_assert!(a.len() == b.len() && b.len() == c.len() && dst.len() == 3 * a.len());
         debug_assert!(a.len() % 32 == 0);
         // SAFETY (whole body): the caller guarantees the lengths; each mask
@@ -160,9 +193,80 @@ mod simd {
                     )
                 });
                 let out = dst.as_mut_ptr().add(96 * i) as *mut __m256i;
-                _mm256_storeu_si256(out, _mm256_permute2x128_si256(r[0], r[1], 0x20));
-                _mm256_storeu_si256(out.add(1), _mm256_permute2x128_si256(r[2], r[0], 0x30));
-                _mm256_storeu_si256(out.add(2), _mm256_permute2x128_si256(r[1], r[2], 0x31));
+                store::<STREAM>(out, _mm256_permute2x128_si256(r[0], r[1], 0x20));
+                store::<STREAM>(out.add(1), _mm256_permute2x128_si256(r[2], r[0], 0x30));
+                store::<STREAM>(out.add(2), _mm256_permute2x128_si256(r[1], r[2], 0x31));
+            }
+            if STREAM {
+                _mm_sfence();
+            }
+        }
+    }
+
+    /// Interleaves the first pixels of two planes (a multiple of 32);
+    /// returns how many pixels it did (0 without AVX2). `stream` is honoured
+    /// where `dst` is 32-byte aligned.
+    pub(super) fn interleave2(lo: &[u8], hi: &[u8], dst: &mut [u8], stream: bool) -> usize {
+        let pixels = (dst.len() / 2) & !31;
+        if pixels == 0 || !is_x86_feature_detected!("avx2") {
+            return 0;
+        }
+        let stream = stream && dst.as_ptr().align_offset(32) == 0;
+        // SAFETY: AVX2 is present (checked above); the kernel reads 32 bytes
+        // at offsets 32·i < `pixels` of slices `pixels` long and writes 64
+        // bytes at 64·i within `dst` of 2·`pixels` bytes, 32-byte aligned
+        // when streaming (checked above).
+        unsafe {
+            if stream {
+                zip2_avx2::<true>(&lo[..pixels], &hi[..pixels], &mut dst[..2 * pixels]);
+            } else {
+                zip2_avx2::<false>(&lo[..pixels], &hi[..pixels], &mut dst[..2 * pixels]);
+            }
+        }
+        pixels
+    }
+
+    /// Stores 32 bytes at `out`, non-temporally if `STREAM`.
+    ///
+    /// # Safety
+    /// AVX2 must be available, `out` valid for 32 bytes of writes and, if
+    /// `STREAM`, 32-byte aligned.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn store<const STREAM: bool>(out: *mut __m256i, v: __m256i) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            if STREAM {
+                _mm256_stream_si256(out, v);
+            } else {
+                _mm256_storeu_si256(out, v);
+            }
+        }
+    }
+
+    /// # Safety
+    /// AVX2 must be available; `lo` and `hi` have the same length, a
+    /// multiple of 32, and `dst` is twice as long and, if `STREAM`, 32-byte
+    /// aligned.
+    #[target_feature(enable = "avx2")]
+    unsafe fn zip2_avx2<const STREAM: bool>(lo: &[u8], hi: &[u8], dst: &mut [u8]) {
+        debug_assert!(lo.len() == hi.len() && dst.len() == 2 * lo.len() && lo.len() % 32 == 0);
+        debug_assert!(!STREAM || dst.as_ptr().align_offset(32) == 0);
+        // SAFETY (whole body): the caller guarantees the lengths and the
+        // alignment.
+        unsafe {
+            for i in 0..lo.len() / 32 {
+                let l = _mm256_loadu_si256(lo.as_ptr().add(32 * i) as *const __m256i);
+                let h = _mm256_loadu_si256(hi.as_ptr().add(32 * i) as *const __m256i);
+                // Lane 0: pixels 0-7 (a) and 8-15 (b); lane 1: 16-23, 24-31.
+                let a = _mm256_unpacklo_epi8(l, h);
+                let b = _mm256_unpackhi_epi8(l, h);
+                let out = dst.as_mut_ptr().add(64 * i) as *mut __m256i;
+                store::<STREAM>(out, _mm256_permute2x128_si256(a, b, 0x20));
+                store::<STREAM>(out.add(1), _mm256_permute2x128_si256(a, b, 0x31));
+            }
+            if STREAM {
+                _mm_sfence();
             }
         }
     }
@@ -268,7 +372,10 @@ mod simd {
 
 #[cfg(not(target_arch = "x86_64"))]
 mod simd {
-    pub(super) fn interleave3(_: &[&[u8]], _: &mut [u8]) -> usize {
+    pub(super) fn interleave2(_: &[u8], _: &[u8], _: &mut [u8], _: bool) -> usize {
+        0
+    }
+    pub(super) fn interleave3(_: &[&[u8]], _: &mut [u8], _: bool) -> usize {
         0
     }
     pub(super) fn interleave6(_: &[&[u8]], _: &mut [u8]) -> usize {
@@ -321,14 +428,24 @@ mod tests {
                     .map(|j| (0..pixels).map(|p| (p * 31 + j * 7) as u8).collect())
                     .collect();
                 let refs: Vec<&[u8]> = planes.iter().map(|v| v.as_slice()).collect();
-                let mut dst = vec![0u8; n * pixels];
-                interleave(&refs, &mut dst);
-                for (j, plane) in planes.iter().enumerate() {
-                    for (p, &b) in plane.iter().enumerate() {
-                        assert_eq!(dst[p * n + j], b, "n={n} p={p} j={j}");
+                // Every start alignment of the output, with and without
+                // streaming stores (the aligned head and the SIMD kernels).
+                let mut buf = vec![0u8; n * pixels + 64];
+                for (shift, stream) in (0..34).flat_map(|k| [(k, false), (k, true)]) {
+                    let dst = &mut buf[shift..shift + n * pixels];
+                    dst.fill(0xEE);
+                    interleave(&refs, dst, stream);
+                    for (j, plane) in planes.iter().enumerate() {
+                        for (p, &b) in plane.iter().enumerate() {
+                            assert_eq!(dst[p * n + j], b, "n={n} p={p} j={j} shift={shift}");
+                        }
                     }
+                }
+                let dst = &mut buf[..n * pixels];
+                interleave(&refs, dst, false);
+                for (j, plane) in planes.iter().enumerate() {
                     let mut back = vec![0u8; pixels];
-                    deinterleave_one(&dst, n, j, &mut back);
+                    deinterleave_one(dst, n, j, &mut back);
                     assert_eq!(&back, plane);
                 }
             }
