@@ -469,7 +469,9 @@ fn row_generic<'a, T: Sample, const N: usize, const PRED: u8>(
 }
 
 /// Whether the row kernels run their BMI1/BMI2 builds (shlx/shrx on the bit
-/// buffer without the shift count in CL: measured 2-5% faster on CT and RGB).
+/// buffer without the shift count in CL), which they do for predictor 1
+/// (and the first row of every interval): measured 2.5-4.5% faster on CT,
+/// CR and RGB; with predictor 7 the same to 1-3% slower (CR, RGB).
 /// Detected at run time; tests turn it off to cover the portable builds.
 fn use_bmi2() -> bool {
     #[cfg(test)]
@@ -559,7 +561,7 @@ fn row_any<T: Sample, const N: usize, const PRED: u8>(
     match g.kernel {
         Kernel::Gray => {
             #[cfg(target_arch = "x86_64")]
-            if g.bmi2 {
+            if g.bmi2 && PRED == 1 {
                 // SAFETY: `g.bmi2` comes from `use_bmi2`, true only when the
                 // CPU reports BMI1 and BMI2. Covered by `bmi2_and_portable_kernels_agree`.
                 return unsafe {
@@ -570,7 +572,7 @@ fn row_any<T: Sample, const N: usize, const PRED: u8>(
         }
         Kernel::Flat => {
             #[cfg(target_arch = "x86_64")]
-            if g.bmi2 {
+            if g.bmi2 && PRED == 1 {
                 // SAFETY: as for `Kernel::Gray` above.
                 return unsafe { row_flat_bmi2::<T, N, PRED>(r, tabs[0], cur, prev, first) }
                     .map(|()| 0);
