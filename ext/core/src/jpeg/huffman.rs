@@ -212,10 +212,11 @@ impl DecodeTable {
     /// Builds [`Self::pair`] when at least `min_density` of its slots hold
     /// two full differences (it only pays then); returns that fraction.
     pub fn build_pair(&mut self, min_density: f64) -> f64 {
+        let codes = self.short_codes();
         let mut pair: Box<[u32; LUT_SIZE]> = Box::new([0u32; LUT_SIZE]);
         let mut two = 0usize;
         for (i, p) in pair.iter_mut().enumerate() {
-            *p = self.pair_entry(i);
+            *p = self.pair_entry(&codes, i);
             two += (*p & PAIR_TWO != 0) as usize;
         }
         let density = two as f64 / LUT_SIZE as f64;
@@ -226,7 +227,29 @@ impl DecodeTable {
         density
     }
 
-    fn pair_entry(&self, i: usize) -> u32 {
+    /// The code that starts each [`LUT_BITS`]-bit index, when one of at most
+    /// [`LUT_BITS`] bits does: `length << 8 | symbol`, 0 when none (one
+    /// look-up instead of a search by length per pair slot).
+    fn short_codes(&self) -> Box<[u16; LUT_SIZE]> {
+        let mut codes: Box<[u16; LUT_SIZE]> = Box::new([0u16; LUT_SIZE]);
+        let mut k = 0i32;
+        for l in 1..=LUT_BITS {
+            let max = self.maxcode[l as usize];
+            if max < 0 {
+                continue;
+            }
+            let first = k - self.valoff[l as usize];
+            for c in first..=max {
+                let sym = self.vals[(c + self.valoff[l as usize]) as usize] as u16;
+                let base = (c as usize) << (LUT_BITS - l);
+                codes[base..base + (1 << (LUT_BITS - l))].fill(((l as u16) << 8) | sym);
+            }
+            k += max - first + 1;
+        }
+        codes
+    }
+
+    fn pair_entry(&self, codes: &[u16; LUT_SIZE], i: usize) -> u32 {
         let e = self.lut[i];
         if e == SLOW {
             return 0;
@@ -243,23 +266,13 @@ impl DecodeTable {
             return single;
         }
         // The second code, when it fits in the index bits left.
-        match self.code_in(((i << t1) & (LUT_SIZE - 1)) as u32, LUT_BITS - t1) {
-            Some((l2, s2)) if s2 <= 15 => (e & 0xFFFF_0000) | (s2 << 8) | PAIR_TWO | (t1 + l2 + s2),
-            _ => single,
+        let c = codes[(i << t1) & (LUT_SIZE - 1)] as u32;
+        let (l2, s2) = (c >> 8, c & 0xFF);
+        if l2 != 0 && l2 <= LUT_BITS - t1 && s2 <= 15 {
+            (e & 0xFFFF_0000) | (s2 << 8) | PAIR_TWO | (t1 + l2 + s2)
+        } else {
+            single
         }
-    }
-
-    /// `(length, symbol)` of the code that starts the [`LUT_BITS`]-bit
-    /// `idx`, when it is at most `max_len` bits long.
-    fn code_in(&self, idx: u32, max_len: u32) -> Option<(u32, u32)> {
-        for l in 1..=max_len {
-            let c = (idx >> (LUT_BITS - l)) as i32;
-            if c <= self.maxcode[l as usize] {
-                let k = usize::try_from(c + self.valoff[l as usize]).ok()?;
-                return (k < self.nvals).then(|| (l, self.vals[k] as u32));
-            }
-        }
-        None
     }
 
     /// Decodes one difference the look-up table could not: codes longer than

@@ -472,6 +472,49 @@ fn roundtrip(e: &Enc, width: usize, height: usize, planes: &[Plane]) -> Decoded 
     d
 }
 
+/// `nf` full-resolution 8-bit planes of gentle ramps: dense pair tables.
+fn smooth_planes(w: usize, h: usize, nf: usize) -> Vec<Plane> {
+    (0..nf)
+        .map(|k| Plane {
+            h: 1,
+            v: 1,
+            w,
+            ht: h,
+            data: (0..w * h)
+                .map(|i| (100 + k + (i % w) / 9 + (i / w) / 4) as u16)
+                .collect(),
+        })
+        .collect()
+}
+
+/// The BMI1/BMI2 and portable builds of the row kernels decode every
+/// predictor, both kernels (gray, flat colour) and the pair paths alike.
+#[test]
+fn bmi2_and_portable_kernels_agree() {
+    for portable in [true, false] {
+        lossless::NO_BMI2.with(|c| c.set(portable));
+        for nf in [1usize, 3] {
+            for predictor in 1..=7u8 {
+                for smooth in [false, true] {
+                    let (w, h) = (61usize, 9usize);
+                    let planes = if smooth {
+                        smooth_planes(w, h, nf)
+                    } else {
+                        planes_full(w, h, nf, 12)
+                    };
+                    roundtrip(
+                        &Enc::new(if smooth { 8 } else { 12 }, predictor),
+                        w,
+                        h,
+                        &planes,
+                    );
+                }
+            }
+        }
+    }
+    lossless::NO_BMI2.with(|c| c.set(false));
+}
+
 #[test]
 fn all_predictors_precisions_components() {
     for precision in [2u8, 5, 8, 12, 15, 16] {
@@ -504,17 +547,7 @@ fn smooth_images_use_the_pair_paths() {
     for nf in [1usize, 3] {
         for predictor in 1..=7u8 {
             let (w, h) = (61usize, 9usize);
-            let planes: Vec<Plane> = (0..nf)
-                .map(|k| Plane {
-                    h: 1,
-                    v: 1,
-                    w,
-                    ht: h,
-                    data: (0..w * h)
-                        .map(|i| (100 + k + (i % w) / 9 + (i / w) / 4) as u16)
-                        .collect(),
-                })
-                .collect();
+            let planes = smooth_planes(w, h, nf);
             let stream = encode(&Enc::new(8, predictor), w, h, &planes);
             let info = header(&stream).unwrap();
             let mut t = None;
