@@ -13,6 +13,16 @@ import pytest
 from dicodec.batch.interrupt import DeferredInterrupt
 
 
+@pytest.fixture(autouse=True)
+def default_sigint():
+    """Python's own SIGINT handler, whatever this process inherited (a
+    shell running the suite in the background starts it with SIGINT
+    ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _sigint_self() -> None:
     os.kill(os.getpid(), signal.SIGINT)
     # The handler runs in the main thread at the next bytecode boundary.

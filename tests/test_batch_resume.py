@@ -42,6 +42,10 @@ def source(tmp_path_factory) -> Path:
     return src
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _journal_tasks(out: Path) -> list[dict]:
     recs = []
     path = out / ".dicodec" / "journal.jsonl"
@@ -74,7 +78,15 @@ def _check_store(out: Path) -> None:
 def test_interrupted_run_resumes(source, tmp_path, sig):
     out = tmp_path / "out.zarr"
     cmd = [sys.executable, "-m", "dicodec", "decode", str(source), "-o", str(out), "--threads", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # SIGINT at its default disposition, so Python installs its handler
+        # even when this suite was started with SIGINT ignored (`cmd &`).
+        preexec_fn=_default_sigint,
+    )
     deadline = time.monotonic() + 120
     while len(_journal_tasks(out)) < 40:
         assert proc.poll() is None, "finished before it could be interrupted"
