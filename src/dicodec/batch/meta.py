@@ -116,16 +116,17 @@ class Header:
         assert self.out_frame_shape is not None, "layout not known"
         return tuple(self.out_frame_shape)
 
-    def set_layout(self, info: Any) -> None:
-        """Takes the decoded layout from a :class:`dicodec.FrameInfo`."""
-        shape = tuple(info.shape)
-        per_frame = 3 if (info.samples_per_pixel or 1) > 1 else 2
-        self.out_dtype = str(info.dtype)
+    def set_layout(self, info: dict[str, Any]) -> None:
+        """Takes the decoded layout from a native frame description (the
+        dict behind :class:`dicodec.FrameInfo`)."""
+        shape = tuple(info["shape"])
+        per_frame = 3 if (info["samples_per_pixel"] or 1) > 1 else 2
+        self.out_dtype = _dtype_name(info["dtype"])
         self.out_frame_shape = list(shape[-per_frame:])
-        self.frames = int(info.frames)
-        self.pixel_element = info.pixel_element
+        self.frames = int(info["frames"])
+        self.pixel_element = info["pixel_element"]
         if not self.transfer_syntax:
-            self.transfer_syntax = info.transfer_syntax_uid
+            self.transfer_syntax = info["transfer_syntax_uid"]
 
 
 _HEADER_FIELDS = tuple(f.name for f in fields(Header))
@@ -331,30 +332,6 @@ def _read_one_quiet(item: Item, payload: str | bytes, layout: bool) -> Header | 
     return _with_layout(h, payload) if layout else h
 
 
-class _Layout:
-    """The fields of :class:`dicodec.FrameInfo` that planning uses, straight
-    from the native description (no per-frame range lists in Python: this
-    runs once per input, in the serial part of a batch)."""
-
-    __slots__ = (
-        "decodable",
-        "dtype",
-        "shape",
-        "samples_per_pixel",
-        "frames",
-        "pixel_element",
-        "transfer_syntax_uid",
-        "unsupported_reason",
-        "problem",
-    )
-
-    def __init__(self, d: dict[str, Any]) -> None:
-        for k in self.__slots__:
-            setattr(self, k, d[k])
-        if self.dtype is not None:
-            self.dtype = _dtype_name(self.dtype)
-
-
 _DTYPE_NAMES: dict[str, str] = {}
 
 
@@ -368,30 +345,36 @@ def _dtype_name(code: str) -> str:
     return name
 
 
-def _layout(payload: str | bytes) -> _Layout:
+def _layout(payload: str | bytes) -> dict[str, Any]:
+    """The native frame description of a file or member (what
+    :func:`dicodec.frame_info` wraps; no per-frame objects built here: this
+    runs once per input, in the serial part of a batch)."""
     from dicodec import _native
     from dicodec.pixels import _as_u8
 
     if isinstance(payload, str):
-        return _Layout(_native._frame_info_file(payload))
-    return _Layout(_native._frame_info_buffer(_as_u8(payload)))
+        return _native._frame_info_file(payload)
+    return _native._frame_info_buffer(_as_u8(payload))
 
 
-def _with_layout(h: Header, payload: str | bytes, info: Any = None) -> Header | HeaderFailure:
+def _with_layout(
+    h: Header, payload: str | bytes, info: dict[str, Any] | BaseException | None = None
+) -> Header | HeaderFailure:
     """Adds the decoded layout (dicodec's :func:`~dicodec.frame_info`), or
     says why the input cannot be decoded. ``info``: the native description
     of ``payload`` (or the exception it raised) when already computed."""
     try:
         if isinstance(info, BaseException):
             raise info
-        info = _Layout(info) if info is not None else _layout(payload)
+        if info is None:
+            info = _layout(payload)
     except DicodecError as e:
         reason = "unsupported" if isinstance(e, UnsupportedError) else "malformed"
         return HeaderFailure("failed", reason, f"{type(e).__name__}: {e}", h)
     except OSError as e:
         return HeaderFailure("failed", "unreadable", f"{type(e).__name__}: {e}", h)
-    if not info.decodable or info.dtype is None or info.shape is None:
-        why = info.unsupported_reason or info.problem or "not decodable"
+    if not info["decodable"] or info["dtype"] is None or info["shape"] is None:
+        why = info["unsupported_reason"] or info["problem"] or "not decodable"
         if why.startswith("unsupported"):
             return HeaderFailure("failed", "unsupported", f"UnsupportedError: {why}", h)
         return HeaderFailure("failed", "malformed", f"MalformedError: {why}", h)
@@ -407,7 +390,10 @@ def _looks_dicom(item: Item) -> bool:
 
 
 def header_from_scan(
-    item: Item, row: dict[str, Any], layout: bool, info: Any = None
+    item: Item,
+    row: dict[str, Any],
+    layout: bool,
+    info: dict[str, Any] | BaseException | None = None,
 ) -> Header | HeaderFailure:
     """A :class:`Header` from one row of :func:`dicodec.scan` (a plain file),
     classified the same way as :func:`_read_one` classifies pydicom's.
