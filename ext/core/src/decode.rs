@@ -26,7 +26,7 @@ use crate::parser::encaps::Fragment;
 use crate::parser::syntax::Codec;
 use crate::parser::{FrameStorage, ParsedFile, PixelLayout};
 use crate::pixels::FrameReport;
-use crate::{jpeg, native, rle};
+use crate::codecs::{jpeg, native, rle};
 
 /// A rayon pool with `n` threads, built on first use and kept.
 pub fn thread_pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {

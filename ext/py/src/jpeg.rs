@@ -3,7 +3,7 @@
 //! straight into the caller's NumPy array.
 
 use crate::errors::IntoPyResult;
-use dicodec_core::jpeg::{self, DecodeOptions, JpegInfo};
+use dicodec_core::codecs::jpeg::{self, DecodeOptions, JpegInfo};
 use dicodec_core::pixels::PixelDescription;
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::exceptions::PyValueError;

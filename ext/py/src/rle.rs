@@ -1,4 +1,4 @@
-//! Python bindings of the RLE Lossless codec (`dicodec_core::rle`).
+//! Python bindings of the RLE Lossless codec (`dicodec_core::codecs::rle`).
 //!
 //! The public API is `dicodec.rle` (Python): it turns any buffer into a 1-D
 //! `uint8` array view (zero-copy) and allocates the output array, so these
@@ -7,7 +7,7 @@
 
 use crate::errors::IntoPyResult;
 use dicodec_core::pixels::{PixelDescription, PixelElement};
-use dicodec_core::rle;
+use dicodec_core::codecs::rle;
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

@@ -23,7 +23,7 @@ use super::meta::{read_file_meta, MetaRead};
 use super::syntax::{Codec, PixelStorage, TransferSyntax};
 use crate::error::{Error, Result};
 use crate::limits;
-use crate::native;
+use crate::codecs::native;
 use crate::pixels::{PixelDescription, PixelElement};
 
 /// The parsed file.

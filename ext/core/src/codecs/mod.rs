@@ -1,0 +1,6 @@
+//! Pixel codecs, one folder each. Every codec is reached through the codec
+//! registry; nothing outside `codecs` calls a codec's internals.
+
+pub mod jpeg;
+pub mod native;
+pub mod rle;
