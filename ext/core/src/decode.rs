@@ -20,13 +20,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
+use crate::codecs::{jpeg, native, rle};
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::parser::encaps::Fragment;
 use crate::parser::syntax::Codec;
 use crate::parser::{FrameStorage, ParsedFile, PixelLayout};
 use crate::pixels::FrameReport;
-use crate::codecs::{jpeg, native, rle};
 
 /// A rayon pool with `n` threads, built on first use and kept.
 pub fn thread_pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {

@@ -6,8 +6,8 @@
 //! map errors once.
 
 use crate::errors::IntoPyResult;
-use dicodec_core::pixels::{PixelDescription, PixelElement};
 use dicodec_core::codecs::rle;
+use dicodec_core::pixels::{PixelDescription, PixelElement};
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

@@ -21,9 +21,9 @@ use super::element::{Encoding, Vr, ITEM};
 use super::encaps::{self, Encapsulated};
 use super::meta::{read_file_meta, MetaRead};
 use super::syntax::{Codec, PixelStorage, TransferSyntax};
+use crate::codecs::native;
 use crate::error::{Error, Result};
 use crate::limits;
-use crate::codecs::native;
 use crate::pixels::{PixelDescription, PixelElement};
 
 /// The parsed file.
