@@ -20,7 +20,7 @@ __all__ = [
 
 # ---- reader / native pixel data (foundation) ----
 from dicodec.errors import DicodecWarning  # noqa: E402
-from dicodec.pixels import FrameInfo, frame_info, read_pixels  # noqa: E402
+from dicodec.reader import FrameInfo, frame_info, read_pixels  # noqa: E402
 
 __all__ += ["read_pixels", "frame_info", "FrameInfo", "DicodecWarning"]
 

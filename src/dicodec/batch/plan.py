@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dicodec.batch.meta import Header
+from dicodec.batch.headers import Header
 from dicodec.batch.sources import Item
 
 __all__ = ["Slot", "Task", "SeriesPlan", "plan_series", "resolve_frames", "stack_key", "FrameSpec"]

@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from dicodec.batch.meta import Header, HeaderFailure
+from dicodec.batch.headers import Header, HeaderFailure
 from dicodec.batch.plan import Slot, Task
 from dicodec.batch.sources import Item, read_payload
 from dicodec.batch.writers import LayoutMismatch, Writer, make_writer

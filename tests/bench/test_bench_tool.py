@@ -23,7 +23,7 @@ from dicodec.bench.peers import PEERS, PydicomPeer, PylibjpegRlePeer, select_pee
 from dicodec.bench.report import COLUMNS, format_markdown, format_table  # noqa: E402
 from dicodec.bench.runner import SCHEMA, run  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")

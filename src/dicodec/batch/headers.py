@@ -350,7 +350,7 @@ def _layout(payload: str | bytes) -> dict[str, Any]:
     :func:`dicodec.frame_info` wraps; no per-frame objects built here: this
     runs once per input, in the serial part of a batch)."""
     from dicodec import _native
-    from dicodec.pixels import _as_u8
+    from dicodec.reader import _as_u8
 
     if isinstance(payload, str):
         return _native._frame_info_file(payload)

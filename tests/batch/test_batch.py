@@ -370,7 +370,7 @@ def test_journal_keeps_the_last_record_and_compacts(tmp_path):
 def test_header_to_dict_is_asdict_with_copied_lists():
     from dataclasses import asdict
 
-    from dicodec.batch.meta import Header
+    from dicodec.batch.headers import Header
 
     h = Header(patient_id="P", instance_number=3, image_position=[1.0, 2.0, 3.0])
     d = h.to_dict()
