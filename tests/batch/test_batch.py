@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
+from batch_util import index_rows, read_output, write_instance
 
 import dicodec
 import dicodec.batch
-from batch_util import index_rows, read_output, write_instance
 from dicodec.batch.plan import resolve_frames
 
 OBLIQUE = (0.8660254, 0.5, 0.0, 0.0, 0.0, -1.0)  # rows along (cos30, sin30, 0), cols along -z

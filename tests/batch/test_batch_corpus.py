@@ -8,9 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import dicodec
-import dicodec.batch
 from batch_util import (
     CORPUS,
     index_rows,
@@ -20,6 +17,9 @@ from batch_util import (
     read_output,
     sha,
 )
+
+import dicodec
+import dicodec.batch
 from dicodec.batch.work import classify
 
 pytestmark = pytest.mark.skipif(

@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("pydicom")
 
 from bench_fakes import AbortPeer, CorruptPeer, HangPeer, MissingPeer, RaisePeer  # noqa: E402
+
 from dicodec.bench import dataset  # noqa: E402
 from dicodec.bench.files import FileDesc, describe  # noqa: E402
 from dicodec.bench.normalise import normalise, sha256_of  # noqa: E402

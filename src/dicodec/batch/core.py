@@ -16,9 +16,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.interrupt import DeferredInterrupt
 from dicodec.batch.journal import STATE_DIR, Journal
-from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve_frames
 from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
