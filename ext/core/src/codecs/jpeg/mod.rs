@@ -26,6 +26,7 @@
 //!   streams cannot be told apart from correct ones).
 
 pub mod bitreader;
+pub mod encode;
 pub mod huffman;
 mod info;
 mod lossless;
