@@ -23,6 +23,7 @@ from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve
 from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
 from dicodec.batch.sources import Item, enumerate_sources, iter_payloads
+from dicodec.batch.threads import default_threads
 from dicodec.batch.work import (
     base_row,
     capture_warnings,
@@ -37,14 +38,6 @@ from dicodec.errors import MalformedError
 __all__ = ["decode", "iter_decode", "default_threads", "Source"]
 
 Source = str | os.PathLike[str]
-
-
-def default_threads() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:

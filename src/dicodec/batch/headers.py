@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from dicodec.batch.sources import Item, iter_payloads
+from dicodec.batch.threads import default_threads
 from dicodec.errors import DicodecError, UnsupportedError
 
 __all__ = ["Header", "HeaderFailure", "read_headers", "header_from_dataset", "TAGS"]
@@ -422,7 +423,6 @@ def _scan_files(
     chunk: list[tuple[Item, str]], layout: bool, threads: int | None
 ) -> list[Header | HeaderFailure]:
     from dicodec import scan
-    from dicodec.batch.core import default_threads
 
     nthreads = threads or default_threads()
     table = scan([p for _, p in chunk], list(TAGS), threads=nthreads, errors="record")
