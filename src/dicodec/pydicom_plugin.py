@@ -23,6 +23,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from dicodec import uids
+
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner
     from pydicom.pixels.encoders.base import EncodeRunner
@@ -34,13 +36,13 @@ LABEL = "dicodec"
 
 # Transfer syntax UID -> module providing `_pydicom_decode_frame(src, runner)`.
 _DECODER_MODULES: dict[str, str] = {
-    "1.2.840.10008.1.2.5": "dicodec.rle",  # RLE Lossless
-    "1.2.840.10008.1.2.4.57": "dicodec.jpegll",  # JPEG Lossless, process 14
-    "1.2.840.10008.1.2.4.70": "dicodec.jpegll",  # JPEG Lossless SV1
+    uids.RLE_LOSSLESS: "dicodec.rle",
+    uids.JPEG_LOSSLESS: "dicodec.jpegll",
+    uids.JPEG_LOSSLESS_SV1: "dicodec.jpegll",
 }
 # Transfer syntax UID -> module providing `_pydicom_encode_frame(src, runner)`.
 _ENCODER_MODULES: dict[str, str] = {
-    "1.2.840.10008.1.2.5": "dicodec.rle",
+    uids.RLE_LOSSLESS: "dicodec.rle",
 }
 
 _DEPENDENCY = ("dicodec",)

@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from dicodec import uids
 from dicodec.bench.files import FileDesc, describe
 from dicodec.bench.normalise import normalise, sha256_of
 
@@ -70,10 +71,10 @@ __all__ = [
 #: Bump when the generated files would change.
 GENERATOR_VERSION = 1
 
-EXPLICIT_LE = "1.2.840.10008.1.2.1"
-RLE_TS = "1.2.840.10008.1.2.5"
-JPLL_TS = "1.2.840.10008.1.2.4.57"
-JPLL_SV1_TS = "1.2.840.10008.1.2.4.70"
+EXPLICIT_LE = uids.EXPLICIT_VR_LITTLE_ENDIAN
+RLE_TS = uids.RLE_LOSSLESS
+JPLL_TS = uids.JPEG_LOSSLESS
+JPLL_SV1_TS = uids.JPEG_LOSSLESS_SV1
 
 
 @dataclass(frozen=True)
