@@ -200,4 +200,3 @@ def test_no_transfer_syntax_uid_literal_outside_the_rust_uid_module():
             continue
         found += _uid_literals(path, _without_test_modules(path.read_text()))
     assert found == []
-

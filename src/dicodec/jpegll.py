@@ -1,9 +1,10 @@
 """JPEG Lossless (ITU-T T.81 process 14, SOF3): decode raw streams and DICOM frames.
 
 Decodes every lossless JPEG a DICOM archive holds (transfer syntaxes
-``uids.JPEG_LOSSLESS`` and ``uids.JPEG_LOSSLESS_SV1``, .57 and .70): predictors 1-7, point transform, precision
-2-16 bits, 1-4 components (any sampling factors), interleaved or not, several
-scans, restart intervals (decoded in parallel), DNL. The GIL is released while
+``uids.JPEG_LOSSLESS`` and ``uids.JPEG_LOSSLESS_SV1``, .57 and .70): predictors
+1-7, point transform, precision 2-16 bits, 1-4 components (any sampling
+factors), interleaved or not, several scans, restart intervals (decoded in
+parallel), DNL. The GIL is released while
 decoding and the samples are written straight into the NumPy array.
 
 Example::

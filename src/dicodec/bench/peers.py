@@ -181,10 +181,8 @@ class FramePeer(Peer):
 
 
 def _dicodec_unsupported(exc: BaseException) -> bool:
-    try:
-        from dicodec.errors import UnsupportedError
-    except ImportError:  # pragma: no cover
-        return False
+    from dicodec.errors import UnsupportedError
+
     return isinstance(exc, UnsupportedError | NotImplementedError)
 
 
@@ -198,14 +196,6 @@ class DicodecPeer(Peer):
     uses_threads = True
     describes = "dicodec.read_pixels(bytes in memory) / read_pixels(path)"
 
-    def _read_pixels(self) -> Callable[..., np.ndarray]:
-        import dicodec
-
-        func = getattr(dicodec, "read_pixels", None)
-        if func is None:
-            raise UnsupportedByPeer("dicodec.read_pixels is not in this build")
-        return func
-
     def supports(self, desc: FileDesc) -> bool:
         return True
 
@@ -216,9 +206,10 @@ class DicodecPeer(Peer):
             return f.read()
 
     def _call(self, source: Any) -> np.ndarray:
-        func = self._read_pixels()
+        from dicodec import read_pixels
+
         try:
-            return func(source, threads=self.threads)
+            return read_pixels(source, threads=self.threads)
         except Exception as exc:
             if _dicodec_unsupported(exc):
                 raise UnsupportedByPeer(str(exc)) from exc
@@ -242,13 +233,9 @@ class DicodecFramesPeer(FramePeer):
     describes = "dicodec.rle_decode(out=) / jpegll_decode per frame, one thread"
 
     def _func(self, desc: FileDesc) -> Callable[..., Any]:
-        import dicodec
+        from dicodec import jpegll_decode, rle_decode
 
-        name = "rle_decode" if desc.transfer_syntax == RLE else "jpegll_decode"
-        func = getattr(dicodec, name, None)
-        if func is None:
-            raise UnsupportedByPeer(f"dicodec.{name} is not in this build")
-        return func
+        return rle_decode if desc.transfer_syntax == RLE else jpegll_decode
 
     def _rle_kwargs(self, desc: FileDesc) -> dict[str, int]:
         return dict(
@@ -391,26 +378,6 @@ class DicodecPydicomPeer(_PydicomPlugin):
         from dicodec import pydicom_plugin
 
         pydicom_plugin.register(prefer=False)
-
-    # Shown even before a codec lands, with the reason it cannot decode.
-    syntaxes = frozenset({RLE}) | JPEG_LL
-
-    def supports(self, desc: FileDesc) -> bool:
-        return desc.transfer_syntax in self.syntaxes
-
-    supports_file = supports
-
-    def _check(self, desc: FileDesc) -> None:
-        if not super().supports(desc):
-            raise UnsupportedByPeer(f"the dicodec pydicom plugin has no {desc.ts_name} decoder yet")
-
-    def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
-        self._check(desc)
-        return super().decode(prepared, desc)
-
-    def decode_file(self, desc: FileDesc) -> np.ndarray:
-        self._check(desc)
-        return super().decode_file(desc)
 
 
 # ---------------------------------------------------------------------- pylibjpeg
