@@ -103,7 +103,7 @@ def _info(d: dict[str, Any]) -> JpegLosslessInfo:
         columns=d["columns"],
         components=d["components"],
         component_ids=tuple(d["component_ids"]),
-        sampling=tuple(tuple(s) for s in d["sampling"]),  # type: ignore[misc]
+        sampling=tuple(tuple(s) for s in d["sampling"]),
         predictor=d["predictor"],
         point_transform=d["point_transform"],
         restart_interval=d["restart_interval"],

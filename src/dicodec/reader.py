@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeGuard, Union
 
 import numpy as np
 
@@ -103,7 +103,7 @@ class FrameInfo:
         return f"{self.transfer_syntax_name} ({self.transfer_syntax_uid})"
 
 
-def _is_dataset(obj: object) -> bool:
+def _is_dataset(obj: object) -> TypeGuard[Dataset]:
     try:
         from pydicom.dataset import Dataset
     except ImportError:  # pragma: no cover - pydicom is optional
@@ -137,7 +137,7 @@ def _dataset_parts(ds: Dataset) -> tuple[str, dict[str, Any], str, str | None, n
                 "the dataset has no file_meta (0002,0010) 'Transfer Syntax UID' and no "
                 "known encoding"
             )
-        uid = native_syntax(implicit, little)
+        uid = native_syntax(bool(implicit), bool(little))
     present = [kw for kw in _PIXEL_KEYWORDS if kw in ds]
     if not present:
         from dicodec.errors import MalformedError

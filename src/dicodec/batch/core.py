@@ -24,11 +24,7 @@ from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
 from dicodec.batch.sources import Item, enumerate_sources
 from dicodec.batch.threads import default_threads
-from dicodec.batch.work import (
-    base_row,
-    capture_warnings,
-    failure_row,
-)
+from dicodec.batch.work import base_row, capture_warnings, failure_row
 from dicodec.batch.writers import clear_output, make_writer
 from dicodec.errors import MalformedError
 

@@ -178,7 +178,7 @@ def run_dask(run: Run, todo: list[Task], client: Any) -> None:
         inner = 1 if len(todo) >= nthreads else None
         batches = dask_batches(todo, nthreads)
         streamed_payloads = iter_payloads([t.item for b in batches for t in b if t.item.streamed])
-        shipped: dict[str, bytes | BaseException] = {}
+        shipped: dict[str, str | bytes | BaseException] = {}
 
         def payloads_for(batch: list[Task]) -> list[Any]:
             out: list[Any] = []

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,7 @@ class Journal:
     def _append(self, rec: _Record) -> None:
         self._append_many([rec])
 
-    def _append_many(self, recs: list[_Record]) -> None:
+    def _append_many(self, recs: Sequence[_Record]) -> None:
         self._write("".join(_line(r) for r in recs).encode())
 
     def _write(self, line: bytes) -> None:

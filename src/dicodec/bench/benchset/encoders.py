@@ -24,12 +24,13 @@ def make_uid(*parts: str) -> str:
 
 def new_dataset(arr: np.ndarray, attrs: dict[str, Any], spec: ImageSpec, key: str, ts: str) -> Any:
     from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import UID
 
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.MediaStorageSOPClassUID = attrs["SOPClassUID"]
-    ds.file_meta.MediaStorageSOPInstanceUID = make_uid(key)
-    ds.file_meta.TransferSyntaxUID = ts
+    ds.file_meta.MediaStorageSOPInstanceUID = UID(make_uid(key))
+    ds.file_meta.TransferSyntaxUID = UID(ts)
     ds.SOPClassUID = attrs["SOPClassUID"]
     ds.SOPInstanceUID = make_uid(key)
     ds.StudyInstanceUID = make_uid("study")

@@ -41,6 +41,7 @@ from dicodec.bench.peers.gdcm import GdcmPeer
 from dicodec.bench.peers.imagecodecs import (
     ImagecodecsJpeg8Peer,
     ImagecodecsLjpegPeer,
+    ImagecodecsPeer,
     ImagecodecsRlePeer,
     imagecodecs_libraries,
 )
@@ -67,11 +68,20 @@ __all__ = [
     "stack_frames",
     "imagecodecs_libraries",
     "PydicomPluginPeer",
-    *(
-        "DicodecPeer DicodecFramesPeer DicodecPydicomPeer PydicomPeer PydicomPylibjpegPeer "
-        "PydicomGdcmPeer PylibjpegRlePeer PylibjpegLibjpegPeer GdcmPeer ImagecodecsRlePeer "
-        "ImagecodecsJpeg8Peer ImagecodecsLjpegPeer DicomsdlPeer"
-    ).split(),
+    "ImagecodecsPeer",
+    "DicodecPeer",
+    "DicodecFramesPeer",
+    "DicodecPydicomPeer",
+    "PydicomPeer",
+    "PydicomPylibjpegPeer",
+    "PydicomGdcmPeer",
+    "PylibjpegRlePeer",
+    "PylibjpegLibjpegPeer",
+    "GdcmPeer",
+    "ImagecodecsRlePeer",
+    "ImagecodecsJpeg8Peer",
+    "ImagecodecsLjpegPeer",
+    "DicomsdlPeer",
 ]
 
 #: Built-in peers, in table order.
