@@ -160,7 +160,7 @@ def dicodec_iter(sources: list[Path], threads: int) -> dict:
 
 
 def supported_groups(folder: Path, groups: list[str]) -> tuple[list[str], dict[str, str]]:
-    """The groups dicodec decodes (a codec may not be merged yet)."""
+    """The groups dicodec decodes (groups of codecs it lacks are reported, not timed)."""
     import dicodec
 
     ok, skipped = [], {}
