@@ -1,9 +1,10 @@
 """JPEG Lossless (ITU-T T.81 process 14, SOF3): decode raw streams and DICOM frames.
 
 Decodes every lossless JPEG a DICOM archive holds (transfer syntaxes
-1.2.840.10008.1.2.4.57 and .70): predictors 1-7, point transform, precision
-2-16 bits, 1-4 components (any sampling factors), interleaved or not, several
-scans, restart intervals (decoded in parallel), DNL. The GIL is released while
+``uids.JPEG_LOSSLESS`` and ``uids.JPEG_LOSSLESS_SV1``, .57 and .70): predictors
+1-7, point transform, precision 2-16 bits, 1-4 components (any sampling
+factors), interleaved or not, several scans, restart intervals (decoded in
+parallel), DNL. The GIL is released while
 decoding and the samples are written straight into the NumPy array.
 
 Example::
@@ -102,7 +103,7 @@ def _info(d: dict[str, Any]) -> JpegLosslessInfo:
         columns=d["columns"],
         components=d["components"],
         component_ids=tuple(d["component_ids"]),
-        sampling=tuple(tuple(s) for s in d["sampling"]),  # type: ignore[misc]
+        sampling=tuple(tuple(s) for s in d["sampling"]),
         predictor=d["predictor"],
         point_transform=d["point_transform"],
         restart_interval=d["restart_interval"],
