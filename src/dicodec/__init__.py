@@ -8,6 +8,7 @@ from __future__ import annotations
 from dicodec import batch  # imports pydicom/zarr/dask only when used
 from dicodec._native import __version__, get_max_alloc, set_max_alloc
 from dicodec.batch import iter_decode
+from dicodec.compress import compress
 from dicodec.errors import (
     DicodecError,
     DicodecWarning,
@@ -20,6 +21,7 @@ from dicodec.jpegll import (
     JpegLosslessWarning,
     jpegll_check,
     jpegll_decode,
+    jpegll_encode,
     jpegll_info,
 )
 from dicodec.reader import FrameInfo, frame_info, read_pixels
@@ -27,6 +29,7 @@ from dicodec.rle import RLEWarning, rle_check, rle_decode, rle_encode
 from dicodec.scan import scan, scan_batches
 
 __all__ = [
+    "compress",
     "__version__",
     "DicodecError",
     "MalformedError",
@@ -49,6 +52,7 @@ __all__ = [
     "JpegLosslessWarning",
     "jpegll_check",
     "jpegll_decode",
+    "jpegll_encode",
     "jpegll_info",
     # scanning headers
     "scan",

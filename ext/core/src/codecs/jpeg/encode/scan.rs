@@ -119,8 +119,8 @@ fn rows<T: Sample, S: Sink, const NF: usize, const PRED: u8>(
             sink.restart(interval);
         }
         if first {
-            for c in 0..nf {
-                sink.diff(c, reduce((row[c].get() & mask) - initial));
+            for (c, v) in row[..nf].iter().enumerate() {
+                sink.diff(c, reduce((v.get() & mask) - initial));
             }
             for i in nf..stride {
                 sink.diff(
@@ -131,8 +131,8 @@ fn rows<T: Sample, S: Sink, const NF: usize, const PRED: u8>(
             continue;
         }
         let up = &samples[(y - 1) * stride..y * stride];
-        for c in 0..nf {
-            sink.diff(c, reduce((row[c].get() & mask) - (up[c].get() & mask)));
+        for (c, (v, u)) in row[..nf].iter().zip(&up[..nf]).enumerate() {
+            sink.diff(c, reduce((v.get() & mask) - (u.get() & mask)));
         }
         for i in nf..stride {
             let x = row[i].get() & mask;
