@@ -189,7 +189,6 @@ def _without_test_modules(text: str) -> str:
     return text.split("#[cfg(test)]", 1)[0]
 
 
-@pytest.mark.skip(reason="Rust UID module lands with the arch-rust branch")
 def test_no_transfer_syntax_uid_literal_outside_the_rust_uid_module():
     module = next((p for p in RUST_UID_MODULES if p.is_file()), None)
     assert module is not None, f"no Rust UID module among {RUST_UID_MODULES}"

@@ -1,6 +1,6 @@
 //! JPEG Lossless encoder (ITU T.81 process 14, SOF3, point transform 0).
 //!
-//! Predictors 1-7 (1 = DICOM's "SV1", `1.2.840.10008.1.2.4.70`), precision
+//! Predictors 1-7 (1 = the "SV1" of DICOM's JPEG Lossless SV1 syntax), precision
 //! 2-16, 1-4 components in one interleaved scan (each component its own
 //! table), optional restart intervals of whole rows, and Huffman tables
 //! either optimised for the frame (two passes, Annex K.2) or a fixed table
@@ -55,7 +55,7 @@ pub enum Samples<'a> {
 }
 
 fn bad(msg: String) -> Error {
-    Error::unsupported(format!("JPEG Lossless encoder: {msg}"))
+    Error::invalid_argument(format!("JPEG Lossless encoder: {msg}"))
 }
 
 /// Encodes one image of `width` × `height` × `components` samples into a
