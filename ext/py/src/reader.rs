@@ -16,11 +16,11 @@ use dicodec_core::parser::{ParsedFile, PixelLayout};
 use dicodec_core::pixels::{PixelElement, SampleType};
 use dicodec_core::{limits, Error};
 use numpy::{Element, IxDyn, PyArray, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use crate::errors::to_pyerr;
+use crate::errors::{invalid_argument, invalid_type, to_pyerr};
 
 /// A failure inside `py.detach`: a core error (mapped once the GIL is back)
 /// or a Python exception built while the GIL was briefly re-taken.
@@ -55,7 +55,7 @@ impl Failure {
 /// buffer protocol, NumPy's C API does).
 fn array_bytes<'a>(a: &'a PyReadonlyArray1<'_, u8>) -> PyResult<&'a [u8]> {
     a.as_slice()
-        .map_err(|_| PyValueError::new_err("the buffer must be C-contiguous"))
+        .map_err(|_| invalid_argument("the buffer must be C-contiguous"))
 }
 
 /// Where the input comes from.
@@ -225,7 +225,7 @@ fn read_impl(
     args: ReadArgs,
 ) -> PyResult<(Py<PyAny>, Vec<String>)> {
     if args.threads == Some(0) {
-        return Err(PyValueError::new_err(
+        return Err(invalid_argument(
             "threads must be >= 1 (or None for all cores)",
         ));
     }
@@ -447,9 +447,7 @@ fn element_of(name: &str) -> PyResult<PixelElement> {
         "PixelData" => Ok(PixelElement::PixelData),
         "FloatPixelData" => Ok(PixelElement::FloatPixelData),
         "DoubleFloatPixelData" => Ok(PixelElement::DoubleFloatPixelData),
-        other => Err(PyValueError::new_err(format!(
-            "unknown pixel element {other:?}"
-        ))),
+        other => Err(invalid_argument(format!("unknown pixel element {other:?}"))),
     }
 }
 
@@ -460,7 +458,7 @@ fn vr_of(vr: Option<&str>) -> PyResult<Vr> {
             let b = s.as_bytes();
             Ok(Vr([b[0], b[1]]))
         }
-        Some(s) => Err(PyValueError::new_err(format!("invalid VR {s:?}"))),
+        Some(s) => Err(invalid_argument(format!("invalid VR {s:?}"))),
     }
 }
 
@@ -471,9 +469,10 @@ fn attrs_of(d: &Bound<'_, PyDict>) -> PyResult<ImageAttrs> {
         match d.get_item(k)? {
             None => Ok(None),
             Some(v) if v.is_none() => Ok(None),
-            Some(v) => v.extract::<i64>().map(Some).map_err(|_| {
-                PyTypeError::new_err(format!("{k} must be an int or None, not {}", v))
-            }),
+            Some(v) => v
+                .extract::<i64>()
+                .map(Some)
+                .map_err(|_| invalid_type(format!("{k} must be an int or None, not {}", v))),
         }
     };
     let ov = |k: &str| -> PyResult<Option<Vec<u64>>> {
@@ -487,9 +486,9 @@ fn attrs_of(d: &Bound<'_, PyDict>) -> PyResult<ImageAttrs> {
                         .map(Some)
                         .map_err(|e| to_pyerr(d.py(), e));
                 }
-                v.extract::<Vec<u64>>().map(Some).map_err(|_| {
-                    PyTypeError::new_err(format!("{k} must be bytes or a list of int"))
-                })
+                v.extract::<Vec<u64>>()
+                    .map(Some)
+                    .map_err(|_| invalid_type(format!("{k} must be bytes or a list of int")))
             }
         }
     };

@@ -295,10 +295,13 @@ impl<'a> ParsedFile<'a> {
     pub fn layout(&self) -> Result<PixelLayout> {
         let p = self.pixel_element()?;
         if self.syntax.storage() == Some(PixelStorage::Referenced) {
-            return Err(Error::unsupported(format!(
-                "{} does not store pixel data in the dataset",
-                self.syntax.describe()
-            )));
+            return Err(Error::unsupported_feature(
+                crate::error::Feature::TransferSyntax(self.syntax.uid.clone()),
+                format!(
+                    "{} does not store pixel data in the dataset",
+                    self.syntax.describe()
+                ),
+            ));
         }
         let desc = describe(&self.attrs, p.element)?;
         let mut warnings = Vec::new();
