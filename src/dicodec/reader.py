@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard, Union
 
 import numpy as np
@@ -24,7 +23,7 @@ from dicodec.uids import native_syntax
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
 
-__all__ = ["read_pixels", "frame_info", "FrameInfo", "Source"]
+__all__ = ["read_pixels", "frame_info", "frame_infos", "FrameInfo", "Source"]
 
 #: What :func:`read_pixels` and :func:`frame_info` accept.
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, "Dataset", Any]
@@ -32,75 +31,10 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, "Dataset",
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
 
-@dataclass(frozen=True)
-class FrameInfo:
-    """What :func:`frame_info` finds out about the pixel data, without decoding.
-
-    Attributes that are absent from the dataset are ``None``. Byte offsets
-    are offsets into the file (for a deflated file: into the file with its
-    deflated dataset replaced by the inflated one; for a ``pydicom.Dataset``:
-    into the pixel data value).
-    """
-
-    #: (0002,0010) Transfer Syntax UID (inferred from the encoding when absent).
-    transfer_syntax_uid: str
-    #: Its name, e.g. ``"Explicit VR Little Endian"``.
-    transfer_syntax_name: str
-    #: The UID was not in the file but inferred from how the dataset is encoded.
-    transfer_syntax_inferred: bool
-    #: :func:`read_pixels` can decode it (see ``unsupported_reason`` otherwise).
-    decodable: bool
-    #: Why it cannot be decoded (unsupported syntax, invalid attributes...).
-    unsupported_reason: str | None
-    has_preamble: bool
-    has_file_meta: bool
-    #: Deflated Explicit VR Little Endian (offsets refer to the inflated data).
-    deflated: bool
-    rows: int | None
-    columns: int | None
-    #: (0028,0008) Number of Frames as stored (``None`` when absent).
-    number_of_frames: int | None
-    #: Frames :func:`read_pixels` returns (Number of Frames, or more when
-    #: encapsulated data holds extra frames, as pydicom returns them too).
-    frames: int
-    samples_per_pixel: int | None
-    bits_allocated: int | None
-    bits_stored: int | None
-    high_bit: int | None
-    pixel_representation: int | None
-    planar_configuration: int | None
-    photometric_interpretation: str | None
-    #: NumPy dtype of the decoded array, ``None`` when it cannot be decoded.
-    dtype: np.dtype | None
-    #: Shape of the array :func:`read_pixels` returns for all frames.
-    shape: tuple[int, ...] | None
-    #: ``"PixelData"``, ``"FloatPixelData"`` or ``"DoubleFloatPixelData"``.
-    pixel_element: str
-    #: VR of the pixel element as stored (``None`` in implicit VR).
-    pixel_vr: str | None
-    #: Offset of the first byte of the pixel data value.
-    pixel_data_offset: int
-    #: Length of the value in bytes, ``None`` for undefined length.
-    pixel_data_length: int | None
-    encapsulated: bool
-    #: Basic Offset Table entries (empty when the table is empty).
-    basic_offset_table: list[int]
-    #: The Extended Offset Table (7FE0,0001/0002) gave the frame positions.
-    extended_offset_table: bool
-    #: Number of fragments (encapsulated data).
-    fragments: int
-    #: Per frame, the ``(offset, length)`` byte ranges holding it: the
-    #: fragments of an encapsulated frame, or the bytes of a native frame.
-    frame_ranges: list[list[tuple[int, int]]]
-    #: Why the frame layout could not be worked out, if it could not.
-    problem: str | None = None
-    #: Tolerated oddities (clipped fragments, excess padding...).
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def transfer_syntax(self) -> str:
-        """``"name (uid)"``."""
-        return f"{self.transfer_syntax_name} ({self.transfer_syntax_uid})"
+#: What :func:`frame_info` finds out about the pixel data, without decoding
+#: (a frozen class defined by the extension; attributes as documented in the
+#: README, ``to_dict()`` gives them all).
+FrameInfo = _native.FrameInfo
 
 
 def _is_dataset(obj: object) -> TypeGuard[Dataset]:
@@ -279,13 +213,20 @@ def frame_info(source: Source) -> FrameInfo:
     raise: ``decodable`` is then ``False`` and ``problem`` says why.
     """
     if isinstance(source, (str, os.PathLike)):
-        d = _native._frame_info_file(os.fspath(source))
-    elif _is_dataset(source):
+        return _native._frame_info_file(os.fspath(source))
+    if _is_dataset(source):
         uid, attrs, keyword, vr, value = _dataset_parts(source)
-        d = _native._frame_info_parts(uid, attrs, keyword, vr, value)
-    else:
-        d = _native._frame_info_buffer(_as_u8(source))
-    d["dtype"] = np.dtype(d["dtype"]) if d["dtype"] is not None else None
-    d["frame_ranges"] = [[(int(o), int(n)) for o, n in f] for f in d["frame_ranges"]]
-    d["basic_offset_table"] = list(d["basic_offset_table"])
-    return FrameInfo(**d)
+        return _native._frame_info_parts(uid, attrs, keyword, vr, value)
+    return _native._frame_info_buffer(_as_u8(source))
+
+
+def frame_infos(
+    paths: Sequence[str | os.PathLike[str]], *, threads: int | None = None
+) -> list[FrameInfo | Exception]:
+    """:func:`frame_info` of many files at once, in parallel (``threads``:
+    ``None`` for all cores) and without the GIL: one item per path, in order,
+    the :class:`FrameInfo` or the exception :func:`frame_info` would have
+    raised (returned, not raised)."""
+    if threads is not None and int(threads) < 1:
+        raise ValueError("threads must be >= 1 (or None for all cores)")
+    return _native._frame_info_files([os.fspath(p) for p in paths], threads)

@@ -400,4 +400,4 @@ def test_frame_info_files_matches_one_by_one(tmp_path, multiframe, threads):
             assert g == want
     assert isinstance(got[1], DicodecError) and "missing.dcm" in str(got[1])
     assert isinstance(got[3], MalformedError)
-    assert got[2]["shape"] == (3, 256, 256)
+    assert got[2].shape == (3, 256, 256)

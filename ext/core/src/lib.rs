@@ -20,6 +20,7 @@ pub mod limits;
 pub mod parser;
 pub mod pixels;
 pub mod scan;
+pub mod summary;
 pub mod uid;
 
 pub use error::{Error, Result};

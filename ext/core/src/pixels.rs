@@ -6,7 +6,7 @@
 //! bytes, **little-endian**, **colour-by-pixel** (planar configuration 0), one
 //! [`SampleType`] element per sample, as pydicom 3 returns it with `raw=True`.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Feature, Result};
 use crate::limits;
 
 /// NumPy-compatible element type of a decoded array.
@@ -63,7 +63,12 @@ impl SampleType {
             (32, true) => SampleType::I32,
             (64, false) => SampleType::U64,
             (64, true) => SampleType::I64,
-            (b, _) => return Err(Error::unsupported(format!("Bits Allocated {b}"))),
+            (b, _) => {
+                return Err(Error::unsupported_feature(
+                    Feature::BitsAllocated(b),
+                    format!("Bits Allocated {b}"),
+                ))
+            }
         })
     }
 }
@@ -140,17 +145,17 @@ impl PixelDescription {
             ));
         }
         if !matches!(self.samples_per_pixel, 1 | 3 | 4) {
-            return Err(Error::unsupported(format!(
-                "Samples per Pixel {}",
-                self.samples_per_pixel
-            )));
+            return Err(Error::unsupported_feature(
+                Feature::SamplesPerPixel(self.samples_per_pixel),
+                format!("Samples per Pixel {}", self.samples_per_pixel),
+            ));
         }
         if self.element == PixelElement::PixelData {
             if !matches!(self.bits_allocated, 1 | 8 | 16 | 32 | 64) {
-                return Err(Error::unsupported(format!(
-                    "Bits Allocated {}",
-                    self.bits_allocated
-                )));
+                return Err(Error::unsupported_feature(
+                    Feature::BitsAllocated(self.bits_allocated),
+                    format!("Bits Allocated {}", self.bits_allocated),
+                ));
             }
             if self.bits_stored == 0 || self.bits_stored > self.bits_allocated {
                 return Err(Error::malformed(

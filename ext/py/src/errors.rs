@@ -64,3 +64,22 @@ impl<T> IntoPyResult<T> for Result<T, Error> {
         self.map_err(|e| to_pyerr(py, e))
     }
 }
+
+/// A caller's mistake (bad value) as `dicodec.errors.InvalidArgumentError`.
+pub fn invalid_argument(message: impl std::fmt::Display) -> PyErr {
+    Python::attach(|py| to_pyerr(py, Error::invalid_argument(message)))
+}
+
+/// An argument of the wrong type as
+/// `dicodec.errors.InvalidArgumentTypeError` (also a `TypeError`).
+pub fn invalid_type(message: impl std::fmt::Display) -> PyErr {
+    Python::attach(|py| {
+        to_pyerr(
+            py,
+            Error::InvalidArgument {
+                message: message.to_string(),
+                wrong_type: true,
+            },
+        )
+    })
+}

@@ -2,11 +2,10 @@
 //! the Python layer), GIL released around all decoding, samples written
 //! straight into the caller's NumPy array.
 
-use crate::errors::IntoPyResult;
+use crate::errors::{invalid_argument, IntoPyResult};
 use dicodec_core::codecs::jpeg::{self, DecodeOptions, JpegInfo};
 use dicodec_core::pixels::PixelDescription;
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict};
 
@@ -20,7 +19,7 @@ fn options(cornell: Option<bool>, legacy_predictors: bool, parallel: bool) -> De
 
 fn slice<'a>(a: &'a PyReadonlyArray1<'_, u8>, what: &str) -> PyResult<&'a [u8]> {
     a.as_slice()
-        .map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
+        .map_err(|e| invalid_argument(format!("{what}: {e}")))
 }
 
 fn info_dict<'py>(py: Python<'py>, info: &JpegInfo) -> PyResult<Bound<'py, PyDict>> {
@@ -74,7 +73,7 @@ fn jpegll_decode_into(
     let src = slice(&data, "data")?;
     let dst = out
         .as_slice_mut()
-        .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+        .map_err(|e| invalid_argument(format!("out: {e}")))?;
     let opts = options(cornell, legacy_predictors, parallel);
     let report = py
         .detach(|| {

@@ -5,11 +5,10 @@
 //! functions only borrow NumPy buffers, release the GIL around the codec and
 //! map errors once.
 
-use crate::errors::IntoPyResult;
+use crate::errors::{invalid_argument, IntoPyResult};
 use dicodec_core::codecs::rle;
 use dicodec_core::pixels::{PixelDescription, PixelElement};
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -28,22 +27,22 @@ fn description(
     pixel_representation: u16,
 ) -> PyResult<PixelDescription> {
     if rows == 0 || columns == 0 {
-        return Err(PyValueError::new_err(format!(
+        return Err(invalid_argument(format!(
             "rows and columns must be positive, got {rows} × {columns}"
         )));
     }
     if !matches!(samples_per_pixel, 1 | 3 | 4) {
-        return Err(PyValueError::new_err(format!(
+        return Err(invalid_argument(format!(
             "samples_per_pixel must be 1, 3 or 4, got {samples_per_pixel}"
         )));
     }
     if !matches!(bits_allocated, 1 | 8 | 16 | 32 | 64) {
-        return Err(PyValueError::new_err(format!(
+        return Err(invalid_argument(format!(
             "bits_allocated must be 1, 8, 16, 32 or 64, got {bits_allocated}"
         )));
     }
     if pixel_representation > 1 {
-        return Err(PyValueError::new_err(format!(
+        return Err(invalid_argument(format!(
             "pixel_representation must be 0 or 1, got {pixel_representation}"
         )));
     }
@@ -88,12 +87,12 @@ fn rle_decode_into(
     let desc = description(rows, columns, samples_per_pixel, bits_allocated, 0)?;
     let src = data
         .as_slice()
-        .map_err(|e| PyValueError::new_err(format!("data: {e}")))?;
+        .map_err(|e| invalid_argument(format!("data: {e}")))?;
     let dst = out
         .as_slice_mut()
-        .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+        .map_err(|e| invalid_argument(format!("out: {e}")))?;
     if overlaps(src, dst) {
-        return Err(PyValueError::new_err("out shares memory with data"));
+        return Err(invalid_argument("out shares memory with data"));
     }
     let opts = rle::DecodeOptions {
         strict,
@@ -129,7 +128,7 @@ fn rle_encode_frame<'py>(
     )?;
     let src = data
         .as_slice()
-        .map_err(|e| PyValueError::new_err(format!("data: {e}")))?;
+        .map_err(|e| invalid_argument(format!("data: {e}")))?;
     let encoded = py.detach(|| rle::encode_frame(src, &desc)).py_err(py)?;
     Ok(PyBytes::new(py, &encoded))
 }
@@ -139,6 +138,6 @@ fn rle_encode_frame<'py>(
 fn rle_check(data: PyReadonlyArray1<'_, u8>) -> PyResult<bool> {
     let src = data
         .as_slice()
-        .map_err(|e| PyValueError::new_err(format!("data: {e}")))?;
+        .map_err(|e| invalid_argument(format!("data: {e}")))?;
     Ok(rle::check(src))
 }

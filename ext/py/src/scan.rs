@@ -11,11 +11,10 @@ use std::path::PathBuf;
 use dicodec_core::scan::arrow::{ArrayData, ArrowArray};
 use dicodec_core::scan::{Scanner, TagSpec, Walker};
 use numpy::PyArray1;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
-use crate::errors::IntoPyResult;
+use crate::errors::{invalid_argument, IntoPyResult};
 
 /// Lazy, parallel walk over files and folders (order is deterministic).
 #[pyclass(module = "dicodec._native", name = "Walker")]
@@ -65,7 +64,7 @@ pub struct PyScanner {
 
 fn specs(py: Python<'_>, tags: &[u32], vrs: &[String], vms: &[String]) -> PyResult<Vec<TagSpec>> {
     if tags.len() != vrs.len() || tags.len() != vms.len() {
-        return Err(PyValueError::new_err(
+        return Err(invalid_argument(
             "tags, vrs and vms must have the same length",
         ));
     }
@@ -99,7 +98,7 @@ fn scan_decode_text(vr: &str, value: &[u8], charset: Option<&[u8]>) -> PyResult<
     let vr: [u8; 2] = vr
         .as_bytes()
         .try_into()
-        .map_err(|_| PyValueError::new_err("vr must be two letters"))?;
+        .map_err(|_| invalid_argument("vr must be two letters"))?;
     let cs = dicodec_core::scan::charset::Charset::parse(charset);
     Ok(match dicodec_core::scan::text::decode(vr, value, &cs) {
         dicodec_core::scan::text::Decoded::Text(s) => Some(s.into_owned()),
@@ -153,7 +152,12 @@ impl PyScanner {
             .num_threads(threads.unwrap_or(0))
             .thread_name(|i| format!("dicodec-scan-{i}"))
             .build()
-            .map_err(|e| PyValueError::new_err(format!("cannot start scan threads: {e}")))?;
+            .map_err(|e| {
+                crate::errors::to_pyerr(
+                    py,
+                    dicodec_core::Error::Resource(format!("cannot start scan threads: {e}")),
+                )
+            })?;
         Ok(PyScanner { inner, pool })
     }
 

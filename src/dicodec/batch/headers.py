@@ -12,12 +12,15 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dicodec.batch.sources import Item, iter_payloads
 from dicodec.batch.threads import default_threads
 from dicodec.errors import DicodecError, UnsupportedError
 from dicodec.uids import DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, native_syntax
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dicodec.reader import FrameInfo
 
 __all__ = ["Header", "HeaderFailure", "read_headers", "header_from_dataset", "TAGS"]
 
@@ -118,17 +121,16 @@ class Header:
         assert self.out_frame_shape is not None, "layout not known"
         return tuple(self.out_frame_shape)
 
-    def set_layout(self, info: dict[str, Any]) -> None:
-        """Takes the decoded layout from a native frame description (the
-        dict behind :class:`dicodec.FrameInfo`)."""
-        shape = tuple(info["shape"])
-        per_frame = 3 if (info["samples_per_pixel"] or 1) > 1 else 2
-        self.out_dtype = _dtype_name(info["dtype"])
-        self.out_frame_shape = list(shape[-per_frame:])
-        self.frames = int(info["frames"])
-        self.pixel_element = info["pixel_element"]
+    def set_layout(self, info: FrameInfo) -> None:
+        """Takes the decoded layout from :func:`dicodec.frame_info`."""
+        assert info.shape is not None and info.dtype is not None
+        per_frame = 3 if (info.samples_per_pixel or 1) > 1 else 2
+        self.out_dtype = info.dtype.name
+        self.out_frame_shape = list(info.shape[-per_frame:])
+        self.frames = info.frames
+        self.pixel_element = info.pixel_element
         if not self.transfer_syntax:
-            self.transfer_syntax = info["transfer_syntax_uid"]
+            self.transfer_syntax = info.transfer_syntax_uid
 
 
 _HEADER_FIELDS = tuple(f.name for f in fields(Header))
@@ -330,33 +332,15 @@ def _read_one_quiet(item: Item, payload: str | bytes, layout: bool) -> Header | 
     return _with_layout(h, payload) if layout else h
 
 
-_DTYPE_NAMES: dict[str, str] = {}
+def _layout(payload: str | bytes) -> FrameInfo:
+    """:func:`dicodec.frame_info` of a file or member."""
+    from dicodec.reader import frame_info
 
-
-def _dtype_name(code: str) -> str:
-    """``str(numpy.dtype(code))``, cached (``"<u2"`` -> ``"uint16"``)."""
-    name = _DTYPE_NAMES.get(code)
-    if name is None:
-        import numpy as np
-
-        name = _DTYPE_NAMES[code] = str(np.dtype(code))
-    return name
-
-
-def _layout(payload: str | bytes) -> dict[str, Any]:
-    """The native frame description of a file or member (what
-    :func:`dicodec.frame_info` wraps; no per-frame objects built here: this
-    runs once per input, in the serial part of a batch)."""
-    from dicodec import _native
-    from dicodec.reader import _as_u8
-
-    if isinstance(payload, str):
-        return _native._frame_info_file(payload)
-    return _native._frame_info_buffer(_as_u8(payload))
+    return frame_info(payload)
 
 
 def _with_layout(
-    h: Header, payload: str | bytes, info: dict[str, Any] | BaseException | None = None
+    h: Header, payload: str | bytes, info: FrameInfo | BaseException | None = None
 ) -> Header | HeaderFailure:
     """Adds the decoded layout (dicodec's :func:`~dicodec.frame_info`), or
     says why the input cannot be decoded. ``info``: the native description
@@ -371,8 +355,8 @@ def _with_layout(
         return HeaderFailure("failed", reason, f"{type(e).__name__}: {e}", h)
     except OSError as e:
         return HeaderFailure("failed", "unreadable", f"{type(e).__name__}: {e}", h)
-    if not info["decodable"] or info["dtype"] is None or info["shape"] is None:
-        why = info["unsupported_reason"] or info["problem"] or "not decodable"
+    if not info.decodable or info.dtype is None or info.shape is None:
+        why = info.unsupported_reason or info.problem or "not decodable"
         if why.startswith("unsupported"):
             return HeaderFailure("failed", "unsupported", f"UnsupportedError: {why}", h)
         return HeaderFailure("failed", "malformed", f"MalformedError: {why}", h)
@@ -391,7 +375,7 @@ def header_from_scan(
     item: Item,
     row: dict[str, Any],
     layout: bool,
-    info: dict[str, Any] | BaseException | None = None,
+    info: FrameInfo | BaseException | None = None,
 ) -> Header | HeaderFailure:
     """A :class:`Header` from one row of :func:`dicodec.scan` (a plain file),
     classified the same way as :func:`_read_one` classifies pydicom's.
@@ -433,9 +417,9 @@ def _scan_files(
         ]
     # Frame descriptions of the whole chunk in one call: parallel in Rust,
     # without the GIL (Python threads here would fight over it).
-    from dicodec import _native
+    from dicodec.reader import frame_infos
 
-    infos = _native._frame_info_files([p for _, p in chunk], nthreads)
+    infos = frame_infos([p for _, p in chunk], threads=nthreads)
     return [
         header_from_scan(item, row, True, info)
         for (item, _), row, info in zip(chunk, rows, infos, strict=True)

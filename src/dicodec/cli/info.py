@@ -4,7 +4,6 @@ about each file, human-readable or as JSON."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from typing import Any
@@ -29,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _as_json(path: str, info: FrameInfo) -> dict[str, Any]:
-    d = dataclasses.asdict(info)
+    d = info.to_dict()
     d["dtype"] = str(info.dtype) if info.dtype is not None else None
     d["shape"] = list(info.shape) if info.shape is not None else None
     d["path"] = path

@@ -32,7 +32,9 @@ pub struct ParsedFile<'a> {
     /// The bytes every offset refers to (the input, or for deflated files the
     /// meta group followed by the inflated dataset).
     pub data: Cow<'a, [u8]>,
+    /// A 128-byte preamble and "DICM" were found.
     pub has_preamble: bool,
+    /// A file meta group was found.
     pub has_file_meta: bool,
     /// The dataset was inflated (offsets refer to the inflated buffer).
     pub deflated: bool,
@@ -40,7 +42,9 @@ pub struct ParsedFile<'a> {
     pub dataset_offset: usize,
     /// Encoding the dataset was read with.
     pub encoding: Encoding,
+    /// The transfer syntax the dataset is read with.
     pub syntax: TransferSyntax,
+    /// The Image Pixel attributes found.
     pub attrs: ImageAttrs,
     /// The first top-level pixel data element, if any.
     pub pixel: Option<PixelElementInfo>,
@@ -71,12 +75,34 @@ pub enum FrameStorage {
 /// Everything a decoder needs, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PixelLayout {
+    /// What the decoders are told.
     pub desc: PixelDescription,
     /// Frames in the output (Number of Frames, or more when encapsulated
     /// data holds extra frames, which pydicom also returns).
     pub frames: usize,
+    /// Where the frames are.
     pub storage: FrameStorage,
+    /// Tolerated oddities.
     pub warnings: Vec<String>,
+}
+
+impl PixelLayout {
+    /// Shape of the decoded array of `n` frames: `(frames, rows, columns[,
+    /// samples])`, without the frame axis when `squeeze_frames` (pydicom's
+    /// rule for one frame, or a single frame index).
+    pub fn array_shape(&self, n: usize, squeeze_frames: bool) -> Vec<usize> {
+        let d = &self.desc;
+        let mut s = Vec::with_capacity(4);
+        if !squeeze_frames {
+            s.push(n);
+        }
+        s.push(d.rows as usize);
+        s.push(d.columns as usize);
+        if d.samples_per_pixel > 1 {
+            s.push(d.samples_per_pixel as usize);
+        }
+        s
+    }
 }
 
 /// Photometric interpretations pydicom accepts.
@@ -295,10 +321,13 @@ impl<'a> ParsedFile<'a> {
     pub fn layout(&self) -> Result<PixelLayout> {
         let p = self.pixel_element()?;
         if self.syntax.storage() == Some(PixelStorage::Referenced) {
-            return Err(Error::unsupported(format!(
-                "{} does not store pixel data in the dataset",
-                self.syntax.describe()
-            )));
+            return Err(Error::unsupported_feature(
+                crate::error::Feature::TransferSyntax(self.syntax.uid.clone()),
+                format!(
+                    "{} does not store pixel data in the dataset",
+                    self.syntax.describe()
+                ),
+            ));
         }
         let desc = describe(&self.attrs, p.element)?;
         let mut warnings = Vec::new();
@@ -607,7 +636,7 @@ pub fn describe(a: &ImageAttrs, element: PixelElement) -> Result<PixelDescriptio
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::dataset::testutil::*;
     use super::super::dataset::*;
     use super::super::encaps::build_items;

@@ -46,7 +46,7 @@ impl TagSpec {
     /// ("1", "2", "1-n", …; "" when unknown).
     pub fn new(tag: u32, vr: &str, vm: &str) -> Result<TagSpec> {
         if tag >= super::dataset::STOP_GROUP_TAG {
-            return Err(Error::unsupported(format!(
+            return Err(Error::invalid_argument(format!(
                 "tag {} is Pixel Data or after it: the scanner never reads group 7FE0 and above",
                 tag_str(tag)
             )));
@@ -56,7 +56,7 @@ impl TagSpec {
             "US or SS" => DictVr::UsSs,
             "OB or OW" | "US or OW" | "US or SS or OW" => DictVr::Bytes,
             "SQ" => {
-                return Err(Error::unsupported(format!(
+                return Err(Error::invalid_argument(format!(
                     "tag {} is a sequence (SQ): the scanner reads top-level values only",
                     tag_str(tag)
                 )))
@@ -65,7 +65,7 @@ impl TagSpec {
                 let b = v.as_bytes();
                 DictVr::Known([b[0], b[1]])
             }
-            v => return Err(Error::unsupported(format!("unknown VR {v:?}"))),
+            v => return Err(Error::invalid_argument(format!("unknown VR {v:?}"))),
         };
         let vm = vm.trim();
         let multi = !(vm.is_empty() || vm == "1");

@@ -293,10 +293,13 @@ impl<'a> Walker<'a> {
 
 /// The error for a JPEG process other than lossless Huffman.
 pub fn unsupported_sof(code: u8, offset: usize) -> Error {
-    Error::unsupported(format!(
-        "{} at byte {offset}: dicodec decodes lossless JPEG (SOF3) only",
-        sof_name(code).unwrap_or("SOF")
-    ))
+    Error::unsupported_feature(
+        crate::error::Feature::Sof(code),
+        format!(
+            "{} at byte {offset}: dicodec decodes lossless JPEG (SOF3) only",
+            sof_name(code).unwrap_or("SOF")
+        ),
+    )
 }
 
 fn bad(offset: usize, msg: impl std::fmt::Display) -> Error {

@@ -26,7 +26,7 @@ pub fn encode_frame(src: &[u8], desc: &PixelDescription) -> Result<Vec<u8>> {
         return encode_one_bit(src, &layout);
     }
     if src.is_empty() || src.len() % samples != 0 || src.len() / samples > layout.bytes {
-        return Err(Error::unsupported(format!(
+        return Err(Error::invalid_argument(format!(
             "RLE encoding: {} bytes of data for {} × {} × {} samples of Bits Allocated {}",
             src.len(),
             layout.rows,
@@ -110,7 +110,7 @@ fn encode_one_bit(src: &[u8], layout: &Layout) -> Result<Vec<u8>> {
     } else if src.len() == pixels.div_ceil(8) {
         (0..pixels).map(|p| (src[p / 8] >> (p % 8)) & 1).collect()
     } else {
-        return Err(Error::unsupported(format!(
+        return Err(Error::invalid_argument(format!(
             "RLE encoding: {} bytes of data for {} × {} pixels of Bits Allocated 1 \
              (need {pixels} unpacked or {} bit-packed)",
             src.len(),

@@ -141,9 +141,10 @@ impl Layout {
             1 => (1, true),
             8 | 16 | 32 | 64 => (desc.bits_allocated as usize / 8, false),
             b => {
-                return Err(Error::unsupported(format!(
-                    "RLE Lossless with Bits Allocated {b} (must be 1, 8, 16, 32 or 64)"
-                )))
+                return Err(Error::unsupported_feature(
+                    crate::error::Feature::BitsAllocated(b),
+                    format!("RLE Lossless with Bits Allocated {b} (must be 1, 8, 16, 32 or 64)"),
+                ))
             }
         };
         if one_bit && samples != 1 {
