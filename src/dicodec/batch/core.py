@@ -3,6 +3,7 @@ or Dask), write, journal, index."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -16,9 +17,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from dicodec.batch.faults import OUTPUT_ERROR, OutputError
 from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.interrupt import DeferredInterrupt
 from dicodec.batch.journal import STATE_DIR, Journal
+from dicodec.batch.lock import locked_out
 from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve_frames
 from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
@@ -51,7 +54,7 @@ def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
     state = out / STATE_DIR / "state.json"
     if overwrite:
         clear_output(out, STATE_DIR)
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(p.name != STATE_DIR for p in out.iterdir()):  # lock only
         if not state.is_file():
             raise FileExistsError(
                 f"{out} is not empty and was not written by dicodec decode "
@@ -130,6 +133,10 @@ class _Run:
                     self.finalizing.append(self.pool.submit(self.finalize_series, plan))
                 else:
                     self.finalize_series(plan)
+        stop = next((r for r in rows if r["reason"] == OUTPUT_ERROR), None)
+        if stop is not None:
+            # The next input would fail the same way: stop (what finished is recorded).
+            raise OutputError(OSError(stop["error"]), stop["output"] or "")
 
 
 #: A chunk of the local pool holds at most this many bytes of archive members.
@@ -187,13 +194,14 @@ def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
             drain(0)
             for f in run.finalizing:
                 f.result()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, OutputError):
         # Let what is running finish (it is recorded), drop what has not started.
         for f in list(pending):
             if f.cancel():
                 del pending[f]
         for f, tasks in list(pending.items()):
-            run.on_rows(tasks, f.result())
+            with contextlib.suppress(OutputError):
+                run.on_rows(tasks, f.result())
         raise
     finally:
         run.pool = None
@@ -308,6 +316,7 @@ def _run_dask(run: _Run, todo: list[Task], client: Any) -> None:
             client.close()
 
 
+@locked_out
 def decode(
     sources: Source | Iterable[Source],
     out: Source,
@@ -362,7 +371,10 @@ def decode(
 
     # 1. Inputs and headers.
     source_errors: list[tuple[str, BaseException]] = []
-    items = enumerate_sources(sources, exclude=[out_path], on_error=source_errors)
+    member_skips: list[tuple[Item, str, str]] = []
+    items = enumerate_sources(
+        sources, exclude=[out_path], on_error=source_errors, on_skip=member_skips
+    )
     say = _announcer(progress)
     say(f"{len(items)} inputs found; reading headers")
     for path, err in source_errors:
@@ -370,6 +382,8 @@ def decode(
         run.rows[path] = failure_row(
             item, HeaderFailure("failed", "unreadable", f"{type(err).__name__}: {err}")
         )
+    for item, reason, message in member_skips:
+        run.rows[item.path] = failure_row(item, HeaderFailure("skipped", reason, message))
     order = [it.path for it in items]
     entries: list[tuple[Item, Header]] = []
     for item, h in read_headers(items, threads=nthreads):
@@ -413,7 +427,11 @@ def decode(
                 row = rec["row"] if rec is not None and rec["sig"] == t.signature() else None
                 if row is not None and (
                     (row["status"] == "done" and writer.output_exists(t.slot))
-                    or (row["status"] == "failed" and not retry_failed)
+                    or (
+                        row["status"] == "failed"
+                        and not retry_failed
+                        and row["reason"] != OUTPUT_ERROR  # not the input's fault: retried
+                    )
                 ):
                     run.rows[t.item.path] = row
                     report.resumed += 1
