@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from dicodec.batch.sources import Item, iter_payloads
-from dicodec.errors import DicodecError, UnsupportedError
+from dicodec.errors import DicodecError, LimitExceededError, UnsupportedError
 
 __all__ = ["Header", "HeaderFailure", "read_headers", "header_from_dataset", "TAGS"]
 
@@ -470,7 +470,8 @@ def iter_headers(
             continue
         yield from flush()
         if isinstance(payload, BaseException):
-            err = HeaderFailure("failed", "unreadable", f"{type(payload).__name__}: {payload}")
+            reason = "limit_exceeded" if isinstance(payload, LimitExceededError) else "unreadable"
+            err = HeaderFailure("failed", reason, f"{type(payload).__name__}: {payload}")
             yield item, payload, err
         else:
             yield item, payload, _read_one(item, payload, layout)

@@ -236,12 +236,33 @@ def enumerate_sources(
     return [it if it.rel == r else replace(it, rel=r) for it, r in zip(items, safe, strict=True)]
 
 
+def member_too_big(item: Item) -> BaseException | None:
+    """A :class:`dicodec.LimitExceededError` when an archive member's declared
+    size is over the allocation limit (:func:`dicodec.set_max_alloc`): it is
+    not read at all. (zipfile stops inflating at the declared size, so a
+    member cannot inflate past it.)"""
+    if item.kind == "file":
+        return None
+    from dicodec import get_max_alloc
+    from dicodec.errors import LimitExceededError
+
+    limit = get_max_alloc()
+    if item.size > limit:
+        return LimitExceededError(
+            f"archive member of {item.size} bytes (declared size) is over the allocation "
+            f"limit of {limit} bytes (dicodec.set_max_alloc); not read"
+        )
+    return None
+
+
 def read_payload(item: Item) -> str | bytes:
     """What the decoder reads for one item: the path of a file, or the bytes of
     an archive member (random access; compressed tars are decompressed from
     the start, so prefer :func:`iter_payloads` for many of those)."""
     if item.kind == "file":
         return item.path
+    if (too_big := member_too_big(item)) is not None:
+        raise too_big
     assert item.archive is not None and item.member is not None
     if item.kind == "zip":
         with zipfile.ZipFile(item.archive) as zf:
@@ -260,6 +281,9 @@ def _stream_tar(
         for info in tf:
             item = wanted.pop(info.name, None)
             if item is None:
+                continue
+            if (too_big := member_too_big(item)) is not None:
+                yield item, too_big
                 continue
             try:
                 f = tf.extractfile(info)
@@ -299,6 +323,8 @@ def iter_payloads(items: Iterable[Item]) -> Iterator[tuple[Item, str | bytes | B
                     except (OSError, tarfile.TarError, EOFError) as e:
                         for rest in wanted.values():
                             yield rest, e
+            elif (too_big := member_too_big(it)) is not None:
+                yield it, too_big
             else:
                 assert it.archive is not None and it.member is not None
                 try:
