@@ -562,6 +562,5 @@ mod fuzz {
     }
 }
 
-
 /// Scanner vs reader: stray items, multiple values, element order.
 mod agree;

@@ -25,14 +25,21 @@ fn stray_items_multi_values_and_bad_numbers_follow_the_reader() {
     {
         let mut item = w.header(0xFFFE_E000, b"  ", 6);
         item.extend(b"ABCDEF");
-        let b = splice(&body(w, b"", b"Doe^J"), &w.el(0x0020_000D, b"UI", b"1.2.3.4"), &item);
+        let b = splice(
+            &body(w, b"", b"Doe^J"),
+            &w.el(0x0020_000D, b"UI", b"1.2.3.4"),
+            &item,
+        );
         paths.push(write(&format!("stray{i}.dcm"), &part10(ts, &b)));
     }
     // Rows with two US values (VM 1): the first, as frame_info; IS "1A": null.
     let b = body(ELE, b"", b"Doe^J");
     let rows2 = [ELE.header(0x0028_0010, b"US", 4), [0, 2, 7, 0].to_vec()].concat();
     let b = b.replacen_bytes(&ELE.us(0x0028_0010, 512), &rows2);
-    let b = b.replacen_bytes(&ELE.el(0x0020_0013, b"IS", b" 7"), &ELE.el(0x0020_0013, b"IS", b"1A"));
+    let b = b.replacen_bytes(
+        &ELE.el(0x0020_0013, b"IS", b" 7"),
+        &ELE.el(0x0020_0013, b"IS", b"1A"),
+    );
     paths.push(write("multi.dcm", &part10("1.2.840.10008.1.2.1", &b)));
     // An undefined-length item at the top level is malformed (as in the reader).
     let b = splice(
