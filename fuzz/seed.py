@@ -4,15 +4,17 @@ the file targets, encapsulated frames for the codec targets (with the 4-byte
 pixel description prefix of ``fuzz_targets/common.rs``).
 
 Usage: python fuzz/seed.py TARGET OUTDIR [MAX_FILES]
+(``DICODEC_CORPUS`` overrides the corpus folder.)
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
+CORPUS = Path(os.environ.get("DICODEC_CORPUS") or ROOT.parent / "shared" / "corpus" / "dev")
 MAX_BYTES = 256 << 10
 
 
