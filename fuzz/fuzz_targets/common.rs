@@ -11,6 +11,7 @@ pub fn init() {
 
 /// A small, mostly valid pixel description from 4 bytes (rows and columns
 /// 1-64, 1 or 3 samples, 8 or 16 bits), and the rest of the input.
+#[allow(dead_code)] // not every target uses it
 pub fn desc(data: &[u8]) -> Option<(PixelDescription, &[u8])> {
     let (head, rest) = data.split_at_checked(4)?;
     let rgb = head[2] & 1 == 1;
