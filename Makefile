@@ -11,7 +11,7 @@ CARGO_DIR := ext
 RUST_SOURCES := $(shell find ext/core ext/py \( -name '*.rs' -o -name Cargo.toml \) -not -path '*/target/*' 2>/dev/null) ext/Cargo.toml
 NATIVE_STAMP := $(VENV)/.native-stamp
 
-.PHONY: help venv build demo test test-rust test-py lint fmt bench bench-readme clean
+.PHONY: help venv build demo test test-rust test-py lint fmt bench bench-readme clean fuzz
 
 help:
 	@echo "make demo   - build and run the main job on bundled sample data"
@@ -67,3 +67,14 @@ bench-readme: build
 
 clean:
 	rm -rf $(VENV) ext/target src/dicodec/*.so
+
+# Coverage-guided fuzzing (nightly + `cargo install cargo-fuzz`; see README's
+# Reliability section): make fuzz TARGET=read_pixels SECONDS=60
+# Targets: read_pixels frame_info scan rle_decode jpeg_lossless rle_roundtrip.
+TARGET ?= read_pixels
+SECONDS ?= 60
+fuzz: venv
+	test -d fuzz/corpus/$(TARGET) || $(PY) fuzz/seed.py $(TARGET) fuzz/corpus/$(TARGET)
+	nice cargo +nightly fuzz run --fuzz-dir fuzz $(TARGET) fuzz/corpus/$(TARGET) -- \
+		-max_total_time=$(SECONDS) -rss_limit_mb=2048 -max_len=262144 \
+		-print_final_stats=1

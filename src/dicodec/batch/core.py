@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from dicodec.batch.execute import Run, run_dask, run_local
+from dicodec.batch.faults import OUTPUT_ERROR
 from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.journal import STATE_DIR, Journal
+from dicodec.batch.lock import locked_out
 from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve_frames
 from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
@@ -37,7 +39,7 @@ def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
     state = out / STATE_DIR / "state.json"
     if overwrite:
         clear_output(out, STATE_DIR)
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(p.name != STATE_DIR for p in out.iterdir()):  # lock only
         if not state.is_file():
             raise FileExistsError(
                 f"{out} is not empty and was not written by dicodec decode "
@@ -69,6 +71,7 @@ def _announcer(progress: ProgressArg) -> Callable[[str], None]:
     return lambda msg: None
 
 
+@locked_out
 def decode(
     sources: Source | Iterable[Source],
     out: Source,
@@ -151,13 +154,18 @@ def _read_inputs(
     """Phase 1: lists the inputs and reads their headers; records a failure
     row for every source or header that cannot be used."""
     source_errors: list[tuple[str, BaseException]] = []
-    items = enumerate_sources(sources, exclude=[run.out], on_error=source_errors)
+    member_skips: list[tuple[Item, str, str]] = []
+    items = enumerate_sources(
+        sources, exclude=[run.out], on_error=source_errors, on_skip=member_skips
+    )
     say(f"{len(items)} inputs found; reading headers")
     for path, err in source_errors:
         item = Item(path=path, rel=Path(path).name, kind="file", size=0, key=path)
         run.rows[path] = failure_row(
             item, HeaderFailure("failed", "unreadable", f"{type(err).__name__}: {err}")
         )
+    for item, reason, message in member_skips:
+        run.rows[item.path] = failure_row(item, HeaderFailure("skipped", reason, message))
     entries: list[tuple[Item, Header]] = []
     for item, h in read_headers(items, threads=nthreads):
         if isinstance(h, HeaderFailure):
@@ -226,8 +234,8 @@ def _finished_row(run: Run, task: Task, retry_failed: bool) -> dict[str, Any] | 
     row = rec.row
     if row["status"] == "done" and run.writer.output_exists(task.slot):
         return row
-    if row["status"] == "failed" and not retry_failed:
-        return row
+    if row["status"] == "failed" and not retry_failed and row["reason"] != OUTPUT_ERROR:
+        return row  # output errors are not the input's fault: retried
     return None
 
 

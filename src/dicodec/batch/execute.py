@@ -4,11 +4,13 @@ the embedded thread pool (``run_local``) and Dask (``run_dask``)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from dicodec.batch.faults import OUTPUT_ERROR, OutputError
 from dicodec.batch.interrupt import DeferredInterrupt
 from dicodec.batch.journal import Journal
 from dicodec.batch.plan import SeriesPlan, Task
@@ -67,6 +69,10 @@ class Run:
                     self.finalizing.append(self.pool.submit(self.finalize_series, plan))
                 else:
                     self.finalize_series(plan)
+        stop = next((r for r in rows if r["reason"] == OUTPUT_ERROR), None)
+        if stop is not None:
+            # The next input would fail the same way: stop (what finished is recorded).
+            raise OutputError(OSError(stop["error"]), stop["output"] or "")
 
 
 #: A chunk of the local pool holds at most this many bytes of archive members.
@@ -124,13 +130,14 @@ def run_local(run: Run, todo: list[Task], threads: int) -> None:
             drain(0)
             for f in run.finalizing:
                 f.result()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, OutputError):
         # Let what is running finish (it is recorded), drop what has not started.
         for f in list(pending):
             if f.cancel():
                 del pending[f]
         for f, tasks in list(pending.items()):
-            run.on_rows(tasks, f.result())
+            with contextlib.suppress(OutputError):
+                run.on_rows(tasks, f.result())
         raise
     finally:
         run.pool = None

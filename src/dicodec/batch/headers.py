@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dicodec.batch.sources import Item, iter_payloads
 from dicodec.batch.threads import default_threads
-from dicodec.errors import DicodecError, UnsupportedError
+from dicodec.errors import DicodecError, LimitExceededError, UnsupportedError
 from dicodec.uids import DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, native_syntax
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -451,7 +451,8 @@ def iter_headers(
             continue
         yield from flush()
         if isinstance(payload, BaseException):
-            err = HeaderFailure("failed", "unreadable", f"{type(payload).__name__}: {payload}")
+            reason = "limit_exceeded" if isinstance(payload, LimitExceededError) else "unreadable"
+            err = HeaderFailure("failed", reason, f"{type(payload).__name__}: {payload}")
             yield item, payload, err
         else:
             yield item, payload, _read_one(item, payload, layout)

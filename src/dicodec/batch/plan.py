@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dicodec.batch.headers import Header
+from dicodec.batch.safepath import safe_node_name
 from dicodec.batch.sources import Item
 
 __all__ = ["Slot", "Task", "SeriesPlan", "plan_series", "resolve_frames", "stack_key", "FrameSpec"]
@@ -174,15 +175,16 @@ def _mismatch(headers: list[Header]) -> str | None:
 
 
 def _series_key(item: Item, h: Header) -> str:
-    if h.series_uid and re.fullmatch(r"[0-9A-Za-z._-]+", h.series_uid):
-        return h.series_uid
-    return "nouid." + hashlib.sha1(item.path.encode()).hexdigest()[:16]
+    # A node name only when safe (no "..", no leading dot, bounded length).
+    return safe_node_name(h.series_uid) or _hashed(item)
+
+
+def _hashed(item: Item) -> str:
+    return "nouid." + hashlib.sha1(item.path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _node_name(uid: str | None, item: Item) -> str:
-    if uid and re.fullmatch(r"[0-9A-Za-z._-]+", uid) and not uid.startswith("__"):
-        return uid
-    return "nouid." + hashlib.sha1(item.path.encode()).hexdigest()[:16]
+    return safe_node_name(uid) or _hashed(item)
 
 
 def _uniform(values: list[Any]) -> tuple[bool, Any]:
@@ -244,8 +246,12 @@ def plan_series(
     ``fmt="npy"`` gives every input its own ``<rel>.npy`` file; the series
     grouping still orders the inputs and counts series."""
     groups: dict[str, list[tuple[Item, Header]]] = {}
+    folded: dict[str, str] = {}  # casefolded key -> key (case-insensitive file systems)
     for item, h in entries:
-        groups.setdefault(_series_key(item, h), []).append((item, h))
+        key = _series_key(item, h)
+        if folded.setdefault(key.casefold(), key) != key:
+            key = _hashed(item)
+        groups.setdefault(key, []).append((item, h))
 
     plans = []
     for key in sorted(groups):
@@ -278,8 +284,8 @@ def plan_series(
             used: dict[str, int] = {}
             for (item, h), (sel, n) in zip(members, counts, strict=True):
                 name = _node_name(h.sop_uid, item)
-                k = used.get(name, 0)
-                used[name] = k + 1
+                k = used.get(name.casefold(), 0)
+                used[name.casefold()] = k + 1
                 path = f"{key}/{name}" if k == 0 else f"{key}/{name}~{k}"
                 tasks.append(Task(item, h, Slot(path, 0, n, sel, h.frame_shape(), h.dtype()), key))
             plan = SeriesPlan(key, False, tasks, why)

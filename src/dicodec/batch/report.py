@@ -136,6 +136,10 @@ def write_index(out: Path, rows: list[dict[str, Any]]) -> Path:
     table = pa.table(cols, schema=schema)
     path = out / INDEX_NAME
     tmp = out / f".{INDEX_NAME}.{os.getpid()}.partial"
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # nothing half-written is left behind
+        raise
     return path

@@ -14,8 +14,10 @@ import os
 import tarfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from dicodec.batch.safepath import safe_relpath, unique_outputs
 
 __all__ = ["Item", "enumerate_sources", "iter_payloads", "read_payload", "is_archive"]
 
@@ -65,7 +67,46 @@ def _file_item(path: Path, rel: str) -> Item:
     )
 
 
-def _zip_items(path: Path, rel: str) -> list[Item]:
+#: ``(item, reason, message)`` of an archive member that is not decoded.
+Skip = tuple["Item", str, str]
+
+_S_IFMT = 0o170000
+_S_IFLNK = 0o120000
+
+
+def _member_item(path: Path, rel: str, kind: str, name: str, size: int, key: str) -> Item:
+    return Item(
+        path=f"{path}{MEMBER_SEP}{name}",
+        rel=f"{rel}/{name}",
+        kind=kind,
+        size=size,
+        key=key,
+        archive=str(path),
+        member=name,
+    )
+
+
+def _drop_duplicates(items: list[Item], skips: list[Skip]) -> list[Item]:
+    """Members whose name occurs more than once in their archive are
+    ambiguous (read by name, either could be meant): none of them is
+    decoded, each name is recorded once as skipped."""
+    counts: dict[str | None, int] = {}
+    for it in items:
+        counts[it.member] = counts.get(it.member, 0) + 1
+    reported: set[str | None] = set()
+    kept = []
+    for it in items:
+        if counts[it.member] == 1:
+            kept.append(it)
+        elif it.member not in reported:
+            reported.add(it.member)
+            skips.append(
+                (it, "duplicate_member", f"{counts[it.member]} members named {it.member!r}")
+            )
+    return kept
+
+
+def _zip_items(path: Path, rel: str, skips: list[Skip]) -> list[Item]:
     st = path.stat()
     items = []
     with zipfile.ZipFile(path) as zf:
@@ -73,49 +114,57 @@ def _zip_items(path: Path, rel: str) -> list[Item]:
             if info.is_dir():
                 continue
             name = info.filename
-            items.append(
-                Item(
-                    path=f"{path}{MEMBER_SEP}{name}",
-                    rel=f"{rel}/{name}",
-                    kind="zip",
-                    size=info.file_size,
-                    key=f"{path}|{st.st_mtime_ns}|{name}|{info.file_size}|{info.CRC}",
-                    archive=str(path),
-                    member=name,
-                )
+            it = _member_item(
+                path,
+                rel,
+                "zip",
+                name,
+                info.file_size,
+                f"{path}|{st.st_mtime_ns}|{name}|{info.file_size}|{info.CRC}",
             )
-    return items
+            if info.create_system == 3 and (info.external_attr >> 16) & _S_IFMT == _S_IFLNK:
+                skips.append((it, "link_member", "a symbolic link member (not followed)"))
+                continue
+            items.append(it)
+    return _drop_duplicates(items, skips)
 
 
-def _tar_items(path: Path, rel: str, kind: str) -> list[Item]:
+def _tar_items(path: Path, rel: str, kind: str, skips: list[Skip]) -> list[Item]:
     st = path.stat()
     items = []
     with tarfile.open(path, "r:") if kind == "tar" else tarfile.open(path, "r|*") as tf:
         for info in tf:
-            if not info.isfile():
+            if info.isdir():
                 continue
             name = info.name
-            items.append(
-                Item(
-                    path=f"{path}{MEMBER_SEP}{name}",
-                    rel=f"{rel}/{name}",
-                    kind=kind,
-                    size=info.size,
-                    key=f"{path}|{st.st_mtime_ns}|{name}|{info.size}|{info.mtime}",
-                    archive=str(path),
-                    member=name,
-                )
+            it = _member_item(
+                path,
+                rel,
+                kind,
+                name,
+                info.size,
+                f"{path}|{st.st_mtime_ns}|{name}|{info.size}|{info.mtime}",
             )
-    return items
+            if info.issym() or info.islnk():
+                what = "symbolic" if info.issym() else "hard"
+                skips.append(
+                    (it, "link_member", f"a {what} link member to {info.linkname!r} (not followed)")
+                )
+                continue
+            if not info.isfile():
+                skips.append((it, "not_regular_member", "not a regular file (device, FIFO...)"))
+                continue
+            items.append(it)
+    return _drop_duplicates(items, skips)
 
 
-def _archive_items(path: Path, rel: str) -> list[Item]:
+def _archive_items(path: Path, rel: str, skips: list[Skip]) -> list[Item]:
     name = path.name.lower()
     if name.endswith(_ZIP_SUFFIXES):
-        return _zip_items(path, rel)
+        return _zip_items(path, rel, skips)
     if name.endswith(_TAR_SUFFIXES):
-        return _tar_items(path, rel, "tar")
-    return _tar_items(path, rel, "tar-stream")
+        return _tar_items(path, rel, "tar", skips)
+    return _tar_items(path, rel, "tar-stream", skips)
 
 
 def _walk(root: Path, rel: str, exclude: set[Path]) -> Iterator[tuple[Path, str]]:
@@ -134,6 +183,7 @@ def enumerate_sources(
     *,
     exclude: Sequence[str | os.PathLike[str]] = (),
     on_error: list[tuple[str, BaseException]] | None = None,
+    on_skip: list[Skip] | None = None,
 ) -> list[Item]:
     """Every input below ``sources``, in a deterministic order.
 
@@ -141,16 +191,24 @@ def enumerate_sources(
     listed member by member. Folders in ``exclude`` (e.g. the output) are not
     entered. A source that cannot be read is appended to ``on_error`` as
     ``(path, exception)`` when given, else the exception propagates.
+
+    Archive members that are links, not regular files, or whose name occurs
+    twice are left out and appended to ``on_skip`` as ``(item, reason,
+    message)``. Every item's ``rel`` is sanitised (see
+    :mod:`dicodec.batch.safepath`): relative, inside, unique ignoring case.
     """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
     excluded = {Path(e).resolve() for e in exclude}
     items: list[Item] = []
+    skips: list[Skip] = [] if on_skip is None else on_skip
     seen_names: dict[str, int] = {}
 
     def add_path(path: Path, rel: str) -> None:
         try:
-            items.extend(_archive_items(path, rel) if is_archive(path) else [_file_item(path, rel)])
+            items.extend(
+                _archive_items(path, rel, skips) if is_archive(path) else [_file_item(path, rel)]
+            )
         except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as e:
             if on_error is None:
                 raise
@@ -173,7 +231,27 @@ def enumerate_sources(
             if on_error is None:
                 raise err
             on_error.append((str(path), err))
-    return items
+    safe = unique_outputs([safe_relpath([it.rel]) for it in items], ".npy")
+    return [it if it.rel == r else replace(it, rel=r) for it, r in zip(items, safe, strict=True)]
+
+
+def member_too_big(item: Item) -> BaseException | None:
+    """A :class:`dicodec.LimitExceededError` when an archive member's declared
+    size is over the allocation limit (:func:`dicodec.set_max_alloc`): it is
+    not read at all. (zipfile stops inflating at the declared size, so a
+    member cannot inflate past it.)"""
+    if item.kind == "file":
+        return None
+    from dicodec import get_max_alloc
+    from dicodec.errors import LimitExceededError
+
+    limit = get_max_alloc()
+    if item.size > limit:
+        return LimitExceededError(
+            f"archive member of {item.size} bytes (declared size) is over the allocation "
+            f"limit of {limit} bytes (dicodec.set_max_alloc); not read"
+        )
+    return None
 
 
 def read_payload(item: Item) -> str | bytes:
@@ -182,6 +260,8 @@ def read_payload(item: Item) -> str | bytes:
     the start, so prefer :func:`iter_payloads` for many of those)."""
     if item.kind == "file":
         return item.path
+    if (too_big := member_too_big(item)) is not None:
+        raise too_big
     assert item.archive is not None and item.member is not None
     if item.kind == "zip":
         with zipfile.ZipFile(item.archive) as zf:
@@ -200,6 +280,9 @@ def _stream_tar(
         for info in tf:
             item = wanted.pop(info.name, None)
             if item is None:
+                continue
+            if (too_big := member_too_big(item)) is not None:
+                yield item, too_big
                 continue
             try:
                 f = tf.extractfile(info)
@@ -239,6 +322,8 @@ def iter_payloads(items: Iterable[Item]) -> Iterator[tuple[Item, str | bytes | B
                     except (OSError, tarfile.TarError, EOFError) as e:
                         for rest in wanted.values():
                             yield rest, e
+            elif (too_big := member_too_big(it)) is not None:
+                yield it, too_big
             else:
                 assert it.archive is not None and it.member is not None
                 try:

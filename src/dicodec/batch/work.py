@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from dicodec.batch.faults import OUTPUT_ERROR, OutputError
 from dicodec.batch.headers import Header, HeaderFailure
 from dicodec.batch.plan import Slot, Task
 from dicodec.batch.sources import Item, read_payload
@@ -51,6 +52,7 @@ def capture_warnings() -> Iterator[None]:
 
 #: Failure reason per exception type (first match wins).
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (OutputError, OUTPUT_ERROR),
     (UnsupportedError, "unsupported"),
     (MalformedError, "malformed"),
     (LimitExceededError, "limit_exceeded"),
@@ -119,7 +121,10 @@ def decode_task(
 
         arr = read_pixels(payload, frames=slot.frames, threads=threads)
         row.update(shape=list(arr.shape), dtype=str(arr.dtype))
-        row["bytes_out"] = writer.write(slot, arr)
+        try:
+            row["bytes_out"] = writer.write(slot, arr)
+        except OSError as e:  # the output's fault, not the input's
+            raise OutputError(e, slot.array) from e
         row.update(status="done", frame_count=slot.count)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the batch goes on
         row.update(status="failed", reason=classify(e), error=f"{type(e).__name__}: {e}")

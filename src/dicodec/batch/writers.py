@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from dicodec.batch.plan import SeriesPlan, Slot
+from dicodec.batch.safepath import inside
 
 __all__ = ["Writer", "ZarrWriter", "NpyWriter", "make_writer", "LayoutMismatch"]
 
@@ -169,6 +170,8 @@ class ZarrWriter(Writer):
         return arr
 
     def create(self, plan: SeriesPlan, generation: str) -> None:
+        for node in {plan.key, *(t.slot.array for t in plan.tasks)}:
+            inside(self._out, node)  # raises for a node name that would leave OUT
         root = self.root()
         attrs = dict(plan.attrs, dicodec_generation=generation, complete=False)
         if plan.key in root:
@@ -246,13 +249,14 @@ class NpyWriter(Writer):
     def create(self, plan: SeriesPlan, generation: str) -> None:
         # Instances of a series usually share a folder: one mkdir per folder.
         for parent in {os.path.dirname(t.slot.array) for t in plan.tasks}:
-            os.makedirs(os.path.join(self._out, parent), exist_ok=True)
+            if parent:
+                os.makedirs(inside(self._out, parent), exist_ok=True)
 
     def write(self, slot: Slot, arr: np.ndarray) -> int:
         _as_frames(slot, arr)  # validates
         arr = little_endian(arr)
         _atomic_write(
-            os.path.join(self._out, slot.array), None, lambda f: np.save(f, arr, allow_pickle=False)
+            inside(self._out, slot.array), None, lambda f: np.save(f, arr, allow_pickle=False)
         )
         return int(arr.nbytes)
 
@@ -280,7 +284,13 @@ def clear_output(out: Path, marker: str) -> None:
             f"{out} is not empty and was not written by dicodec decode; refusing to delete it"
         )
     for child in out.iterdir():
-        if child.is_dir() and not child.is_symlink():
+        if child.name == marker and child.is_dir() and not child.is_symlink():
+            for state in child.iterdir():  # keeps the lock file this run holds
+                if state.is_dir() and not state.is_symlink():
+                    shutil.rmtree(state)
+                elif state.name != "lock":
+                    state.unlink()
+        elif child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:
             child.unlink()

@@ -59,6 +59,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dicodec.batch import decode
+    from dicodec.batch.faults import OutputError, stop_message
+    from dicodec.batch.lock import OutputBusyError
     from dicodec.batch.plan import resolve_frames
 
     if args.frames is not None:
@@ -90,8 +92,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    except (FileExistsError, ValueError, ImportError) as e:
+    except (FileExistsError, ValueError, ImportError, OutputBusyError) as e:
         print(f"dicodec decode: {e}", file=sys.stderr)
         return 2
+    except (OutputError, OSError) as e:  # writing OUT failed (disk full...)
+        print(f"dicodec decode: {stop_message(e)}", file=sys.stderr)
+        return 1
     print(report.table())
     return 0 if report.ok else 1

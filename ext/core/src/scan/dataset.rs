@@ -4,8 +4,9 @@
 //! Defined-length values, sequences and items are skipped by their length
 //! (never read); undefined-length sequences and items are walked header by
 //! header until their delimiter, without looking at values. The walk stops at
-//! the first top-level tag above the highest requested one, and at Pixel Data
-//! (or any tag of group 7FE0 and above), whose value is never read.
+//! the first top-level tag of a group above the highest requested one, and at
+//! Pixel Data (or any tag of group 7FE0 and above), whose value is never read.
+//! Stray items at the top level are skipped by their length (as the reader).
 
 use super::open::Opener;
 use super::source::{FileWindow, Inflater, Source};
@@ -409,10 +410,29 @@ fn walk_dataset<S: Source>(
             }
         };
         let tag = h.tag;
-        if tag > plan.max_tag || tag >= STOP_GROUP_TAG {
+        let value_pos = pos + h.header_len as u64;
+        if tag >> 16 == 0xFFFE {
+            // A stray item or delimiter at the top level: skipped by its
+            // length, as the reader (`parser::dataset`) and pydicom do; with
+            // an undefined length it is malformed there too.
+            if h.is_undefined_length() {
+                return Err(Error::malformed(
+                    pos,
+                    "dataset",
+                    format!("{} with undefined length at the top level", tag_str(tag)),
+                ));
+            }
+            last = Some((tag, pos, value_pos + h.length as u64));
+            pos = value_pos + h.length as u64;
+            continue;
+        }
+        // Stop at the first group above the highest requested tag (not at
+        // the first tag above it: writers that put a group's elements out of
+        // order, e.g. (0028,0103) before (0028,0010), are read as the reader
+        // and pydicom read them).
+        if tag >> 16 > plan.max_tag >> 16 || tag >= STOP_GROUP_TAG {
             return Ok(());
         }
-        let value_pos = pos + h.header_len as u64;
         if h.is_undefined_length() {
             pos = skip_undefined(src, value_pos, enc, h.vr, tag)?;
             last = None;

@@ -561,3 +561,6 @@ mod fuzz {
         }
     }
 }
+
+/// Scanner vs reader: stray items, multiple values, element order.
+mod agree;

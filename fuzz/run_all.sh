@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS (default 180) each, one after the other,
+# niced; prints libFuzzer's final stats per target. Seeds: fuzz/seed.py.
+set -u
+cd "$(dirname "$0")/.."
+SECS=${1:-180}
+PY=${PY:-.venv/bin/python}
+BIN=fuzz/target/x86_64-unknown-linux-gnu/release
+nice cargo +nightly fuzz build --fuzz-dir fuzz >/dev/null 2>&1 || { echo "fuzz build failed"; exit 1; }
+for t in ${TARGETS:-read_pixels frame_info scan rle_decode jpeg_lossless rle_roundtrip}; do
+  test -d fuzz/corpus/$t || $PY fuzz/seed.py $t fuzz/corpus/$t
+  mkdir -p fuzz/artifacts/$t
+  echo "== $t"
+  nice "$BIN/$t" fuzz/corpus/$t -max_total_time="$SECS" -rss_limit_mb=2048 -max_len=262144 \
+    -artifact_prefix=fuzz/artifacts/$t/ -print_final_stats=1 -close_fd_mask=1 2>&1 \
+    | grep -E "^#[0-9]+ +(INITED|DONE)|stat::|SUMMARY|panicked|ERROR|==[0-9]+==" | tail -12
+done
