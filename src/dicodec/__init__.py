@@ -5,7 +5,9 @@ See the README for examples.
 
 from __future__ import annotations
 
-from dicodec._native import __version__, get_max_alloc, set_max_alloc
+from dicodec._native import __version__
+from dicodec._settings import apply_environment as _apply_environment
+from dicodec._settings import get_max_alloc, set_max_alloc
 from dicodec.errors import DicodecError, LimitExceededError, MalformedError, UnsupportedError
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "get_max_alloc",
     "set_max_alloc",
 ]
+
+_apply_environment()  # DICODEC_MAX_ALLOC: sizes with units; garbage raises SettingsError
 
 # ---- reader / native pixel data (foundation) ----
 from dicodec.errors import DicodecWarning  # noqa: E402

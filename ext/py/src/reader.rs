@@ -621,7 +621,7 @@ fn _frame_info_files<'py>(
     use rayon::prelude::*;
     let infos: Vec<Result<Info, Failure>> = py
         .detach(|| {
-            decode::with_threads(threads, |parallel| {
+            decode::with_threads(threads.map(|n| n.min(paths.len().max(1))), |parallel| {
                 let one = |p: &PathBuf| {
                     with_parsed(&Input::File(p.clone()), INFO_MMAP_THRESHOLD, |f, _| {
                         info_of(f)

@@ -16,6 +16,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from dicodec._frames import parse_frames, pick_frames
+from dicodec._settings import check_threads
+from dicodec.batch.failures import header_error, with_path
 from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.interrupt import DeferredInterrupt
 from dicodec.batch.journal import STATE_DIR, Journal
@@ -32,7 +35,6 @@ from dicodec.batch.work import (
     task_to_dict,
 )
 from dicodec.batch.writers import Writer, clear_output, make_writer
-from dicodec.errors import MalformedError
 
 __all__ = ["decode", "iter_decode", "default_threads", "Source"]
 
@@ -358,7 +360,8 @@ def decode(
     journal = Journal(out_path)
     run = _Run(out_path, format, writer, journal)
     report = run.report
-    nthreads = threads or default_threads()
+    parse_frames(frames)  # refuses a bad selection before any work
+    nthreads = check_threads(threads) or default_threads()
 
     # 1. Inputs and headers.
     source_errors: list[tuple[str, BaseException]] = []
@@ -499,7 +502,8 @@ def iter_decode(
     Closing the generator (or breaking out of the loop) stops the workers."""
     if errors not in ("raise", "skip", "yield"):
         raise ValueError(f"errors must be 'raise', 'skip' or 'yield', not {errors!r}")
-    nthreads = threads or default_threads()
+    selection = parse_frames(frames)  # refuses a bad selection before any work
+    nthreads = check_threads(threads) or default_threads()
     depth = max(1, prefetch if prefetch is not None else 4 * nthreads)
     items = enumerate_sources(sources)
     inner = 1 if len(items) >= nthreads else None
@@ -516,14 +520,12 @@ def iter_decode(
             meta.update(h.header.to_dict() if h.header else {})
             if h.status == "skipped":
                 meta["skipped"] = h.reason
-            err: Exception = (
-                OSError(h.error) if h.reason == "unreadable" else MalformedError(h.error)
-            )
-            return err, meta
+            return header_error(h), meta
         meta.update(h.to_dict())
         try:
-            sel = resolve_frames(frames, h.frames)
-            return read_pixels(payload, frames=sel, threads=inner), meta
+            return read_pixels(
+                payload, frames=pick_frames(selection, h.frames), threads=inner
+            ), meta
         except Exception as e:  # noqa: BLE001
             return e, meta
 
@@ -560,7 +562,7 @@ def iter_decode(
                     if errors == "skip" or ("skipped" in meta and errors == "raise"):
                         continue
                     if errors == "raise":
-                        raise result
+                        raise with_path(result, item.path)
                     yield item.path, None, meta
                     continue
                 yield item.path, result, meta

@@ -120,6 +120,15 @@ class _Lines(Progress):
         print(self.line(), file=self.stream, flush=True)
 
 
+def have_tqdm() -> bool:
+    """Whether tqdm can be imported (it is optional: ``pip install 'dicodec[batch]'``)."""
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def make_progress(
     arg: ProgressArg,
     total: int,
@@ -129,7 +138,8 @@ def make_progress(
     failed: int = 0,
 ) -> Progress:
     """``arg``: ``False``/``None``/``"none"`` — silent; ``True``/``"auto"`` —
-    a bar on a terminal, periodic lines otherwise; ``"bar"``; ``"lines"``; or
+    a bar on a terminal, periodic lines otherwise; ``"bar"`` (plain lines
+    when tqdm is not installed); ``"lines"``; or
     a callable receiving a dict of counters after each input. ``initial`` and
     ``failed`` count what was done (failed) before the first update."""
     stream = stream or sys.stderr
@@ -139,7 +149,8 @@ def make_progress(
         return Progress(total, initial, failed)
     if arg in (True, "auto"):
         arg = "bar" if getattr(stream, "isatty", lambda: False)() else "lines"
-    if arg == "bar":
+    if arg == "bar" and not have_tqdm():
+        arg = "lines"  # tqdm is optional (the batch extra): plain lines without it
         return _Bar(total, initial, failed, stream)
     if arg == "lines":
         return _Lines(total, initial, failed, stream, every)
