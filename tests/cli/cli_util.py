@@ -63,6 +63,7 @@ def run_pty(args: list[str], tmp_path: Path, *, timeout: float = 180, **kw) -> t
     the exit status and everything it printed."""
     pty = pytest.importorskip("pty")
     master, slave = pty.openpty()
+    _set_size(slave)
     env = env_for(tmp_path, **kw)
     env["COLUMNS"] = "120"
     proc = subprocess.Popen(
@@ -81,6 +82,18 @@ def run_pty(args: list[str], tmp_path: Path, *, timeout: float = 180, **kw) -> t
     os.close(master)
     rc = proc.wait(timeout=timeout)
     return rc, b"".join(chunks).decode(errors="replace")
+
+
+def _set_size(fd: int, rows: int = 40, columns: int = 120) -> None:
+    """A new pty is 0 x 0; give it the size of an ordinary terminal."""
+    try:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    except (ImportError, OSError):  # pragma: no cover - not a POSIX terminal
+        pass
 
 
 def no_traceback(text: str) -> bool:

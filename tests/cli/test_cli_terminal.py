@@ -47,7 +47,7 @@ def test_demo_on_a_terminal_without_tqdm(tmp_path):
     assert no_traceback(out) and "No module named" not in out, out
     assert "series in" in out and "files/s" in out, out
     # The table shows paths relative to the sample folder, never cut from the left.
-    assert "archive.zip/" in out and "folder/" in out, out
+    assert "archive.zip::" in out and "folder/" in out, out
     assert "/samples/" not in out.split("input", 1)[1].split("series in")[0], out
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from dicodec._frames import parse_frames, pick_frames
 from dicodec._settings import check_threads
+from dicodec.batch.duplicates import drop_duplicates
 from dicodec.batch.failures import header_error, with_path
 from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.interrupt import DeferredInterrupt
@@ -388,6 +389,10 @@ def decode(
             )
         else:
             entries.append((item, h))
+
+    entries, duplicates = drop_duplicates(entries)  # same SOP Instance UID, same pixels
+    for item, dup in duplicates:
+        run.rows[item.path] = failure_row(item, dup)
 
     # 2. Plan, create outputs, find what an earlier run finished.
     plans = plan_series(entries, fmt=format, frames=frames)

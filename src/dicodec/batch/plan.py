@@ -136,6 +136,11 @@ def _close(a: list[float] | None, b: list[float] | None) -> bool:
 
 def _mismatch(headers: list[Header]) -> str | None:
     """Why the instances cannot share one array (``None`` when they can)."""
+    from dicodec.batch.duplicates import repeated_uid
+
+    dup = repeated_uid(headers)  # equal copies were dropped before planning
+    if dup is not None:
+        return f"SOP Instance UID {dup[0]} appears {dup[1]} times with different pixels"
     first = headers[0]
     for h in headers[1:]:
         if h.frame_shape() != first.frame_shape():
