@@ -63,7 +63,8 @@ def drop_duplicates(
                 (
                     k
                     for k, ref in kept
-                    if ref.dtype == arr.dtype and ref.shape == arr.shape
+                    if ref.dtype == arr.dtype
+                    and ref.shape == arr.shape
                     and np.array_equal(ref, arr)
                 ),
                 None,
