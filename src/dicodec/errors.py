@@ -83,3 +83,11 @@ class MissingAttributeError(DicodecError, AttributeError):
 
 
 __all__ += ["MissingAttributeError"]
+
+
+class OutputArrayError(DicodecError):
+    """``out=`` is not a C-contiguous, writeable array of the right dtype and
+    shape (a ``ValueError``)."""
+
+
+__all__ += ["OutputArrayError"]

@@ -26,6 +26,7 @@ from dicodec.errors import (
     FrameIndexError,
     MissingAttributeError,
     NoPixelDataError,
+    OutputArrayError,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -260,6 +261,8 @@ def read_pixels(
         A frame index is out of range (also an ``IndexError``).
     FrameSelectionError
         ``frames`` is not a valid selection (also a ``TypeError``).
+    OutputArrayError
+        ``out`` has the wrong dtype or shape, or is not C-contiguous and writeable.
 
     Codec and parser warnings (tolerated oddities) are emitted as
     :class:`dicodec.DicodecWarning`.
@@ -279,6 +282,10 @@ def read_pixels(
         if isinstance(e, DicodecError):
             raise
         raise FrameIndexError(str(e)) from None
+    except ValueError as e:  # the caller's out= array (checked in Rust)
+        if isinstance(e, DicodecError) or not str(e).startswith("out "):
+            raise
+        raise OutputArrayError(str(e)) from None
     _emit(msgs)
     return arr
 

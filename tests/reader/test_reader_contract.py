@@ -182,6 +182,16 @@ def test_documented_failures_are_dicodec_errors(tmp_path):
     assert isinstance(e.value, IndexError) and isinstance(e.value, DicodecError)
     with pytest.raises(FrameIndexError):
         dicodec.read_pixels(RLE2, frames="0,7")
+    from dicodec.errors import OutputArrayError
+
+    ref = dicodec.read_pixels(RLE2)
+    for bad in (
+        np.zeros(3),
+        np.zeros(ref.shape, np.uint16),
+        np.zeros(ref.shape, np.uint8)[::1, ::-1],
+    ):
+        with pytest.raises(OutputArrayError, match="^out "):
+            dicodec.read_pixels(RLE2, out=bad)
     ds = pydicom.Dataset()
     ds.Rows = ds.Columns = 1
     ds.PixelData = b"\0\0"
