@@ -60,6 +60,14 @@ def test_absurd_thread_counts_are_refused_quickly():
         dicodec.read_pixels(RLE2, threads=2.5)
 
 
+def test_scan_and_iter_decode_refuse_absurd_threads(tmp_path):
+    pytest.importorskip("pyarrow")
+    with pytest.raises(SettingsError, match="threads=1000000"):
+        dicodec.scan(tmp_path, ["Rows"], threads=10**6)
+    with pytest.raises(SettingsError, match="threads=1000000"):
+        next(dicodec.iter_decode(tmp_path, threads=10**6))
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
 def test_thread_pools_are_capped_and_bounded(multi_all):
     ref = dicodec.read_pixels(RLE2, threads=1)
