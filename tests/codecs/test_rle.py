@@ -582,3 +582,29 @@ def test_plugin_honours_segment_order_option(registered):
     ds = dataset_for(arr, [swapped])
     got = pixel_array(ds, raw=True, decoding_plugin="dicodec", rle_segment_order="<")
     np.testing.assert_array_equal(got, arr)
+
+
+def test_pydicom_array_path_keeps_the_fast_frames(registered, monkeypatch):
+    """pixel_array (as_array) gets colour-by-pixel memoryviews (no zero fill,
+    no plane reordering); as_buffer gets pydicom's contract (bytearray,
+    planar configuration 1). Both give pydicom's own pixels."""
+    import dicodec.rle as rle_mod
+
+    path = PYDICOM_FILES / "SC_rgb_rle_2frame.dcm"
+    kinds = []
+    real = rle_mod._pydicom_decode_frame
+
+    def spy(src, runner):
+        frame = real(src, runner)
+        kinds.append((type(frame).__name__, runner.planar_configuration))
+        return frame
+
+    monkeypatch.setattr(rle_mod, "_pydicom_decode_frame", spy)
+    want = pixel_array(path, raw=True, decoding_plugin="pydicom")
+    np.testing.assert_array_equal(pixel_array(path, raw=True, decoding_plugin="dicodec"), want)
+    assert kinds == [("memoryview", 0)] * 2
+    kinds.clear()
+    ds = pydicom.dcmread(path)
+    buf, _ = get_decoder(RLELossless).as_buffer(ds, decoding_plugin="dicodec")
+    ref, _ = get_decoder(RLELossless).as_buffer(ds, decoding_plugin="pydicom")
+    assert bytes(buf) == bytes(ref) and kinds == [("bytearray", 1)] * 2
