@@ -153,3 +153,33 @@ def test_scan_summary_grammar(tmp_path, ct):
     p = run(["scan", str(ct.parent), "-o", str(tmp_path / "x.csv")], tmp_path)
     assert p.returncode == 0, p.stderr
     assert "1 file, 0 errors" in p.stderr, p.stderr
+
+
+def test_scan_reads_archives_like_decode(tmp_path, ct):
+    import tarfile
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "more.zip", "w") as zf:
+        zf.write(ct, "sub/ct.dcm")
+    with tarfile.open(tmp_path / "more.tar.gz", "w:gz") as tf:
+        tf.add(ct, "t/ct.dcm")
+    out = tmp_path / "x.csv"
+    p = run(
+        [
+            "scan",
+            str(ct),
+            str(tmp_path / "more.zip"),
+            str(tmp_path / "more.tar.gz"),
+            "--tags",
+            "Rows,Columns",
+            "-o",
+            str(out),
+        ],
+        tmp_path,
+    )
+    assert p.returncode == 0, p.stderr
+    text = out.read_text()
+    assert f"{tmp_path / 'more.zip'}::sub/ct.dcm" in text
+    assert f"{tmp_path / 'more.tar.gz'}::t/ct.dcm" in text
+    assert "not a DICOM file" not in text
+    assert text.count(",128,128,") == 3, text

@@ -10,6 +10,8 @@ and ends with a one-line summary.
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -167,13 +169,21 @@ def run(args: argparse.Namespace) -> int:
     tags = split_tags(args.tags)
     try:
         schema = scan_schema(tags)
-        batches: Iterator[Any] = scan_batches(
-            args.paths,
-            tags,
-            batch_size=args.batch_size,
-            threads=args.threads,
-            recursive=not args.no_recursive,
-            errors="raise" if args.fail_fast else "record",
+        options: dict[str, Any] = {
+            "batch_size": args.batch_size,
+            "threads": args.threads,
+            "recursive": not args.no_recursive,
+            "errors": "raise" if args.fail_fast else "record",
+        }
+        # .zip/.tar/.tar.gz named here are read member by member, as decode does.
+        from dicodec.batch.sources import is_archive
+        from dicodec.cli._scan_archives import scan_archive_batches
+
+        archives = [p for p in args.paths if is_archive(p) and os.path.isfile(p)]
+        plain = [p for p in args.paths if p not in archives]
+        batches: Iterator[Any] = itertools.chain(
+            scan_batches(plain, tags, **options) if plain else iter(()),
+            scan_archive_batches(archives, tags, **options),
         )
         writer = _Writer(args.output)
     except (ValueError, TypeError) as exc:
