@@ -11,7 +11,7 @@ CARGO_DIR := ext
 RUST_SOURCES := $(shell find ext/core ext/py \( -name '*.rs' -o -name Cargo.toml \) -not -path '*/target/*' 2>/dev/null) ext/Cargo.toml
 NATIVE_STAMP := $(VENV)/.native-stamp
 
-.PHONY: help venv build demo test test-rust test-py lint fmt bench bench-readme clean fuzz
+.PHONY: help venv build demo test test-rust test-py lint fmt bench bench-readme clean fuzz pydicom-tests
 
 help:
 	@echo "make demo   - build and run the main job on bundled sample data"
@@ -48,7 +48,19 @@ lint: build
 	$(PY) -m mypy src/dicodec
 	$(PY) -m mypy.stubtest dicodec._native --allowlist .ci/stubtest-allowlist.txt
 
-test-py: build
+# pydicom's own pixel tests (from its sdist on PyPI, not vendored), run by
+# tests/codecs/test_pydicom_suite.py with dicodec registered first. Offline: skipped.
+PYDICOM_SDIST := .cache/pydicom-sdist
+pydicom-tests: venv
+	@v=$$($(PY) -c 'import pydicom; print(pydicom.__version__)'); \
+	if [ ! -d $(PYDICOM_SDIST)/pydicom-$$v/tests ]; then \
+	  mkdir -p $(PYDICOM_SDIST) && \
+	  $(PY) -m pip download -q --no-deps --no-binary :all: pydicom==$$v -d $(PYDICOM_SDIST) && \
+	  tar -xzf $(PYDICOM_SDIST)/pydicom-$$v.tar.gz -C $(PYDICOM_SDIST) \
+	  || echo "pydicom $$v sdist unavailable: its tests will be skipped"; \
+	fi
+
+test-py: build pydicom-tests
 	$(PY) -m pytest -q tests
 
 test: build lint test-rust test-py

@@ -7,7 +7,7 @@ def test_version_and_limit_roundtrip():
     try:
         dicodec.set_max_alloc(1234)
         assert dicodec.get_max_alloc() == 1234
-        dicodec.set_max_alloc(0)
+        dicodec.set_max_alloc(None)  # 0 is refused (issue 17)
         assert dicodec.get_max_alloc() == 16 << 30
     finally:
         dicodec.set_max_alloc(old)

@@ -6,7 +6,9 @@ See the README for examples.
 from __future__ import annotations
 
 from dicodec import batch  # imports pydicom/zarr/dask only when used
-from dicodec._native import __version__, get_max_alloc, set_max_alloc
+from dicodec._native import __version__
+from dicodec._settings import apply_environment as _apply_environment
+from dicodec._settings import get_max_alloc, set_max_alloc
 from dicodec.batch import iter_decode
 from dicodec.compress import compress
 from dicodec.errors import (
@@ -61,3 +63,5 @@ __all__ = [
     "batch",
     "iter_decode",
 ]
+
+_apply_environment()  # DICODEC_MAX_ALLOC: sizes with units; garbage raises SettingsError

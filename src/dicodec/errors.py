@@ -54,3 +54,52 @@ class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
 class DicodecWarning(UserWarning):
     """Something odd that dicodec tolerated (a clipped fragment, excess
     padding, a missing JPEG EOI...); the message says what and where."""
+
+
+# ---- newcomer (issue 17): caller mistakes and clearer verdicts ----
+__all__ += [
+    "NotDicomError",
+    "NoPixelDataError",
+    "FrameIndexError",
+    "FrameSelectionError",
+    "SettingsError",
+]
+
+
+class NotDicomError(MalformedError):
+    """The input is not DICOM at all (no "DICM" marker and no DICOM element at
+    the start: a text, ZIP, gzip or JSON file...); the message says why."""
+
+
+class NoPixelDataError(DicodecError):
+    """A valid dataset without pixel data (an RT Plan, a structured report...)."""
+
+
+class FrameIndexError(DicodecError, IndexError):
+    """A frame index is out of range (also an ``IndexError``)."""
+
+
+class FrameSelectionError(DicodecError, TypeError):
+    """``frames=`` is not a valid selection (also a ``TypeError``; every
+    :class:`DicodecError` is a ``ValueError``)."""
+
+
+class SettingsError(DicodecError):
+    """A setting (``DICODEC_MAX_ALLOC``, ``set_max_alloc``, ``threads``...) has
+    a value dicodec refuses."""
+
+
+class MissingAttributeError(DicodecError, AttributeError):
+    """A ``pydicom.Dataset`` lacks what decoding needs (``file_meta`` with the
+    Transfer Syntax UID); also an ``AttributeError``."""
+
+
+__all__ += ["MissingAttributeError"]
+
+
+class OutputArrayError(DicodecError):
+    """``out=`` is not a C-contiguous, writeable array of the right dtype and
+    shape (a ``ValueError``)."""
+
+
+__all__ += ["OutputArrayError"]

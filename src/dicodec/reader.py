@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any, TypeGuard, Union
 import numpy as np
 
 from dicodec import _native
-from dicodec.errors import DicodecWarning
+from dicodec._frames import FrameSpec, parse_frames
+from dicodec._settings import check_threads
+from dicodec.errors import (
+    DicodecError,
+    DicodecWarning,
+    FrameIndexError,
+    MissingAttributeError,
+    NoPixelDataError,
+    OutputArrayError,
+)
 from dicodec.uids import native_syntax
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,18 +76,16 @@ def _dataset_parts(ds: Dataset) -> tuple[str, dict[str, Any], str, str | None, n
         # As read: pydicom records how the dataset was encoded.
         implicit, little = getattr(ds, "original_encoding", (None, None))
         if implicit is None:
-            raise AttributeError(
+            raise MissingAttributeError(
                 "the dataset has no file_meta (0002,0010) 'Transfer Syntax UID' and no "
                 "known encoding"
             )
         uid = native_syntax(bool(implicit), bool(little))
     present = [kw for kw in _PIXEL_KEYWORDS if kw in ds]
     if not present:
-        from dicodec.errors import MalformedError
-
-        raise MalformedError(
-            "the dataset has no Pixel Data, Float Pixel Data or Double Float Pixel Data element",
-            None,
+        raise NoPixelDataError(
+            "no pixel data: the dataset has no Pixel Data, Float Pixel Data or "
+            "Double Float Pixel Data element"
         )
     if len(present) != 1:
         from dicodec.errors import MalformedError
@@ -136,7 +143,7 @@ def _emit(messages: Sequence[str]) -> None:
 
 def read_pixels(
     source: Source,
-    frames: int | Sequence[int] | None = None,
+    frames: FrameSpec = None,
     *,
     threads: int | None = None,
     out: np.ndarray | None = None,
@@ -156,12 +163,15 @@ def read_pixels(
         without file meta), or a ``pydicom.Dataset``.
     frames
         ``None`` for all frames; an ``int`` for one frame (the result has no
-        frame axis); a sequence of ``int`` for those frames in that order
-        (the result always has a frame axis). Negative indices count from
-        the end.
+        frame axis); a sequence of ``int`` for those frames in that order, a
+        ``slice``, or a string like ``"0,2,5:8,-1"`` (the result then always
+        has a frame axis). Negative indices count from the end. The same
+        meaning everywhere (see :mod:`dicodec._frames`).
     threads
         Frames are decoded in parallel on all cores by default; ``1`` decodes
-        on the calling thread, ``n`` uses a (cached) pool of ``n`` threads.
+        on the calling thread, ``n`` uses a (cached) pool of ``n`` threads,
+        capped at the frames to decode and 4 × the CPUs; more than 1024 is
+        refused (:class:`dicodec.errors.SettingsError`).
     out
         A C-contiguous, writeable array of the exact dtype and shape to
         decode into, instead of allocating a new one.
@@ -174,22 +184,50 @@ def read_pixels(
         The transfer syntax (or bit depth...) cannot be decoded by dicodec.
     LimitExceededError
         The result would exceed :func:`dicodec.set_max_alloc`.
-    IndexError
-        A frame index is out of range.
+    NotDicomError
+        The input is not DICOM at all (a ``MalformedError``).
+    NoPixelDataError
+        A valid dataset without pixel data (an RT Plan...).
+    FrameIndexError
+        A frame index is out of range (also an ``IndexError``).
+    FrameSelectionError
+        ``frames`` is not a valid selection (also a ``TypeError``).
+    OutputArrayError
+        ``out`` has the wrong dtype or shape, or is not C-contiguous and writeable.
 
     Codec and parser warnings (tolerated oddities) are emitted as
     :class:`dicodec.DicodecWarning`.
     """
-    if isinstance(frames, (int, np.integer)):
-        index_list: list[int] | None = [int(frames)]
-        single = True
-    elif frames is None:
-        index_list, single = None, False
+    sel = parse_frames(frames)
+    threads = check_threads(threads)
+    if sel is None:
+        index_list: list[int] | None = None
+        single = False
+    elif sel.needs_count:
+        index_list, single = sel.indices(frame_info(source).frames), False
     else:
-        index_list, single = [int(i) for i in frames], False
-    if threads is not None and int(threads) < 1:
-        raise ValueError("threads must be >= 1 (or None for all cores)")
+        index_list, single = sel.raw_indices(), sel.single
+    try:
+        arr, msgs = _read(source, index_list, single, threads, out)
+    except IndexError as e:
+        if isinstance(e, DicodecError):
+            raise
+        raise FrameIndexError(str(e)) from None
+    except ValueError as e:  # the caller's out= array (checked in Rust)
+        if isinstance(e, DicodecError) or not str(e).startswith("out "):
+            raise
+        raise OutputArrayError(str(e)) from None
+    _emit(msgs)
+    return arr
 
+
+def _read(
+    source: Source,
+    index_list: list[int] | None,
+    single: bool,
+    threads: int | None,
+    out: np.ndarray | None,
+) -> tuple[np.ndarray, list[str]]:
     if isinstance(source, (str, os.PathLike)):
         arr, msgs = _native._read_pixels_file(os.fspath(source), index_list, single, threads, out)
     elif _is_dataset(source):
@@ -199,8 +237,7 @@ def read_pixels(
         )
     else:
         arr, msgs = _native._read_pixels_buffer(_as_u8(source), index_list, single, threads, out)
-    _emit(msgs)
-    return arr
+    return arr, msgs
 
 
 def frame_info(source: Source) -> FrameInfo:

@@ -313,8 +313,9 @@ def _prepare(
 ) -> tuple[_native.Scanner, pa.Schema]:
     if errors not in ("record", "raise"):
         raise ValueError(f"errors must be 'record' or 'raise', not {errors!r}")
-    if threads is not None and threads < 1:
-        raise ValueError("threads must be >= 1 (or None for all cores)")
+    from dicodec._settings import check_threads
+
+    threads = check_threads(threads)  # 1..1024: a clear error, never 10**6 OS threads
     resolved = resolve_tags(tags)
     scanner = _native.Scanner(
         [t.tag for t in resolved],

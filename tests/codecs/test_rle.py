@@ -155,9 +155,10 @@ def test_pydicom_bundled_files_match_pydicom_decoder(name, registered):
     "name", ["SC_rgb_rle_2frame.dcm", "SC_rgb_rle_16bit_2frame.dcm", "rtdose_rle.dcm"]
 )
 def test_pydicom_buffer_and_iterator_paths(name, registered):
-    """The plugin returns each frame as a memoryview of an uninitialised NumPy
-    buffer: pydicom's buffer, per-frame and iterator paths all accept it and
-    give pydicom's own decoder's pixels."""
+    """pydicom's DecodeFunction contract: each frame is ``bytes``/``bytearray``
+    and, for RLE, ``as_buffer`` gives pydicom's own decoder's bytes (colour
+    data as planar configuration 1); the per-frame, array and iterator paths
+    all give pydicom's own decoder's pixels."""
     from pydicom.pixels import iter_pixels
 
     path = PYDICOM_FILES / name
@@ -167,11 +168,12 @@ def test_pydicom_buffer_and_iterator_paths(name, registered):
     frames = int(ds.NumberOfFrames)
     assert frames > 1
     buf, _ = decoder.as_buffer(ds, decoding_plugin="dicodec")
-    assert bytes(buf) == np.ascontiguousarray(want).tobytes()
+    ref, _ = decoder.as_buffer(ds, decoding_plugin="pydicom")
+    assert bytes(buf) == bytes(ref)
     for index in range(frames):
         one, _ = decoder.as_buffer(ds, index=index, decoding_plugin="dicodec")
-        assert isinstance(one, memoryview) and one.nbytes == want[index].nbytes
-        assert bytes(one) == want[index].tobytes()
+        ref_one, _ = decoder.as_buffer(ds, index=index, decoding_plugin="pydicom")
+        assert isinstance(one, (bytes, bytearray)) and bytes(one) == bytes(ref_one)
         arr = pixel_array(path, index=index, raw=True, decoding_plugin="dicodec")
         np.testing.assert_array_equal(arr, want[index])
     got = list(iter_pixels(path, raw=True, decoding_plugin="dicodec"))
@@ -580,3 +582,29 @@ def test_plugin_honours_segment_order_option(registered):
     ds = dataset_for(arr, [swapped])
     got = pixel_array(ds, raw=True, decoding_plugin="dicodec", rle_segment_order="<")
     np.testing.assert_array_equal(got, arr)
+
+
+def test_pydicom_array_path_keeps_the_fast_frames(registered, monkeypatch):
+    """pixel_array (as_array) gets colour-by-pixel memoryviews (no zero fill,
+    no plane reordering); as_buffer gets pydicom's contract (bytearray,
+    planar configuration 1). Both give pydicom's own pixels."""
+    import dicodec.rle as rle_mod
+
+    path = PYDICOM_FILES / "SC_rgb_rle_2frame.dcm"
+    kinds = []
+    real = rle_mod._pydicom_decode_frame
+
+    def spy(src, runner):
+        frame = real(src, runner)
+        kinds.append((type(frame).__name__, runner.planar_configuration))
+        return frame
+
+    monkeypatch.setattr(rle_mod, "_pydicom_decode_frame", spy)
+    want = pixel_array(path, raw=True, decoding_plugin="pydicom")
+    np.testing.assert_array_equal(pixel_array(path, raw=True, decoding_plugin="dicodec"), want)
+    assert kinds == [("memoryview", 0)] * 2
+    kinds.clear()
+    ds = pydicom.dcmread(path)
+    buf, _ = get_decoder(RLELossless).as_buffer(ds, decoding_plugin="dicodec")
+    ref, _ = get_decoder(RLELossless).as_buffer(ds, decoding_plugin="pydicom")
+    assert bytes(buf) == bytes(ref) and kinds == [("bytearray", 1)] * 2

@@ -355,7 +355,7 @@ def test_cli_info(multiframe, capsys):
     text = capsys.readouterr().out
     assert "Explicit VR Little Endian" in text and "7 x 9" in text and "int16" in text
     assert main(["info", "--json", str(path), str(path) + ".missing"]) == 1
-    out = json.loads(capsys.readouterr().out)
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # JSON Lines
     assert out[0]["frames"] == 5 and out[0]["dtype"] == "int16" and out[0]["shape"] == [5, 7, 9]
     assert "error" in out[1]
 

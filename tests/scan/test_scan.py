@@ -286,7 +286,7 @@ def test_permission_denied(tmp_path: Path) -> None:
 def test_errors_raise(tmp_path: Path) -> None:
     bad = tmp_path / "bad.dcm"
     bad.write_bytes(b"")
-    with pytest.raises(dicodec.DicodecError, match="bad.dcm: empty file"):
+    with pytest.raises(dicodec.DicodecError, match="bad.dcm: not a DICOM file: empty file"):
         dicodec.scan([CT, bad], ["Rows"], errors="raise")
     with pytest.raises(dicodec.DicodecError):
         list(dicodec.scan_batches([CT, bad], ["Rows"], errors="raise"))
@@ -350,7 +350,7 @@ def test_cli_progress_bar(tmp_path: Path, capsys) -> None:
     assert cli_main(["scan", str(tmp_path / "in"), "-o", str(out), "--progress"]) == 0
     err = capsys.readouterr().err
     assert "files" in err and "errors=1" in err
-    assert "6 files, 1 errors" in err
+    assert "6 files, 1 error," in err
     assert pq.read_table(out).column("error").null_count == 5
 
 

@@ -125,19 +125,20 @@ pub fn decode_frames_releasing(
         r
     };
 
-    let results: Vec<Result<FrameReport>> = with_threads(threads, |parallel| {
-        if parallel && frames.len() > 1 {
-            dst.par_chunks_mut(frame_len)
-                .zip(frames.par_iter())
-                .map(|(out, &i)| one(i, out))
-                .collect()
-        } else {
-            dst.chunks_mut(frame_len)
-                .zip(frames.iter())
-                .map(|(out, &i)| one(i, out))
-                .collect()
-        }
-    })?;
+    let results: Vec<Result<FrameReport>> =
+        with_threads(threads.map(|n| n.min(frames.len())), |parallel| {
+            if parallel && frames.len() > 1 {
+                dst.par_chunks_mut(frame_len)
+                    .zip(frames.par_iter())
+                    .map(|(out, &i)| one(i, out))
+                    .collect()
+            } else {
+                dst.chunks_mut(frame_len)
+                    .zip(frames.iter())
+                    .map(|(out, &i)| one(i, out))
+                    .collect()
+            }
+        })?;
 
     let mut warnings = Vec::new();
     for (r, &i) in results.into_iter().zip(frames) {

@@ -12,6 +12,8 @@ use pyo3::types::PyType;
 static MALFORMED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UNSUPPORTED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static LIMIT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static NOT_DICOM: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static NO_PIXELS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BASE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INVALID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INVALID_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -28,6 +30,15 @@ fn class<'py>(
 pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     let msg = err.to_string();
     let built = match &err {
+        // "not a DICOM file: …" reads best alone (no "malformed file at …").
+        Error::Malformed { message, .. } if dicodec_core::parser::detect::is_not_dicom(&err) => {
+            class(py, &NOT_DICOM, "NotDicomError").and_then(|c| c.call1((message.clone(), 0)))
+        }
+        Error::Malformed { message, .. }
+            if dicodec_core::parser::detect::is_no_pixel_data(&err) =>
+        {
+            class(py, &NO_PIXELS, "NoPixelDataError").and_then(|c| c.call1((message.clone(),)))
+        }
         Error::Malformed { offset, .. } => {
             class(py, &MALFORMED, "MalformedError").and_then(|c| c.call1((msg.clone(), *offset)))
         }

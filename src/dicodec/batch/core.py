@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dicodec._frames import parse_frames, pick_frames
+from dicodec._settings import check_threads
+from dicodec.batch.duplicates import drop_duplicates
 from dicodec.batch.execute import Run, run_dask, run_local
+from dicodec.batch.failures import header_error, with_path
 from dicodec.batch.faults import OUTPUT_ERROR
 from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.journal import STATE_DIR, Journal
@@ -28,7 +32,6 @@ from dicodec.batch.sources import Item, enumerate_sources
 from dicodec.batch.threads import default_threads
 from dicodec.batch.work import base_row, capture_warnings, failure_row
 from dicodec.batch.writers import clear_output, make_writer
-from dicodec.errors import MalformedError
 
 __all__ = ["decode", "iter_decode", "default_threads", "Source"]
 
@@ -121,7 +124,8 @@ def decode(
     writer = make_writer(format, out_path, compression)
     journal = Journal(out_path)
     run = Run(out_path, format, writer, journal)
-    nthreads = threads or default_threads()
+    parse_frames(frames)  # refuses a bad selection before any work
+    nthreads = check_threads(threads) or default_threads()
     say = _announcer(progress)
 
     inputs = _read_inputs(run, sources, frames, nthreads, say)
@@ -180,6 +184,9 @@ def _read_inputs(
             )
         else:
             entries.append((item, h))
+    entries, duplicates = drop_duplicates(entries)  # same SOP Instance UID, same pixels
+    for item, dup in duplicates:
+        run.rows[item.path] = failure_row(item, dup)
     return _Inputs(items, [it.path for it in items], entries)
 
 
@@ -323,7 +330,8 @@ def iter_decode(
     Closing the generator (or breaking out of the loop) stops the workers."""
     if errors not in ("raise", "skip", "yield"):
         raise ValueError(f"errors must be 'raise', 'skip' or 'yield', not {errors!r}")
-    nthreads = threads or default_threads()
+    selection = parse_frames(frames)  # refuses a bad selection before any work
+    nthreads = check_threads(threads) or default_threads()
     depth = max(1, prefetch if prefetch is not None else 4 * nthreads)
     items = enumerate_sources(sources)
     inner = 1 if len(items) >= nthreads else None
@@ -340,14 +348,12 @@ def iter_decode(
             meta.update(h.header.to_dict() if h.header else {})
             if h.status == "skipped":
                 meta["skipped"] = h.reason
-            err: Exception = (
-                OSError(h.error) if h.reason == "unreadable" else MalformedError(h.error)
-            )
-            return err, meta
+            return header_error(h), meta
         meta.update(h.to_dict())
         try:
-            sel = resolve_frames(frames, h.frames)
-            return read_pixels(payload, frames=sel, threads=inner), meta
+            return read_pixels(
+                payload, frames=pick_frames(selection, h.frames), threads=inner
+            ), meta
         except Exception as e:  # noqa: BLE001
             return e, meta
 
@@ -384,7 +390,7 @@ def iter_decode(
                     if errors == "skip" or ("skipped" in meta and errors == "raise"):
                         continue
                     if errors == "raise":
-                        raise result
+                        raise with_path(result, item.path)
                     yield item.path, None, meta
                     continue
                 yield item.path, result, meta

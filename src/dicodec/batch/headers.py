@@ -293,6 +293,8 @@ def _read_one_quiet(item: Item, payload: str | bytes, layout: bool) -> Header | 
         f.seek(128)
         dicm = f.read(4) == b"DICM"
         f.seek(0)
+        head = f.read(1024)
+        f.seek(0)
         looks_dicom = dicm or item.path.lower().endswith((".dcm", ".dicom"))
         try:
             try:
@@ -307,9 +309,7 @@ def _read_one_quiet(item: Item, payload: str | bytes, layout: bool) -> Header | 
             ts_in_meta = fm is not None and "TransferSyntaxUID" in fm
         except Exception as e:  # noqa: BLE001 - pydicom raises many types on garbage
             if not looks_dicom:
-                return HeaderFailure(
-                    "skipped", "not_dicom", f"not a DICOM file: {type(e).__name__}: {e}"
-                )
+                return HeaderFailure("skipped", "not_dicom", _not_dicom_message(head, e))
             # pydicom cannot read the header; dicodec may still find the pixels.
             fallback = _with_layout(Header(), payload)
             if isinstance(fallback, Header):
@@ -318,7 +318,7 @@ def _read_one_quiet(item: Item, payload: str | bytes, layout: bool) -> Header | 
     recognisable = h.sop_class_uid or h.sop_uid or h.rows
     if not recognisable:
         if forced and not looks_dicom:
-            return HeaderFailure("skipped", "not_dicom", "not a DICOM file", None)
+            return HeaderFailure("skipped", "not_dicom", _not_dicom_message(head, None), None)
         if dicm and not ts_in_meta:
             return HeaderFailure(
                 "failed",
@@ -367,6 +367,22 @@ def _with_layout(
 _NO_PIXELS = "no Pixel Data, Float Pixel Data or Double Float Pixel Data"
 
 
+def _not_dicom_message(head: bytes, err: BaseException | None) -> str:
+    """The one "not a DICOM file: <reason>" message (dicodec's detection,
+    the same as :func:`dicodec.read_pixels` and :func:`dicodec.scan` give)."""
+    from dicodec.errors import NotDicomError
+    from dicodec.reader import frame_info
+
+    try:
+        frame_info(head)
+    except NotDicomError as e:
+        return str(e)
+    except Exception:  # noqa: BLE001 - DICOM-like start, but pydicom could not read it
+        pass
+    why = f" ({type(err).__name__}: {err})" if err is not None else ""
+    return f"not a DICOM file: pydicom cannot read it{why}"
+
+
 def _looks_dicom(item: Item) -> bool:
     return item.path.lower().endswith((".dcm", ".dicom"))
 
@@ -384,7 +400,7 @@ def header_from_scan(
     err = row.get("error")
     if err:
         if "not a dicom file" in err.lower() and not _looks_dicom(item):
-            return HeaderFailure("skipped", "not_dicom", f"not a DICOM file: {err}")
+            return HeaderFailure("skipped", "not_dicom", err)
         # Rare: let pydicom (which reads some odd files the scanner rejects)
         # and the same rules as for archive members decide.
         return _read_one(item, item.path, layout)

@@ -37,7 +37,7 @@ from dicodec.batch.sources import Item
 
 __all__ = ["Slot", "Task", "SeriesPlan", "plan_series", "resolve_frames", "stack_key", "FrameSpec"]
 
-FrameSpec = int | str | Sequence[int] | None
+FrameSpec = int | str | slice | Sequence[int] | None
 
 _TOL = 1e-4
 
@@ -100,36 +100,14 @@ class SeriesPlan:
 
 def resolve_frames(spec: FrameSpec, nframes: int) -> list[int] | None:
     """The frame indices selected by ``spec`` for an input with ``nframes``
-    frames (``None`` = all). ``spec`` is an int, a sequence of ints, or a
-    string like ``"0,2,5:8,-1"`` (Python indices and slices; negative counts
-    from the end). Indices past the end are dropped, repeats kept once."""
-    if spec is None:
-        return None
-    if isinstance(spec, int):
-        parts: list[Any] = [spec]
-    elif isinstance(spec, str):
-        parts = []
-        for tok in spec.replace(" ", "").split(","):
-            if not tok:
-                continue
-            if ":" in tok:
-                bits = tok.split(":")
-                if len(bits) > 3 or not all(re.fullmatch(r"-?\d*", b) for b in bits):
-                    raise ValueError(f"bad frame range {tok!r}")
-                parts.append(slice(*(int(b) if b else None for b in bits)))
-            else:
-                if not re.fullmatch(r"-?\d+", tok):
-                    raise ValueError(f"bad frame index {tok!r}")
-                parts.append(int(tok))
-    else:
-        parts = [int(x) for x in spec]
-    out: list[int] = []
-    for p in parts:
-        if isinstance(p, slice):
-            out.extend(range(nframes)[p])
-        elif -nframes <= p < nframes:
-            out.append(p % nframes)
-    return list(dict.fromkeys(out))
+    frames (``None`` = all). ``spec`` is what ``frames=`` accepts everywhere
+    (see :mod:`dicodec._frames`: an int, a sequence of ints, a slice, or a
+    string like ``"0,2,5:8,-1"``). Indices past the end of this input are
+    dropped (inputs differ in frame count), repeats kept once."""
+    from dicodec._frames import parse_frames
+
+    sel = parse_frames(spec)
+    return None if sel is None else sel.indices(nframes, strict=False)
 
 
 def _normal(iop: list[float] | None) -> tuple[float, float, float] | None:
@@ -159,6 +137,11 @@ def _close(a: list[float] | None, b: list[float] | None) -> bool:
 
 def _mismatch(headers: list[Header]) -> str | None:
     """Why the instances cannot share one array (``None`` when they can)."""
+    from dicodec.batch.duplicates import repeated_uid
+
+    dup = repeated_uid(headers)  # equal copies were dropped before planning
+    if dup is not None:
+        return f"SOP Instance UID {dup[0]} appears {dup[1]} times with different pixels"
     first = headers[0]
     for h in headers[1:]:
         if h.frame_shape() != first.frame_shape():

@@ -23,6 +23,7 @@ class Progress:
         self.bytes_out = 0
         self.t0 = time.perf_counter()
         self._base = initial
+        self.failed_before = failed  # not decodable (headers), counted before decoding
 
     def snapshot(self) -> dict[str, Any]:
         dt = max(time.perf_counter() - self.t0, 1e-9)
@@ -105,9 +106,12 @@ class _Lines(Progress):
     def line(self) -> str:
         s = self.snapshot()
         pct = 100.0 * s["done"] / s["total"] if s["total"] else 100.0
+        failed = s["failed"] - self.failed_before
+        before = f" (+{self.failed_before} not decodable)" if self.failed_before else ""
         return (
-            f"decode: {s['done']}/{s['total']} files ({pct:.1f}%), {s['files_per_s']:.1f} files/s, "
-            f"{s['mb_per_s']:.1f} MB/s, ETA {_fmt_eta(s['eta_s'])}, failures {s['failed']}"
+            f"decode: {s['done']}/{s['total']} files ({pct:.1f}%), {s['files_per_s']:.1f} files/s "
+            f"decoding, {s['mb_per_s']:.1f} MB/s, ETA {_fmt_eta(s['eta_s'])}, "
+            f"failed {failed}{before}"
         )
 
     def show(self) -> None:
@@ -120,6 +124,15 @@ class _Lines(Progress):
         print(self.line(), file=self.stream, flush=True)
 
 
+def have_tqdm() -> bool:
+    """Whether tqdm can be imported (it is optional: ``pip install 'dicodec[batch]'``)."""
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def make_progress(
     arg: ProgressArg,
     total: int,
@@ -129,7 +142,8 @@ def make_progress(
     failed: int = 0,
 ) -> Progress:
     """``arg``: ``False``/``None``/``"none"`` — silent; ``True``/``"auto"`` —
-    a bar on a terminal, periodic lines otherwise; ``"bar"``; ``"lines"``; or
+    a bar on a terminal, periodic lines otherwise; ``"bar"`` (plain lines
+    when tqdm is not installed); ``"lines"``; or
     a callable receiving a dict of counters after each input. ``initial`` and
     ``failed`` count what was done (failed) before the first update."""
     stream = stream or sys.stderr
@@ -139,6 +153,8 @@ def make_progress(
         return Progress(total, initial, failed)
     if arg in (True, "auto"):
         arg = "bar" if getattr(stream, "isatty", lambda: False)() else "lines"
+    if arg == "bar" and not have_tqdm():
+        arg = "lines"  # tqdm is optional (the batch extra): plain lines without it
     if arg == "bar":
         return _Bar(total, initial, failed, stream)
     if arg == "lines":

@@ -67,12 +67,17 @@ class BatchReport:
             ("  decoded", f"{self.decoded}"),
             ("  resumed (done before)", f"{self.resumed}"),
             ("  failed", f"{self.failed}"),
-            ("  skipped (not images)", f"{self.skipped}"),
+            ("  skipped (see reasons)", f"{self.skipped}"),
             ("series", f"{self.series}"),
             ("bytes in", _human(self.bytes_in)),
             ("bytes out", _human(self.bytes_out)),
             ("time", f"{self.seconds:.2f} s"),
-            ("throughput", f"{self.files_per_s:.1f} files/s, {self.mb_per_s:.1f} MB/s decoded"),
+            (
+                "throughput (whole run)",
+                f"{self.files_per_s:.1f} files/s, {self.mb_per_s:.1f} MB/s decoded "
+                "(the time includes listing, headers and planning; the progress line's "
+                "rate counts decoding only)",
+            ),
             ("failures by reason", reasons(self.failures)),
             ("skipped by reason", reasons(self.skipped_reasons)),
             ("output", f"{self.out} ({self.format})"),

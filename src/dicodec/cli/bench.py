@@ -38,7 +38,11 @@ def add_parser(subparsers: Any) -> None:
         default=1,
         help="threads for decoders that can use several (dicodec); 0 = all usable CPUs; default 1",
     )
-    p.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (best kept)")
+    from dicodec.cli._common import positive_int
+
+    p.add_argument(
+        "--repeat", type=positive_int, default=5, help="timed runs per measurement (best kept)"
+    )
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     p.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per peer and file (default 300)"

@@ -16,13 +16,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Decode every DICOM input below SOURCE... into OUT: a Zarr v3 store with one array "
             "per series (frames stacked by InstanceNumber, then position along the slice "
             "normal), or one .npy per input (--format npy). OUT/index.parquet lists every "
-            "input with its status. Re-running the same command resumes; the exit status "
-            "is 1 when an input failed, 130 when interrupted."
+            "input with its status. Re-running the same command resumes. Exit status: 0 "
+            "done, 1 an input failed (or nothing was found), 2 a usage error (missing "
+            "SOURCE, bad option, OUT not a folder), 130 interrupted."
         ),
     )
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="file, folder or archive")
     p.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder / Zarr store")
-    p.add_argument("--format", choices=("zarr", "npy"), default="zarr")
+    p.add_argument(
+        "--format",
+        choices=("zarr", "npy"),
+        default="zarr",
+        help="zarr: one Zarr v3 store, an array per series (default); npy: one .npy per input",
+    )
     p.add_argument(
         "--threads", type=int, default=None, help="inputs decoded at once (default: CPUs)"
     )
@@ -49,6 +55,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="distribute over an existing dask.distributed cluster (e.g. tcp://HOST:8786)",
     )
     p.add_argument(
+        "--dask-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for the --dask scheduler (default: 10)",
+    )
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when no input is found (default: a warning and exit status 1)",
+    )
+    p.add_argument(
         "--progress",
         choices=("auto", "bar", "lines", "none"),
         default="auto",
@@ -58,20 +76,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dicodec._frames import parse_frames
+    from dicodec._settings import check_threads
+    from dicodec.cli._common import (
+        EXIT_FAILED,
+        CliError,
+        check_inputs,
+        check_output_dir,
+        require,
+    )
+    from dicodec.errors import FrameSelectionError, SettingsError
+
+    modules = ["pydicom", "pyarrow"] + (["zarr"] if args.format == "zarr" else [])
+    require("dicodec decode", modules, "batch")
+    try:
+        parse_frames(args.frames)
+    except FrameSelectionError as e:
+        raise CliError(f"--frames: {e}") from None
+    try:
+        check_threads(args.threads, "--threads")
+    except SettingsError as e:
+        raise CliError(str(e)) from None
+    check_inputs(args.sources)
+    check_output_dir(args.out)
+    client = _connect(args.dask, args.dask_timeout) if args.dask else None
     from dicodec.batch import decode
     from dicodec.batch.faults import OutputError, stop_message
     from dicodec.batch.lock import OutputBusyError
-    from dicodec.batch.plan import resolve_frames
 
-    if args.frames is not None:
-        try:
-            resolve_frames(args.frames, 1)
-        except ValueError as e:
-            print(f"dicodec decode: --frames: {e}", file=sys.stderr)
-            return 2
-    if args.threads is not None and args.threads < 1:
-        print("dicodec decode: --threads must be >= 1", file=sys.stderr)
-        return 2
     try:
         report = decode(
             args.sources,
@@ -79,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
             format=args.format,
             frames=args.frames,
-            client=args.dask,
+            client=client,
             overwrite=args.overwrite,
             retry_failed=args.retry_failed,
             compression=args.compression,
@@ -98,5 +130,30 @@ def run(args: argparse.Namespace) -> int:
     except (OutputError, OSError) as e:  # writing OUT failed (disk full...)
         print(f"dicodec decode: {stop_message(e)}", file=sys.stderr)
         return 1
+    finally:
+        if client is not None:
+            client.close()
     print(report.table())
-    return 0 if report.ok else 1
+    if report.files == 0 and not args.allow_empty:
+        print(
+            f"dicodec decode: warning: no inputs found in {' '.join(args.sources)} "
+            "(--allow-empty to accept)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return 0 if report.ok else EXIT_FAILED
+
+
+def _connect(address: str, timeout: float):  # noqa: ANN202 - dask is optional
+    """A ``dask.distributed.Client`` for ``address``, or one clear line."""
+    from dicodec.cli._common import CliError, require
+
+    require("dicodec decode --dask", ["distributed"], "dask")
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise CliError(
+            f"--dask {address}: cannot reach the scheduler within {timeout:g} s ({e})"
+        ) from None

@@ -25,7 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--dir", default="demo-out", help="working folder (default: ./demo-out)")
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument(
+        "--threads", type=int, default=None, help="inputs decoded at once (default: CPUs)"
+    )
     p.set_defaults(func=run)
 
 
@@ -58,6 +60,10 @@ def build_samples(dest: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dicodec.cli._common import require
+
+    # tqdm is optional: without it the progress is plain lines.
+    require("dicodec demo", ["pydicom", "pyarrow", "zarr"], "batch")
     from dicodec.batch import decode
 
     work = Path(args.dir)
@@ -76,14 +82,24 @@ def run(args: argparse.Namespace) -> int:
 def _print_inputs(index: Path, samples: Path) -> None:
     import pyarrow.parquet as pq
 
-    print(f"\n{'input':<52} {'shape':<18} {'dtype':<8} {'ms':>7}")
-    for r in pq.read_table(index).to_pylist():
-        name = r["path"].replace(str(samples) + "/", "")
+    rows = pq.read_table(index).to_pylist()
+    # Paths relative to the sample folder ("archive.zip/ct/CT_small.dcm"), never cut.
+    names = [_relative(r["path"], samples) for r in rows]
+    width = max([len("input"), *map(len, names)])
+    print(f"\n{'input':<{width}} {'shape':<18} {'dtype':<8} {'ms':>7}")
+    for name, r in zip(names, rows, strict=True):
         if r["status"] == "done":
             shape = str(tuple(r["shape"]))
-            print(f"{name[-52:]:<52} {shape:<18} {r['dtype']:<8} {r['seconds'] * 1e3:7.2f}")
+            print(f"{name:<{width}} {shape:<18} {r['dtype']:<8} {r['seconds'] * 1e3:7.2f}")
         else:
-            print(f"{name[-52:]:<52} {r['status']}: {r['reason']}")
+            print(f"{name:<{width}} {r['status']}: {r['reason']}")
+
+
+def _relative(path: str, root: Path) -> str:
+    for base in (str(root.absolute()), str(root)):
+        if path.startswith(base + "/"):
+            return path[len(base) + 1 :]
+    return path
 
 
 def _print_series(store: Path, limit: int = 12) -> None:

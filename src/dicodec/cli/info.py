@@ -20,7 +20,12 @@ def add_parser(subparsers: Any) -> None:
         "(nothing is decoded).",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="DICOM files")
-    p.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON Lines: one JSON object per file, one per line "
+        '(a file that cannot be read: {"path", "error", "error_type"})',
+    )
     p.add_argument(
         "--ranges", action="store_true", help="list every frame's byte ranges (text output)"
     )
@@ -79,22 +84,22 @@ def _describe(path: str, i: FrameInfo, ranges: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     status = 0
-    out: list[dict[str, Any]] = []
     for path in args.files:
         try:
             info = frame_info(path)
         except (DicodecError, OSError) as exc:
             status = 1
             if args.json:
-                out.append({"path": path, "error": str(exc), "error_type": type(exc).__name__})
+                _emit({"path": path, "error": str(exc), "error_type": type(exc).__name__})
             else:
                 print(f"{path}\n  error           : {exc}", file=sys.stderr)
             continue
         if args.json:
-            out.append(_as_json(path, info))
+            _emit(_as_json(path, info))
         else:
             print(_describe(path, info, args.ranges))
-    if args.json:
-        json.dump(out, sys.stdout, indent=2)
-        print()
     return status
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj))

@@ -10,6 +10,8 @@ and ends with a one-line summary.
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "scan",
         help="index the tags of many DICOM files into Parquet or CSV",
-        description=__doc__,
+        description=__doc__.replace("``", ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
@@ -49,6 +51,11 @@ def add_parser(subparsers: Any) -> None:
         help="stop at the first file that cannot be scanned (exit status 1)",
     )
     p.add_argument("--batch-size", type=int, default=4096, help="files per batch [4096]")
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when no file is found (default: a warning and exit status 1)",
+    )
     bar = p.add_mutually_exclusive_group()
     bar.add_argument(
         "--progress", action="store_true", help="progress bar even when stderr is not a terminal"
@@ -145,19 +152,38 @@ def _progress(enabled: bool) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dicodec.errors import DicodecError
+    from dicodec._settings import check_threads
+    from dicodec.cli._common import CliError, check_inputs, check_output_file, require
+    from dicodec.errors import DicodecError, SettingsError
+
+    require("dicodec scan", ["pyarrow"], "scan")
     from dicodec.scan import scan_batches, scan_schema
 
+    check_inputs(args.paths)
+    if args.output:
+        check_output_file(args.output)
+    try:
+        check_threads(args.threads, "--threads")
+    except SettingsError as e:
+        raise CliError(str(e)) from None
     tags = split_tags(args.tags)
     try:
         schema = scan_schema(tags)
-        batches: Iterator[Any] = scan_batches(
-            args.paths,
-            tags,
-            batch_size=args.batch_size,
-            threads=args.threads,
-            recursive=not args.no_recursive,
-            errors="raise" if args.fail_fast else "record",
+        options: dict[str, Any] = {
+            "batch_size": args.batch_size,
+            "threads": args.threads,
+            "recursive": not args.no_recursive,
+            "errors": "raise" if args.fail_fast else "record",
+        }
+        # .zip/.tar/.tar.gz named here are read member by member, as decode does.
+        from dicodec.batch.sources import is_archive
+        from dicodec.cli._scan_archives import scan_archive_batches
+
+        archives = [p for p in args.paths if is_archive(p) and os.path.isfile(p)]
+        plain = [p for p in args.paths if p not in archives]
+        batches: Iterator[Any] = itertools.chain(
+            scan_batches(plain, tags, **options) if plain else iter(()),
+            scan_archive_batches(archives, tags, **options),
         )
         writer = _Writer(args.output)
     except (ValueError, TypeError) as exc:
@@ -177,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(n)
                 bar.set_postfix(errors=errors, refresh=False)
     except DicodecError as exc:
-        print(f"dicodec scan: {exc}", file=sys.stderr)
+        print(f"dicodec scan: stopped at the first error (--fail-fast): {exc}", file=sys.stderr)
         status = 1
     finally:
         if bar is not None:
@@ -186,9 +212,21 @@ def run(args: argparse.Namespace) -> int:
     dt = time.perf_counter() - t0
     rate = files / dt if dt > 0 else 0.0
     where = args.output or "standard output"
+    done = " written before the error" if status else ""
     print(
-        f"dicodec scan: {files:,} files, {errors:,} errors, {dt:.2f} s "
-        f"({rate:,.0f} files/s) -> {where}",
+        f"dicodec scan: {_plural(files, 'file')}{done}, {_plural(errors, 'error')}, "
+        f"{dt:.2f} s ({rate:,.0f} files/s) -> {where}",
         file=sys.stderr,
     )
+    if status == 0 and files == 0 and not args.allow_empty:
+        print(
+            f"dicodec scan: warning: no files found in {' '.join(args.paths)} "
+            "(--allow-empty to accept)",
+            file=sys.stderr,
+        )
+        return 1
     return status
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -4,5 +4,5 @@
 pub mod pool;
 pub mod release;
 
-pub use pool::{thread_pool, with_threads};
+pub use pool::{available_cpus, cached_pools, effective_threads, thread_pool, with_threads};
 pub use release::Release;

@@ -173,6 +173,9 @@ impl<'a> ParsedFile<'a> {
                 ))
             }
         };
+        if !meta.has_file_meta && !meta.deflated {
+            super::detect::check_raw_start(buf, &meta)?;
+        }
         let syntax = match &meta.transfer_syntax_uid {
             Some(uid) => TransferSyntax::from_uid(uid),
             None => TransferSyntax::inferred_from(meta.encoding),
@@ -309,11 +312,7 @@ impl<'a> ParsedFile<'a> {
                     self.data.len()
                 ),
             ),
-            None => Error::malformed(
-                self.data.len() as u64,
-                "dataset",
-                "no Pixel Data, Float Pixel Data or Double Float Pixel Data element",
-            ),
+            None => super::detect::no_pixel_data(self.data.len()),
         })
     }
 

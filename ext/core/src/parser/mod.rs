@@ -6,6 +6,7 @@
 //! reads files.
 
 pub mod dataset;
+pub mod detect;
 pub mod element;
 pub mod encaps;
 pub mod file;

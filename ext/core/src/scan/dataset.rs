@@ -200,13 +200,7 @@ fn error_message(e: Error) -> String {
     }
 }
 
-/// Even groups a dataset without file meta may plausibly start with.
-fn plausible_start(buf: &[u8], pos: usize, enc: Encoding) -> bool {
-    match enc.u16_at(buf, pos) {
-        Some(g) => g % 2 == 0 && (0x0002..=0x0028).contains(&g),
-        None => false,
-    }
-}
+use crate::parser::detect::plausible_start;
 
 fn scan_file_inner(
     plan: &WalkPlan,
@@ -251,7 +245,7 @@ fn walk_file(
     let meta = loop {
         let prefix = win.fetch(0, need)?;
         if prefix.is_empty() {
-            return Err(Error::malformed(0, "file", "empty file (0 bytes)"));
+            return Err(crate::parser::detect::not_dicom(&[]));
         }
         let at_eof = prefix.len() < need;
         match read_file_meta(prefix, at_eof)? {
@@ -297,11 +291,8 @@ fn walk_file(
             } else if head.is_empty() && meta.has_preamble {
                 // Preamble and "DICM" only: an empty dataset.
             } else {
-                return Err(Error::malformed(
-                    0,
-                    "file",
-                    "not a DICOM file (no 'DICM' marker at byte 128 and no DICOM element at the start)",
-                ));
+                let head = win.fetch(0, 1024)?.to_vec();
+                return Err(crate::parser::detect::not_dicom(&head));
             }
         }
     }

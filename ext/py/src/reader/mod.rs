@@ -122,7 +122,7 @@ fn _frame_info_files<'py>(
     use rayon::prelude::*;
     let infos: Vec<Result<FrameInfo, Failure>> = py
         .detach(|| {
-            with_threads(threads, |parallel| {
+            with_threads(threads.map(|n| n.min(paths.len().max(1))), |parallel| {
                 let one = |p: &PathBuf| {
                     with_parsed(&Input::File(p.clone()), INFO_MMAP_THRESHOLD, |f, _| {
                         Ok(FrameInfo(summarize(f)?))
