@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Any
 
 from dicodec import _native
@@ -109,4 +110,20 @@ def apply_environment() -> None:
     raw = os.environ.get("DICODEC_MAX_ALLOC")
     if raw is None or not raw.strip():
         return
-    _native.set_max_alloc(parse_size(raw, "DICODEC_MAX_ALLOC"))
+    try:
+        size = parse_size(raw, "DICODEC_MAX_ALLOC")
+    except SettingsError as e:
+        if _running_cli():  # the `dicodec` command: one line, no traceback
+            sys.stderr.write(f"dicodec: {e}\n")
+            raise SystemExit(2) from None
+        raise
+    _native.set_max_alloc(size)
+
+
+def _running_cli() -> bool:
+    """Whether this process is the ``dicodec`` console script or ``python -m dicodec``."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    name = os.path.basename(argv0)
+    return name in ("dicodec", "dicodec.exe") or argv0.endswith(
+        os.path.join("dicodec", "__main__.py")
+    )

@@ -183,3 +183,11 @@ def test_scan_reads_archives_like_decode(tmp_path, ct):
     assert f"{tmp_path / 'more.tar.gz'}::t/ct.dcm" in text
     assert "not a DICOM file" not in text
     assert text.count(",128,128,") == 3, text
+
+
+def test_bad_max_alloc_is_one_line(tmp_path, ct):
+    p = run(["info", str(ct)], tmp_path, DICODEC_MAX_ALLOC="abc")
+    assert p.returncode == 2 and no_traceback(p.stderr), p.stderr
+    assert "DICODEC_MAX_ALLOC" in p.stderr and "'abc' is not a size" in p.stderr
+    p = run(["info", str(ct)], tmp_path, DICODEC_MAX_ALLOC="1G")
+    assert p.returncode == 0, p.stderr

@@ -3,7 +3,7 @@
 //! The default maximum is 16 GiB per single allocation (one decoded array, one
 //! inflated dataset…). It can be changed at run time with [`set_max_alloc`]
 //! (Python: `dicodec.set_max_alloc`) or at start-up with the environment
-//! variable `DICODEC_MAX_ALLOC` (bytes).
+//! variable `DICODEC_MAX_ALLOC` (bytes, or a size with a unit: see [`parse_size`]).
 
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,13 +17,46 @@ static INIT: OnceLock<()> = OnceLock::new();
 
 fn init() {
     INIT.get_or_init(|| {
+        // Garbage keeps the default here; the Python package refuses it
+        // loudly at import (dicodec/_settings.py, the same grammar).
         let v = std::env::var("DICODEC_MAX_ALLOC")
             .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
+            .and_then(|s| parse_size(&s))
             .unwrap_or(DEFAULT_MAX_ALLOC);
         // Only set if nobody called set_max_alloc first.
         let _ = MAX_ALLOC.compare_exchange(0, v, Ordering::SeqCst, Ordering::SeqCst);
     });
+}
+
+/// A size in bytes from `"123"`, `"1G"`, `"512MiB"`, `"1.5GB"`...: K/M/G/T
+/// and KiB/MiB/GiB/TiB are powers of 1024, kB/MB/GB/TB powers of 1000
+/// (case-insensitive). `None` for anything else or for 0.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = (&t[..split], t[split..].trim());
+    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return None,
+    };
+    let bytes = if num.contains('.') {
+        let v: f64 = num.parse().ok()?;
+        let b = v * mult as f64;
+        (b.is_finite() && b < u64::MAX as f64).then_some(b as u64)?
+    } else {
+        num.parse::<u64>().ok()?.checked_mul(mult)?
+    };
+    (bytes > 0).then_some(bytes)
 }
 
 /// The current limit in bytes for one allocation.
@@ -68,6 +101,27 @@ pub fn checked_size(what: &str, factors: &[u64]) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_with_units() {
+        assert_eq!(parse_size("123"), Some(123));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size(" 512MiB "), Some(512 << 20));
+        assert_eq!(parse_size("1.5GB"), Some(1_500_000_000));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        for bad in [
+            "",
+            "abc",
+            "1X",
+            "-5",
+            "0",
+            "1 G B",
+            "1e9",
+            "99999999999999999999T",
+        ] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn overflow_is_a_limit_error() {

@@ -107,7 +107,8 @@ def decode(
     ``client``: a ``dask.distributed.Client`` or scheduler address: the work is
     spread over its workers by series, each writing into ``out`` (which must be
     on a file system every worker sees). ``frames``: decode only these frames
-    of every input (int, list, or ``"0,2,5:8"``). ``compression`` (Zarr): ``"lz4"``
+    of every input (int, list, slice or ``"0,2,5:8"``: see :mod:`dicodec._frames`;
+    indices past an input's end are left out). ``compression`` (Zarr): ``"lz4"``
     (Blosc LZ4 with byte shuffle, the default), ``"zstd"`` or ``"none"``.
     ``progress``: ``None``/``False`` (silent), ``"auto"`` (a bar on a
     terminal, lines otherwise), ``"bar"``, ``"lines"``, or a callable
@@ -323,8 +324,12 @@ def iter_decode(
     ``threads`` threads (dicodec releases the GIL, so they run in parallel).
 
     ``meta`` holds the header values (UIDs, transfer syntax, geometry, rescale
-    and window values...). ``errors="raise"`` raises the first decoding error;
-    ``"skip"`` leaves failing inputs out; ``"yield"`` yields them as
+    and window values...). ``frames`` means what it means for
+    :func:`dicodec.read_pixels` (an int: that frame, no frame axis; a sequence,
+    slice or ``"0,2,5:8"``: those frames), indices past an input's end left out.
+    ``errors="raise"`` raises the first decoding error (with ``.path``, also
+    in its message); ``"skip"`` leaves failing inputs out; ``"yield"`` yields
+    them as
     ``(path, None, meta)`` with ``meta["error"]`` set.
 
     Closing the generator (or breaking out of the loop) stops the workers."""
