@@ -9,7 +9,7 @@ pub mod dataset;
 pub mod element;
 pub mod encaps;
 pub mod file;
-pub mod meta;
+pub(crate) mod meta;
 pub mod source;
 pub mod syntax;
 
