@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! dicodec-core: the pure-Rust engine behind dicodec.
 //!
 //! Layers: [`parser`] (DICOM element layer, file reader), [`pixels`] (what a
@@ -10,7 +11,8 @@
 //! offset), unsupported, or limit exceeded. Nothing in this crate may panic on
 //! input.
 
-#![forbid(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod codecs;
 pub mod decode;

@@ -12,15 +12,25 @@ use crate::limits;
 /// NumPy-compatible element type of a decoded array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SampleType {
+    /// `u8`.
     U8,
+    /// `i8`.
     I8,
+    /// `u16`.
     U16,
+    /// `i16`.
     I16,
+    /// `u32`.
     U32,
+    /// `i32`.
     I32,
+    /// `u64`.
     U64,
+    /// `i64`.
     I64,
+    /// `f32`.
     F32,
+    /// `f64`.
     F64,
 }
 
@@ -88,13 +98,19 @@ pub enum PixelElement {
 /// Image Pixel module attributes relevant to decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PixelDescription {
+    /// (0028,0010) Rows.
     pub rows: u32,
+    /// (0028,0011) Columns.
     pub columns: u32,
     /// Number of Frames (1 when absent).
     pub number_of_frames: u32,
+    /// (0028,0002) Samples per Pixel.
     pub samples_per_pixel: u16,
+    /// (0028,0100) Bits Allocated.
     pub bits_allocated: u16,
+    /// (0028,0101) Bits Stored.
     pub bits_stored: u16,
+    /// (0028,0102) High Bit.
     pub high_bit: u16,
     /// 0 unsigned, 1 two's complement.
     pub pixel_representation: u16,
@@ -102,6 +118,7 @@ pub struct PixelDescription {
     pub planar_configuration: u16,
     /// e.g. "MONOCHROME2", "RGB", "YBR_FULL_422".
     pub photometric_interpretation: String,
+    /// Which pixel element.
     pub element: PixelElement,
 }
 
@@ -177,13 +194,16 @@ impl PixelDescription {
 /// policies: padded segments, missing EOI…). Empty when the frame was clean.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FrameReport {
+    /// Tolerated oddities.
     pub warnings: Vec<String>,
 }
 
 impl FrameReport {
+    /// Notes a tolerated oddity.
     pub fn warn(&mut self, msg: impl Into<String>) {
         self.warnings.push(msg.into());
     }
+    /// Nothing was tolerated.
     pub fn is_clean(&self) -> bool {
         self.warnings.is_empty()
     }

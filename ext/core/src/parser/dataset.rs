@@ -19,37 +19,61 @@ use super::encaps::decode_ov;
 use crate::error::{Error, Result};
 use crate::pixels::PixelElement;
 
+/// (0028,0002) Samples Per Pixel.
 pub const SAMPLES_PER_PIXEL: u32 = 0x0028_0002;
+/// (0028,0004) Photometric Interpretation.
 pub const PHOTOMETRIC_INTERPRETATION: u32 = 0x0028_0004;
+/// (0028,0006) Planar Configuration.
 pub const PLANAR_CONFIGURATION: u32 = 0x0028_0006;
+/// (0028,0008) Number Of Frames.
 pub const NUMBER_OF_FRAMES: u32 = 0x0028_0008;
+/// (0028,0010) Rows.
 pub const ROWS: u32 = 0x0028_0010;
+/// (0028,0011) Columns.
 pub const COLUMNS: u32 = 0x0028_0011;
+/// (0028,0100) Bits Allocated.
 pub const BITS_ALLOCATED: u32 = 0x0028_0100;
+/// (0028,0101) Bits Stored.
 pub const BITS_STORED: u32 = 0x0028_0101;
+/// (0028,0102) High Bit.
 pub const HIGH_BIT: u32 = 0x0028_0102;
+/// (0028,0103) Pixel Representation.
 pub const PIXEL_REPRESENTATION: u32 = 0x0028_0103;
+/// (7FE0,0001) Extended Offset Table.
 pub const EXTENDED_OFFSET_TABLE: u32 = 0x7FE0_0001;
+/// (7FE0,0002) Extended Offset Table Lengths.
 pub const EXTENDED_OFFSET_TABLE_LENGTHS: u32 = 0x7FE0_0002;
+/// (7FE0,0008) Float Pixel Data.
 pub const FLOAT_PIXEL_DATA: u32 = 0x7FE0_0008;
+/// (7FE0,0009) Double Float Pixel Data.
 pub const DOUBLE_FLOAT_PIXEL_DATA: u32 = 0x7FE0_0009;
+/// (7FE0,0010) Pixel Data.
 pub const PIXEL_DATA: u32 = 0x7FE0_0010;
 
 /// Image Pixel module attributes as found (`None` = absent or empty).
 /// Numbers are kept wide so that out-of-range values can be reported.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageAttrs {
+    /// (0028,0002) Samples per Pixel.
     pub samples_per_pixel: Option<i64>,
+    /// (0028,0004) Photometric Interpretation.
     pub photometric_interpretation: Option<String>,
+    /// (0028,0006) Planar Configuration.
     pub planar_configuration: Option<i64>,
     /// (0028,0008) Number of Frames; `None` when absent, empty or 0 (a warning
     /// is recorded for the last two, as pydicom does).
     pub number_of_frames: Option<i64>,
+    /// (0028,0010) Rows.
     pub rows: Option<i64>,
+    /// (0028,0011) Columns.
     pub columns: Option<i64>,
+    /// (0028,0100) Bits Allocated.
     pub bits_allocated: Option<i64>,
+    /// (0028,0101) Bits Stored.
     pub bits_stored: Option<i64>,
+    /// (0028,0102) High Bit.
     pub high_bit: Option<i64>,
+    /// (0028,0103) Pixel Representation.
     pub pixel_representation: Option<i64>,
     /// (7FE0,0001) Extended Offset Table, decoded.
     pub extended_offsets: Option<Vec<u64>>,
@@ -60,6 +84,7 @@ pub struct ImageAttrs {
 /// Where the pixel data element is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PixelElementInfo {
+    /// Which pixel element.
     pub element: PixelElement,
     /// The VR as stored ([`Vr::IMPLICIT`] in implicit VR data).
     pub vr: Vr,
@@ -74,13 +99,16 @@ pub struct PixelElementInfo {
 /// What the walk found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DatasetScan {
+    /// The Image Pixel attributes found.
     pub attrs: ImageAttrs,
+    /// The first top-level pixel element, if any.
     pub pixel: Option<PixelElementInfo>,
     /// Offset where the walk stopped (the pixel element or the end).
     pub end: usize,
     /// The data ended with fewer than 8 bytes left (inside an element
     /// header): where, if so.
     pub cut_at: Option<usize>,
+    /// Tolerated oddities.
     pub warnings: Vec<String>,
 }
 

@@ -10,32 +10,40 @@ pub const UNDEFINED_LENGTH: u32 = 0xFFFF_FFFF;
 
 /// Item, item delimitation and sequence delimitation tags.
 pub const ITEM: u32 = 0xFFFE_E000;
+/// (FFFE,E00D) Item Delimitation Item.
 pub const ITEM_DELIMITATION: u32 = 0xFFFE_E00D;
+/// (FFFE,E0DD) Sequence Delimitation Item.
 pub const SEQUENCE_DELIMITATION: u32 = 0xFFFE_E0DD;
 
 /// How a dataset is encoded (the part of the transfer syntax that matters to
 /// the element layer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Encoding {
+    /// Explicit VR (else implicit).
     pub explicit_vr: bool,
+    /// Little endian (else big endian).
     pub little_endian: bool,
 }
 
 impl Encoding {
+    /// Implicit VR little endian.
     pub const IMPLICIT_LE: Encoding = Encoding {
         explicit_vr: false,
         little_endian: true,
     };
+    /// Explicit VR little endian.
     pub const EXPLICIT_LE: Encoding = Encoding {
         explicit_vr: true,
         little_endian: true,
     };
+    /// Explicit VR big endian.
     pub const EXPLICIT_BE: Encoding = Encoding {
         explicit_vr: true,
         little_endian: false,
     };
 
     #[inline]
+    /// The 16-bit value at `pos`, in this byte order.
     pub fn u16_at(self, b: &[u8], pos: usize) -> Option<u16> {
         let s: [u8; 2] = b.get(pos..pos + 2)?.try_into().ok()?;
         Some(if self.little_endian {
@@ -46,6 +54,7 @@ impl Encoding {
     }
 
     #[inline]
+    /// The 32-bit value at `pos`, in this byte order.
     pub fn u32_at(self, b: &[u8], pos: usize) -> Option<u32> {
         let s: [u8; 4] = b.get(pos..pos + 4)?.try_into().ok()?;
         Some(if self.little_endian {
@@ -63,10 +72,15 @@ impl Encoding {
 pub struct Vr(pub [u8; 2]);
 
 impl Vr {
+    /// No VR (implicit VR data).
     pub const IMPLICIT: Vr = Vr(*b"??");
+    /// Sequence.
     pub const SQ: Vr = Vr(*b"SQ");
+    /// Other Byte.
     pub const OB: Vr = Vr(*b"OB");
+    /// Other Word.
     pub const OW: Vr = Vr(*b"OW");
+    /// Unknown.
     pub const UN: Vr = Vr(*b"UN");
 
     /// VRs whose explicit encoding has 2 reserved bytes and a 32-bit length.
@@ -90,6 +104,7 @@ impl Vr {
         )
     }
 
+    /// The two letters ("??" when implicit or not ASCII).
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
@@ -100,6 +115,7 @@ impl Vr {
 pub struct ElementHeader {
     /// `(group << 16) | element`.
     pub tag: u32,
+    /// The VR as stored.
     pub vr: Vr,
     /// Value length in bytes, or [`UNDEFINED_LENGTH`].
     pub length: u32,
@@ -111,14 +127,17 @@ pub struct ElementHeader {
 
 impl ElementHeader {
     #[inline]
+    /// Offset of the first value byte.
     pub fn value_offset(&self) -> usize {
         self.offset + self.header_len
     }
     #[inline]
+    /// The length is undefined (0xFFFFFFFF).
     pub fn is_undefined_length(&self) -> bool {
         self.length == UNDEFINED_LENGTH
     }
     #[inline]
+    /// The group number.
     pub fn group(&self) -> u16 {
         (self.tag >> 16) as u16
     }

@@ -27,7 +27,9 @@ use crate::error::{Error, Result};
 /// 8-byte item header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fragment {
+    /// Offset of the first byte.
     pub offset: usize,
+    /// Length in bytes.
     pub length: usize,
 }
 

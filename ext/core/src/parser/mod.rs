@@ -10,7 +10,7 @@ pub mod detect;
 pub mod element;
 pub mod encaps;
 pub mod file;
-pub mod meta;
+pub(crate) mod meta;
 pub mod source;
 pub mod syntax;
 

@@ -6,6 +6,12 @@
 //! the decoded array at once (about 2× the array). [`FileBytes::release`]
 //! drops decoded pages from the process (they are re-read from the file if
 //! touched again), so a whole-file decode peaks near the size of the array.
+//!
+//! This module memory-maps files and advises the kernel about mapped
+//! pages: that operating system interface is its `unsafe`, each block with
+//! its SAFETY comment.
+
+#![allow(unsafe_code)]
 
 use std::ops::Range;
 use std::path::Path;
@@ -24,7 +30,9 @@ const RELEASE_MIN: usize = 16 << 10;
 
 /// A file's bytes.
 pub enum FileBytes {
+    /// A read-only memory map.
     Mapped(memmap2::Mmap),
+    /// The bytes, read once.
     Read(Vec<u8>),
 }
 

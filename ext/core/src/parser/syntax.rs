@@ -24,12 +24,15 @@ pub enum PixelStorage {
 /// One entry of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyntaxInfo {
+    /// The UID.
     pub uid: &'static str,
+    /// Its name (PS3.6).
     pub name: &'static str,
     /// Encoding of the dataset (after inflation for deflated syntaxes).
     pub encoding: Encoding,
     /// The dataset after the file meta group is a raw deflate stream.
     pub deflated: bool,
+    /// How the pixel data is stored.
     pub storage: PixelStorage,
 }
 

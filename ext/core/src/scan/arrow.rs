@@ -13,11 +13,17 @@ use crate::error::{Error, Result};
 /// The Arrow type of a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnType {
+    /// 64-bit signed integers.
     Int64,
+    /// 64-bit unsigned integers.
     UInt64,
+    /// 64-bit floats.
     Float64,
+    /// UTF-8 strings.
     Utf8,
+    /// Bytes.
     Binary,
+    /// Lists of the inner type.
     List(Box<ColumnType>),
 }
 
@@ -42,13 +48,18 @@ pub enum ArrayData {
     Fixed(Vec<u8>),
     /// UTF-8 (`utf8 = true`) or binary: `len + 1` offsets into `data`.
     Var {
+        /// Strings (else bytes).
         utf8: bool,
+        /// Arrow offsets (one more than the length).
         offsets: Vec<i32>,
+        /// The concatenated values.
         data: Vec<u8>,
     },
     /// List: `len + 1` offsets into the child array.
     List {
+        /// Arrow offsets (one more than the length).
         offsets: Vec<i32>,
+        /// The values of all lists.
         child: Box<ArrowArray>,
     },
 }
@@ -56,16 +67,19 @@ pub enum ArrayData {
 /// One column (or list child) in Arrow layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArrowArray {
+    /// The column type.
     pub ty: ColumnType,
     len: usize,
     null_count: usize,
     validity: Vec<u8>,
+    /// The values.
     pub data: ArrayData,
     /// Set when an offset no longer fits in `i32`; reported by [`Self::check`].
     overflow: bool,
 }
 
 impl ArrowArray {
+    /// An empty array of this type.
     pub fn new(ty: &ColumnType) -> Self {
         Self::with_capacity(ty, 0)
     }
@@ -98,12 +112,15 @@ impl ArrowArray {
         }
     }
 
+    /// Number of values (nulls included).
     pub fn len(&self) -> usize {
         self.len
     }
+    /// No values.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Number of nulls.
     pub fn null_count(&self) -> usize {
         self.null_count
     }
@@ -182,12 +199,15 @@ impl ArrowArray {
         }
     }
 
+    /// Appends an integer.
     pub fn push_i64(&mut self, x: i64) {
         self.push_fixed(x.to_ne_bytes())
     }
+    /// Appends an unsigned integer.
     pub fn push_u64(&mut self, x: u64) {
         self.push_fixed(x.to_ne_bytes())
     }
+    /// Appends a float.
     pub fn push_f64(&mut self, x: f64) {
         self.push_fixed(x.to_ne_bytes())
     }
@@ -198,6 +218,7 @@ impl ArrowArray {
         self.push_parts(&[b])
     }
 
+    /// Appends a string.
     pub fn push_str(&mut self, s: &str) {
         self.push_bytes(s.as_bytes())
     }

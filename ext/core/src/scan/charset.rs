@@ -29,23 +29,41 @@ pub enum PyCodec {
     Iso8859,
     /// `"latin_1"`: ISO_IR 100.
     Latin1,
+    /// Python codec for ShiftJis.
     ShiftJis,
+    /// Python codec for Iso2022Jp.
     Iso2022Jp,
+    /// Python codec for Iso2022Jp2.
     Iso2022Jp2,
+    /// Python codec for IsoIr58.
     IsoIr58,
+    /// Python codec for EucKr.
     EucKr,
+    /// Python codec for Iso8859_2.
     Iso8859_2,
+    /// Python codec for Iso8859_3.
     Iso8859_3,
+    /// Python codec for Iso8859_4.
     Iso8859_4,
+    /// Python codec for IsoIr126.
     IsoIr126,
+    /// Python codec for IsoIr127.
     IsoIr127,
+    /// Python codec for IsoIr138.
     IsoIr138,
+    /// Python codec for IsoIr144.
     IsoIr144,
+    /// Python codec for IsoIr148.
     IsoIr148,
+    /// Python codec for IsoIr166.
     IsoIr166,
+    /// UTF-8 strings.
     Utf8,
+    /// Python codec for Gb18030.
     Gb18030,
+    /// Python codec for Gbk.
     Gbk,
+    /// Python codec for Gb2312.
     Gb2312,
     /// Not in pydicom's table (pydicom would guess or warn).
     Unknown,
@@ -200,6 +218,7 @@ impl Charset {
         cs
     }
 
+    /// The codec of the first (default) term.
     pub fn first(&self) -> PyCodec {
         self.codecs[0]
     }
@@ -265,10 +284,8 @@ fn decode_escaped(frag: &[u8], cs: &Charset, out: &mut String) -> Option<()> {
 #[inline]
 fn ascii(b: &[u8]) -> Option<Cow<'_, str>> {
     if b.is_ascii() {
-        // SAFETY: ASCII bytes are valid UTF-8 (checked just above; the
-        // ASCII tests in this module and every text value of the scan tests
-        // go through here).
-        Some(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) }))
+        // ASCII is valid UTF-8: this cannot fail.
+        std::str::from_utf8(b).ok().map(Cow::Borrowed)
     } else {
         None
     }

@@ -27,7 +27,9 @@ const MAX_DIR_DEPTH: usize = 4096;
 /// One path to scan, or why it cannot be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The path.
     pub path: PathBuf,
+    /// Why it could not be listed, if so.
     pub error: Option<String>,
     /// Given by the caller and not looked at yet: it may be a folder or not
     /// a regular file; the scanner checks on the opened file (no second
@@ -36,6 +38,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry for a file.
     pub fn file(path: PathBuf) -> Self {
         Entry {
             path,

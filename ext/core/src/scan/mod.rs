@@ -1,5 +1,5 @@
 //! Tag scanner over whole archives: one row per file, one Arrow column per
-//! requested tag. OWNER: scan helper.
+//! requested tag.
 //!
 //! * [`fs::Walker`] finds the files (folders listed in parallel, symlink loops
 //!   reported, deterministic order).
@@ -54,10 +54,13 @@ thread_local! {
 /// it with pydicom's decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deferred {
+    /// Row (file) index.
     pub row: usize,
+    /// Column (tag) index.
     pub column: usize,
     /// The VR the value was read with ("PN", "LO", …).
     pub vr: String,
+    /// The raw value.
     pub value: Vec<u8>,
     /// Raw value of (0008,0005) Specific Character Set (empty if absent).
     pub charset: Vec<u8>,
@@ -66,14 +69,19 @@ pub struct Deferred {
 /// One batch of rows.
 #[derive(Debug, Clone)]
 pub struct Batch {
+    /// Rows.
     pub len: usize,
+    /// The path column.
     pub path: ArrowArray,
     /// One per requested tag, in request order.
     pub columns: Vec<ArrowArray>,
+    /// The transfer syntax column.
     pub transfer_syntax: ArrowArray,
+    /// The error column (null when the file was read).
     pub error: ArrowArray,
     /// Bytes read from each file (UInt64).
     pub bytes_read: ArrowArray,
+    /// Values left for Python to decode.
     pub deferred: Vec<Deferred>,
     /// Unchecked entries that turned out to be folders (no row): to walk.
     pub folders: Vec<std::path::PathBuf>,
@@ -158,6 +166,7 @@ pub struct Scanner {
 }
 
 impl Scanner {
+    /// A scanner of these tags.
     pub fn new(specs: Vec<TagSpec>) -> Result<Self> {
         let mut tags: Vec<u32> = specs.iter().map(|s| s.tag).collect();
         tags.sort_unstable();
@@ -196,10 +205,12 @@ impl Scanner {
         self
     }
 
+    /// The Arrow type of each tag column.
     pub fn column_types(&self) -> &[ColumnType] {
         &self.types
     }
 
+    /// The tags scanned.
     pub fn specs(&self) -> &[TagSpec] {
         &self.specs
     }

@@ -9,6 +9,12 @@
 //! part resolves identically (symbolic links followed), and anything this
 //! does not handle the same way (a name of `.` or `..`, a path ending in
 //! `/`, a NUL byte, a folder that cannot be opened) is opened by full path.
+//!
+//! This module opens files relative to a folder descriptor (`openat`):
+//! that operating system interface is its `unsafe`, each block with its
+//! SAFETY comment.
+
+#![allow(unsafe_code)]
 
 use std::fs::File;
 use std::io;

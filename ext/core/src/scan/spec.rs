@@ -8,6 +8,7 @@ use crate::parser::element::{tag_str, Vr};
 /// A data-dictionary VR (as `pydicom.datadict.dictionary_VR` gives it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DictVr {
+    /// One VR.
     Known([u8; 2]),
     /// "US or SS": resolved by Pixel Representation in implicit VR data.
     UsSs,
@@ -20,7 +21,9 @@ pub enum DictVr {
 /// One requested tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagSpec {
+    /// The tag.
     pub tag: u32,
+    /// Its dictionary VR.
     pub dict_vr: DictVr,
     /// The dictionary VM allows more than one value: the column is a list.
     pub multi: bool,

@@ -24,6 +24,7 @@ pub fn uses_charset(vr: [u8; 2]) -> bool {
 /// Result of decoding a text value.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decoded<'a> {
+    /// The decoded text.
     Text(Cow<'a, str>),
     /// Needs pydicom (escape sequences or a multi-byte character set).
     Defer,
@@ -72,6 +73,7 @@ pub enum TextRule {
 }
 
 impl TextRule {
+    /// The rule of a text VR (None for other VRs).
     pub fn for_vr(vr: [u8; 2]) -> Option<TextRule> {
         Some(match &vr {
             b"AE" => TextRule::Ae,

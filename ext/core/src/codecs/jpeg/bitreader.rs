@@ -25,12 +25,12 @@ pub struct Stop {
 /// The hot part of a reader: what the decode loops keep in registers.
 #[derive(Clone, Copy)]
 pub struct Bits<'a> {
-    data: &'a [u8],
+    pub(super) data: &'a [u8],
     /// Next byte to load.
-    pos: usize,
+    pub(super) pos: usize,
     /// The fast refill may count bytes up to here: the next 0xFF byte at or
     /// after `pos`, and no closer to the end than 8 bytes (0 once stopped).
-    fast_lim: usize,
+    pub(super) fast_lim: usize,
     /// Valid bits, MSB first.
     pub buf: u64,
     /// Number of valid bits in `buf` (< 64).
@@ -48,7 +48,9 @@ pub struct Cold {
 /// A bit reader: [`Bits`] plus [`Cold`].
 #[derive(Clone, Copy)]
 pub struct BitReader<'a> {
+    /// The hot state (kept in registers).
     pub b: Bits<'a>,
+    /// The cold state.
     pub c: Cold,
 }
 
@@ -59,28 +61,6 @@ fn has_ff(w: u64) -> bool {
 }
 
 impl<'a> Bits<'a> {
-    /// Tops the buffer up to at least 56 bits.
-    #[inline(always)]
-    pub fn refill(&mut self, c: &mut Cold) {
-        // (63 - nbits) / 8 whole bytes fit below the valid bits.
-        let k = (7 - (self.nbits >> 3)) as usize;
-        // Fast when those bytes come before the next 0xFF (bytes after it
-        // only fill look-ahead bits, which the slow path clears).
-        if self.pos + k <= self.fast_lim {
-            // SAFETY: `pos <= fast_lim <= len - 8`, so `pos + 8 <= len`: the 8
-            // bytes read are inside `data` (read_unaligned has no alignment
-            // requirement). Covered by the bitreader and decoder tests.
-            let w = u64::from_be(unsafe {
-                std::ptr::read_unaligned(self.data.as_ptr().add(self.pos) as *const u64)
-            });
-            self.buf |= w >> self.nbits;
-            self.pos += k;
-            self.nbits |= 56;
-            return;
-        }
-        *self = refill_slow(*self, c);
-    }
-
     /// Sets `fast_lim` after the slow path (or at the start).
     fn find_ff(&mut self, c: &Cold) {
         self.fast_lim = if c.stop.is_some() {
@@ -175,7 +155,9 @@ impl<'a> Bits<'a> {
 /// `let BitReader { b, c } = r; let mut h = Hot { b: *b, c };` and write
 /// `h.b` back when done.
 pub struct Hot<'x, 'a> {
+    /// The hot state (kept in registers).
     pub b: Bits<'a>,
+    /// The cold state.
     pub c: &'x mut Cold,
 }
 
@@ -212,7 +194,7 @@ impl Hot<'_, '_> {
 /// Byte-by-byte refill, taking and returning the hot part by value so that
 /// the decode loops keep it in registers.
 #[inline(never)]
-fn refill_slow<'a>(mut b: Bits<'a>, c: &mut Cold) -> Bits<'a> {
+pub(super) fn refill_slow<'a>(mut b: Bits<'a>, c: &mut Cold) -> Bits<'a> {
     b.refill_bytes(c);
     b.find_ff(c);
     b

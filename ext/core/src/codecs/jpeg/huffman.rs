@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 /// Width of the look-up index in bits (12: measured sweet spot, see
 /// `shared/notes/speed.md`).
 pub const LUT_BITS: u32 = 12;
+/// Entries of a look-up table.
 pub const LUT_SIZE: usize = 1 << LUT_BITS;
 
 /// `lut` entry that sends the decoder to [`DecodeTable::decode_slow`].

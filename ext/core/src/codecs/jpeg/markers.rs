@@ -4,18 +4,31 @@
 use super::huffman::HuffSpec;
 use crate::error::{Error, Result};
 
+/// Marker SOI (0xFFD8): start of image.
 pub const SOI: u8 = 0xD8;
+/// Marker EOI (0xFFD9): end of image.
 pub const EOI: u8 = 0xD9;
+/// Marker SOS (0xFFDA): start of scan.
 pub const SOS: u8 = 0xDA;
+/// Marker DHT (0xFFC4): define Huffman tables.
 pub const DHT: u8 = 0xC4;
+/// Marker DAC (0xFFCC): define arithmetic coding conditioning.
 pub const DAC: u8 = 0xCC;
+/// Marker DQT (0xFFDB): define quantization tables.
 pub const DQT: u8 = 0xDB;
+/// Marker DNL (0xFFDC): define number of lines.
 pub const DNL: u8 = 0xDC;
+/// Marker DRI (0xFFDD): define restart interval.
 pub const DRI: u8 = 0xDD;
+/// Marker DHP (0xFFDE): define hierarchical progression.
 pub const DHP: u8 = 0xDE;
+/// Marker EXP (0xFFDF): expand reference components.
 pub const EXP: u8 = 0xDF;
+/// Marker COM (0xFFFE): comment.
 pub const COM: u8 = 0xFE;
+/// Marker TEM (0xFF01): temporary (standalone).
 pub const TEM: u8 = 0x01;
+/// Marker SOF3 (0xFFC3): start of frame, lossless Huffman (process 14).
 pub const SOF3: u8 = 0xC3;
 
 pub(crate) const CTX: &str = "JPEG stream";
@@ -49,27 +62,35 @@ pub fn is_standalone(m: u8) -> bool {
 /// One component of the frame header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Component {
+    /// Component identifier.
     pub id: u8,
+    /// Horizontal sampling factor.
     pub h: u8,
+    /// Vertical sampling factor.
     pub v: u8,
 }
 
 /// SOF3 frame header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameHeader {
+    /// Sample precision in bits.
     pub precision: u8,
     /// Number of lines; 0 when a DNL segment gives it.
     pub height: u16,
+    /// Samples per line.
     pub width: u16,
+    /// The frame components, in order.
     pub components: Vec<Component>,
     /// Offset of the SOF marker.
     pub offset: usize,
 }
 
 impl FrameHeader {
+    /// Largest horizontal sampling factor.
     pub fn hmax(&self) -> u8 {
         self.components.iter().map(|c| c.h).max().unwrap_or(1)
     }
+    /// Largest vertical sampling factor.
     pub fn vmax(&self) -> u8 {
         self.components.iter().map(|c| c.v).max().unwrap_or(1)
     }
@@ -93,6 +114,7 @@ pub struct ScanComponent {
 /// SOS scan header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanHeader {
+    /// The scan components, in order.
     pub components: Vec<ScanComponent>,
     /// Predictor selection value (Ss), 1..=7.
     pub predictor: u8,
@@ -104,13 +126,16 @@ pub struct ScanHeader {
 
 /// Walks markers and segments.
 pub struct Cursor<'a> {
+    /// The whole stream.
     pub data: &'a [u8],
+    /// Offset of the next byte.
     pub pos: usize,
 }
 
 /// A marker found by [`Cursor::next_marker`].
 #[derive(Debug, Clone, Copy)]
 pub struct Marker {
+    /// The marker code (the byte after 0xFF).
     pub code: u8,
     /// Offset of the marker's 0xFF.
     pub offset: usize,
@@ -119,6 +144,7 @@ pub struct Marker {
 }
 
 impl<'a> Cursor<'a> {
+    /// A cursor at the start of `data`.
     pub fn new(data: &'a [u8]) -> Cursor<'a> {
         Cursor { data, pos: 0 }
     }

@@ -25,6 +25,7 @@
 //!   intermediates: [`DecodeOptions::legacy_predictors`] (off by default: such
 //!   streams cannot be told apart from correct ones).
 
+mod arch;
 pub mod bitreader;
 pub mod encode;
 pub mod huffman;
@@ -61,6 +62,7 @@ impl FrameEncoder for JpegLosslessCodec {
         encode::encode_frame(src, desc, &encode::EncodeOptions::default())
     }
 }
+use arch::as_u16;
 use huffman::{DecodeTable, HuffSpec, Ssss16};
 use lossless::{decode_scan, ScanParams, HUFF_CTX};
 use markers::{Event, FrameHeader, Walker, CTX};
@@ -97,7 +99,9 @@ impl Default for DecodeOptions {
 /// Decoded samples of a raw stream: `u8` for precision <= 8, else `u16`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Samples {
+    /// Precision 8 or less.
     U8(Vec<u8>),
+    /// Precision above 8.
     U16(Vec<u16>),
 }
 
@@ -106,8 +110,11 @@ pub enum Samples {
 /// replication) and what was tolerated.
 #[derive(Debug, Clone)]
 pub struct Decoded {
+    /// Header information.
     pub info: JpegInfo,
+    /// The decoded samples.
     pub samples: Samples,
+    /// What was tolerated.
     pub report: FrameReport,
 }
 
@@ -345,19 +352,6 @@ fn decode_counted<T: Sample>(
             }
         }
         other => other.map(|stats| (report, stats)),
-    }
-}
-
-/// Views `dst` as `u16` samples when it is suitably aligned.
-fn as_u16(dst: &mut [u8]) -> Option<&mut [u16]> {
-    // SAFETY: every bit pattern is a valid u16; align_to_mut only returns a
-    // middle part that is aligned and inside `dst`, and we use it only when
-    // it covers all of `dst`.
-    let (pre, mid, post) = unsafe { dst.align_to_mut::<u16>() };
-    if pre.is_empty() && post.is_empty() {
-        Some(mid)
-    } else {
-        None
     }
 }
 

@@ -99,6 +99,7 @@ fn interleave_n<const N: usize>(planes: &[&[u8]], dst: &mut [u8]) {
 }
 
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 mod simd {
     use std::arch::x86_64::*;
 

@@ -202,161 +202,186 @@ enum Resumed {
 /// broadcasts), picked at run time.
 fn fast_loop(src: &[u8], pos: usize, out: &mut [u8], o: usize) -> (usize, usize) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { fast_loop_avx2(src, pos, out, o) };
+    if let Some(done) = avx2::fast_loop(src, pos, out, o) {
+        return done;
     }
     fast_loop_generic::<32>(src, pos, out, o)
 }
 
-/// Output bytes between two looks at the run lengths ahead (see
-/// [`short_runs`]).
+/// The AVX2 build of the fast loop and the short-run window loop: the only
+/// `unsafe` of the RLE decoder besides the interleave kernels
+/// (`interleave.rs`, `simd`). `window_loop_agrees_with_reference` and the
+/// decoder tests run both these and the portable loops.
 #[cfg(target_arch = "x86_64")]
-const SPAN: usize = 16 * 1024;
+#[allow(unsafe_code)]
+mod avx2 {
+    use super::*;
 
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn fast_loop_avx2(
-    src: &[u8],
-    mut pos: usize,
-    out: &mut [u8],
-    mut o: usize,
-) -> (usize, usize) {
-    // Every pass makes progress: with room in `out` there is room in `part`
-    // (at least 128 bytes), so the loops below decode at least one run.
-    while fast_room(src, pos, out, o) {
-        let lim = (o + SPAN).min(out.len());
-        let part = &mut out[..lim];
-        if short_runs(src, pos) {
-            // SAFETY: the CPU has AVX2 (the caller's contract).
-            (pos, o) = unsafe { window_loop(src, pos, part, o) };
-        }
-        (pos, o) = fast_loop_generic::<64>(src, pos, part, o);
-    }
-    (pos, o)
-}
-
-/// Runs sampled by [`short_runs`].
-#[cfg(target_arch = "x86_64")]
-const PROBE_RUNS: usize = 32;
-
-/// True if the next runs from `src[pos]` on average take at most 3 input
-/// bytes and 8 output bytes, and at least a quarter of them are literal
-/// runs: where [`window_loop`] beats the branchy loop (the kind of each run
-/// is a coin toss). Measured on whole frames against the branchy loop alone
-/// (best of 4 × 30, same session): CR 15-bit +17%, MR 12-bit +4%, CT 16-bit
-/// +2%, 8-bit RGB ultrasound ±0 (never picked there). Why the conditions: on
-/// the ultrasound segments (10 input bytes per run) the window loop is 2×
-/// slower; on MR stretches of mostly replicate runs (predictable) it loses,
-/// and without leaving at the first long run (see [`window_loop`]) MR lost
-/// 7% (a third of literal runs instead of a quarter: MR −2%, CR +11%).
-#[cfg(target_arch = "x86_64")]
-fn short_runs(src: &[u8], pos: usize) -> bool {
-    let end = src.len().min(pos + 4 * PROBE_RUNS);
-    let (mut p, mut runs, mut produced, mut lits) = (pos, 0, 0, 0);
-    while p < end && runs < PROBE_RUNS {
-        let h = src[p] as usize;
-        if h < 128 {
-            lits += 1;
-            p += h + 2;
-            produced += h + 1;
-        } else if h > 128 {
-            p += 2;
-            produced += 257 - h;
+    /// [`fast_loop_avx2`] when the CPU has AVX2, else `None`.
+    pub(super) fn fast_loop(
+        src: &[u8],
+        pos: usize,
+        out: &mut [u8],
+        o: usize,
+    ) -> Option<(usize, usize)> {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            Some(unsafe { fast_loop_avx2(src, pos, out, o) })
         } else {
-            p += 1;
+            None
         }
-        runs += 1;
     }
-    p - pos <= 3 * runs && produced <= 8 * runs && 4 * lits >= runs
-}
 
-/// Decodes short runs: loads 16 input bytes, computes for each of the first
-/// 15 as if it were a run header the position of the next header (nibbles
-/// of a `u64`, so following the chain of headers costs a shift and a mask,
-/// not a load), then writes each run of the chain as 32 bytes blended from
-/// the literal bytes and the replicated byte by the header's sign. Stops,
-/// like [`fast_loop_generic`], where a run could reach the end of `src` or
-/// `out`, and after the first run longer than 32 bytes (finished with
-/// [`copy_chunks`] / [`fill_chunks`]): long runs are the branchy loop's.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn window_loop(src: &[u8], mut pos: usize, out: &mut [u8], mut o: usize) -> (usize, usize) {
-    use std::arch::x86_64::*;
-    let n = out.len();
-    let sp = src.as_ptr();
-    let dp = out.as_mut_ptr();
-    let iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    let pairs = _mm_setr_epi8(1, 16, 1, 16, 1, 16, 1, 16, 1, 16, 1, 16, 1, 16, 1, 16);
-    let one = _mm_set1_epi8(1);
-    let mut advs = [0u8; 16];
-    let mut lens = [0u8; 16];
-    // Every header of a window lies in src[pos..pos + 15] and every run's
-    // data within the 128 bytes after its header, so in src; `o` is checked
-    // before each run.
-    while pos + 16 + MAX_RUN < src.len() && o + MAX_RUN <= n {
-        // SAFETY: the 16-byte load reads src[pos..pos + 16] (in bounds, see
-        // the loop condition); the stores write the two local arrays.
-        let next = unsafe {
-            let v = _mm_loadu_si128(sp.add(pos) as *const __m128i);
-            let lit = _mm_cmpgt_epi8(v, _mm_set1_epi8(-1));
-            let nop = _mm_cmpeq_epi8(v, _mm_set1_epi8(-128));
-            // Input bytes of the run: literal h + 2, replicate 2, no-op 1.
-            let adv = _mm_add_epi8(_mm_add_epi8(_mm_and_si128(lit, v), _mm_set1_epi8(2)), nop);
-            // Output bytes: literal h + 1, replicate 257 - h, no-op 0.
-            let len = _mm_andnot_si128(
-                nop,
-                _mm_blendv_epi8(_mm_sub_epi8(one, v), _mm_add_epi8(v, one), lit),
-            );
-            _mm_storeu_si128(advs.as_mut_ptr() as *mut __m128i, adv);
-            _mm_storeu_si128(lens.as_mut_ptr() as *mut __m128i, len);
-            // Next header (15 = this window is done), packed in nibbles.
-            let to = _mm_min_epu8(_mm_add_epi8(iota, adv), _mm_set1_epi8(15));
-            let packed = _mm_packus_epi16(_mm_maddubs_epi16(to, pairs), _mm_setzero_si128());
-            _mm_cvtsi128_si64(packed) as u64
-        };
-        let mut p = 0;
-        loop {
-            // SAFETY: p < 15, so the header src[pos + p] and the 128 bytes
-            // after it lie in src (loop condition above); o + 128 <= n (the
-            // loop condition, then the check below), so the 32-byte store
-            // and the tail of up to 128 bytes lie in out.
-            unsafe {
-                let hp = sp.add(pos + p);
-                let d = dp.add(o);
-                let data = _mm256_loadu_si256(hp.add(1) as *const __m256i);
-                let rep = _mm256_set1_epi8(*hp.add(1) as i8);
-                let is_lit = _mm256_cmpgt_epi8(_mm256_set1_epi8(*hp as i8), _mm256_set1_epi8(-1));
-                _mm256_storeu_si256(d as *mut __m256i, _mm256_blendv_epi8(rep, data, is_lit));
-                let len = lens[p] as usize;
-                if len > 32 {
-                    let s = &*(hp.add(1) as *const [u8; MAX_RUN]);
-                    let d = &mut *(d as *mut [u8; MAX_RUN]);
-                    if *hp < 128 {
-                        copy_chunks::<32>(s, d, len);
-                    } else {
-                        fill_chunks::<32>(s[0], d, len);
-                    }
-                    // A long run: the branchy loop takes over (until the
-                    // next probe).
-                    return (pos + p + advs[p] as usize, o + len);
-                }
-                o += len;
+    /// Output bytes between two looks at the run lengths ahead (see
+    /// [`short_runs`]).
+    const SPAN: usize = 16 * 1024;
+
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn fast_loop_avx2(
+        src: &[u8],
+        mut pos: usize,
+        out: &mut [u8],
+        mut o: usize,
+    ) -> (usize, usize) {
+        // Every pass makes progress: with room in `out` there is room in `part`
+        // (at least 128 bytes), so the loops below decode at least one run.
+        while fast_room(src, pos, out, o) {
+            let lim = (o + SPAN).min(out.len());
+            let part = &mut out[..lim];
+            if short_runs(src, pos) {
+                // SAFETY: the CPU has AVX2 (the caller's contract).
+                (pos, o) = unsafe { window_loop(src, pos, part, o) };
             }
-            let to = ((next >> (4 * p)) & 15) as usize;
-            if to == 15 || o + MAX_RUN > n {
-                pos += p + advs[p] as usize;
-                break;
-            }
-            p = to;
+            (pos, o) = fast_loop_generic::<64>(src, pos, part, o);
         }
+        (pos, o)
     }
-    (pos, o)
+
+    /// Runs sampled by [`short_runs`].
+    const PROBE_RUNS: usize = 32;
+
+    /// True if the next runs from `src[pos]` on average take at most 3 input
+    /// bytes and 8 output bytes, and at least a quarter of them are literal
+    /// runs: where [`window_loop`] beats the branchy loop (the kind of each run
+    /// is a coin toss). Measured on whole frames against the branchy loop alone
+    /// (best of 4 × 30, same session): CR 15-bit +17%, MR 12-bit +4%, CT 16-bit
+    /// +2%, 8-bit RGB ultrasound ±0 (never picked there). Why the conditions: on
+    /// the ultrasound segments (10 input bytes per run) the window loop is 2×
+    /// slower; on MR stretches of mostly replicate runs (predictable) it loses,
+    /// and without leaving at the first long run (see [`window_loop`]) MR lost
+    /// 7% (a third of literal runs instead of a quarter: MR −2%, CR +11%).
+    pub(super) fn short_runs(src: &[u8], pos: usize) -> bool {
+        let end = src.len().min(pos + 4 * PROBE_RUNS);
+        let (mut p, mut runs, mut produced, mut lits) = (pos, 0, 0, 0);
+        while p < end && runs < PROBE_RUNS {
+            let h = src[p] as usize;
+            if h < 128 {
+                lits += 1;
+                p += h + 2;
+                produced += h + 1;
+            } else if h > 128 {
+                p += 2;
+                produced += 257 - h;
+            } else {
+                p += 1;
+            }
+            runs += 1;
+        }
+        p - pos <= 3 * runs && produced <= 8 * runs && 4 * lits >= runs
+    }
+
+    /// Decodes short runs: loads 16 input bytes, computes for each of the first
+    /// 15 as if it were a run header the position of the next header (nibbles
+    /// of a `u64`, so following the chain of headers costs a shift and a mask,
+    /// not a load), then writes each run of the chain as 32 bytes blended from
+    /// the literal bytes and the replicated byte by the header's sign. Stops,
+    /// like [`fast_loop_generic`], where a run could reach the end of `src` or
+    /// `out`, and after the first run longer than 32 bytes (finished with
+    /// [`copy_chunks`] / [`fill_chunks`]): long runs are the branchy loop's.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn window_loop(
+        src: &[u8],
+        mut pos: usize,
+        out: &mut [u8],
+        mut o: usize,
+    ) -> (usize, usize) {
+        use std::arch::x86_64::*;
+        let n = out.len();
+        let sp = src.as_ptr();
+        let dp = out.as_mut_ptr();
+        let iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let pairs = _mm_setr_epi8(1, 16, 1, 16, 1, 16, 1, 16, 1, 16, 1, 16, 1, 16, 1, 16);
+        let one = _mm_set1_epi8(1);
+        let mut advs = [0u8; 16];
+        let mut lens = [0u8; 16];
+        // Every header of a window lies in src[pos..pos + 15] and every run's
+        // data within the 128 bytes after its header, so in src; `o` is checked
+        // before each run.
+        while pos + 16 + MAX_RUN < src.len() && o + MAX_RUN <= n {
+            // SAFETY: the 16-byte load reads src[pos..pos + 16] (in bounds, see
+            // the loop condition); the stores write the two local arrays.
+            let next = unsafe {
+                let v = _mm_loadu_si128(sp.add(pos) as *const __m128i);
+                let lit = _mm_cmpgt_epi8(v, _mm_set1_epi8(-1));
+                let nop = _mm_cmpeq_epi8(v, _mm_set1_epi8(-128));
+                // Input bytes of the run: literal h + 2, replicate 2, no-op 1.
+                let adv = _mm_add_epi8(_mm_add_epi8(_mm_and_si128(lit, v), _mm_set1_epi8(2)), nop);
+                // Output bytes: literal h + 1, replicate 257 - h, no-op 0.
+                let len = _mm_andnot_si128(
+                    nop,
+                    _mm_blendv_epi8(_mm_sub_epi8(one, v), _mm_add_epi8(v, one), lit),
+                );
+                _mm_storeu_si128(advs.as_mut_ptr() as *mut __m128i, adv);
+                _mm_storeu_si128(lens.as_mut_ptr() as *mut __m128i, len);
+                // Next header (15 = this window is done), packed in nibbles.
+                let to = _mm_min_epu8(_mm_add_epi8(iota, adv), _mm_set1_epi8(15));
+                let packed = _mm_packus_epi16(_mm_maddubs_epi16(to, pairs), _mm_setzero_si128());
+                _mm_cvtsi128_si64(packed) as u64
+            };
+            let mut p = 0;
+            loop {
+                // SAFETY: p < 15, so the header src[pos + p] and the 128 bytes
+                // after it lie in src (loop condition above); o + 128 <= n (the
+                // loop condition, then the check below), so the 32-byte store
+                // and the tail of up to 128 bytes lie in out.
+                unsafe {
+                    let hp = sp.add(pos + p);
+                    let d = dp.add(o);
+                    let data = _mm256_loadu_si256(hp.add(1) as *const __m256i);
+                    let rep = _mm256_set1_epi8(*hp.add(1) as i8);
+                    let is_lit =
+                        _mm256_cmpgt_epi8(_mm256_set1_epi8(*hp as i8), _mm256_set1_epi8(-1));
+                    _mm256_storeu_si256(d as *mut __m256i, _mm256_blendv_epi8(rep, data, is_lit));
+                    let len = lens[p] as usize;
+                    if len > 32 {
+                        let s = &*(hp.add(1) as *const [u8; MAX_RUN]);
+                        let d = &mut *(d as *mut [u8; MAX_RUN]);
+                        if *hp < 128 {
+                            copy_chunks::<32>(s, d, len);
+                        } else {
+                            fill_chunks::<32>(s[0], d, len);
+                        }
+                        // A long run: the branchy loop takes over (until the
+                        // next probe).
+                        return (pos + p + advs[p] as usize, o + len);
+                    }
+                    o += len;
+                }
+                let to = ((next >> (4 * p)) & 15) as usize;
+                if to == 15 || o + MAX_RUN > n {
+                    pos += p + advs[p] as usize;
+                    break;
+                }
+                p = to;
+            }
+        }
+        (pos, o)
+    }
 }
 
 /// `HEAD`: bytes of every run stored before looking at its length. Measured
@@ -610,6 +635,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn short_runs_probe() {
+        use super::avx2::short_runs;
         assert!(short_runs(&short_run_stream(200, 0, 7), 0));
         // Long runs (one in four), long replicates only, or 8-byte literals: no.
         assert!(!short_runs(&short_run_stream(200, 4, 7), 0));
@@ -628,7 +654,9 @@ mod tests {
     /// same bytes, and it stops only where a run could pass an end.
     #[cfg(target_arch = "x86_64")]
     #[test]
+    #[allow(unsafe_code)]
     fn window_loop_agrees_with_reference() {
+        use super::avx2::window_loop;
         if !std::arch::is_x86_feature_detected!("avx2") {
             return;
         }
@@ -672,6 +700,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn short_runs_in_blocks_match_reference() {
+        use super::avx2::short_runs;
         // Through fill(): the window loop where the probe picks it, the
         // branchy loop elsewhere, the exact loop at block ends.
         let mut src = short_run_stream(20000, 0, 11);
