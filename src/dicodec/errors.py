@@ -97,9 +97,9 @@ class MissingAttributeError(DicodecError, AttributeError):
 __all__ += ["MissingAttributeError"]
 
 
-class OutputArrayError(DicodecError):
+class OutputArrayError(InvalidArgumentError):
     """``out=`` is not a C-contiguous, writeable array of the right dtype and
-    shape (a ``ValueError``)."""
+    shape (an :class:`InvalidArgumentError`, so also a ``ValueError``)."""
 
 
 __all__ += ["OutputArrayError"]

@@ -23,6 +23,7 @@ from dicodec.errors import (
     DicodecError,
     DicodecWarning,
     FrameIndexError,
+    InvalidArgumentError,
     MissingAttributeError,
     NoPixelDataError,
     OutputArrayError,
@@ -214,7 +215,9 @@ def read_pixels(
             raise
         raise FrameIndexError(str(e)) from None
     except ValueError as e:  # the caller's out= array (checked in Rust)
-        if isinstance(e, DicodecError) or not str(e).startswith("out "):
+        if isinstance(e, OutputArrayError) or not str(e).startswith("out "):
+            raise
+        if isinstance(e, DicodecError) and not isinstance(e, InvalidArgumentError):
             raise
         raise OutputArrayError(str(e)) from None
     _emit(msgs)

@@ -141,8 +141,8 @@ def _for_pydicom_array() -> bool:
     """True when pydicom's ``Decoder.as_array`` (``pixel_array``) is asking:
     it copies each frame into its own array at once, so the frame's type and
     layout are ours to choose there."""
-    f = sys._getframe(2)
-    for _ in range(8):
+    f = sys._getframe(1)
+    for _ in range(16):
         if f is None:
             return False
         if (

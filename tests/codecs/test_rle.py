@@ -599,7 +599,9 @@ def test_pydicom_array_path_keeps_the_fast_frames(registered, monkeypatch):
         kinds.append((type(frame).__name__, runner.planar_configuration))
         return frame
 
-    monkeypatch.setattr(rle_mod, "_pydicom_decode_frame", spy)
+    import dicodec.pydicom_plugin as plugin
+
+    monkeypatch.setitem(plugin._DECODERS, RLELossless, spy)
     want = pixel_array(path, raw=True, decoding_plugin="pydicom")
     np.testing.assert_array_equal(pixel_array(path, raw=True, decoding_plugin="dicodec"), want)
     assert kinds == [("memoryview", 0)] * 2
