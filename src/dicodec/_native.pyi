@@ -176,6 +176,19 @@ def jpegll_decode_into(
     legacy_predictors: bool = False,
     parallel: bool = True,
 ) -> list[str]: ...
+def jpegll_encode_frame(
+    data: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    bits_stored: int,
+    pixel_representation: int,
+    *,
+    predictor: int = 1,
+    restart_interval: int = 0,
+    optimise: bool = True,
+) -> bytes: ...
 def jpegll_decode_frame(
     data: npt.NDArray[np.uint8],
     rows: int,

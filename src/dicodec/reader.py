@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeGuard, Union
 
 import numpy as np
 
 from dicodec import _native
 from dicodec.errors import DicodecWarning
+from dicodec.uids import native_syntax
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
@@ -36,7 +37,7 @@ _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 FrameInfo = _native.FrameInfo
 
 
-def _is_dataset(obj: object) -> bool:
+def _is_dataset(obj: object) -> TypeGuard[Dataset]:
     try:
         from pydicom.dataset import Dataset
     except ImportError:  # pragma: no cover - pydicom is optional
@@ -70,11 +71,7 @@ def _dataset_parts(ds: Dataset) -> tuple[str, dict[str, Any], str, str | None, n
                 "the dataset has no file_meta (0002,0010) 'Transfer Syntax UID' and no "
                 "known encoding"
             )
-        uid = (
-            "1.2.840.10008.1.2"
-            if implicit
-            else ("1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
-        )
+        uid = native_syntax(bool(implicit), bool(little))
     present = [kw for kw in _PIXEL_KEYWORDS if kw in ds]
     if not present:
         from dicodec.errors import MalformedError

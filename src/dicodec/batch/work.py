@@ -110,7 +110,8 @@ def decode_task(
     slot = task.slot
     row.update(output=slot.array, frame_start=slot.start if writer.fmt == "zarr" else None)
     t0 = time.perf_counter()
-    _local.sink = sink = []
+    sink: list[str] = []
+    _local.sink = sink
     try:
         if isinstance(payload, BaseException):
             raise payload

@@ -120,6 +120,11 @@ const JPEG_LL: Option<&'static dyn FrameDecoder> = when!(
     FrameDecoder,
     super::jpeg::JpegLosslessCodec
 );
+const JPEG_LL_ENC: Option<&'static dyn FrameEncoder> = when!(
+    "jpeg-lossless",
+    FrameEncoder,
+    super::jpeg::JpegLosslessCodec
+);
 
 /// Every transfer syntax with a codec: uid, encapsulated, lossy, Cargo
 /// feature, decoder, encoder.
@@ -179,7 +184,7 @@ pub static REGISTRY: &[CodecEntry] = &[
         false,
         "jpeg-lossless",
         JPEG_LL,
-        None,
+        JPEG_LL_ENC,
     ),
     entry(
         uid::JPEG_LOSSLESS_SV1,
@@ -187,7 +192,7 @@ pub static REGISTRY: &[CodecEntry] = &[
         false,
         "jpeg-lossless",
         JPEG_LL,
-        None,
+        JPEG_LL_ENC,
     ),
 ];
 

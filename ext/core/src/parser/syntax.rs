@@ -330,7 +330,7 @@ impl TransferSyntax {
         self.info.map(|i| i.storage)
     }
 
-    /// "RLE Lossless (1.2.840.10008.1.2.5)".
+    /// The name and the UID in parentheses, e.g. "RLE Lossless (<its UID>)".
     pub fn describe(&self) -> String {
         format!("{} ({})", self.name(), self.uid)
     }

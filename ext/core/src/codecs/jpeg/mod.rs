@@ -27,6 +27,7 @@
 
 mod arch;
 pub mod bitreader;
+pub mod encode;
 pub mod huffman;
 mod info;
 mod lossless;
@@ -35,7 +36,7 @@ pub mod markers;
 pub use info::{header, info, JpegInfo};
 pub use lossless::Sample;
 
-use super::{DecodeContext, Frame, FrameDecoder};
+use super::{DecodeContext, EncodeContext, Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::pixels::{FrameReport, PixelDescription, SampleType};
@@ -54,6 +55,14 @@ impl FrameDecoder for JpegLosslessCodec {
         decode_frame(frame.data, desc, dst)
     }
 }
+
+impl FrameEncoder for JpegLosslessCodec {
+    /// Predictor 1 (valid for .57 and .70), optimised tables, no restarts.
+    fn encode(&self, src: &[u8], desc: &PixelDescription, _ctx: &EncodeContext) -> Result<Vec<u8>> {
+        encode::encode_frame(src, desc, &encode::EncodeOptions::default())
+    }
+}
+
 use arch::as_u16;
 use huffman::{DecodeTable, HuffSpec, Ssss16};
 use lossless::{decode_scan, ScanParams, HUFF_CTX};
