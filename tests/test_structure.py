@@ -9,8 +9,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "dicodec"
 EXT = REPO / "ext"
@@ -219,7 +217,6 @@ def test_no_python_source_file_over_600_lines():
     assert _long_files(_python_files()) == []
 
 
-@pytest.mark.skip(reason="the Rust splits land with the arch-rust branch")
 def test_no_rust_source_file_over_600_lines():
     """Rust sources outside tests (``tests/`` folders and ``tests.rs``
     modules are test code)."""

@@ -62,6 +62,7 @@ impl FrameEncoder for JpegLosslessCodec {
         encode::encode_frame(src, desc, &encode::EncodeOptions::default())
     }
 }
+
 use arch::as_u16;
 use huffman::{DecodeTable, HuffSpec, Ssss16};
 use lossless::{decode_scan, ScanParams, HUFF_CTX};
