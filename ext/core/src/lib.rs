@@ -21,4 +21,6 @@ pub mod scan;
 
 pub mod decode;
 
+pub mod pipeline;
+
 pub use error::{Error, Result};

@@ -15,6 +15,8 @@ mod jpeg;
 
 mod scan;
 
+mod pipeline;
+
 /// Maximum bytes for one allocation sized by input data.
 #[pyfunction]
 fn get_max_alloc() -> u64 {
@@ -39,5 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     jpeg::register(m)?;
 
     scan::register(m)?;
+
+    pipeline::register(m)?;
     Ok(())
 }
