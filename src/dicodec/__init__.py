@@ -67,3 +67,26 @@ from dicodec.batch import iter_decode  # noqa: E402
 
 __all__ += ["batch", "iter_decode"]
 # ---- end batch ----
+
+
+# ---- pixel pipeline ----
+from dicodec.pipeline import (  # noqa: E402
+    apply_color_lut,
+    apply_modality_lut,
+    apply_voi,
+    apply_voi_lut,
+    apply_windowing,
+    convert_color_space,
+    render,
+)
+
+__all__ += [
+    "apply_modality_lut",
+    "apply_voi_lut",
+    "apply_voi",
+    "apply_windowing",
+    "apply_color_lut",
+    "convert_color_space",
+    "render",
+]
+# ---- end pixel pipeline ----

@@ -209,6 +209,9 @@ def read_pixels(
     *,
     threads: int | None = None,
     out: np.ndarray | None = None,
+    as_rgb: bool = False,
+    modality_lut: bool = False,
+    voi_lut: bool = False,
 ) -> np.ndarray:
     """Decodes the pixel data of a DICOM file into a NumPy array.
 
@@ -234,6 +237,13 @@ def read_pixels(
     out
         A C-contiguous, writeable array of the exact dtype and shape to
         decode into, instead of allocating a new one.
+    as_rgb, modality_lut, voi_lut
+        Then, in this order: YBR_FULL/YBR_FULL_422 → RGB (8-bit), the Modality
+        LUT (Rescale Slope/Intercept, per frame for enhanced multi-frame
+        files, or Modality LUT Sequence: ``float64`` / ``uint8|16``), the VOI
+        LUT or first window (``float64`` / ``uint8|16``), as the functions of
+        :mod:`dicodec.pipeline` (and pydicom's) do. Reading the attributes of
+        a path or buffer needs pydicom.
 
     Raises
     ------
@@ -269,6 +279,10 @@ def read_pixels(
     else:
         arr, msgs = _native._read_pixels_buffer(_as_u8(source), index_list, single, threads, out)
     _emit(msgs)
+    if as_rgb or modality_lut or voi_lut:
+        from dicodec.pipeline import _post_process
+
+        arr = _post_process(arr, source, frames, as_rgb, modality_lut, voi_lut)
     return arr
 
 

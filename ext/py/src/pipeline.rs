@@ -26,7 +26,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-fn contiguous<T>(r: Result<T, numpy::NotContiguousError>) -> PyResult<T> {
+fn contiguous<T>(r: Result<T, numpy::AsSliceError>) -> PyResult<T> {
     r.map_err(|_| PyValueError::new_err("arrays must be C-contiguous"))
 }
 

@@ -63,7 +63,7 @@ fn check_rgb(len: usize) -> Result<usize> {
 /// 8 bits per sample, colour-by-pixel; `src` and `dst` have the same length.
 pub fn ybr_full_to_rgb(src: &[u8], dst: &mut [u8]) -> Result<()> {
     let px = check_rgb(src.len())?;
-    par_frames(src, dst, px.clamp(1, PIXELS), 3, 3, |_, s, d| {
+    par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
         for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
             o.copy_from_slice(&ybr_pixel(i[0], i[1], i[2]));
         }
@@ -87,7 +87,7 @@ pub fn ybr_full_to_rgb_in_place(buf: &mut [u8]) -> Result<()> {
 pub fn rgb_to_ybr_full(src: &[u8], dst: &mut [u8]) -> Result<()> {
     let px = check_rgb(src.len())?;
     const ADD: [f32; 3] = [0.5, 128.5, 128.5];
-    par_frames(src, dst, px.clamp(1, PIXELS), 3, 3, |_, s, d| {
+    par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
         for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
             let (r, g, b) = (i[0] as f32, i[1] as f32, i[2] as f32);
             for k in 0..3 {
@@ -139,7 +139,7 @@ impl ColorSample for u16 {
 pub fn ybr_rct_to_rgb<T: ColorSample>(src: &[T], dst: &mut [T]) -> Result<()> {
     let px = check_rgb(src.len())?;
     let half = (T::MAX + 1) / 2;
-    par_frames(src, dst, px.clamp(1, PIXELS), 3, 3, |_, s, d| {
+    par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
         for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
             let (y, cb, cr) = (i[0].get(), i[1].get() - half, i[2].get() - half);
             let g = y - (cb + cr).div_euclid(4);
@@ -159,7 +159,7 @@ pub fn ybr_ict_to_rgb<T: ColorSample>(src: &[T], dst: &mut [T]) -> Result<()> {
     let px = check_rgb(src.len())?;
     let half = ((T::MAX + 1) / 2) as f32;
     let max = T::MAX as f32;
-    par_frames(src, dst, px.clamp(1, PIXELS), 3, 3, |_, s, d| {
+    par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
         for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
             let y = i[0].get() as f32;
             let cb = i[1].get() as f32 - half;

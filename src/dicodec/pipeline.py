@@ -1,0 +1,669 @@
+"""From stored values to what people look at: the pixel pipeline.
+
+Drop-in replacements of ``pydicom.pixels.processing`` —
+:func:`apply_modality_lut`, :func:`apply_voi_lut` (and its parts
+:func:`apply_voi`, :func:`apply_windowing`), :func:`apply_color_lut` and
+:func:`convert_color_space` — with the same arguments and results (integers
+equal, floats equal up to the last bits of ``exp`` for SIGMOID). The
+attributes are read from the ``pydicom.Dataset`` here; the numeric work runs
+in Rust (``dicodec_core::pipeline``) on all cores, without the GIL.
+
+:func:`render` goes from a file to display-ready ``uint8``/``uint16`` images in
+one call (modality LUT with per-frame values, VOI LUT or window, MONOCHROME1
+inversion, YCbCr → RGB, palettes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dicodec import _native
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pydicom.dataset import Dataset
+
+__all__ = [
+    "apply_modality_lut",
+    "apply_voi_lut",
+    "apply_voi",
+    "apply_windowing",
+    "apply_color_lut",
+    "convert_color_space",
+    "render",
+]
+
+_NATIVE_DTYPES = frozenset(
+    np.dtype(t) for t in ("u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8")
+)
+
+
+def _prep(arr: np.ndarray) -> np.ndarray | None:
+    """A C-contiguous, native-endian view/copy of ``arr`` the Rust kernels take,
+    or ``None`` for dtypes they do not handle."""
+    a = np.asarray(arr)
+    if a.dtype == np.bool_:
+        a = a.view(np.uint8)
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    if a.dtype not in _NATIVE_DTYPES:
+        return None
+    return np.ascontiguousarray(a)
+
+
+def _little_endian(ds: Dataset) -> bool:
+    if hasattr(ds, "file_meta"):
+        little = ds.file_meta._tsyntax_encoding[1]
+    else:
+        little = ds.original_encoding[1]
+    if little is None:
+        raise AttributeError(
+            "Unable to determine the endianness of the dataset, please set "
+            "an appropriate Transfer Syntax UID in "
+            f"'{type(ds).__name__}.file_meta'"
+        )
+    return bool(little)
+
+
+def _lut_words(ds: Dataset, item: Any, nr_entries: int) -> np.ndarray:
+    """The LUT Data of a Modality/VOI LUT item as ``uint16`` (US or OW; OW
+    in the dataset's byte order). Its length is checked against the
+    descriptor in Rust."""
+    from pydicom.valuerep import VR
+
+    if item["LUTData"].VR == VR.OW:
+        data = bytes(item.LUTData)
+        n = min(len(data) // 2, nr_entries)
+        return np.frombuffer(data, dtype="<u2" if _little_endian(ds) else ">u2", count=n).astype(
+            np.uint16
+        )
+    return np.asarray(item.LUTData, dtype=np.uint16).reshape(-1)
+
+
+def _check_bits(bits: Any) -> int:
+    """LUT entry bits must be 1 to 16 (``MalformedError`` otherwise)."""
+    from dicodec.errors import MalformedError
+
+    if not isinstance(bits, (int, np.integer)) or not 1 <= int(bits) <= 16:
+        raise MalformedError(
+            f"malformed LUT Descriptor at byte offset 0: {bits} bits per entry "
+            "(1 to 16 allowed)",
+            0,
+        )
+    return int(bits)
+
+
+def _pydicom_fallback(name: str) -> Any:
+    from pydicom.pixels import processing
+
+    return getattr(processing, name)
+
+
+# ---- Modality LUT ----------------------------------------------------------
+
+
+def apply_modality_lut(arr: np.ndarray, ds: Dataset) -> np.ndarray:
+    """Applies the Modality LUT Sequence or Rescale Slope/Intercept of ``ds``.
+
+    Same as ``pydicom.pixels.processing.apply_modality_lut``: ``uint8`` /
+    ``uint16`` (by the third LUT Descriptor value) for a Modality LUT
+    Sequence, ``float64`` for a rescale, ``arr`` itself when neither is
+    present. Only the top-level attributes are used (as pydicom does); see
+    :func:`render` and ``read_pixels(modality_lut=True)`` for per-frame values.
+    """
+    a = _prep(arr)
+    if a is None:
+        return _pydicom_fallback("apply_modality_lut")(arr, ds)  # type: ignore[no-any-return]
+    if ds.get("ModalityLUTSequence"):
+        item = ds.ModalityLUTSequence[0]
+        desc = item.LUTDescriptor
+        nr_entries = desc[0] or 2**16
+        first_map = desc[1]
+        nominal_depth = _check_bits(desc[2])
+        # pydicom takes uint{bits}: 8 and 16 (others fail there); 1-16 here.
+        dtype = np.dtype(np.uint8 if nominal_depth <= 8 else np.uint16)
+        data = _lut_words(ds, item, nr_entries)
+        if not np.issubdtype(a.dtype, np.integer):
+            return _pydicom_fallback("apply_modality_lut")(arr, ds)  # type: ignore[no-any-return]
+        out = np.empty(a.shape, dtype=dtype)
+        _native._pl_lut(a, out, (int(desc[0]), int(first_map), int(nominal_depth)), data, None)
+        return out
+    if "RescaleSlope" in ds and "RescaleIntercept" in ds:
+        out = np.empty(a.shape, dtype=np.float64)
+        _native._pl_rescale(
+            a, out, max(a.size, 1), [float(ds.RescaleSlope)], [float(ds.RescaleIntercept)]
+        )
+        return out
+    return arr
+
+
+# ---- VOI LUT ---------------------------------------------------------------
+
+
+def apply_voi_lut(
+    arr: np.ndarray, ds: Dataset, index: int = 0, prefer_lut: bool = True
+) -> np.ndarray:
+    """Applies the VOI LUT Sequence or the window of ``ds`` (as
+    ``pydicom.pixels.processing.apply_voi_lut``): ``uint8``/``uint16`` for a
+    VOI LUT, ``float64`` for a window, ``arr`` itself when neither is present.
+    ``index`` picks one of several views, ``prefer_lut`` the LUT over the
+    window when both are present."""
+    valid_voi = False
+    if ds.get("VOILUTSequence"):
+        first = ds.VOILUTSequence[0]
+        valid_voi = None not in [first.get("LUTDescriptor", None), first.get("LUTData", None)]
+    valid_windowing = None not in [ds.get("WindowCenter", None), ds.get("WindowWidth", None)]
+    if valid_voi and valid_windowing:
+        if prefer_lut:
+            return apply_voi(arr, ds, index)
+        return apply_windowing(arr, ds, index)
+    if valid_voi:
+        return apply_voi(arr, ds, index)
+    if valid_windowing:
+        return apply_windowing(arr, ds, index)
+    return arr
+
+
+def apply_voi(arr: np.ndarray, ds: Dataset, index: int = 0) -> np.ndarray:
+    """Applies the VOI LUT Sequence item ``index`` of ``ds`` (as
+    ``pydicom.pixels.processing.apply_voi``)."""
+    if not ds.get("VOILUTSequence"):
+        return arr
+    a = _prep(arr)
+    if a is None:
+        return _pydicom_fallback("apply_voi")(arr, ds, index)  # type: ignore[no-any-return]
+    if not np.issubdtype(a.dtype, np.integer):
+        from pydicom.misc import warn_and_log
+
+        warn_and_log("Applying a VOI LUT on a float input array may give incorrect results")
+    item = ds.VOILUTSequence[index]
+    desc = item.LUTDescriptor
+    nr_entries = desc[0] or 2**16
+    first_map = desc[1]
+    nominal_depth = _check_bits(desc[2])
+    if nominal_depth in range(10, 17):
+        dtype, bits = np.dtype(np.uint16), 16
+    elif nominal_depth == 8:
+        dtype, bits = np.dtype(np.uint8), 8
+    else:
+        raise NotImplementedError(f"'{nominal_depth}' bits per LUT entry is not supported")
+    data = _lut_words(ds, item, nr_entries)
+    out = np.empty(a.shape, dtype=dtype)
+    _native._pl_lut(a, out, (int(desc[0]), int(first_map), int(nominal_depth)), data, bits)
+    return out
+
+
+def _output_range(ds: Dataset) -> tuple[float, float]:
+    """``y_min``, ``y_max`` of pydicom's ``apply_windowing``."""
+    y_min: float
+    y_max: float
+    bits_stored = int(ds.BitsStored)
+    if ds.get("ModalityLUTSequence"):
+        y_min = 0
+        y_max = 2 ** ds.ModalityLUTSequence[0].LUTDescriptor[2] - 1
+    elif ds.PixelRepresentation == 0:
+        y_min = 0
+        y_max = 2**bits_stored - 1
+    else:
+        y_min = -(2 ** (bits_stored - 1))
+        y_max = 2 ** (bits_stored - 1) - 1
+    slope = ds.get("RescaleSlope", None)
+    intercept = ds.get("RescaleIntercept", None)
+    if slope is not None and intercept is not None:
+        y_min = y_min * ds.RescaleSlope + ds.RescaleIntercept
+        y_max = y_max * ds.RescaleSlope + ds.RescaleIntercept
+    return float(y_min), float(y_max)
+
+
+def _check_width(function: str, width: float) -> None:
+    if function == "LINEAR":
+        if width < 1:
+            raise ValueError(
+                "The (0028,1051) Window Width must be greater than or "
+                "equal to 1 for a 'LINEAR' windowing operation"
+            )
+    elif function == "LINEAR_EXACT":
+        if width <= 0:
+            raise ValueError(
+                "The (0028,1051) Window Width must be greater than 0 "
+                "for a 'LINEAR_EXACT' windowing operation"
+            )
+    elif function == "SIGMOID":
+        if width <= 0:
+            raise ValueError(
+                "The (0028,1051) Window Width must be greater than 0 "
+                "for a 'SIGMOID' windowing operation"
+            )
+    else:
+        raise ValueError(f"Unsupported (0028,1056) VOI LUT Function value '{function}'")
+
+
+def apply_windowing(arr: np.ndarray, ds: Dataset, index: int = 0) -> np.ndarray:
+    """Applies Window Center/Width ``index`` of ``ds`` with its VOI LUT
+    Function (LINEAR, LINEAR_EXACT, SIGMOID), as
+    ``pydicom.pixels.processing.apply_windowing``: ``float64`` in the output
+    range of the stored (or rescaled) values."""
+    if "WindowWidth" not in ds and "WindowCenter" not in ds:
+        return arr
+    if ds.PhotometricInterpretation not in ["MONOCHROME1", "MONOCHROME2"]:
+        raise ValueError(
+            "When performing a windowing operation only 'MONOCHROME1' and "
+            "'MONOCHROME2' are allowed for (0028,0004) Photometric "
+            "Interpretation"
+        )
+    function = str(getattr(ds, "VOILUTFunction", "LINEAR")).upper()
+    elem = ds["WindowCenter"]
+    center = elem.value[index] if elem.VM > 1 else elem.value
+    elem = ds["WindowWidth"]
+    width = elem.value[index] if elem.VM > 1 else elem.value
+    y_min, y_max = _output_range(ds)
+    _check_width(function, width)
+    a = _prep(arr)
+    if a is None:
+        return _pydicom_fallback("apply_windowing")(arr, ds, index)  # type: ignore[no-any-return]
+    out = np.empty(a.shape, dtype=np.float64)
+    _native._pl_window(a, out, float(center), float(width), function, y_min, y_max)
+    return out
+
+
+# ---- Palette colour LUTs ---------------------------------------------------
+
+_PALETTE_FILES = {
+    "1.2.840.10008.1.5.1": "hotiron.dcm",
+    "1.2.840.10008.1.5.2": "pet.dcm",
+    "1.2.840.10008.1.5.3": "hotmetalblue.dcm",
+    "1.2.840.10008.1.5.4": "pet20step.dcm",
+    "1.2.840.10008.1.5.5": "spring.dcm",
+    "1.2.840.10008.1.5.6": "summer.dcm",
+    "1.2.840.10008.1.5.7": "fall.dcm",
+    "1.2.840.10008.1.5.8": "winter.dcm",
+}
+# As pydicom maps them (FALL and WINTER swapped there too, for identical results).
+_PALETTE_NAMES = {
+    "HOT_IRON": "1.2.840.10008.1.5.1",
+    "PET": "1.2.840.10008.1.5.2",
+    "HOT_METAL_BLUE": "1.2.840.10008.1.5.3",
+    "PET_20_STEP": "1.2.840.10008.1.5.4",
+    "SPRING": "1.2.840.10008.1.5.5",
+    "SUMMER": "1.2.840.10008.1.5.6",
+    "FALL": "1.2.840.10008.1.5.8",
+    "WINTER": "1.2.840.10008.1.5.7",
+}
+
+
+def _palette_dataset(palette: str) -> Dataset:
+    from pydicom import dcmread
+    from pydicom.data import get_palette_files
+    from pydicom.uid import UID
+
+    if not UID(palette).is_valid:
+        try:
+            palette = _PALETTE_NAMES[palette]
+        except KeyError:
+            raise ValueError(f"Unknown palette '{palette}'") from None
+    try:
+        fname = _PALETTE_FILES[palette]
+    except KeyError:
+        raise ValueError(f"Unknown palette '{palette}'") from None
+    return dcmread(get_palette_files(fname)[0])
+
+
+def _palette_luts(ds: Dataset) -> tuple[tuple[int, int, int], list[np.ndarray], np.dtype]:
+    """Descriptor (entries as stored, first map, bits), the LUTs as
+    ``uint16`` and the output dtype, read as pydicom's ``apply_color_lut``."""
+    if getattr(ds, "PixelPresentation", None) in ["MIXED", "COLOR"]:
+        raise ValueError(
+            "Use of this function with the Supplemental Palette Color Lookup "
+            "Table Module is not currently supported"
+        )
+    if "RedPaletteColorLookupTableDescriptor" not in ds:
+        raise ValueError("No suitable Palette Color Lookup Table Module found")
+    lut_desc = ds.RedPaletteColorLookupTableDescriptor
+    nr_entries = lut_desc[0] or 2**16
+    first_map = lut_desc[1]
+    nominal_depth = _check_bits(lut_desc[2])
+    dtype = np.dtype(f"uint{nominal_depth:.0f}")
+    luts: list[np.ndarray] = []
+    if "RedPaletteColorLookupTableData" in ds:
+        r_lut = ds.RedPaletteColorLookupTableData
+        g_lut = ds.GreenPaletteColorLookupTableData
+        b_lut = ds.BluePaletteColorLookupTableData
+        a_lut = getattr(ds, "AlphaPaletteColorLookupTableData", None)
+        actual_depth = len(r_lut) / nr_entries * 8
+        dtype = np.dtype(f"uint{actual_depth:.0f}")
+        luts.extend(
+            np.frombuffer(b, dtype=dtype).astype(np.uint16) for b in (r_lut, g_lut, b_lut, a_lut) if b
+        )
+    elif "SegmentedRedPaletteColorLookupTableData" in ds:
+        r_lut = ds.SegmentedRedPaletteColorLookupTableData
+        g_lut = ds.SegmentedGreenPaletteColorLookupTableData
+        b_lut = ds.SegmentedBluePaletteColorLookupTableData
+        a_lut = getattr(ds, "SegmentedAlphaPaletteColorLookupTableData", None)
+        little = _little_endian(ds)
+        byte_depth = nominal_depth // 8
+        actual_depth = nominal_depth
+        for seg in (r_lut, g_lut, b_lut, a_lut):
+            if seg:
+                n = len(seg) // byte_depth
+                if byte_depth == 1:
+                    words = np.frombuffer(seg, dtype=np.uint8, count=n).astype(np.uint16)
+                else:
+                    words = np.frombuffer(
+                        seg, dtype="<u2" if little else ">u2", count=n
+                    ).astype(np.uint16)
+                expanded = _native._pl_segmented(words, byte_depth == 1, little)
+                if dtype.itemsize == 1 and expanded.size and expanded.max() > 255:
+                    raise OverflowError("segmented LUT values do not fit 8-bit entries")
+                luts.append(expanded)
+    else:
+        raise ValueError("No suitable Palette Color Lookup Table Module found")
+    if actual_depth not in [8, 16]:
+        raise ValueError(
+            f"The bit depth of the LUT data '{actual_depth:.1f}' "
+            "is invalid (only 8 or 16 bits per entry allowed)"
+        )
+    lengths = [len(x) for x in luts]
+    if not all(n == lengths[0] for n in lengths[1:]):
+        raise ValueError("LUT data must be the same length")
+    return (int(lut_desc[0]), int(first_map), int(actual_depth)), luts, dtype
+
+
+def apply_color_lut(
+    arr: np.ndarray, ds: Dataset | None = None, palette: str | None = None
+) -> np.ndarray:
+    """Applies the palette colour LUTs of ``ds`` (normal or segmented, 8- or
+    16-bit entries, optional alpha), or the well-known ``palette``, as
+    ``pydicom.pixels.processing.apply_color_lut``: RGB(A) ``uint8`` or
+    ``uint16`` with a last axis of 3 (4 with alpha)."""
+    if not ds and not palette:
+        raise ValueError("Either 'ds' or 'palette' is required")
+    if palette:
+        ds = _palette_dataset(str(palette))
+    assert ds is not None
+    desc, luts, dtype = _palette_luts(ds)
+    a = _prep(arr)
+    if a is None:
+        return _pydicom_fallback("apply_color_lut")(arr, ds)  # type: ignore[no-any-return]
+    out = np.empty(a.shape + (len(luts),), dtype=dtype)
+    _native._pl_palette(a, out, desc, luts, 8 * dtype.itemsize)
+    return out
+
+
+# ---- Colour spaces ---------------------------------------------------------
+
+_YBR = ("YBR_FULL", "YBR_FULL_422")
+_TO_RGB = {"YBR_FULL": "YBR_FULL", "YBR_FULL_422": "YBR_FULL", "YBR_ICT": "YBR_ICT", "YBR_RCT": "YBR_RCT"}
+
+
+def convert_color_space(
+    arr: np.ndarray, current: str, desired: str, per_frame: bool = False
+) -> np.ndarray:
+    """Converts ``arr`` (``uint8``, shape (rows, columns, 3) or (frames, rows,
+    columns, 3)) between RGB, YBR_FULL and YBR_FULL_422, as
+    ``pydicom.pixels.processing.convert_color_space`` (same results to the
+    bit). With ``per_frame`` a 4-D ``arr`` is converted in place and
+    returned. Beyond pydicom, YBR_ICT and YBR_RCT → RGB are accepted too
+    (``uint8`` or ``uint16``, chroma offset by half the range)."""
+    ict_rct = current in ("YBR_ICT", "YBR_RCT") and desired == "RGB"
+    if arr.dtype != np.dtype("u1") and not (ict_rct and arr.dtype == np.dtype("u2")):
+        raise ValueError(
+            f"Invalid ndarray.dtype '{arr.dtype}' for color space conversion, "
+            "must be 'uint8' or an equivalent"
+        )
+    if current in _YBR and desired in _YBR or current == desired == "RGB":
+        return arr
+    if current in _TO_RGB and desired == "RGB":
+        kind = _TO_RGB[current]
+    elif current == "RGB" and desired in _YBR:
+        kind = "RGB_TO_YBR_FULL"
+    else:
+        raise NotImplementedError(f"Conversion from {current} to {desired} is not supported.")
+    if arr.ndim < 1 or arr.shape[-1] != 3:
+        raise ValueError(f"Colour conversion needs 3 samples per pixel, got shape {arr.shape}")
+    a = _prep(arr)
+    assert a is not None
+    if len(arr.shape) == 4 and per_frame:
+        if kind == "YBR_FULL" and a is arr and arr.flags.writeable:
+            _native._pl_color(arr, None, kind)
+        else:
+            out = np.empty(a.shape, a.dtype)
+            _native._pl_color(a, out, kind)
+            arr[...] = out
+        return arr
+    out = np.empty(a.shape, a.dtype)
+    _native._pl_color(a, out, kind)
+    return out
+
+
+# ---- Rendering -------------------------------------------------------------
+
+
+def _item0(seq: Any, keyword: str) -> Any:
+    if seq:
+        inner = seq[0].get(keyword, None)
+        if inner:
+            return inner[0]
+    return None
+
+
+def _frame_groups(ds: Dataset, nframes: int, keyword: str) -> list[Any] | None:
+    """Per frame, the first item of functional group ``keyword`` (per-frame
+    value, else the shared one), or ``None`` when no frame has it."""
+    shared = _item0(ds.get("SharedFunctionalGroupsSequence", None), keyword)
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence", None) or []
+    items = []
+    for i in range(nframes):
+        item = None
+        if i < len(per_frame):
+            seq = per_frame[i].get(keyword, None)
+            item = seq[0] if seq else None
+        items.append(item if item is not None else shared)
+    if all(x is None for x in items):
+        return None
+    return items
+
+
+def _modality_step(ds: Dataset, frames: list[int], nframes: int) -> Any:
+    """``None``, ``("rescale", slopes, intercepts)`` or ``("lut", desc, data)``."""
+    if ds.get("ModalityLUTSequence"):
+        item = ds.ModalityLUTSequence[0]
+        desc = item.LUTDescriptor
+        data = _lut_words(ds, item, desc[0] or 2**16)
+        return ("lut", (int(desc[0]), int(desc[1]), int(desc[2])), data)
+    if "RescaleSlope" in ds and "RescaleIntercept" in ds:
+        return ("rescale", [float(ds.RescaleSlope)], [float(ds.RescaleIntercept)])
+    groups = _frame_groups(ds, nframes, "PixelValueTransformationSequence")
+    if groups is None:
+        return None
+    slopes, intercepts = [], []
+    for i in frames:
+        g = groups[i]
+        slopes.append(float(g.get("RescaleSlope", 1.0) or 1.0) if g is not None else 1.0)
+        intercepts.append(float(g.get("RescaleIntercept", 0.0) or 0.0) if g is not None else 0.0)
+    return ("rescale", slopes, intercepts)
+
+
+def _file_window(ds: Dataset) -> tuple[float, float, str] | None:
+    def first(v: Any) -> Any:
+        return v[0] if isinstance(v, (list, tuple)) or type(v).__name__ == "MultiValue" else v
+
+    if ds.get("WindowCenter", None) is not None and ds.get("WindowWidth", None) is not None:
+        func = str(ds.get("VOILUTFunction", "LINEAR") or "LINEAR").upper()
+        return float(first(ds.WindowCenter)), float(first(ds.WindowWidth)), func
+    groups = _frame_groups(ds, 1, "FrameVOILUTSequence")
+    if groups and groups[0] is not None:
+        g = groups[0]
+        if g.get("WindowCenter", None) is not None and g.get("WindowWidth", None) is not None:
+            func = str(g.get("VOILUTFunction", "LINEAR") or "LINEAR").upper()
+            return float(first(g.WindowCenter)), float(first(g.WindowWidth)), func
+    return None
+
+
+def _header(source: Any) -> Dataset:
+    """The dataset of ``source`` without its pixel data (``source`` itself
+    for a ``pydicom.Dataset``)."""
+    import os
+    from io import BytesIO
+
+    from pydicom import dcmread
+    from pydicom.dataset import Dataset
+
+    if isinstance(source, Dataset):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        return dcmread(os.fspath(source), stop_before_pixels=True, force=True)
+    return dcmread(BytesIO(memoryview(source).tobytes()), stop_before_pixels=True, force=True)
+
+
+def _frame_list(frames: int | Sequence[int] | None, nframes: int) -> list[int]:
+    if frames is None:
+        return list(range(nframes))
+    if isinstance(frames, (int, np.integer)):
+        frames = [int(frames)]
+    return [int(i) % nframes if -nframes <= int(i) < nframes else int(i) for i in frames]
+
+
+def _nframes(ds: Dataset) -> int:
+    try:
+        return max(int(ds.get("NumberOfFrames", 1) or 1), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _display_window(
+    stored: np.ndarray, ds: Dataset, modality: Any, window: Any
+) -> tuple[str, Any]:
+    """The VOI step of :func:`render`: ``("window", c, w, function)`` or
+    ``("lut", desc, data)``."""
+    if isinstance(window, tuple) or isinstance(window, list):
+        c, w = window
+        return ("window", float(c), float(w), "LINEAR")
+    if window not in (None, "file", "auto"):
+        raise ValueError(f"window must be None, 'file', 'auto' or (center, width), not {window!r}")
+    if window in (None, "file"):
+        if ds.get("VOILUTSequence"):
+            item = ds.VOILUTSequence[0]
+            desc = item.LUTDescriptor
+            data = _lut_words(ds, item, desc[0] or 2**16)
+            return ("lut", (int(desc[0]), int(desc[1]), int(desc[2])), data)
+        fw = _file_window(ds)
+        if fw is not None:
+            return ("window", *fw)
+        if window == "file":
+            raise ValueError("the dataset has no window (Window Center/Width) nor VOI LUT")
+    # auto: the range of the values after the modality step
+    mm = _native._pl_min_max(stored)
+    if mm is None:
+        return ("window", 0.0, 1.0, "LINEAR_EXACT")
+    lo, hi = mm
+    if modality is not None and modality[0] == "rescale":
+        ends = [v * s + b for v in (lo, hi) for s in modality[1] for b in modality[2]]
+        lo, hi = min(ends), max(ends)
+    elif modality is not None:  # LUT: its whole output range
+        lo, hi = float(modality[2].min()), float(modality[2].max())
+    width = hi - lo
+    if width <= 0:
+        return ("window", lo, 1.0, "LINEAR_EXACT")
+    return ("window", (lo + hi) / 2, width, "LINEAR_EXACT")
+
+
+def render(
+    source: Any,
+    frames: int | Sequence[int] | None = None,
+    *,
+    window: None | str | tuple[float, float] = None,
+    output: str = "uint8",
+    threads: int | None = None,
+) -> np.ndarray:
+    """Display-ready images of ``source`` (path, buffer or ``pydicom.Dataset``).
+
+    Greyscale: stored values → Modality LUT (Rescale Slope/Intercept, per
+    frame for enhanced multi-frame files, or Modality LUT Sequence) → VOI →
+    ``0..255`` (``output="uint8"``) or ``0..65535`` (``"uint16"``), rounded,
+    MONOCHROME1 inverted so that white is high. ``window``: ``None`` (the
+    file's VOI LUT or window, else ``"auto"``), ``"file"`` (the file's, an
+    error when it has none), ``"auto"`` (the range of the values) or
+    ``(center, width)`` (LINEAR). Colour: YCbCr → RGB, palettes applied;
+    ``uint16`` output scales 8-bit colour by 257.
+
+    The shape is that of :func:`dicodec.read_pixels` (with a last axis of 3
+    for colour).
+    """
+    from dicodec.reader import read_pixels
+
+    if output not in ("uint8", "uint16"):
+        raise ValueError(f"output must be 'uint8' or 'uint16', not {output!r}")
+    dtype = np.dtype(output)
+    ds = _header(source)
+    stored = read_pixels(source, frames, threads=threads)
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
+    if photometric == "PALETTE COLOR":
+        rgb = apply_color_lut(stored, ds)
+        return _scale_colour(rgb, dtype)
+    if stored.ndim >= 3 and stored.shape[-1] in (3, 4) and int(ds.get("SamplesPerPixel", 1)) > 1:
+        if photometric in _YBR and stored.dtype == np.uint8:
+            stored = convert_color_space(stored, "YBR_FULL", "RGB", per_frame=stored.ndim == 4)
+        return _scale_colour(stored, dtype)
+    nframes = _nframes(ds)
+    flist = _frame_list(frames, nframes)
+    modality = _modality_step(ds, flist, nframes)
+    voi = _display_window(stored, ds, modality, window)
+    out = np.empty(stored.shape, dtype=dtype)
+    a = _prep(stored)
+    if a is None:
+        raise TypeError(f"cannot render {stored.dtype} values")
+    rows_cols = int(np.prod(stored.shape[-2:])) if stored.ndim >= 2 else max(stored.size, 1)
+    if modality is not None and modality[0] == "rescale" and len(modality[1]) == 1:
+        rows_cols = max(a.size, 1)
+    _native._pl_render(a, out, rows_cols, modality, voi, photometric == "MONOCHROME1")
+    return out
+
+
+def _scale_colour(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if arr.dtype == dtype:
+        return arr
+    if dtype == np.uint16 and arr.dtype == np.uint8:
+        return arr.astype(np.uint16) * np.uint16(257)
+    if dtype == np.uint8 and arr.dtype == np.uint16:
+        return ((arr.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    # other depths: scale the full range of the samples
+    maxv = float(np.iinfo(arr.dtype).max) if np.issubdtype(arr.dtype, np.integer) else 1.0
+    scaled = np.clip(np.floor(arr.astype(np.float64) / maxv * np.iinfo(dtype).max + 0.5), 0, None)
+    return scaled.astype(dtype)
+
+
+def _post_process(
+    arr: np.ndarray,
+    source: Any,
+    frames: int | Sequence[int] | None,
+    as_rgb: bool,
+    modality_lut: bool,
+    voi_lut: bool,
+) -> np.ndarray:
+    """The ``as_rgb``, ``modality_lut`` and ``voi_lut`` steps of
+    :func:`dicodec.read_pixels`, in that order, on its stored values."""
+    ds = _header(source)
+    photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    if as_rgb and photometric in _YBR and arr.dtype == np.uint8 and arr.shape[-1:] == (3,):
+        arr = convert_color_space(arr, "YBR_FULL", "RGB", per_frame=True)
+    if samples != 1:
+        return arr
+    if modality_lut:
+        nframes = _nframes(ds)
+        step = _modality_step(ds, _frame_list(frames, nframes), nframes)
+        if step is not None and step[0] == "rescale" and "RescaleSlope" not in ds:
+            a = _prep(arr)
+            assert a is not None
+            out = np.empty(arr.shape, dtype=np.float64)
+            per_frame = len(step[1]) > 1
+            frame_len = int(np.prod(arr.shape[-2:])) if per_frame else max(arr.size, 1)
+            _native._pl_rescale(a, out, frame_len, step[1], step[2])
+            arr = out
+        else:
+            arr = apply_modality_lut(arr, ds)
+    if voi_lut:
+        arr = apply_voi_lut(arr, ds)
+    return arr
