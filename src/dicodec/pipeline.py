@@ -332,6 +332,14 @@ def _palette_luts(ds: Dataset) -> tuple[tuple[int, int, int], list[np.ndarray], 
         b_lut = ds.BluePaletteColorLookupTableData
         a_lut = getattr(ds, "AlphaPaletteColorLookupTableData", None)
         actual_depth = len(r_lut) / nr_entries * 8
+        if actual_depth not in [8, 16]:
+            from dicodec.errors import MalformedError
+
+            raise MalformedError(
+                f"The bit depth of the LUT data '{actual_depth:.1f}' is invalid (only 8 or 16 "
+                f"bits per entry allowed): {len(r_lut)} bytes for {nr_entries} entries",
+                0,
+            )
         dtype = np.dtype(f"uint{actual_depth:.0f}")
         luts.extend(
             np.frombuffer(b, dtype=dtype).astype(np.uint16) for b in (r_lut, g_lut, b_lut, a_lut) if b
