@@ -13,6 +13,7 @@ use dicodec_core::pipeline::min_max;
 use numpy::{Element, IxDyn, PyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_pl_lut, m)?)?;
@@ -23,6 +24,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_pl_color, m)?)?;
     m.add_function(wrap_pyfunction!(_pl_render, m)?)?;
     m.add_function(wrap_pyfunction!(_pl_min_max, m)?)?;
+    m.add_function(wrap_pyfunction!(_pl_png, m)?)?;
     Ok(())
 }
 
@@ -340,4 +342,32 @@ fn _pl_render(
 #[pyfunction]
 fn _pl_min_max(py: Python<'_>, arr: &Bound<'_, PyAny>) -> PyResult<Option<(f64, f64)>> {
     with_input!(arr, |s| Ok(py.detach(|| min_max(s))))
+}
+
+/// Encodes `frames` images of `height` × `width` × `channels` samples
+/// (`arr`: C-contiguous uint8 or uint16) as PNG files, in parallel.
+#[pyfunction]
+fn _pl_png<'py>(
+    py: Python<'py>,
+    arr: &Bound<'py, PyAny>,
+    frames: usize,
+    height: u32,
+    width: u32,
+    channels: u32,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    use dicodec_core::pipeline::png::{encode_pngs, PngSamples};
+    let encoded = if let Ok(a) = arr.cast::<PyArray<u8, IxDyn>>() {
+        let r = a.readonly();
+        let s = contiguous(r.as_slice())?;
+        py.detach(|| encode_pngs(PngSamples::Eight(s), frames, width, height, channels))
+    } else {
+        let a = arr
+            .cast::<PyArray<u16, IxDyn>>()
+            .map_err(|_| PyTypeError::new_err("PNG images need uint8 or uint16 samples"))?;
+        let r = a.readonly();
+        let s = contiguous(r.as_slice())?;
+        py.detach(|| encode_pngs(PngSamples::Sixteen(s), frames, width, height, channels))
+    }
+    .py_err(py)?;
+    Ok(encoded.iter().map(|b| PyBytes::new(py, b)).collect())
 }

@@ -8,6 +8,7 @@
 //!   colour LUTs) with validated descriptors, and segmented palette expansion.
 //! * [`window`]: Rescale Slope/Intercept (per frame too), windowing (LINEAR,
 //!   LINEAR_EXACT, SIGMOID), and the fused [`window::render`] kernel.
+//! * [`png`]: PNG encoding of display images (`png` crate, fdeflate).
 //! * [`color`]: YBR_FULL / YBR_FULL_422 / YBR_ICT / YBR_RCT → RGB, RGB →
 //!   YBR_FULL, MONOCHROME1 inversion.
 //!
@@ -17,6 +18,7 @@
 
 pub mod color;
 pub mod lut;
+pub mod png;
 pub mod window;
 
 use crate::error::{Error, Result};

@@ -213,3 +213,23 @@ fn shapes_are_checked() {
     let mut d = [0f64; 2];
     assert!(rescale(&[1u8, 2, 3], 1, &Rescale::uniform(1.0, 0.0), &mut d).is_err());
 }
+
+#[test]
+fn png_round_trip_sizes() {
+    use super::png::*;
+    let img: Vec<u8> = (0..64u32 * 48).map(|i| (i % 251) as u8).collect();
+    let out = encode_png(PngSamples::Eight(&img), 64, 48, 1).unwrap();
+    assert_eq!(&out[..8], b"\x89PNG\r\n\x1a\n");
+    let dec = ::png::Decoder::new(std::io::Cursor::new(out));
+    let mut r = dec.read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size().unwrap()];
+    let info = r.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (64, 48));
+    assert_eq!(&buf[..info.buffer_size()], &img[..]);
+    let wide: Vec<u16> = (0..6u16).map(|v| v * 10000).collect();
+    let many = encode_pngs(PngSamples::Sixteen(&wide), 2, 1, 1, 3).unwrap();
+    assert_eq!(many.len(), 2);
+    assert!(encode_png(PngSamples::Eight(&img), 64, 47, 1).is_err());
+    assert!(encode_png(PngSamples::Eight(&img), 64, 48, 5).is_err());
+    assert!(encode_pngs(PngSamples::Eight(&img), 3, 64, 48, 1).is_err());
+}

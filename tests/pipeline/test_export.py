@@ -1,0 +1,116 @@
+"""``dicodec export``: PNGs read back with Pillow equal :func:`dicodec.render`
+(itself checked against pydicom in test_render.py), montage, frames, 16-bit,
+resumption, failures, the CLI, and dcmj2pnm where installed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dicodec
+from dicodec.cli import main
+from dicodec.export import export, montage
+
+pydicom = pytest.importorskip("pydicom")
+Image = pytest.importorskip("PIL.Image")
+
+TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
+NAMES = [
+    "CT_small.dcm",
+    "MR_small.dcm",
+    "SC_ybr_full_422_uncompressed.dcm",
+    "examples_palette.dcm",
+    "SC_rgb_rle_2frame.dcm",
+]
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    for n in NAMES:
+        shutil.copy(TEST_FILES / n, d / n)
+    return d
+
+
+def read_png(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im)
+
+
+def test_export_folder(src: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    rep = export([src], out, progress="none")
+    assert rep.ok and rep.decoded == len(NAMES) and rep.failed == 0
+    for n in NAMES:
+        stem = n[:-4]
+        ref = dicodec.render(src / n)
+        if n == "SC_rgb_rle_2frame.dcm":
+            for i in range(2):
+                np.testing.assert_array_equal(read_png(out / "in" / f"{stem}.{i:04d}.png"), ref[i])
+        else:
+            np.testing.assert_array_equal(read_png(out / "in" / f"{stem}.png"), ref)
+    assert (out / "index.parquet").is_file()
+    # resumption: nothing left to do
+    again = export([src], out, progress="none")
+    assert again.resumed == len(NAMES) and again.decoded == 0
+
+
+def test_export_options(src: Path, tmp_path: Path):
+    out = tmp_path / "o16"
+    rep = export([src / "CT_small.dcm"], out, window=(40.0, 400.0), bits=16, progress="none")
+    assert rep.ok
+    got = read_png(out / "CT_small.png")
+    np.testing.assert_array_equal(
+        got.astype(np.uint16), dicodec.render(src / "CT_small.dcm", window=(40, 400), output="uint16")
+    )
+    out = tmp_path / "m"
+    rep = export([src / "SC_rgb_rle_2frame.dcm"], out, montage=True, progress="none")
+    sheet = read_png(out / "SC_rgb_rle_2frame.png")
+    np.testing.assert_array_equal(sheet, montage(dicodec.render(src / "SC_rgb_rle_2frame.dcm")))
+    out = tmp_path / "f"
+    rep = export([src / "SC_rgb_rle_2frame.dcm"], out, frames="1", progress="none")
+    np.testing.assert_array_equal(
+        read_png(out / "SC_rgb_rle_2frame.png"), dicodec.render(src / "SC_rgb_rle_2frame.dcm")[1]
+    )
+
+
+def test_montage_layout():
+    frames = np.arange(5 * 2 * 3, dtype=np.uint8).reshape(5, 2, 3)
+    sheet = montage(frames)
+    assert sheet.shape == (3 * 2, 3 * 3)
+    np.testing.assert_array_equal(sheet[2:4, 3:6], frames[4])
+    assert not sheet[4:, 3:].any()
+
+
+def test_cli_and_failures(src: Path, tmp_path: Path):
+    (src / "junk.dcm").write_bytes(b"not a dicom file" * 10)
+    out = tmp_path / "cli"
+    rc = main(["export", str(src), "-o", str(out), "--window", "file", "--progress", "none"])
+    assert rc == 1  # junk failed, and CT_small has no window for 'file'
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(out / "index.parquet").to_pylist()
+    by = {Path(r["path"]).name: r for r in rows}
+    assert by["junk.dcm"]["status"] == "failed"
+    assert by["MR_small.dcm"]["status"] == "done"
+    assert main(["export", str(src), "-o", str(out), "--window", "1,2,3"]) == 2
+
+
+@pytest.mark.skipif(shutil.which("dcmj2pnm") is None, reason="dcmj2pnm (dcmtk) not installed")
+def test_equal_to_dcmj2pnm(src: Path, tmp_path: Path):
+    """dcmj2pnm +Ww C W (window), 8-bit PNG: within 1 of ours."""
+    out = tmp_path / "d"
+    export([src / "MR_small.dcm"], out, window=(600.0, 1200.0), progress="none")
+    ref_path = tmp_path / "ref.png"
+    subprocess.run(
+        ["dcmj2pnm", "+on", "+Ww", "600", "1200", str(src / "MR_small.dcm"), str(ref_path)],
+        check=True,
+    )
+    ours = read_png(out / "MR_small.png").astype(int)
+    ref = read_png(ref_path).astype(int)
+    assert np.abs(ours - ref).max() <= 1
