@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import tempfile
 import time
 
@@ -107,6 +109,34 @@ def main() -> None:
             lambda: dicodec.render(path, window="file"), check=False)
         ours, ref = dicodec.render(path, window="file"), pydicom_render(path)
         print(f"render vs pydicom-based uint8: max |diff| = {np.abs(ours.astype(int) - ref).max()}")
+
+        def pil_loop():
+            from PIL import Image
+
+            out = os.path.join(tmp, "pil")
+            os.makedirs(out, exist_ok=True)
+            for i, frame in enumerate(pydicom_render(path)):
+                Image.fromarray(frame).save(os.path.join(out, f"{i:04d}.png"))
+
+        def export():
+            from dicodec.export import export as run
+
+            out = os.path.join(tmp, "exp")
+            shutil.rmtree(out, ignore_errors=True)
+            run([path], out, window="file", progress="none")
+
+        def dcmtk():
+            out = os.path.join(tmp, "dcmtk")
+            os.makedirs(out, exist_ok=True)
+            subprocess.run(
+                ["dcmj2pnm", "+Fa", "+on", "+Wi", "1", path, os.path.join(out, "f")], check=True
+            )
+
+        tp, td = best(pil_loop, max(1, r // 2)), best(export, r)
+        rows.append(("export PNG vs pydicom + Pillow loop", tp, td, tp / td))
+        if shutil.which("dcmj2pnm"):
+            tp = best(dcmtk, max(1, r // 2))
+            rows.append(("export PNG vs dcmj2pnm +Fa", tp, td, tp / td))
     print(f"{'step':58s} {'pydicom s':>10s} {'dicodec s':>10s} {'ratio':>7s}")
     for name, tp, td, q in rows:
         print(f"{name:58s} {tp:10.4f} {td:10.4f} {q:7.1f}x")

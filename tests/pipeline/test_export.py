@@ -75,16 +75,18 @@ def test_export_options(src: Path, tmp_path: Path):
     out = tmp_path / "f"
     rep = export([src / "SC_rgb_rle_2frame.dcm"], out, frames="1", progress="none")
     np.testing.assert_array_equal(
-        read_png(out / "SC_rgb_rle_2frame.png"), dicodec.render(src / "SC_rgb_rle_2frame.dcm")[1]
+        read_png(out / "SC_rgb_rle_2frame.0001.png"),
+        dicodec.render(src / "SC_rgb_rle_2frame.dcm")[1],
     )
 
 
 def test_montage_layout():
     frames = np.arange(5 * 2 * 3, dtype=np.uint8).reshape(5, 2, 3)
     sheet = montage(frames)
-    assert sheet.shape == (3 * 2, 3 * 3)
+    assert sheet.shape == (2 * 2, 3 * 3)  # 3 columns, 2 rows
+    np.testing.assert_array_equal(sheet[0:2, 0:3], frames[0])
     np.testing.assert_array_equal(sheet[2:4, 3:6], frames[4])
-    assert not sheet[4:, 3:].any()
+    assert not sheet[2:4, 6:].any()
 
 
 def test_cli_and_failures(src: Path, tmp_path: Path):
@@ -101,16 +103,33 @@ def test_cli_and_failures(src: Path, tmp_path: Path):
     assert main(["export", str(src), "-o", str(out), "--window", "1,2,3"]) == 2
 
 
+DCMTK_CASES = [
+    ("MR_small.dcm", ["+Ww", "600", "1200"], (600.0, 1200.0)),
+    ("CT_small.dcm", ["+Ww", "40", "400"], (40.0, 400.0)),
+    ("corpus:cswado__CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm", ["+Wi", "1"], "file"),
+    ("corpus:highdicom__dx_image.dcm", ["+Wi", "1"], "file"),
+    ("corpus:pydicomdata__vlut_04.dcm", ["+Wl", "1"], "file"),
+]
+
+
 @pytest.mark.skipif(shutil.which("dcmj2pnm") is None, reason="dcmj2pnm (dcmtk) not installed")
-def test_equal_to_dcmj2pnm(src: Path, tmp_path: Path):
-    """dcmj2pnm +Ww C W (window), 8-bit PNG: within 1 of ours."""
+@pytest.mark.parametrize("name,dcmtk_args,window", DCMTK_CASES, ids=[c[0] for c in DCMTK_CASES])
+def test_equal_to_dcmj2pnm(name, dcmtk_args, window, tmp_path: Path):
+    """dcmj2pnm with the same window (or VOI LUT), 8-bit PNG: within 1 of ours."""
+    from conftest import CORPUS, MANIFEST
+
+    if name.startswith("corpus:"):
+        if not MANIFEST.is_file():
+            pytest.skip(f"shared corpus absent: {MANIFEST}")
+        path = CORPUS / name[len("corpus:") :]
+    else:
+        path = TEST_FILES / name
     out = tmp_path / "d"
-    export([src / "MR_small.dcm"], out, window=(600.0, 1200.0), progress="none")
+    rep = export([path], out, window=window, progress="none")
+    assert rep.ok, rep
     ref_path = tmp_path / "ref.png"
-    subprocess.run(
-        ["dcmj2pnm", "+on", "+Ww", "600", "1200", str(src / "MR_small.dcm"), str(ref_path)],
-        check=True,
-    )
-    ours = read_png(out / "MR_small.png").astype(int)
+    subprocess.run(["dcmj2pnm", "+on", *dcmtk_args, str(path), str(ref_path)], check=True)
+    ours = read_png(next(out.rglob("*.png"))).astype(int)
     ref = read_png(ref_path).astype(int)
+    assert ours.shape == ref.shape
     assert np.abs(ours - ref).max() <= 1
