@@ -92,21 +92,33 @@ def main() -> None:
         tp, td = best(ref_fn, r), best(our_fn, r)
         rows.append((name, tp, td, tp / td))
 
-    row("modality LUT (rescale)", lambda: P.apply_modality_lut(arr, ds),
-        lambda: dicodec.apply_modality_lut(arr, ds))
+    row(
+        "modality LUT (rescale)",
+        lambda: P.apply_modality_lut(arr, ds),
+        lambda: dicodec.apply_modality_lut(arr, ds),
+    )
     mod = P.apply_modality_lut(arr, ds)
-    row("VOI LUT (window, float64 in)", lambda: P.apply_voi_lut(mod, ds),
-        lambda: dicodec.apply_voi_lut(mod, ds))
+    row(
+        "VOI LUT (window, float64 in)",
+        lambda: P.apply_voi_lut(mod, ds),
+        lambda: dicodec.apply_voi_lut(mod, ds),
+    )
     rng = np.random.default_rng(1)
     us = rng.integers(0, 256, (60, 480, 640, 3), dtype=np.uint8)
-    row("YBR_FULL -> RGB (60x480x640)", lambda: P.convert_color_space(us, "YBR_FULL", "RGB"),
-        lambda: dicodec.convert_color_space(us, "YBR_FULL", "RGB"))
+    row(
+        "YBR_FULL -> RGB (60x480x640)",
+        lambda: P.convert_color_space(us, "YBR_FULL", "RGB"),
+        lambda: dicodec.convert_color_space(us, "YBR_FULL", "RGB"),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "ct.dcm")
         ds.save_as(path, enforce_file_format=True)
-        row("render(path, window='file') vs pydicom read+LUTs+uint8",
+        row(
+            "render(path, window='file') vs pydicom read+LUTs+uint8",
             lambda: pydicom_render(path),
-            lambda: dicodec.render(path, window="file"), check=False)
+            lambda: dicodec.render(path, window="file"),
+            check=False,
+        )
         ours, ref = dicodec.render(path, window="file"), pydicom_render(path)
         print(f"render vs pydicom-based uint8: max |diff| = {np.abs(ours.astype(int) - ref).max()}")
 

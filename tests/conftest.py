@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("DICODEC_CORPUS") or REPO.parent / "shared" / "corpus" / "dev").resolve()
+CORPUS = Path(
+    os.environ.get("DICODEC_CORPUS") or REPO.parent / "shared" / "corpus" / "dev"
+).resolve()
 MANIFEST = CORPUS / "MANIFEST.csv"
 
 

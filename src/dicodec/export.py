@@ -115,7 +115,7 @@ def _export_one(
             paths = [out / f"{stem}.png"]
         else:
             paths = [out / f"{stem}.{i:04d}.png" for i in numbers]
-        for p, data in zip(paths, pngs):
+        for p, data in zip(paths, pngs, strict=True):
             _write(p, data)
         row.update(
             shape=list(img.shape),
@@ -167,7 +167,9 @@ def export(
     errors: list[tuple[str, BaseException]] = []
     items = enumerate_sources(sources, exclude=[out_p], on_error=errors)
     journal = Journal(out_p)
-    sig = _signature(window if not isinstance(window, list) else tuple(window), frames, bits, montage)
+    sig = _signature(
+        window if not isinstance(window, list) else tuple(window), frames, bits, montage
+    )
     keys = {it.key for it in items}
     done: dict[str, dict[str, Any]] = {}
     for key, rec in journal.tasks.items():
@@ -210,7 +212,9 @@ def export(
     finally:
         prog.close()
         journal.close()
-    all_rows = [rows.get(it.key) or done[it.key] for it in items if it.key in rows or it.key in done]
+    all_rows = [
+        rows.get(it.key) or done[it.key] for it in items if it.key in rows or it.key in done
+    ]
     for path, e in errors:
         r = base_row(SimpleNamespace(path=path, kind="file", size=0), None)  # type: ignore[arg-type]
         r.update(status="failed", reason=classify(e), error=f"{type(e).__name__}: {e}")

@@ -88,8 +88,7 @@ def _check_bits(bits: Any) -> int:
 
     if not isinstance(bits, (int, np.integer)) or not 1 <= int(bits) <= 16:
         raise MalformedError(
-            f"malformed LUT Descriptor at byte offset 0: {bits} bits per entry "
-            "(1 to 16 allowed)",
+            f"malformed LUT Descriptor at byte offset 0: {bits} bits per entry (1 to 16 allowed)",
             0,
         )
     return int(bits)
@@ -342,7 +341,9 @@ def _palette_luts(ds: Dataset) -> tuple[tuple[int, int, int], list[np.ndarray], 
             )
         dtype = np.dtype(f"uint{actual_depth:.0f}")
         luts.extend(
-            np.frombuffer(b, dtype=dtype).astype(np.uint16) for b in (r_lut, g_lut, b_lut, a_lut) if b
+            np.frombuffer(b, dtype=dtype).astype(np.uint16)
+            for b in (r_lut, g_lut, b_lut, a_lut)
+            if b
         )
     elif "SegmentedRedPaletteColorLookupTableData" in ds:
         r_lut = ds.SegmentedRedPaletteColorLookupTableData
@@ -358,9 +359,9 @@ def _palette_luts(ds: Dataset) -> tuple[tuple[int, int, int], list[np.ndarray], 
                 if byte_depth == 1:
                     words = np.frombuffer(seg, dtype=np.uint8, count=n).astype(np.uint16)
                 else:
-                    words = np.frombuffer(
-                        seg, dtype="<u2" if little else ">u2", count=n
-                    ).astype(np.uint16)
+                    words = np.frombuffer(seg, dtype="<u2" if little else ">u2", count=n).astype(
+                        np.uint16
+                    )
                 expanded = _native._pl_segmented(words, byte_depth == 1, little)
                 if dtype.itemsize == 1 and expanded.size and expanded.max() > 255:
                     raise OverflowError("segmented LUT values do not fit 8-bit entries")
@@ -402,7 +403,12 @@ def apply_color_lut(
 # ---- Colour spaces ---------------------------------------------------------
 
 _YBR = ("YBR_FULL", "YBR_FULL_422")
-_TO_RGB = {"YBR_FULL": "YBR_FULL", "YBR_FULL_422": "YBR_FULL", "YBR_ICT": "YBR_ICT", "YBR_RCT": "YBR_RCT"}
+_TO_RGB = {
+    "YBR_FULL": "YBR_FULL",
+    "YBR_FULL_422": "YBR_FULL",
+    "YBR_ICT": "YBR_ICT",
+    "YBR_RCT": "YBR_RCT",
+}
 
 
 def convert_color_space(
@@ -540,9 +546,7 @@ def _nframes(ds: Dataset) -> int:
         return 1
 
 
-def _display_window(
-    stored: np.ndarray, ds: Dataset, modality: Any, window: Any
-) -> tuple[str, Any]:
+def _display_window(stored: np.ndarray, ds: Dataset, modality: Any, window: Any) -> tuple[str, Any]:
     """The VOI step of :func:`render`: ``("window", c, w, function)`` or
     ``("lut", desc, data)``."""
     if isinstance(window, tuple) or isinstance(window, list):

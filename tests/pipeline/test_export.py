@@ -66,7 +66,8 @@ def test_export_options(src: Path, tmp_path: Path):
     assert rep.ok
     got = read_png(out / "CT_small.png")
     np.testing.assert_array_equal(
-        got.astype(np.uint16), dicodec.render(src / "CT_small.dcm", window=(40, 400), output="uint16")
+        got.astype(np.uint16),
+        dicodec.render(src / "CT_small.dcm", window=(40, 400), output="uint16"),
     )
     out = tmp_path / "m"
     rep = export([src / "SC_rgb_rle_2frame.dcm"], out, montage=True, progress="none")
@@ -106,7 +107,11 @@ def test_cli_and_failures(src: Path, tmp_path: Path):
 DCMTK_CASES = [
     ("MR_small.dcm", ["+Ww", "600", "1200"], (600.0, 1200.0)),
     ("CT_small.dcm", ["+Ww", "40", "400"], (40.0, 400.0)),
-    ("corpus:cswado__CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm", ["+Wi", "1"], "file"),
+    (
+        "corpus:cswado__CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm",
+        ["+Wi", "1"],
+        "file",
+    ),
     ("corpus:highdicom__dx_image.dcm", ["+Wi", "1"], "file"),
     ("corpus:pydicomdata__vlut_04.dcm", ["+Wl", "1"], "file"),
 ]

@@ -32,7 +32,9 @@ def corpus(name: str) -> Path:
     return CORPUS / name
 
 
-def display_ref(values: np.ndarray, center: float, width: float, func: str, bits: int) -> np.ndarray:
+def display_ref(
+    values: np.ndarray, center: float, width: float, func: str, bits: int
+) -> np.ndarray:
     """pydicom's windowing into 0..2^bits-1 (a dataset with only the window
     and an unsigned bits-deep range), rounded half up."""
     d = Dataset()
@@ -53,12 +55,12 @@ def test_read_pixels_modality_and_voi():
     got = dicodec.read_pixels(CT, modality_lut=True)
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, mod)
-    np.testing.assert_array_equal(dicodec.read_pixels(str(CT), voi_lut=True), P.apply_voi_lut(raw, ds))
+    np.testing.assert_array_equal(
+        dicodec.read_pixels(str(CT), voi_lut=True), P.apply_voi_lut(raw, ds)
+    )
     both = dicodec.read_pixels(ds, modality_lut=True, voi_lut=True)
     np.testing.assert_array_equal(both, P.apply_voi_lut(mod, ds))
-    np.testing.assert_array_equal(
-        dicodec.read_pixels(CT.read_bytes(), modality_lut=True), mod
-    )
+    np.testing.assert_array_equal(dicodec.read_pixels(CT.read_bytes(), modality_lut=True), mod)
 
 
 def test_read_pixels_as_rgb():

@@ -33,9 +33,24 @@ fn fma32(a: f32, b: f32, c: f32) -> f32 {
     (a as f64 * b as f64 + c as f64) as f32
 }
 
+/// `clip(floor(x + 0.5), 0, 255)` as NumPy computes it in `f32` (the sum
+/// rounded to `f32`), without a call to `floorf`: for a non-negative value
+/// truncation is the floor.
 #[inline(always)]
 fn to_u8(x: f32) -> u8 {
-    (x + 0.5).floor().clamp(0.0, 255.0) as u8
+    floor_clip_f32(x + 0.5, 255.0) as u8
+}
+
+/// `clip(floor(v), 0, max)` for `max` below 2^24; NaN gives 0.
+#[inline(always)]
+pub(crate) fn floor_clip_f32(v: f32, max: f32) -> u32 {
+    if v >= max {
+        max as u32
+    } else if v >= 0.0 {
+        v as u32
+    } else {
+        0
+    }
 }
 
 #[inline(always)]
@@ -93,7 +108,7 @@ pub fn rgb_to_ybr_full(src: &[u8], dst: &mut [u8]) -> Result<()> {
             for k in 0..3 {
                 let acc = r * RGB_TO_YBR[0][k];
                 let acc = fma32(b, RGB_TO_YBR[2][k], fma32(g, RGB_TO_YBR[1][k], acc));
-                o[k] = (acc + ADD[k]).floor().clamp(0.0, 255.0) as u8;
+                o[k] = floor_clip_f32(acc + ADD[k], 255.0) as u8;
             }
         }
     })
@@ -167,7 +182,7 @@ pub fn ybr_ict_to_rgb<T: ColorSample>(src: &[T], dst: &mut [T]) -> Result<()> {
             let r = fma32(cr, YBR_R_CR, y);
             let g = fma32(cr, YBR_G_CR, fma32(cb, YBR_G_CB, y));
             let b = fma32(cb, YBR_B_CB, y);
-            let c = |x: f32| T::put((x + 0.5).floor().clamp(0.0, max) as i64);
+            let c = |x: f32| T::put(floor_clip_f32(x + 0.5, max) as i64);
             o[0] = c(r);
             o[1] = c(g);
             o[2] = c(b);

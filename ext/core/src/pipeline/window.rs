@@ -254,38 +254,51 @@ pub fn render<S: Sample, E: DisplayValue>(
         }
     };
     let finish = |y: f64| -> E {
-        let v = (y + 0.5).floor().clamp(0.0, out_max) as u32;
+        // clip(floor(y + 0.5), 0, max) without a call to `floor`: for a
+        // non-negative value truncation is the floor; NaN gives 0.
+        let v = y + 0.5;
+        let v = if v >= out_max {
+            E::MAX
+        } else if v >= 0.0 {
+            v as u32
+        } else {
+            0
+        };
         E::from_u32(if invert { E::MAX - v } else { v })
     };
-    par_frames(src, dst, frame_len.max(1), 1, 1, |f, s, d| {
-        let (m, b) = match modality {
-            ModalityStep::Rescale(r) => r.of(f),
-            _ => (1.0, 0.0),
-        };
-        for (o, &v) in d.iter_mut().zip(s) {
-            let y = match &voi {
-                Ok(p) => {
-                    let x = match modality {
-                        ModalityStep::Identity => v.to_f64(),
-                        ModalityStep::Rescale(_) => v.to_f64() * m + b,
-                        ModalityStep::Lut(l) => l.entries()[l.index(v, None)] as f64,
-                    };
-                    p.apply(x)
-                }
-                Err((l, scale)) => {
-                    let e = match modality {
-                        ModalityStep::Identity => l.entries()[l.index(v, Some(16))],
-                        ModalityStep::Rescale(_) => {
-                            l.entries()[l.index(v.to_f64() * m + b, Some(16))]
-                        }
-                        ModalityStep::Lut(ml) => {
-                            l.entries()[l.index(ml.entries()[ml.index(v, None)], Some(16))]
-                        }
-                    };
-                    e as f64 * scale
-                }
+    // One tight loop per combination of steps (no per-pixel dispatch).
+    par_frames(src, dst, frame_len.max(1), 1, 1, |f, s, d| match (&voi, modality) {
+        (Ok(p), ModalityStep::Identity) => {
+            for (o, &v) in d.iter_mut().zip(s) {
+                *o = finish(p.apply(v.to_f64()));
+            }
+        }
+        (Ok(p), ModalityStep::Rescale(r)) => {
+            let (m, b) = r.of(f);
+            for (o, &v) in d.iter_mut().zip(s) {
+                *o = finish(p.apply(v.to_f64() * m + b));
+            }
+        }
+        (Ok(p), ModalityStep::Lut(l)) => {
+            for (o, &v) in d.iter_mut().zip(s) {
+                *o = finish(p.apply(l.entries()[l.index(v, None)] as f64));
+            }
+        }
+        (Err((l, scale)), m) => {
+            let (sl, b) = match m {
+                ModalityStep::Rescale(r) => r.of(f),
+                _ => (1.0, 0.0),
             };
-            *o = finish(y);
+            for (o, &v) in d.iter_mut().zip(s) {
+                let e = match m {
+                    ModalityStep::Identity => l.entries()[l.index(v, Some(16))],
+                    ModalityStep::Rescale(_) => l.entries()[l.index(v.to_f64() * sl + b, Some(16))],
+                    ModalityStep::Lut(ml) => {
+                        l.entries()[l.index(ml.entries()[ml.index(v, None)], Some(16))]
+                    }
+                };
+                *o = finish(e as f64 * scale);
+            }
         }
     })
 }
