@@ -8,8 +8,8 @@
 use crate::errors::IntoPyResult;
 use dicodec_core::pipeline::color;
 use dicodec_core::pipeline::lut::{self, Lut, LutDescriptor};
-use dicodec_core::pipeline::window::{self, ModalityStep, Rescale, VoiFunction, VoiStep, Window};
 use dicodec_core::pipeline::min_max;
+use dicodec_core::pipeline::window::{self, ModalityStep, Rescale, VoiFunction, VoiStep, Window};
 use numpy::{Element, IxDyn, PyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -40,9 +40,9 @@ fn with_out<T: Element, R>(
     let a = out
         .cast::<PyArray<T, IxDyn>>()
         .map_err(|_| PyTypeError::new_err("out has the wrong dtype"))?;
-    let mut w = a
-        .try_readwrite()
-        .map_err(|_| PyValueError::new_err("out must be writeable and not shared with the input"))?;
+    let mut w = a.try_readwrite().map_err(|_| {
+        PyValueError::new_err("out must be writeable and not shared with the input")
+    })?;
     let s = contiguous(w.as_slice_mut())?;
     f(s)
 }
@@ -95,7 +95,9 @@ fn u16_lut(py: Python<'_>, d: LutDescriptor, data: &[u16]) -> PyResult<Lut<u16>>
 
 fn u8_lut(py: Python<'_>, d: LutDescriptor, data: &[u16]) -> PyResult<Lut<u8>> {
     if data.iter().any(|&v| v > 255) {
-        return Err(PyValueError::new_err("LUT entries above 255 for 8-bit output"));
+        return Err(PyValueError::new_err(
+            "LUT entries above 255 for 8-bit output",
+        ));
     }
     let b: Vec<u8> = data.iter().map(|&v| v as u8).collect();
     Lut::new(d, &b).py_err(py)
@@ -246,7 +248,9 @@ fn _pl_color(
 ) -> PyResult<()> {
     let Some(out) = out else {
         if kind != "YBR_FULL" {
-            return Err(PyValueError::new_err("in place conversion is YBR_FULL only"));
+            return Err(PyValueError::new_err(
+                "in place conversion is YBR_FULL only",
+            ));
         }
         return with_out::<u8, ()>(arr, |b| {
             py.detach(|| color::ybr_full_to_rgb_in_place(b)).py_err(py)

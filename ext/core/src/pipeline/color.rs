@@ -74,9 +74,106 @@ fn check_rgb(len: usize) -> Result<usize> {
     Ok(len / 3)
 }
 
+/// Per-chroma offsets: `RGB = clip(Y + offset)`, equal to [`ybr_pixel`].
+///
+/// `floor(fma-chain + 0.5) - Y` does not depend on `Y` for R (per Cr), B
+/// (per Cb) and for G for all but a handful of (Cb, Cr) pairs: the tables
+/// hold the offset, or [`EXACT`] where it depends on `Y` (then the pixel is
+/// computed with [`ybr_pixel`]). Built once, checking every `Y`.
+struct YbrTables {
+    r: [i16; 256],
+    b: [i16; 256],
+    g: Box<[i16; 65536]>,
+}
+
+const EXACT: i16 = i16::MIN;
+
+/// The unclipped values of [`ybr_pixel`] (before the clip to 0..=255).
+#[inline(always)]
+fn ybr_unclipped(y: u8, cb: u8, cr: u8) -> [i32; 3] {
+    let y = y as f32;
+    let cb = cb as f32 - 128.0;
+    let cr = cr as f32 - 128.0;
+    let f = |x: f32| (x + 0.5).floor() as i32;
+    [
+        f(fma32(cr, YBR_R_CR, y)),
+        f(fma32(cr, YBR_G_CR, fma32(cb, YBR_G_CB, y))),
+        f(fma32(cb, YBR_B_CB, y)),
+    ]
+}
+
+fn ybr_tables() -> &'static YbrTables {
+    static TABLES: std::sync::OnceLock<YbrTables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        use rayon::prelude::*;
+        let g_vec: Vec<i16> = (0..65536usize)
+            .into_par_iter()
+            .map(|i| {
+                let (cb, cr) = ((i >> 8) as u8, i as u8);
+                let d = ybr_unclipped(0, cb, cr)[1];
+                let same = (1..=255u8).all(|y| ybr_unclipped(y, cb, cr)[1] - y as i32 == d);
+                if same {
+                    d as i16
+                } else {
+                    EXACT
+                }
+            })
+            .collect();
+        let mut g = Box::new([EXACT; 65536]);
+        g.copy_from_slice(&g_vec);
+        let mut r = [0i16; 256];
+        let mut b = [0i16; 256];
+        for c in 0..=255u8 {
+            let dr = ybr_unclipped(0, 128, c)[0];
+            let db = ybr_unclipped(0, c, 128)[2];
+            let rs = (1..=255u8).all(|y| ybr_unclipped(y, 128, c)[0] - y as i32 == dr);
+            let bs = (1..=255u8).all(|y| ybr_unclipped(y, c, 128)[2] - y as i32 == db);
+            // Never seen; kept exact rather than assumed.
+            r[c as usize] = if rs { dr as i16 } else { EXACT };
+            b[c as usize] = if bs { db as i16 } else { EXACT };
+        }
+        YbrTables { r, b, g }
+    })
+}
+
+/// Pixels from which the table path pays for building the tables.
+const TABLE_MIN_PIXELS: usize = 1 << 20;
+
+#[inline(always)]
+fn ybr_pixel_tables(t: &YbrTables, y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let (dr, db, dg) = (
+        t.r[cr as usize],
+        t.b[cb as usize],
+        t.g[(cb as usize) << 8 | cr as usize],
+    );
+    if dr == EXACT || db == EXACT || dg == EXACT {
+        return ybr_pixel(y, cb, cr);
+    }
+    let y = y as i32;
+    let c = |v: i32| v.clamp(0, 255) as u8;
+    [c(y + dr as i32), c(y + dg as i32), c(y + db as i32)]
+}
+
 /// YBR_FULL (also YBR_FULL_422 once upsampled, and 8-bit YBR_ICT) → RGB,
 /// 8 bits per sample, colour-by-pixel; `src` and `dst` have the same length.
 pub fn ybr_full_to_rgb(src: &[u8], dst: &mut [u8]) -> Result<()> {
+    let px = check_rgb(src.len())?;
+    if px >= TABLE_MIN_PIXELS {
+        let t = ybr_tables();
+        return par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
+            for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
+                let p = ybr_pixel_tables(t, i[0], i[1], i[2]);
+                o[0] = p[0];
+                o[1] = p[1];
+                o[2] = p[2];
+            }
+        });
+    }
+    ybr_full_to_rgb_direct(src, dst)
+}
+
+/// [`ybr_full_to_rgb`] computing every pixel (no tables).
+pub fn ybr_full_to_rgb_direct(src: &[u8], dst: &mut [u8]) -> Result<()> {
     let px = check_rgb(src.len())?;
     par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
         for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
@@ -87,8 +184,18 @@ pub fn ybr_full_to_rgb(src: &[u8], dst: &mut [u8]) -> Result<()> {
 
 /// In place variant of [`ybr_full_to_rgb`].
 pub fn ybr_full_to_rgb_in_place(buf: &mut [u8]) -> Result<()> {
-    check_rgb(buf.len())?;
+    let px = check_rgb(buf.len())?;
     use rayon::prelude::*;
+    if px >= TABLE_MIN_PIXELS {
+        let t = ybr_tables();
+        buf.par_chunks_mut(PIXELS * 3).for_each(|c| {
+            for p in c.chunks_exact_mut(3) {
+                let o = ybr_pixel_tables(t, p[0], p[1], p[2]);
+                p.copy_from_slice(&o);
+            }
+        });
+        return Ok(());
+    }
     buf.par_chunks_mut(PIXELS * 3).for_each(|c| {
         for p in c.chunks_exact_mut(3) {
             let o = ybr_pixel(p[0], p[1], p[2]);
@@ -198,7 +305,9 @@ where
 {
     use rayon::prelude::*;
     if min > max {
-        return Err(Error::unsupported(format!("an empty value range {min}..={max}")));
+        return Err(Error::unsupported(format!(
+            "an empty value range {min}..={max}"
+        )));
     }
     if T::try_from(min).is_err() || T::try_from(max).is_err() {
         return Err(Error::unsupported(format!(

@@ -55,7 +55,11 @@ impl LutDescriptor {
                 "LUT Data",
                 format!(
                     "the descriptor says {n} entries{} but the data holds {available}",
-                    if self.entries == 0 { " (0 = 65536)" } else { "" }
+                    if self.entries == 0 {
+                        " (0 = 65536)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -130,7 +134,9 @@ pub fn apply_palette<S: Sample, E: Copy + Send + Sync>(
 ) -> Result<()> {
     let k = luts.len();
     if !(1..=4).contains(&k) {
-        return Err(Error::unsupported(format!("{k} palette LUTs (1 to 4 allowed)")));
+        return Err(Error::unsupported(format!(
+            "{k} palette LUTs (1 to 4 allowed)"
+        )));
     }
     let first = &luts[0];
     if luts
@@ -168,7 +174,11 @@ pub fn expand_segmented(data: &[u16], eight_bit: bool, little_endian: bool) -> R
 }
 
 fn seg_err(at: usize, msg: impl std::fmt::Display) -> Error {
-    Error::malformed(at as u64, "segmented palette colour LUT data (word offset)", msg)
+    Error::malformed(
+        at as u64,
+        "segmented palette colour LUT data (word offset)",
+        msg,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

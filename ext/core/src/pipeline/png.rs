@@ -29,7 +29,11 @@ fn color(channels: u32) -> Result<png::ColorType> {
         2 => png::ColorType::GrayscaleAlpha,
         3 => png::ColorType::Rgb,
         4 => png::ColorType::Rgba,
-        n => return Err(Error::unsupported(format!("{n} channels in a PNG (1 to 4 allowed)"))),
+        n => {
+            return Err(Error::unsupported(format!(
+                "{n} channels in a PNG (1 to 4 allowed)"
+            )))
+        }
     })
 }
 
@@ -38,9 +42,17 @@ fn png_err(e: png::EncodingError) -> Error {
 }
 
 /// Encodes one image of `width` × `height` pixels of `channels` samples.
-pub fn encode_png(samples: PngSamples<'_>, width: u32, height: u32, channels: u32) -> Result<Vec<u8>> {
+pub fn encode_png(
+    samples: PngSamples<'_>,
+    width: u32,
+    height: u32,
+    channels: u32,
+) -> Result<Vec<u8>> {
     let ct = color(channels)?;
-    let n = limits::checked_size("PNG image samples", &[width as u64, height as u64, channels as u64])?;
+    let n = limits::checked_size(
+        "PNG image samples",
+        &[width as u64, height as u64, channels as u64],
+    )?;
     if width == 0 || height == 0 || samples.len() as u64 != n {
         return Err(Error::unsupported(format!(
             "{} samples for a {width} × {height} × {channels} PNG",
@@ -76,8 +88,10 @@ pub fn encode_pngs(
     height: u32,
     channels: u32,
 ) -> Result<Vec<Vec<u8>>> {
-    let per = limits::checked_size("PNG image samples", &[width as u64, height as u64, channels as u64])?
-        as usize;
+    let per = limits::checked_size(
+        "PNG image samples",
+        &[width as u64, height as u64, channels as u64],
+    )? as usize;
     if per == 0 || samples.len() != per * frames {
         return Err(Error::unsupported(format!(
             "{} samples for {frames} PNG images of {width} × {height} × {channels}",

@@ -32,7 +32,10 @@ fn hostile_descriptors_are_errors() {
     assert!(Lut::new(desc(1, 0, 8), &[] as &[u16]).is_err());
     // 0 entries with 65536 of them is fine
     let big = vec![7u16; 65536];
-    assert_eq!(Lut::new(desc(0, 0, 16), &big).unwrap().entries().len(), 65536);
+    assert_eq!(
+        Lut::new(desc(0, 0, 16), &big).unwrap().entries().len(),
+        65536
+    );
 }
 
 #[test]
@@ -43,7 +46,16 @@ fn lut_clips_below_and_above() {
     apply_lut(&src, &lut, None, &mut dst).unwrap();
     assert_eq!(dst, [10, 10, 20, 30, 40, 40, 40]);
     // wrapped into 8 bits: 300 - (-2) = 302 -> 46 -> clipped to 3
-    let lut = Lut::new(desc(100, 0, 8), &[0u8; 100].map(|_| 0).iter().enumerate().map(|(i, _)| i as u8).collect::<Vec<_>>()).unwrap();
+    let lut = Lut::new(
+        desc(100, 0, 8),
+        &[0u8; 100]
+            .map(|_| 0)
+            .iter()
+            .enumerate()
+            .map(|(i, _)| i as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     let mut d8 = [0u8; 1];
     apply_lut(&[300u16], &lut, Some(8), &mut d8).unwrap();
     assert_eq!(d8, [44]);
@@ -77,7 +89,7 @@ fn segmented_hostile() {
     assert!(expand_segmented(&[2, 1, 0, 0], false, true).is_err()); // indirect first
     assert!(expand_segmented(&[0, 9, 1, 2], false, true).is_err()); // past the data
     assert!(expand_segmented(&[7, 1, 0], false, true).is_err()); // unknown opcode
-    // an indirect segment pointing at itself loops: depth limit
+                                                                 // an indirect segment pointing at itself loops: depth limit
     assert!(expand_segmented(&[0, 1, 5, 2, 2, 0, 0], false, true).is_err());
 }
 
@@ -154,9 +166,25 @@ fn render_inverts_and_rounds() {
     };
     let src = [0u16, 128, 256];
     let mut d = [0u8; 3];
-    render(&src, 3, &ModalityStep::Identity, &VoiStep::Window(w), false, &mut d).unwrap();
+    render(
+        &src,
+        3,
+        &ModalityStep::Identity,
+        &VoiStep::Window(w),
+        false,
+        &mut d,
+    )
+    .unwrap();
     assert_eq!(d, [0, 128, 255]);
-    render(&src, 3, &ModalityStep::Identity, &VoiStep::Window(w), true, &mut d).unwrap();
+    render(
+        &src,
+        3,
+        &ModalityStep::Identity,
+        &VoiStep::Window(w),
+        true,
+        &mut d,
+    )
+    .unwrap();
     assert_eq!(d, [255, 127, 0]);
     let r = ModalityStep::Rescale(Rescale::uniform(2.0, -128.0));
     render(&[64u8, 128], 1, &r, &VoiStep::Window(w), false, &mut d[..2]).unwrap();
@@ -187,7 +215,12 @@ fn rct_inverts_the_forward_transform() {
     // 15-bit RGB values.
     let mut src = Vec::new();
     let mut rgb = Vec::new();
-    for (r, g, b) in [(0i64, 0, 0), (16383, 0, 77), (5, 32767, 9), (32767, 32767, 1)] {
+    for (r, g, b) in [
+        (0i64, 0, 0),
+        (16383, 0, 77),
+        (5, 32767, 9),
+        (32767, 32767, 1),
+    ] {
         let y = (r + 2 * g + b).div_euclid(4);
         src.extend([y as u16, (b - g + 32768) as u16, (r - g + 32768) as u16]);
         rgb.extend([r as u16, g as u16, b as u16]);
@@ -232,4 +265,22 @@ fn png_round_trip_sizes() {
     assert!(encode_png(PngSamples::Eight(&img), 64, 47, 1).is_err());
     assert!(encode_png(PngSamples::Eight(&img), 64, 48, 5).is_err());
     assert!(encode_pngs(PngSamples::Eight(&img), 3, 64, 48, 1).is_err());
+}
+
+#[test]
+fn ybr_tables_equal_direct_for_all_values() {
+    // All 2^24 YCbCr triples: the table path (taken from 2^20 pixels on)
+    // equals the direct computation (itself equal to pydicom, see
+    // tests/pipeline/test_pipeline_pydicom.py::test_all_ycbcr_values).
+    let src: Vec<u8> = (0..1u32 << 24)
+        .flat_map(|i| [(i >> 16) as u8, (i >> 8) as u8, i as u8])
+        .collect();
+    let mut a = vec![0u8; src.len()];
+    let mut b = vec![0u8; src.len()];
+    ybr_full_to_rgb(&src, &mut a).unwrap();
+    ybr_full_to_rgb_direct(&src, &mut b).unwrap();
+    assert!(a == b);
+    let mut c = src.clone();
+    ybr_full_to_rgb_in_place(&mut c).unwrap();
+    assert!(c == b);
 }

@@ -116,7 +116,7 @@ impl Window {
     fn prepare(&self) -> Result<Prepared> {
         let (c, w) = match self.function {
             VoiFunction::Linear => {
-                if !(self.width >= 1.0) {
+                if self.width.is_nan() || self.width < 1.0 {
                     return Err(Error::unsupported(
                         "a Window Width below 1 for a LINEAR windowing operation",
                     ));
@@ -124,7 +124,7 @@ impl Window {
                 (self.center - 0.5, self.width - 1.0)
             }
             VoiFunction::LinearExact | VoiFunction::Sigmoid => {
-                if !(self.width > 0.0) {
+                if self.width.is_nan() || self.width <= 0.0 {
                     return Err(Error::unsupported(
                         "a Window Width of 0 or less for a LINEAR_EXACT or SIGMOID windowing operation",
                     ));
@@ -267,37 +267,41 @@ pub fn render<S: Sample, E: DisplayValue>(
         E::from_u32(if invert { E::MAX - v } else { v })
     };
     // One tight loop per combination of steps (no per-pixel dispatch).
-    par_frames(src, dst, frame_len.max(1), 1, 1, |f, s, d| match (&voi, modality) {
-        (Ok(p), ModalityStep::Identity) => {
-            for (o, &v) in d.iter_mut().zip(s) {
-                *o = finish(p.apply(v.to_f64()));
+    par_frames(src, dst, frame_len.max(1), 1, 1, |f, s, d| {
+        match (&voi, modality) {
+            (Ok(p), ModalityStep::Identity) => {
+                for (o, &v) in d.iter_mut().zip(s) {
+                    *o = finish(p.apply(v.to_f64()));
+                }
             }
-        }
-        (Ok(p), ModalityStep::Rescale(r)) => {
-            let (m, b) = r.of(f);
-            for (o, &v) in d.iter_mut().zip(s) {
-                *o = finish(p.apply(v.to_f64() * m + b));
+            (Ok(p), ModalityStep::Rescale(r)) => {
+                let (m, b) = r.of(f);
+                for (o, &v) in d.iter_mut().zip(s) {
+                    *o = finish(p.apply(v.to_f64() * m + b));
+                }
             }
-        }
-        (Ok(p), ModalityStep::Lut(l)) => {
-            for (o, &v) in d.iter_mut().zip(s) {
-                *o = finish(p.apply(l.entries()[l.index(v, None)] as f64));
+            (Ok(p), ModalityStep::Lut(l)) => {
+                for (o, &v) in d.iter_mut().zip(s) {
+                    *o = finish(p.apply(l.entries()[l.index(v, None)] as f64));
+                }
             }
-        }
-        (Err((l, scale)), m) => {
-            let (sl, b) = match m {
-                ModalityStep::Rescale(r) => r.of(f),
-                _ => (1.0, 0.0),
-            };
-            for (o, &v) in d.iter_mut().zip(s) {
-                let e = match m {
-                    ModalityStep::Identity => l.entries()[l.index(v, Some(16))],
-                    ModalityStep::Rescale(_) => l.entries()[l.index(v.to_f64() * sl + b, Some(16))],
-                    ModalityStep::Lut(ml) => {
-                        l.entries()[l.index(ml.entries()[ml.index(v, None)], Some(16))]
-                    }
+            (Err((l, scale)), m) => {
+                let (sl, b) = match m {
+                    ModalityStep::Rescale(r) => r.of(f),
+                    _ => (1.0, 0.0),
                 };
-                *o = finish(e as f64 * scale);
+                for (o, &v) in d.iter_mut().zip(s) {
+                    let e = match m {
+                        ModalityStep::Identity => l.entries()[l.index(v, Some(16))],
+                        ModalityStep::Rescale(_) => {
+                            l.entries()[l.index(v.to_f64() * sl + b, Some(16))]
+                        }
+                        ModalityStep::Lut(ml) => {
+                            l.entries()[l.index(ml.entries()[ml.index(v, None)], Some(16))]
+                        }
+                    };
+                    *o = finish(e as f64 * scale);
+                }
             }
         }
     })
