@@ -138,3 +138,19 @@ def test_equal_to_dcmj2pnm(name, dcmtk_args, window, tmp_path: Path):
     ref = read_png(ref_path).astype(int)
     assert ours.shape == ref.shape
     assert np.abs(ours - ref).max() <= 1
+
+
+def test_export_zip_archive(src: Path, tmp_path: Path):
+    import zipfile
+
+    arc = tmp_path / "series.zip"
+    with zipfile.ZipFile(arc, "w") as z:
+        for n in ("CT_small.dcm", "MR_small.dcm"):
+            z.write(src / n, f"sub/{n}")
+    out = tmp_path / "z"
+    rep = export([arc], out, progress="none")
+    assert rep.ok and rep.decoded == 2
+    pngs = sorted(p.name for p in out.rglob("*.png"))
+    assert pngs == ["CT_small.png", "MR_small.png"]
+    ct = next(out.rglob("CT_small.png"))
+    np.testing.assert_array_equal(read_png(ct), dicodec.render(src / "CT_small.dcm"))

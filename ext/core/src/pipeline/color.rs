@@ -77,9 +77,10 @@ fn check_rgb(len: usize) -> Result<usize> {
 /// Per-chroma offsets: `RGB = clip(Y + offset)`, equal to [`ybr_pixel`].
 ///
 /// `floor(fma-chain + 0.5) - Y` does not depend on `Y` for R (per Cr), B
-/// (per Cb) and for G for all but a handful of (Cb, Cr) pairs: the tables
-/// hold the offset, or [`EXACT`] where it depends on `Y` (then the pixel is
-/// computed with [`ybr_pixel`]). Built once, checking every `Y`.
+/// (per Cb) and G (per Cb, Cr) except for the pairs in [`G_EXACT`], where
+/// the pixel is computed with [`ybr_pixel`]. The tables are built from
+/// `Y = 0` (65 536 evaluations); `ybr_tables_equal_direct_for_all_values`
+/// checks all 2^24 inputs against [`ybr_pixel`].
 struct YbrTables {
     r: [i16; 256],
     b: [i16; 256],
@@ -87,6 +88,9 @@ struct YbrTables {
 }
 
 const EXACT: i16 = i16::MIN;
+
+/// (Cb, Cr) pairs whose G offset depends on Y (found exhaustively).
+const G_EXACT: [(u8, u8); 1] = [(78, 178)];
 
 /// The unclipped values of [`ybr_pixel`] (before the clip to 0..=255).
 #[inline(always)]
@@ -105,39 +109,25 @@ fn ybr_unclipped(y: u8, cb: u8, cr: u8) -> [i32; 3] {
 fn ybr_tables() -> &'static YbrTables {
     static TABLES: std::sync::OnceLock<YbrTables> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {
-        use rayon::prelude::*;
-        let g_vec: Vec<i16> = (0..65536usize)
-            .into_par_iter()
-            .map(|i| {
-                let (cb, cr) = ((i >> 8) as u8, i as u8);
-                let d = ybr_unclipped(0, cb, cr)[1];
-                let same = (1..=255u8).all(|y| ybr_unclipped(y, cb, cr)[1] - y as i32 == d);
-                if same {
-                    d as i16
-                } else {
-                    EXACT
-                }
-            })
-            .collect();
         let mut g = Box::new([EXACT; 65536]);
-        g.copy_from_slice(&g_vec);
+        for (i, v) in g.iter_mut().enumerate() {
+            let (cb, cr) = ((i >> 8) as u8, i as u8);
+            if !G_EXACT.contains(&(cb, cr)) {
+                *v = ybr_unclipped(0, cb, cr)[1] as i16;
+            }
+        }
         let mut r = [0i16; 256];
         let mut b = [0i16; 256];
         for c in 0..=255u8 {
-            let dr = ybr_unclipped(0, 128, c)[0];
-            let db = ybr_unclipped(0, c, 128)[2];
-            let rs = (1..=255u8).all(|y| ybr_unclipped(y, 128, c)[0] - y as i32 == dr);
-            let bs = (1..=255u8).all(|y| ybr_unclipped(y, c, 128)[2] - y as i32 == db);
-            // Never seen; kept exact rather than assumed.
-            r[c as usize] = if rs { dr as i16 } else { EXACT };
-            b[c as usize] = if bs { db as i16 } else { EXACT };
+            r[c as usize] = ybr_unclipped(0, 128, c)[0] as i16;
+            b[c as usize] = ybr_unclipped(0, c, 128)[2] as i16;
         }
         YbrTables { r, b, g }
     })
 }
 
 /// Pixels from which the table path pays for building the tables.
-const TABLE_MIN_PIXELS: usize = 1 << 20;
+const TABLE_MIN_PIXELS: usize = 1 << 16;
 
 #[inline(always)]
 fn ybr_pixel_tables(t: &YbrTables, y: u8, cb: u8, cr: u8) -> [u8; 3] {
@@ -146,7 +136,7 @@ fn ybr_pixel_tables(t: &YbrTables, y: u8, cb: u8, cr: u8) -> [u8; 3] {
         t.b[cb as usize],
         t.g[(cb as usize) << 8 | cr as usize],
     );
-    if dr == EXACT || db == EXACT || dg == EXACT {
+    if dg == EXACT {
         return ybr_pixel(y, cb, cr);
     }
     let y = y as i32;
