@@ -70,6 +70,7 @@ __all__ += ["batch", "iter_decode"]
 
 
 # ---- pixel pipeline ----
+from dicodec.display import render  # noqa: E402
 from dicodec.pipeline import (  # noqa: E402
     apply_color_lut,
     apply_modality_lut,
@@ -77,7 +78,6 @@ from dicodec.pipeline import (  # noqa: E402
     apply_voi_lut,
     apply_windowing,
     convert_color_space,
-    render,
 )
 
 __all__ += [

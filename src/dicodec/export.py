@@ -87,7 +87,7 @@ def _export_one(
 ) -> dict[str, Any]:
     from dicodec.batch.plan import resolve_frames
     from dicodec.batch.work import base_row, classify
-    from dicodec.pipeline import render
+    from dicodec.display import render
     from dicodec.reader import frame_info
 
     row = base_row(item, None)

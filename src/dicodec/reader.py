@@ -280,7 +280,7 @@ def read_pixels(
         arr, msgs = _native._read_pixels_buffer(_as_u8(source), index_list, single, threads, out)
     _emit(msgs)
     if as_rgb or modality_lut or voi_lut:
-        from dicodec.pipeline import _post_process
+        from dicodec.display import _post_process
 
         arr = _post_process(arr, source, frames, as_rgb, modality_lut, voi_lut)
     return arr
