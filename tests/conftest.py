@@ -4,12 +4,15 @@ pydicom's bundled test files."""
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = (REPO.parent / "shared" / "corpus" / "dev").resolve()
+CORPUS = Path(
+    os.environ.get("DICODEC_CORPUS") or REPO.parent / "shared" / "corpus" / "dev"
+).resolve()
 MANIFEST = CORPUS / "MANIFEST.csv"
 
 

@@ -11,6 +11,7 @@ from dicodec._settings import apply_environment as _apply_environment
 from dicodec._settings import get_max_alloc, set_max_alloc
 from dicodec.batch import iter_decode
 from dicodec.compress import compress
+from dicodec.display import render
 from dicodec.errors import (
     DicodecError,
     DicodecWarning,
@@ -25,6 +26,14 @@ from dicodec.jpegll import (
     jpegll_decode,
     jpegll_encode,
     jpegll_info,
+)
+from dicodec.pipeline import (
+    apply_color_lut,
+    apply_modality_lut,
+    apply_voi,
+    apply_voi_lut,
+    apply_windowing,
+    convert_color_space,
 )
 from dicodec.reader import FrameInfo, frame_info, read_pixels
 from dicodec.rle import RLEWarning, rle_check, rle_decode, rle_encode
@@ -62,6 +71,14 @@ __all__ = [
     # batch decoding
     "batch",
     "iter_decode",
+    # pixel pipeline (stored values -> what people look at)
+    "apply_modality_lut",
+    "apply_voi_lut",
+    "apply_voi",
+    "apply_windowing",
+    "apply_color_lut",
+    "convert_color_space",
+    "render",
 ]
 
 _apply_environment()  # DICODEC_MAX_ALLOC: sizes with units; garbage raises SettingsError

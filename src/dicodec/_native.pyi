@@ -230,3 +230,48 @@ class Scanner:
     @property
     def threads(self) -> int: ...
     def scan_next(self, walker: Walker, max_files: int) -> dict[str, object] | None: ...
+
+def _pl_lut(
+    arr: numpy.ndarray,
+    out: numpy.ndarray,
+    descriptor: tuple[int, int, int],
+    data: numpy.ndarray,
+    wrap_bits: int | None = None,
+) -> None: ...
+def _pl_palette(
+    arr: numpy.ndarray,
+    out: numpy.ndarray,
+    descriptor: tuple[int, int, int],
+    luts: list[numpy.ndarray],
+    wrap_bits: int | None = None,
+) -> None: ...
+def _pl_segmented(data: numpy.ndarray, eight_bit: bool, little_endian: bool) -> numpy.ndarray: ...
+def _pl_rescale(
+    arr: numpy.ndarray,
+    out: numpy.ndarray,
+    frame_len: int,
+    slopes: list[float],
+    intercepts: list[float],
+) -> None: ...
+def _pl_window(
+    arr: numpy.ndarray,
+    out: numpy.ndarray,
+    center: float,
+    width: float,
+    function: str,
+    y_min: float,
+    y_max: float,
+) -> None: ...
+def _pl_color(arr: numpy.ndarray, out: numpy.ndarray | None, kind: str) -> None: ...
+def _pl_render(
+    arr: numpy.ndarray,
+    out: numpy.ndarray,
+    frame_len: int,
+    modality: tuple[Any, ...] | None,
+    voi: tuple[Any, ...],
+    invert: bool,
+) -> None: ...
+def _pl_min_max(arr: numpy.ndarray) -> tuple[float, float] | None: ...
+def _pl_png(
+    arr: numpy.ndarray, frames: int, height: int, width: int, channels: int
+) -> list[bytes]: ...

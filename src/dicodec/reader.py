@@ -148,6 +148,9 @@ def read_pixels(
     *,
     threads: int | None = None,
     out: np.ndarray | None = None,
+    as_rgb: bool = False,
+    modality_lut: bool = False,
+    voi_lut: bool = False,
 ) -> np.ndarray:
     """Decodes the pixel data of a DICOM file into a NumPy array.
 
@@ -176,6 +179,13 @@ def read_pixels(
     out
         A C-contiguous, writeable array of the exact dtype and shape to
         decode into, instead of allocating a new one.
+    as_rgb, modality_lut, voi_lut
+        Then, in this order: YBR_FULL/YBR_FULL_422 → RGB (8-bit), the Modality
+        LUT (Rescale Slope/Intercept, per frame for enhanced multi-frame
+        files, or Modality LUT Sequence: ``float64`` / ``uint8|16``), the VOI
+        LUT or first window (``float64`` / ``uint8|16``), as the functions of
+        :mod:`dicodec.pipeline` (and pydicom's) do. Reading the attributes of
+        a path or buffer needs pydicom.
 
     Raises
     ------
@@ -221,6 +231,10 @@ def read_pixels(
             raise
         raise OutputArrayError(str(e)) from None
     _emit(msgs)
+    if as_rgb or modality_lut or voi_lut:
+        from dicodec.display import _post_process
+
+        arr = _post_process(arr, source, frames, as_rgb, modality_lut, voi_lut)
     return arr
 
 

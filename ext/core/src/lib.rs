@@ -25,4 +25,6 @@ pub mod scan;
 pub mod summary;
 pub mod uid;
 
+pub mod pipeline;
+
 pub use error::{Error, Result};

@@ -13,6 +13,8 @@ mod reader;
 mod rle;
 mod scan;
 
+mod pipeline;
+
 /// Maximum bytes for one allocation sized by input data.
 #[pyfunction]
 fn get_max_alloc() -> u64 {
@@ -37,5 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(feature = "jpeg-lossless")]
     jpeg::register(m)?;
     scan::register(m)?;
+
+    pipeline::register(m)?;
     Ok(())
 }

@@ -1,0 +1,154 @@
+//! The pixel pipeline: from stored values to what people look at.
+//!
+//! Functions over slices, no DICOM parsing: the caller (the Python layer, or
+//! a Rust user) reads the attributes and hands over numbers. Every kernel
+//! runs frames in parallel (and large frames in chunks) on the rayon pool.
+//!
+//! * [`lut`]: lookup tables (Modality LUT Sequence, VOI LUT Sequence, palette
+//!   colour LUTs) with validated descriptors, and segmented palette expansion.
+//! * [`window`]: Rescale Slope/Intercept (per frame too), windowing (LINEAR,
+//!   LINEAR_EXACT, SIGMOID), and the fused [`window::render`] kernel.
+//! * [`png`]: PNG encoding of display images (`png` crate, fdeflate).
+//! * [`color`]: YBR_FULL / YBR_FULL_422 / YBR_ICT / YBR_RCT → RGB, RGB →
+//!   YBR_FULL, MONOCHROME1 inversion.
+//!
+//! The arithmetic follows `pydicom.pixels.processing` operation by operation,
+//! so results are equal (integers) or equal to the last bit except for `exp`
+//! (floats).
+
+pub mod color;
+pub mod lut;
+pub mod png;
+pub mod window;
+
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+
+/// Elements per parallel work item (large frames are split in chunks).
+const CHUNK: usize = 1 << 16;
+
+/// A numeric sample type the pipeline accepts as input.
+pub trait Sample: Copy + Send + Sync + 'static {
+    /// The value as `f64` (as NumPy's `astype(float64)`).
+    fn to_f64(self) -> f64;
+    /// `None` if `self < first_map`, else the LUT offset `self - first_map`
+    /// (floats truncated toward zero, as NumPy casts them to integers).
+    fn lut_offset(self, first_map: i64) -> Option<i64>;
+}
+
+macro_rules! int_sample {
+    ($($t:ty),*) => {$(
+        impl Sample for $t {
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn lut_offset(self, first_map: i64) -> Option<i64> {
+                let v = self as i128;
+                let f = first_map as i128;
+                if v < f {
+                    None
+                } else {
+                    Some((v - f).min(i64::MAX as i128) as i64)
+                }
+            }
+        }
+    )*};
+}
+int_sample!(u8, i8, u16, i16, u32, i32, u64, i64);
+
+macro_rules! float_sample {
+    ($($t:ty),*) => {$(
+        impl Sample for $t {
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn lut_offset(self, first_map: i64) -> Option<i64> {
+                let v = self as f64;
+                let f = first_map as f64;
+                if v >= f {
+                    Some((v - f) as i64)
+                } else {
+                    None
+                }
+            }
+        }
+    )*};
+}
+float_sample!(f32, f64);
+
+/// Runs `f(frame, src_chunk, dst_chunk)` in parallel over `src` and `dst`,
+/// which hold the same number of frames of `frame_units` units each; a unit
+/// is `in_per` source and `out_per` destination elements. Chunks never
+/// straddle a frame.
+pub(crate) fn par_frames<S: Sync, D: Send>(
+    src: &[S],
+    dst: &mut [D],
+    frame_units: usize,
+    in_per: usize,
+    out_per: usize,
+    f: impl Fn(usize, &[S], &mut [D]) + Sync,
+) -> Result<()> {
+    if in_per == 0 || out_per == 0 || src.len() % in_per != 0 {
+        return Err(Error::unsupported(format!(
+            "pixel pipeline: {} input values are not a whole number of {in_per}-value pixels",
+            src.len()
+        )));
+    }
+    let units = src.len() / in_per;
+    if dst.len() != units * out_per {
+        return Err(Error::unsupported(format!(
+            "pixel pipeline: output holds {} values, {} are needed",
+            dst.len(),
+            units * out_per
+        )));
+    }
+    if units == 0 {
+        return Ok(());
+    }
+    if frame_units == 0 || units % frame_units != 0 {
+        return Err(Error::unsupported(format!(
+            "pixel pipeline: {units} pixels are not a whole number of {frame_units}-pixel frames"
+        )));
+    }
+    let chunk = CHUNK.min(frame_units);
+    dst.par_chunks_mut(frame_units * out_per)
+        .zip(src.par_chunks(frame_units * in_per))
+        .enumerate()
+        .for_each(|(fi, (d, s))| {
+            d.par_chunks_mut(chunk * out_per)
+                .zip(s.par_chunks(chunk * in_per))
+                .for_each(|(d2, s2)| f(fi, s2, d2))
+        });
+    Ok(())
+}
+
+/// Minimum and maximum of the finite values of `src` (`None` when there are none).
+pub fn min_max<S: Sample>(src: &[S]) -> Option<(f64, f64)> {
+    let lo_hi = src
+        .par_chunks(CHUNK)
+        .map(|c| {
+            let mut lo = f64::INFINITY;
+            let mut hi = f64::NEG_INFINITY;
+            for &v in c {
+                let v = v.to_f64();
+                if v.is_finite() {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+            (lo, hi)
+        })
+        .reduce(
+            || (f64::INFINITY, f64::NEG_INFINITY),
+            |a, b| (a.0.min(b.0), a.1.max(b.1)),
+        );
+    let (lo, hi) = (lo_hi.0, lo_hi.1);
+    (lo <= hi).then_some((lo, hi))
+}
+
+#[cfg(test)]
+mod tests;
