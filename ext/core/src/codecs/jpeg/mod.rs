@@ -28,6 +28,7 @@
 pub mod bitreader;
 pub mod huffman;
 mod info;
+pub mod dct;
 mod lossless;
 pub mod markers;
 
