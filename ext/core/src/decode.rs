@@ -303,6 +303,7 @@ fn decode_one(
                     rle::decode_frame_with(&src, desc, dst, &opts)
                 }
                 Some(Codec::JpegLossless) => jpeg::decode_frame(&src, desc, dst),
+                Some(Codec::JpegDct) => jpeg::dct::decode_frame(&src, desc, dst),
                 Some(Codec::Uncompressed) => {
                     native::unpack_frame(&src, 0, desc, false, dst).map(|()| FrameReport::default())
                 }

@@ -699,7 +699,7 @@ mod tests {
             ..Default::default()
         };
         let p = ParsedFile::from_parts(
-            "1.2.840.10008.1.2.4.50",
+            "1.2.840.10008.1.2.4.52",
             attrs.clone(),
             PixelElement::PixelData,
             Vr::OB,

@@ -36,6 +36,8 @@ pub enum Codec {
     Rle,
     /// JPEG Lossless process 14 (.57 and .70).
     JpegLossless,
+    /// Huffman DCT JPEG: baseline, extended, progressive (.50, .51, .55).
+    JpegDct,
     /// Uncompressed frames in fragments (1.2.840.10008.1.2.1.98).
     Uncompressed,
     /// Any other codec (JPEG DCT, JPEG-LS, JPEG 2000, HTJ2K, MPEG, JPEG XL…):
@@ -85,7 +87,7 @@ const fn referenced(uid: &'static str, name: &'static str, deflated: bool) -> Sy
     }
 }
 
-use Codec::{JpegLossless, Other, Rle, Uncompressed};
+use Codec::{JpegDct, JpegLossless, Other, Rle, Uncompressed};
 
 /// Every transfer syntax of PS3.6 (retired ones included).
 pub static SYNTAXES: &[SyntaxInfo] = &[
@@ -116,11 +118,15 @@ pub static SYNTAXES: &[SyntaxInfo] = &[
         "Explicit VR Big Endian",
         Encoding::EXPLICIT_BE,
     ),
-    encaps("1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)", Other),
+    encaps(
+        "1.2.840.10008.1.2.4.50",
+        "JPEG Baseline (Process 1)",
+        JpegDct,
+    ),
     encaps(
         "1.2.840.10008.1.2.4.51",
         "JPEG Extended (Process 2 and 4)",
-        Other,
+        JpegDct,
     ),
     encaps(
         "1.2.840.10008.1.2.4.52",
@@ -140,7 +146,7 @@ pub static SYNTAXES: &[SyntaxInfo] = &[
     encaps(
         "1.2.840.10008.1.2.4.55",
         "JPEG Full Progression, Non-Hierarchical (Process 10 and 12)",
-        Other,
+        JpegDct,
     ),
     encaps(
         "1.2.840.10008.1.2.4.56",

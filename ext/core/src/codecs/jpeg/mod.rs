@@ -26,9 +26,9 @@
 //!   streams cannot be told apart from correct ones).
 
 pub mod bitreader;
+pub mod dct;
 pub mod huffman;
 mod info;
-pub mod dct;
 mod lossless;
 pub mod markers;
 

@@ -11,6 +11,7 @@ Run with a Python that has numpy, imagecodecs and Pillow:
 """
 
 import io
+import re
 import pathlib
 
 import imagecodecs
@@ -84,5 +85,55 @@ def main():
         n += 1
 
 
+def corpus_refs():
+    """`corpus_refs.txt`: SHA-256 of libjpeg-turbo's output for the ISO
+    10918-2 DCT streams and the .50/.51/.55 DICOM files of the shared corpus
+    (all frames, as pydicom returns them with raw=True: components as
+    decoded, YCbCr kept, except three-component streams with an Adobe APP14
+    marker, which libjpeg converts as Pillow asks it to)."""
+    import csv
+    import hashlib
+
+    import pydicom
+    from pydicom.encaps import generate_frames
+
+    root = next(
+        (p / "shared/corpus/dev" for p in HERE.resolve().parents if (p / "shared/corpus/dev/MANIFEST.csv").is_file()),
+        None,
+    )
+    if root is None:
+        print("shared corpus not found: corpus_refs.txt not written")
+        return
+    lines = []
+    for r in csv.DictReader(open(root / "MANIFEST.csv")):
+        f = r["file"]
+        if f.startswith("jpeg/") and f.lower().endswith(".jpg"):
+            d = (root / f).read_bytes()
+            try:
+                a = imagecodecs.jpeg8_decode(d)
+            except Exception:
+                continue
+            lines.append(f"{f} {hashlib.sha256(a.tobytes()).hexdigest()}")
+        elif r["transfer_syntax_uid"] in ("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.55"):
+            ds = pydicom.dcmread(root / f)
+            n = int(getattr(ds, "NumberOfFrames", 1) or 1)
+            h = hashlib.sha256()
+            try:
+                for fr in generate_frames(ds.PixelData, number_of_frames=n):
+                    keep = ds.SamplesPerPixel == 3 and not re.search(rb"\xff\xee..Adobe", fr[:4096], re.S)
+                    a = imagecodecs.jpeg8_decode(fr, outcolorspace="YCbCr" if keep else None)
+                    if a.shape[:2] != (ds.Rows, ds.Columns):
+                        raise ValueError(f"a frame of {a.shape} in an image of {ds.Rows} x {ds.Columns}")
+                    if a.dtype == np.uint8 and ds.BitsAllocated == 16:
+                        a = a.astype("<u2")
+                    h.update(a.astype(a.dtype.newbyteorder("<")).tobytes())
+            except Exception as e:
+                print(f, "not referenced:", e)
+                continue
+            lines.append(f"{f} {h.hexdigest()}")
+    (HERE / "corpus_refs.txt").write_text("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
     main()
+    corpus_refs()

@@ -18,7 +18,6 @@ pub(super) fn bad(offset: usize, msg: impl std::fmt::Display) -> Error {
 
 /// One frame component with its geometry.
 pub(super) struct Comp<T> {
-    pub id: u8,
     pub h: usize,
     pub v: usize,
     /// Quantisation table selector.
@@ -276,20 +275,25 @@ fn parse_sof(p: &[u8], m: &Marker) -> Result<(Frame, Vec<(u8, usize, usize, usiz
 
 /// Builds the components of `f` (after the height is known) and allocates
 /// their planes (and coefficients for a progressive frame).
-pub(super) fn make_comps<T: Px>(f: &mut Frame, c: &[(u8, usize, usize, usize)]) -> Result<Vec<Comp<T>>> {
+pub(super) fn make_comps<T: Px>(
+    f: &mut Frame,
+    c: &[(u8, usize, usize, usize)],
+) -> Result<Vec<Comp<T>>> {
     f.mcuy = f.height.div_ceil(8 * f.vmax);
     let mut total = 0u64;
     for &(_, h, v, _) in c {
-        let n = limits::checked_size("JPEG component", &[f.mcux as u64, f.mcuy as u64, 64, h as u64, v as u64])?;
+        let n = limits::checked_size(
+            "JPEG component",
+            &[f.mcux as u64, f.mcuy as u64, 64, h as u64, v as u64],
+        )?;
         total = total.saturating_add(n);
     }
     let per = std::mem::size_of::<T>() as u64 + if f.progressive() { 2 } else { 0 };
     limits::check_alloc("JPEG component planes", total.saturating_mul(per))?;
     Ok(c.iter()
-        .map(|&(id, h, v, tq)| {
+        .map(|&(_, h, v, tq)| {
             let (bw, bh) = (f.mcux * h, f.mcuy * v);
             Comp {
-                id,
                 h,
                 v,
                 tq,
@@ -315,7 +319,10 @@ fn parse_dqt(p: &[u8], offset: usize, qt: &mut [Option<[u16; 64]>; 4]) -> Result
     while i < p.len() {
         let (pq, tq) = (p[i] >> 4, (p[i] & 15) as usize);
         if pq > 1 || tq > 3 {
-            return Err(bad(offset + 4 + i, format!("DQT precision {pq} table {tq}")));
+            return Err(bad(
+                offset + 4 + i,
+                format!("DQT precision {pq} table {tq}"),
+            ));
         }
         let n = 64 * (1 + pq as usize);
         let Some(b) = p.get(i + 1..i + 1 + n) else {
@@ -376,7 +383,10 @@ fn parse_sos(p: &[u8], m: &Marker, f: &Frame, data_start: usize) -> Result<Scan>
 
 /// The line count a DNL segment gives, looked for after the frame header.
 pub(super) fn find_dnl(src: &[u8], from: usize) -> Option<usize> {
-    let mut cur = Cursor { data: src, pos: from };
+    let mut cur = Cursor {
+        data: src,
+        pos: from,
+    };
     loop {
         let m = cur.next_marker()?;
         match m.code {

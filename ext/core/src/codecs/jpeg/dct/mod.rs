@@ -142,7 +142,11 @@ fn make_info(f: &Frame, comps: &[(u8, usize, usize, usize)], hd: &Headers) -> In
 
 fn start(src: &[u8]) -> Result<Cursor<'_>> {
     if src.get(0..2) != Some(&[0xFF, 0xD8]) {
-        return Err(Error::malformed(0, CTX, "no SOI marker (0xFFD8) at the start: not a JPEG stream"));
+        return Err(Error::malformed(
+            0,
+            CTX,
+            "no SOI marker (0xFFD8) at the start: not a JPEG stream",
+        ));
     }
     Ok(Cursor { data: src, pos: 2 })
 }
@@ -180,7 +184,11 @@ pub fn info(src: &[u8]) -> Result<Info> {
         }
     }
     let Some((f, c)) = fr else {
-        return Err(Error::malformed(src.len() as u64, CTX, "no frame header (SOF) in the stream"));
+        return Err(Error::malformed(
+            src.len() as u64,
+            CTX,
+            "no frame header (SOF) in the stream",
+        ));
     };
     Ok(make_info(&f, &c, &hd))
 }
@@ -196,7 +204,11 @@ fn planes<T: Px>(
     let mut hd = Headers::new();
     let mut state: Option<(Frame, Vec<(u8, usize, usize, usize)>, Vec<Comp<T>>)> = None;
     let mut first_ri = None;
-    let idct = if opts.portable { arch::Idct::portable() } else { arch::Idct::detect() };
+    let idct = if opts.portable {
+        arch::Idct::portable()
+    } else {
+        arch::Idct::detect()
+    };
     let mut eoi = false;
     let mut scans = 0;
     loop {
@@ -211,14 +223,19 @@ fn planes<T: Px>(
                 state = Some((f, c, comps));
             }
             Step::Scan(scan) => {
-                let Some((f, _, comps)) = state.as_mut() else { break };
+                let Some((f, _, comps)) = state.as_mut() else {
+                    break;
+                };
                 first_ri.get_or_insert(hd.ri);
                 scans += 1;
                 for &(ci, _, _) in &scan.comps {
                     let comp = &mut comps[ci];
                     if comp.q.is_none() {
                         let Some(q) = hd.qt[comp.tq] else {
-                            return Err(frame::bad(scan.offset, format!("quantisation table {} is not defined", comp.tq)));
+                            return Err(frame::bad(
+                                scan.offset,
+                                format!("quantisation table {} is not defined", comp.tq),
+                            ));
                         };
                         let mut nat = [0i32; 64];
                         for k in 0..64 {
@@ -227,9 +244,16 @@ fn planes<T: Px>(
                         comp.q = Some(nat);
                     }
                 }
-                let blocks: usize = scan.comps.iter().map(|&(i, _, _)| comps[i].h * comps[i].v).sum();
+                let blocks: usize = scan
+                    .comps
+                    .iter()
+                    .map(|&(i, _, _)| comps[i].h * comps[i].v)
+                    .sum();
                 if scan.comps.len() > 1 && blocks > 10 {
-                    return Err(frame::bad(scan.offset, format!("{blocks} blocks per MCU (at most 10)")));
+                    return Err(frame::bad(
+                        scan.offset,
+                        format!("{blocks} blocks per MCU (at most 10)"),
+                    ));
                 }
                 let geo: Vec<scan::Geo> = scan
                     .comps
@@ -279,10 +303,18 @@ fn planes<T: Px>(
         }
     }
     let Some((f, c, mut comps)) = state else {
-        return Err(Error::malformed(src.len() as u64, CTX, "no frame header (SOF) in the stream"));
+        return Err(Error::malformed(
+            src.len() as u64,
+            CTX,
+            "no frame header (SOF) in the stream",
+        ));
     };
     if scans == 0 {
-        return Err(Error::malformed(src.len() as u64, CTX, "no scan (SOS) in the stream"));
+        return Err(Error::malformed(
+            src.len() as u64,
+            CTX,
+            "no scan (SOS) in the stream",
+        ));
     }
     if !eoi {
         report.warn("no EOI marker at the end of the JPEG stream");
@@ -305,7 +337,11 @@ fn precision(src: &[u8]) -> Result<u32> {
             Step::Frame(f, _) => return Ok(f.precision),
             Step::Scan(_) => unreachable!("no scan before a frame"),
             Step::Eoi | Step::End => {
-                return Err(Error::malformed(src.len() as u64, CTX, "no frame header (SOF) in the stream"))
+                return Err(Error::malformed(
+                    src.len() as u64,
+                    CTX,
+                    "no frame header (SOF) in the stream",
+                ))
             }
         }
     }
@@ -319,7 +355,15 @@ fn decode_t<T: Px>(src: &[u8], opts: &Options) -> Result<(Info, Vec<T>, FrameRep
     let mut report = FrameReport::default();
     let (info, f, comps) = planes::<T>(src, None, opts, &mut report)?;
     let nc = comps.len();
-    let n = crate::limits::checked_size("JPEG image", &[f.width as u64, f.height as u64, nc as u64, std::mem::size_of::<T>() as u64])?;
+    let n = crate::limits::checked_size(
+        "JPEG image",
+        &[
+            f.width as u64,
+            f.height as u64,
+            nc as u64,
+            std::mem::size_of::<T>() as u64,
+        ],
+    )?;
     crate::limits::check_alloc("JPEG image", n)?;
     let mut out = vec![T::default(); f.width * f.height * nc];
     let ycc = ycc_for(&info, opts.colour);
@@ -334,10 +378,18 @@ fn decode_t<T: Px>(src: &[u8], opts: &Options) -> Result<(Info, Vec<T>, FrameRep
 pub fn decode(src: &[u8], opts: &Options) -> Result<Decoded> {
     Ok(if precision(src)? == 8 {
         let (info, s, report) = decode_t::<u8>(src, opts)?;
-        Decoded { info, samples: Samples::U8(s), report }
+        Decoded {
+            info,
+            samples: Samples::U8(s),
+            report,
+        }
     } else {
         let (info, s, report) = decode_t::<u16>(src, opts)?;
-        Decoded { info, samples: Samples::U16(s), report }
+        Decoded {
+            info,
+            samples: Samples::U16(s),
+            report,
+        }
     })
 }
 
@@ -353,7 +405,11 @@ pub fn decode_frame(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Resu
 
 fn frame_t<T: Px>(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result<FrameReport> {
     let mut report = FrameReport::default();
-    let (rows, cols, spp) = (desc.rows as usize, desc.columns as usize, desc.samples_per_pixel as usize);
+    let (rows, cols, spp) = (
+        desc.rows as usize,
+        desc.columns as usize,
+        desc.samples_per_pixel as usize,
+    );
     let size = desc.sample_type()?.size();
     let need = desc.frame_output_len()? as usize;
     if dst.len() != need || !(size == 1 || size == 2) {
@@ -375,12 +431,23 @@ fn frame_t<T: Px>(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result
         ));
     }
     if size == 1 && f.precision > 8 {
-        return Err(Error::malformed(f.offset as u64, CTX, format!("{}-bit samples with Bits Allocated 8", f.precision)));
+        return Err(Error::malformed(
+            f.offset as u64,
+            CTX,
+            format!("{}-bit samples with Bits Allocated 8", f.precision),
+        ));
     }
     if f.height != rows {
-        report.warn(format!("frame header has {} lines but the image has {rows} rows", f.height));
+        report.warn(format!(
+            "frame header has {} lines but the image has {rows} rows",
+            f.height
+        ));
     }
-    let colour = if spp == 3 && info.adobe_transform == Some(1) { Colour::Rgb } else { Colour::Keep };
+    let colour = if spp == 3 && info.adobe_transform == Some(1) {
+        Colour::Rgb
+    } else {
+        Colour::Keep
+    };
     let ycc = ycc_for(&info, colour);
     let rl = cols * spp * size;
     output::rows(&f, &comps, rows, ycc.as_ref(), |y, row| {

@@ -138,8 +138,14 @@ impl Ycc {
         let half = 1i64 << 15;
         let xs = (0..n).map(|i| i - center);
         Ycc {
-            cr_r: xs.clone().map(|x| ((fix(1.40200) * x + half) >> 16) as i32).collect(),
-            cb_b: xs.clone().map(|x| ((fix(1.77200) * x + half) >> 16) as i32).collect(),
+            cr_r: xs
+                .clone()
+                .map(|x| ((fix(1.40200) * x + half) >> 16) as i32)
+                .collect(),
+            cb_b: xs
+                .clone()
+                .map(|x| ((fix(1.77200) * x + half) >> 16) as i32)
+                .collect(),
             cr_g: xs.clone().map(|x| (-fix(0.71414) * x) as i32).collect(),
             cb_g: xs.map(|x| (-fix(0.34414) * x + half) as i32).collect(),
             maxj: (n - 1) as i32,

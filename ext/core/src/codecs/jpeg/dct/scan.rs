@@ -12,9 +12,9 @@ use crate::pixels::FrameReport;
 /// run past coefficient 63 lands on 63 (as libjpeg's table does).
 pub(super) const ZZ: [usize; 80] = {
     let base: [u8; 64] = [
-        0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34,
-        27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44,
-        51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+        0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
+        20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+        58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
     ];
     let mut t = [63usize; 80];
     let mut i = 0;
@@ -116,7 +116,9 @@ pub(super) fn walk<S: Sink>(
             match r.restart(&mut skipped) {
                 Ok(n) => {
                     if n != expect {
-                        report.warn(format!("restart marker RST{n} where RST{expect} was expected"));
+                        report.warn(format!(
+                            "restart marker RST{n} where RST{expect} was expected"
+                        ));
                     }
                     skip = false;
                 }
@@ -131,7 +133,9 @@ pub(super) fn walk<S: Sink>(
                 }
             }
             if skipped > 0 {
-                report.warn(format!("{skipped} bytes of garbage before a restart marker"));
+                report.warn(format!(
+                    "{skipped} bytes of garbage before a restart marker"
+                ));
             }
             expect = (expect + 1) & 7;
             sink.restart();
@@ -163,11 +167,17 @@ pub(super) fn walk<S: Sink>(
     }
     r.b = b;
     if sink.bad_code() {
-        report.warn(format!("invalid Huffman code in the scan at byte {}", scan.offset));
+        report.warn(format!(
+            "invalid Huffman code in the scan at byte {}",
+            scan.offset
+        ));
     }
     let (end, extra) = r.finish();
     if extra > 0 {
-        report.warn(format!("{extra} bytes of garbage after the scan at byte {}", scan.offset));
+        report.warn(format!(
+            "{extra} bytes of garbage after the scan at byte {}",
+            scan.offset
+        ));
     }
     end
 }
@@ -244,22 +254,39 @@ impl<T: Px> Sink for Sequential<'_, T> {
 }
 
 /// Checks the tables a scan needs and returns them.
-pub(super) fn tables<'a>(hd: &'a Headers, scan: &Scan, need_dc: bool, need_ac: bool) -> crate::Result<Vec<(usize, &'a Table, &'a Table)>> {
+pub(super) fn tables<'a>(
+    hd: &'a Headers,
+    scan: &Scan,
+    need_dc: bool,
+    need_ac: bool,
+) -> crate::Result<Vec<(usize, &'a Table, &'a Table)>> {
     let mut out = Vec::new();
     // A placeholder for tables a scan kind does not use.
     for &(ci, td, ta) in &scan.comps {
         let dc = hd.dc[td].as_ref();
         let ac = hd.ac[ta].as_ref();
         if need_dc && dc.is_none() {
-            return Err(super::frame::bad(scan.offset, format!("scan uses DC Huffman table {td}, which is not defined")));
+            return Err(super::frame::bad(
+                scan.offset,
+                format!("scan uses DC Huffman table {td}, which is not defined"),
+            ));
         }
         if need_dc && !hd.dc_ok[td] {
-            return Err(super::frame::bad(scan.offset, format!("DC Huffman table {td} has symbols above 15")));
+            return Err(super::frame::bad(
+                scan.offset,
+                format!("DC Huffman table {td} has symbols above 15"),
+            ));
         }
         if need_ac && ac.is_none() {
-            return Err(super::frame::bad(scan.offset, format!("scan uses AC Huffman table {ta}, which is not defined")));
+            return Err(super::frame::bad(
+                scan.offset,
+                format!("scan uses AC Huffman table {ta}, which is not defined"),
+            ));
         }
-        let any = dc.or(ac).or(hd.dc.iter().flatten().next()).or(hd.ac.iter().flatten().next());
+        let any = dc
+            .or(ac)
+            .or(hd.dc.iter().flatten().next())
+            .or(hd.ac.iter().flatten().next());
         let Some(any) = any else {
             return Err(super::frame::bad(scan.offset, "no Huffman table defined"));
         };
