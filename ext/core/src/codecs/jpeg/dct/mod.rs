@@ -353,8 +353,19 @@ fn ycc_for(info: &Info, colour: Colour) -> Option<output::Ycc> {
 
 fn decode_t<T: Px>(src: &[u8], opts: &Options) -> Result<(Info, Vec<T>, FrameReport)> {
     let mut report = FrameReport::default();
-    let (info, f, comps) = planes::<T>(src, None, opts, &mut report)?;
+    let (info, f, mut comps) = planes::<T>(src, None, opts, &mut report)?;
     let nc = comps.len();
+    if nc == 1 && comps[0].h == f.hmax && comps[0].v == f.vmax {
+        // Grey: the plane becomes the output, its rows moved down in place
+        // (no second image-sized buffer to allocate and fault in).
+        let mut p = std::mem::take(&mut comps[0].plane);
+        let s = comps[0].stride();
+        for y in 1..f.height {
+            p.copy_within(y * s..y * s + f.width, y * f.width);
+        }
+        p.truncate(f.width * f.height);
+        return Ok((info, p, report));
+    }
     let n = crate::limits::checked_size(
         "JPEG image",
         &[

@@ -35,7 +35,7 @@ fn method<T>(f: &Frame, c: &Comp<T>) -> Up {
 
 /// Writes row `y` of component `c` at full resolution into `out`
 /// (at least `f.width` samples).
-fn up_row<T: Px>(c: &Comp<T>, m: Up, y: usize, out: &mut [T], width: usize) {
+fn up_row<T: Px>(c: &Comp<T>, m: Up, y: usize, out: &mut [T], width: usize, sums: &mut Vec<i32>) {
     let s = c.stride();
     let row = |r: usize| &c.plane[r * s..r * s + s];
     let dw = c.dw;
@@ -49,7 +49,7 @@ fn up_row<T: Px>(c: &Comp<T>, m: Up, y: usize, out: &mut [T], width: usize) {
         }
         Up::H2V1Fancy => {
             let src = &row(y)[..dw];
-            h2v1(src, out, width);
+            h2v1(src, out);
         }
         Up::H1V2Fancy => {
             let iy = y / 2;
@@ -71,54 +71,46 @@ fn up_row<T: Px>(c: &Comp<T>, m: Up, y: usize, out: &mut [T], width: usize) {
                 (iy + 1).min(c.dh - 1)
             };
             let (a, b) = (&row(iy)[..dw], &row(nb)[..dw]);
-            h2v2(a, b, out, width);
+            h2v2(a, b, out, sums);
         }
     }
 }
 
-fn h2v1<T: Px>(src: &[T], out: &mut [T], width: usize) {
+fn h2v1<T: Px>(src: &[T], out: &mut [T]) {
     let dw = src.len();
-    let mut put = |i: usize, v: i32| {
-        if i < width {
-            out[i] = T::from_i32(v);
-        }
-    };
+    let out = &mut out[..2 * dw];
     let v0 = src[0].to_i32();
-    put(0, v0);
-    put(1, (v0 * 3 + src[1].to_i32() + 2) >> 2);
-    for i in 1..dw - 1 {
-        let v = src[i].to_i32() * 3;
-        put(2 * i, (v + src[i - 1].to_i32() + 1) >> 2);
-        put(2 * i + 1, (v + src[i + 1].to_i32() + 2) >> 2);
+    out[0] = src[0];
+    out[1] = T::from_i32((v0 * 3 + src[1].to_i32() + 2) >> 2);
+    for (o, w) in out[2..2 * dw - 2].chunks_exact_mut(2).zip(src.windows(3)) {
+        let v = w[1].to_i32() * 3;
+        o[0] = T::from_i32((v + w[0].to_i32() + 1) >> 2);
+        o[1] = T::from_i32((v + w[2].to_i32() + 2) >> 2);
     }
     let v = src[dw - 1].to_i32();
-    put(2 * dw - 2, (v * 3 + src[dw - 2].to_i32() + 1) >> 2);
-    put(2 * dw - 1, v);
+    out[2 * dw - 2] = T::from_i32((v * 3 + src[dw - 2].to_i32() + 1) >> 2);
+    out[2 * dw - 1] = src[dw - 1];
 }
 
-fn h2v2<T: Px>(a: &[T], b: &[T], out: &mut [T], width: usize) {
+fn h2v2<T: Px>(a: &[T], b: &[T], out: &mut [T], sums: &mut Vec<i32>) {
     let dw = a.len();
-    let mut put = |i: usize, v: i32| {
-        if i < width {
-            out[i] = T::from_i32(v);
-        }
-    };
-    let col = |i: usize| a[i].to_i32() * 3 + b[i].to_i32();
-    let mut this = col(0);
-    let mut next = col(1);
-    put(0, (this * 4 + 8) >> 4);
-    put(1, (this * 3 + next + 7) >> 4);
-    let mut last = this;
-    this = next;
-    for i in 1..dw - 1 {
-        next = col(i + 1);
-        put(2 * i, (this * 3 + last + 8) >> 4);
-        put(2 * i + 1, (this * 3 + next + 7) >> 4);
-        last = this;
-        this = next;
+    let out = &mut out[..2 * dw];
+    sums.clear();
+    sums.extend(
+        a.iter()
+            .zip(&b[..dw])
+            .map(|(x, y)| x.to_i32() * 3 + y.to_i32()),
+    );
+    let c = &sums[..];
+    out[0] = T::from_i32((c[0] * 4 + 8) >> 4);
+    out[1] = T::from_i32((c[0] * 3 + c[1] + 7) >> 4);
+    for (o, w) in out[2..2 * dw - 2].chunks_exact_mut(2).zip(c.windows(3)) {
+        let t = w[1] * 3;
+        o[0] = T::from_i32((t + w[0] + 8) >> 4);
+        o[1] = T::from_i32((t + w[2] + 7) >> 4);
     }
-    put(2 * dw - 2, (this * 3 + last + 8) >> 4);
-    put(2 * dw - 1, (this * 4 + 7) >> 4);
+    out[2 * dw - 2] = T::from_i32((c[dw - 1] * 3 + c[dw - 2] + 8) >> 4);
+    out[2 * dw - 1] = T::from_i32((c[dw - 1] * 4 + 7) >> 4);
 }
 
 /// YCbCr to RGB tables of libjpeg (`build_ycc_rgb_table`).
@@ -176,8 +168,10 @@ pub(super) fn rows<T: Px>(
     let w = f.width;
     let nc = comps.len();
     let methods: Vec<Up> = comps.iter().map(|c| method(f, c)).collect();
-    let mut bufs: Vec<Vec<T>> = (0..nc).map(|_| vec![T::default(); w + 2]).collect();
+    let blen = comps.iter().map(|c| 2 * c.dw).max().unwrap_or(0).max(w) + 2;
+    let mut bufs: Vec<Vec<T>> = (0..nc).map(|_| vec![T::default(); blen]).collect();
     let mut line = vec![T::default(); w * nc];
+    let mut sums = Vec::with_capacity(blen);
     for y in 0..rows.min(f.height) {
         if nc == 1 && methods[0] == Up::Full {
             let s = comps[0].stride();
@@ -185,23 +179,42 @@ pub(super) fn rows<T: Px>(
             continue;
         }
         for (k, c) in comps.iter().enumerate() {
-            up_row(c, methods[k], y, &mut bufs[k], w);
+            if methods[k] != Up::Full {
+                up_row(c, methods[k], y, &mut bufs[k], w, &mut sums);
+            }
         }
+        let src: Vec<&[T]> = comps
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                if methods[k] == Up::Full {
+                    let s = c.stride();
+                    &c.plane[y * s..y * s + w]
+                } else {
+                    &bufs[k][..w]
+                }
+            })
+            .collect();
         match (nc, ycc) {
             (3, Some(t)) => {
-                for x in 0..w {
-                    let rgb = t.rgb(
-                        bufs[0][x].to_i32(),
-                        bufs[1][x].to_i32() as usize,
-                        bufs[2][x].to_i32() as usize,
-                    );
-                    for (k, v) in rgb.into_iter().enumerate() {
-                        line[x * 3 + k] = T::from_i32(v);
-                    }
+                let it = line.chunks_exact_mut(3).zip(src[0]).zip(src[1]).zip(src[2]);
+                for (((px, a), b), c) in it {
+                    let rgb = t.rgb(a.to_i32(), b.to_i32() as usize, c.to_i32() as usize);
+                    px[0] = T::from_i32(rgb[0]);
+                    px[1] = T::from_i32(rgb[1]);
+                    px[2] = T::from_i32(rgb[2]);
+                }
+            }
+            (3, None) => {
+                let it = line.chunks_exact_mut(3).zip(src[0]).zip(src[1]).zip(src[2]);
+                for (((px, a), b), c) in it {
+                    px[0] = *a;
+                    px[1] = *b;
+                    px[2] = *c;
                 }
             }
             _ => {
-                for (k, b) in bufs.iter().enumerate() {
+                for (k, b) in src.iter().enumerate() {
                     for x in 0..w {
                         line[x * nc + k] = b[x];
                     }
