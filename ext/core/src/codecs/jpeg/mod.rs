@@ -1,4 +1,5 @@
 //! JPEG Lossless (ITU T.81 process 14, SOF3). OWNER: JPEG helper.
+//! Huffman DCT JPEG (SOF0, SOF1, SOF2) is in [`dct`].
 //!
 //! Modules: [`markers`] (marker walk and segment parsers), [`huffman`]
 //! (tables and look-up tables), [`bitreader`] (64-bit entropy-data reader),

@@ -404,6 +404,58 @@ pub fn decode(src: &[u8], opts: &Options) -> Result<Decoded> {
     })
 }
 
+/// Decodes a stream into `dst`: rows × columns × components samples, u8 at
+/// 8 bits or u16 little-endian at 12, colour-by-pixel (`dst` must have
+/// exactly that length). Returns the header information and what was
+/// tolerated.
+pub fn decode_into(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, FrameReport)> {
+    if precision(src)? == 8 {
+        into_t::<u8>(src, opts, dst)
+    } else {
+        into_t::<u16>(src, opts, dst)
+    }
+}
+
+fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, FrameReport)> {
+    let mut report = FrameReport::default();
+    let (info, f, comps) = planes::<T>(src, None, opts, &mut report)?;
+    let size = std::mem::size_of::<T>();
+    let need = f.width * f.height * comps.len() * size;
+    if dst.len() != need {
+        return Err(Error::unsupported(format!(
+            "JPEG output buffer of {} bytes (the image needs {need})",
+            dst.len()
+        )));
+    }
+    let ycc = ycc_for(&info, opts.colour);
+    write_rows(&f, &comps, f.height, ycc.as_ref(), dst, size);
+    Ok((info, report))
+}
+
+/// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`.
+fn write_rows<T: Px>(
+    f: &Frame,
+    comps: &[Comp<T>],
+    rows: usize,
+    ycc: Option<&output::Ycc>,
+    dst: &mut [u8],
+    size: usize,
+) {
+    let rl = f.width * comps.len() * size;
+    output::rows(f, comps, rows, ycc, |y, row| {
+        let d = &mut dst[y * rl..y * rl + rl];
+        if size == 1 {
+            for (o, v) in d.iter_mut().zip(row) {
+                *o = v.to_i32() as u8;
+            }
+        } else {
+            for (o, v) in d.chunks_exact_mut(2).zip(row) {
+                o.copy_from_slice(&(v.to_i32() as u16).to_le_bytes());
+            }
+        }
+    });
+}
+
 /// Decodes one frame into `dst` (`desc.frame_output_len()` bytes,
 /// little-endian, colour-by-pixel) as pydicom returns it with `raw=True`.
 pub fn decode_frame(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result<FrameReport> {
@@ -461,18 +513,7 @@ fn frame_t<T: Px>(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result
     };
     let ycc = ycc_for(&info, colour);
     let rl = cols * spp * size;
-    output::rows(&f, &comps, rows, ycc.as_ref(), |y, row| {
-        let d = &mut dst[y * rl..y * rl + rl];
-        if size == 1 {
-            for (o, v) in d.iter_mut().zip(row) {
-                *o = v.to_i32() as u8;
-            }
-        } else {
-            for (o, v) in d.chunks_exact_mut(2).zip(row) {
-                o.copy_from_slice(&(v.to_i32() as u16).to_le_bytes());
-            }
-        }
-    });
+    write_rows(&f, &comps, rows, ycc.as_ref(), dst, size);
     let done = rows.min(f.height) * rl;
     dst[done..].fill(0);
     Ok(report)
