@@ -16,6 +16,9 @@ pub(super) fn bad(offset: usize, msg: impl std::fmt::Display) -> Error {
     Error::malformed(offset as u64, CTX, msg)
 }
 
+/// A frame component as the SOF gives it: (id, h, v, quantisation table).
+pub(super) type CompSpec = (u8, usize, usize, usize);
+
 /// One frame component with its geometry.
 pub(super) struct Comp<T> {
     pub h: usize,
@@ -109,7 +112,7 @@ impl Headers {
 
 /// What [`step`] found.
 pub(super) enum Step {
-    Frame(Frame, Vec<(u8, usize, usize, usize)>),
+    Frame(Frame, Vec<CompSpec>),
     Scan(Scan),
     Eoi,
     End,
@@ -199,7 +202,7 @@ pub(super) fn step(
     }
 }
 
-fn parse_sof(p: &[u8], m: &Marker) -> Result<(Frame, Vec<(u8, usize, usize, usize)>)> {
+fn parse_sof(p: &[u8], m: &Marker) -> Result<(Frame, Vec<CompSpec>)> {
     let offset = m.offset;
     if p.len() < 6 {
         return Err(bad(offset, "SOF segment too short"));
@@ -227,7 +230,7 @@ fn parse_sof(p: &[u8], m: &Marker) -> Result<(Frame, Vec<(u8, usize, usize, usiz
             "DCT JPEG frame with {nf} components (at most 4)"
         )));
     }
-    let mut comps: Vec<(u8, usize, usize, usize)> = Vec::with_capacity(nf);
+    let mut comps: Vec<CompSpec> = Vec::with_capacity(nf);
     for k in 0..nf {
         let c = &p[6 + 3 * k..9 + 3 * k];
         let (h, v, tq) = ((c[1] >> 4) as usize, (c[1] & 15) as usize, c[2] as usize);
@@ -275,10 +278,7 @@ fn parse_sof(p: &[u8], m: &Marker) -> Result<(Frame, Vec<(u8, usize, usize, usiz
 
 /// Builds the components of `f` (after the height is known) and allocates
 /// their planes (and coefficients for a progressive frame).
-pub(super) fn make_comps<T: Px>(
-    f: &mut Frame,
-    c: &[(u8, usize, usize, usize)],
-) -> Result<Vec<Comp<T>>> {
+pub(super) fn make_comps<T: Px>(f: &mut Frame, c: &[CompSpec]) -> Result<Vec<Comp<T>>> {
     f.mcuy = f.height.div_ceil(8 * f.vmax);
     let mut total = 0u64;
     for &(_, h, v, _) in c {

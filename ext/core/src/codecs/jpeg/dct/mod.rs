@@ -36,7 +36,10 @@ mod tests;
 use crate::codecs::jpeg::markers::Cursor;
 use crate::error::{Error, Result};
 use crate::pixels::{FrameReport, PixelDescription};
-use frame::{Comp, Frame, Headers, Step};
+use frame::{Comp, CompSpec, Frame, Headers, Step};
+
+/// A frame header, its component specifications and components.
+type State<T> = (Frame, Vec<CompSpec>, Vec<Comp<T>>);
 
 const CTX: &str = "JPEG stream";
 
@@ -120,7 +123,7 @@ pub struct Decoded {
     pub report: FrameReport,
 }
 
-fn make_info(f: &Frame, comps: &[(u8, usize, usize, usize)], hd: &Headers) -> Info {
+fn make_info(f: &Frame, comps: &[CompSpec], hd: &Headers) -> Info {
     let ids: Vec<u8> = comps.iter().map(|c| c.0).collect();
     let ycbcr = comps.len() == 3
         && match hd.adobe {
@@ -173,15 +176,12 @@ pub fn info(src: &[u8]) -> Result<Info> {
     let mut cur = start(src)?;
     let mut hd = Headers::new();
     let mut report = FrameReport::default();
-    let mut fr: Option<(Frame, Vec<(u8, usize, usize, usize)>)> = None;
-    loop {
-        match frame::step(&mut cur, &mut hd, fr.as_ref().map(|x| &x.0), &mut report)? {
-            Step::Frame(mut f, c) => {
-                resolve_height(src, &mut f, cur.pos, None)?;
-                fr = Some((f, c));
-            }
-            Step::Scan(_) | Step::Eoi | Step::End => break,
-        }
+    let mut fr: Option<(Frame, Vec<CompSpec>)> = None;
+    while let Step::Frame(mut f, c) =
+        frame::step(&mut cur, &mut hd, fr.as_ref().map(|x| &x.0), &mut report)?
+    {
+        resolve_height(src, &mut f, cur.pos, None)?;
+        fr = Some((f, c));
     }
     let Some((f, c)) = fr else {
         return Err(Error::malformed(
@@ -202,7 +202,7 @@ fn planes<T: Px>(
 ) -> Result<(Info, Frame, Vec<Comp<T>>)> {
     let mut cur = start(src)?;
     let mut hd = Headers::new();
-    let mut state: Option<(Frame, Vec<(u8, usize, usize, usize)>, Vec<Comp<T>>)> = None;
+    let mut state: Option<State<T>> = None;
     let mut first_ri = None;
     let idct = if opts.portable {
         arch::Idct::portable()
@@ -332,18 +332,14 @@ fn precision(src: &[u8]) -> Result<u32> {
     let mut cur = start(src)?;
     let mut hd = Headers::new();
     let mut report = FrameReport::default();
-    loop {
-        match frame::step(&mut cur, &mut hd, None, &mut report)? {
-            Step::Frame(f, _) => return Ok(f.precision),
-            Step::Scan(_) => unreachable!("no scan before a frame"),
-            Step::Eoi | Step::End => {
-                return Err(Error::malformed(
-                    src.len() as u64,
-                    CTX,
-                    "no frame header (SOF) in the stream",
-                ))
-            }
-        }
+    // The walk stops at the first frame header (a scan before it is an error).
+    match frame::step(&mut cur, &mut hd, None, &mut report)? {
+        Step::Frame(f, _) => Ok(f.precision),
+        _ => Err(Error::malformed(
+            src.len() as u64,
+            CTX,
+            "no frame header (SOF) in the stream",
+        )),
     }
 }
 
