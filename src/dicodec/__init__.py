@@ -36,6 +36,13 @@ __all__ += ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
 
 
 # ---- JPEG Lossless ----
+from dicodec.jpeg import (  # noqa: E402
+    JpegInfo,
+    JpegWarning,
+    jpeg_check,
+    jpeg_decode,
+    jpeg_info,
+)
 from dicodec.jpegll import (  # noqa: E402
     JpegLosslessInfo,
     JpegLosslessWarning,
@@ -47,6 +54,11 @@ from dicodec.jpegll import (  # noqa: E402
 __all__ += [
     "JpegLosslessInfo",
     "JpegLosslessWarning",
+    "JpegInfo",
+    "JpegWarning",
+    "jpeg_check",
+    "jpeg_decode",
+    "jpeg_info",
     "jpegll_check",
     "jpegll_decode",
     "jpegll_info",

@@ -12,6 +12,7 @@ mod reader;
 mod rle;
 
 mod jpeg;
+mod jpeg_dct;
 
 mod scan;
 
@@ -37,6 +38,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rle::register(m)?;
 
     jpeg::register(m)?;
+    jpeg_dct::register(m)?;
 
     scan::register(m)?;
     Ok(())
