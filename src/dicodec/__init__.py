@@ -19,6 +19,7 @@ from dicodec.errors import (
     MalformedError,
     UnsupportedError,
 )
+from dicodec.jpeg import JpegInfo, JpegWarning, jpeg_check, jpeg_decode, jpeg_info
 from dicodec.jpegll import (
     JpegLosslessInfo,
     JpegLosslessWarning,
@@ -58,9 +59,20 @@ __all__ = [
     "rle_encode",
     "rle_check",
     "RLEWarning",
+    # JPEG baseline/extended/progressive (DCT)
+    "JpegInfo",
+    "JpegWarning",
+    "jpeg_check",
+    "jpeg_decode",
+    "jpeg_info",
     # JPEG Lossless
     "JpegLosslessInfo",
     "JpegLosslessWarning",
+    "JpegInfo",
+    "JpegWarning",
+    "jpeg_check",
+    "jpeg_decode",
+    "jpeg_info",
     "jpegll_check",
     "jpegll_decode",
     "jpegll_encode",

@@ -220,7 +220,7 @@ def test_empty_bot_eoi_split_like_pydicom():
     frags = [b"\xff\xd8ab", b"cdef", b"gh\xff\xd9", b"\xff\xd8ij", b"kl\xff\xd9"]
     value = b"\xfe\xff\x00\xe0\x00\x00\x00\x00" + b"".join(itemize_fragment(f) for f in frags)
     ds = make_dataset(np.zeros((2, 2, 2), np.uint8), frames=2)
-    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.50"
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.52"
     ds.PixelData = value
     ds["PixelData"].is_undefined_length = True
     info = dicodec.frame_info(ds)
@@ -228,7 +228,7 @@ def test_empty_bot_eoi_split_like_pydicom():
     assert len(info.frame_ranges) == len(expected) == 2
     for ranges, frame in zip(info.frame_ranges, expected, strict=True):
         assert tuple(value[o : o + n] for o, n in ranges) == frame
-    with pytest.raises(UnsupportedError, match=r"JPEG Baseline.*1\.2\.840\.10008\.1\.2\.4\.50"):
+    with pytest.raises(UnsupportedError, match=r"JPEG Extended.*1\.2\.840\.10008\.1\.2\.4\.52"):
         dicodec.read_pixels(ds)
     # More EOI-terminated frames than Number of Frames: pydicom returns the
     # extra frames too (allow_excess_frames), and so does the frame count here.

@@ -178,6 +178,8 @@ def _other_encapsulated(r: dict[str, str]) -> bool:
         r["kind"] == "dicom"
         and r["selected_as"] in ("other_ts_sample", "other_ts_odd")
         and r["encapsulated"] == "True"
+        # JPEG DCT (.50/.51/.55) is decoded: tests/test_jpeg_dct.py.
+        and r["ts_group"] != "other_jpeg_dct"
     )
 
 

@@ -77,7 +77,7 @@ fn unsupported_syntaxes_are_named() {
     let v = build_items(&[], &[b"\xFF\x4F\xFF\x51"]);
     for (uid, name) in [
         ("1.2.840.10008.1.2.4.90", "JPEG 2000"),
-        ("1.2.840.10008.1.2.4.50", "JPEG Baseline"),
+        ("1.2.840.10008.1.2.4.52", "JPEG Extended"),
         ("1.2.3.4.5", "unknown"),
     ] {
         let p = ParsedFile::from_parts(uid, attrs(2, 2, 1), PixelElement::PixelData, Vr::OB, &v)

@@ -8,6 +8,8 @@ mod codecs;
 mod errors;
 #[cfg(feature = "jpeg-lossless")]
 mod jpeg;
+#[cfg(feature = "jpeg-dct")]
+mod jpeg_dct;
 mod reader;
 #[cfg(feature = "rle")]
 mod rle;
@@ -38,6 +40,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rle::register(m)?;
     #[cfg(feature = "jpeg-lossless")]
     jpeg::register(m)?;
+    #[cfg(feature = "jpeg-dct")]
+    jpeg_dct::register(m)?;
     scan::register(m)?;
 
     pipeline::register(m)?;

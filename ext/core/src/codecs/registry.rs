@@ -126,6 +126,9 @@ const JPEG_LL_ENC: Option<&'static dyn FrameEncoder> = when!(
     super::jpeg::JpegLosslessCodec
 );
 
+const JPEG_DCT: Option<&'static dyn FrameDecoder> =
+    when!("jpeg-dct", FrameDecoder, super::jpeg::dct::JpegDctCodec);
+
 /// Every transfer syntax with a codec: uid, encapsulated, lossy, Cargo
 /// feature, decoder, encoder.
 pub static REGISTRY: &[CodecEntry] = &[
@@ -178,6 +181,30 @@ pub static REGISTRY: &[CodecEntry] = &[
         None,
     ),
     entry(uid::RLE_LOSSLESS, true, false, "rle", RLE, RLE_ENC),
+    entry(
+        uid::JPEG_BASELINE_8BIT,
+        true,
+        true,
+        "jpeg-dct",
+        JPEG_DCT,
+        None,
+    ),
+    entry(
+        uid::JPEG_EXTENDED_12BIT,
+        true,
+        true,
+        "jpeg-dct",
+        JPEG_DCT,
+        None,
+    ),
+    entry(
+        uid::JPEG_PROGRESSIVE_P10_12,
+        true,
+        true,
+        "jpeg-dct",
+        JPEG_DCT,
+        None,
+    ),
     entry(
         uid::JPEG_LOSSLESS,
         true,

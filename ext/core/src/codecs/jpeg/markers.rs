@@ -322,7 +322,7 @@ pub fn unsupported_sof(code: u8, offset: usize) -> Error {
     Error::unsupported_feature(
         crate::error::Feature::Sof(code),
         format!(
-            "{} at byte {offset}: dicodec decodes lossless JPEG (SOF3) only",
+            "{} at byte {offset}: not lossless JPEG (SOF3); DCT streams (SOF0, SOF1, SOF2) are decoded by jpeg::dct",
             sof_name(code).unwrap_or("SOF")
         ),
     )

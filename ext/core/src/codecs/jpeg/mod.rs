@@ -1,4 +1,5 @@
 //! JPEG Lossless (ITU T.81 process 14, SOF3).
+//! Huffman DCT JPEG (SOF0, SOF1, SOF2) is in [`dct`].
 //!
 //! Modules: [`markers`] (marker walk and segment parsers), [`huffman`]
 //! (tables and look-up tables), [`bitreader`] (64-bit entropy-data reader),
@@ -27,6 +28,8 @@
 
 mod arch;
 pub mod bitreader;
+#[cfg(feature = "jpeg-dct")]
+pub mod dct;
 pub mod encode;
 pub mod huffman;
 mod info;

@@ -82,7 +82,7 @@ fn encapsulated_from_parts_and_unknown_syntax() {
         ..Default::default()
     };
     let p = ParsedFile::from_parts(
-        "1.2.840.10008.1.2.4.50",
+        "1.2.840.10008.1.2.4.52",
         attrs.clone(),
         PixelElement::PixelData,
         Vr::OB,

@@ -1,0 +1,226 @@
+//! From component planes to colour-by-pixel rows: libjpeg-turbo's
+//! upsampling (its "fancy" triangular filters for 2:1 horizontal, 1:2
+//! vertical and 2:2; replication for other integer ratios and for
+//! components two samples wide or less) and YCbCr to RGB with its integer
+//! tables (`jdcolor.c`: 16-bit fixed point, rounding folded into the tables).
+
+use super::frame::{Comp, Frame};
+use super::Px;
+
+/// How one component is brought to full resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Up {
+    Full,
+    H2V1Fancy,
+    H1V2Fancy,
+    H2V2Fancy,
+    /// Replication by (h, v).
+    Rep(usize, usize),
+}
+
+fn method<T>(f: &Frame, c: &Comp<T>) -> Up {
+    let (hi, vi, ho, vo) = (c.h, c.v, f.hmax, f.vmax);
+    if hi == ho && vi == vo {
+        Up::Full
+    } else if hi * 2 == ho && vi == vo && c.dw > 2 {
+        Up::H2V1Fancy
+    } else if hi == ho && vi * 2 == vo {
+        Up::H1V2Fancy
+    } else if hi * 2 == ho && vi * 2 == vo && c.dw > 2 {
+        Up::H2V2Fancy
+    } else {
+        Up::Rep(ho / hi, vo / vi)
+    }
+}
+
+/// Writes row `y` of component `c` at full resolution into `out`
+/// (at least `f.width` samples).
+fn up_row<T: Px>(c: &Comp<T>, m: Up, y: usize, out: &mut [T], width: usize, sums: &mut Vec<i32>) {
+    let s = c.stride();
+    let row = |r: usize| &c.plane[r * s..r * s + s];
+    let dw = c.dw;
+    match m {
+        Up::Full => out[..width].copy_from_slice(&row(y)[..width]),
+        Up::Rep(h, v) => {
+            let src = row(y / v);
+            for (x, o) in out[..width].iter_mut().enumerate() {
+                *o = src[x / h];
+            }
+        }
+        Up::H2V1Fancy => {
+            let src = &row(y)[..dw];
+            h2v1(src, out);
+        }
+        Up::H1V2Fancy => {
+            let iy = y / 2;
+            let (nb, bias) = if y % 2 == 0 {
+                (iy.saturating_sub(1), 1)
+            } else {
+                ((iy + 1).min(c.dh - 1), 2)
+            };
+            let (a, b) = (row(iy), row(nb));
+            for x in 0..width {
+                out[x] = T::from_i32((a[x].to_i32() * 3 + b[x].to_i32() + bias) >> 2);
+            }
+        }
+        Up::H2V2Fancy => {
+            let iy = y / 2;
+            let nb = if y % 2 == 0 {
+                iy.saturating_sub(1)
+            } else {
+                (iy + 1).min(c.dh - 1)
+            };
+            let (a, b) = (&row(iy)[..dw], &row(nb)[..dw]);
+            h2v2(a, b, out, sums);
+        }
+    }
+}
+
+fn h2v1<T: Px>(src: &[T], out: &mut [T]) {
+    let dw = src.len();
+    let out = &mut out[..2 * dw];
+    let v0 = src[0].to_i32();
+    out[0] = src[0];
+    out[1] = T::from_i32((v0 * 3 + src[1].to_i32() + 2) >> 2);
+    for (o, w) in out[2..2 * dw - 2].chunks_exact_mut(2).zip(src.windows(3)) {
+        let v = w[1].to_i32() * 3;
+        o[0] = T::from_i32((v + w[0].to_i32() + 1) >> 2);
+        o[1] = T::from_i32((v + w[2].to_i32() + 2) >> 2);
+    }
+    let v = src[dw - 1].to_i32();
+    out[2 * dw - 2] = T::from_i32((v * 3 + src[dw - 2].to_i32() + 1) >> 2);
+    out[2 * dw - 1] = src[dw - 1];
+}
+
+fn h2v2<T: Px>(a: &[T], b: &[T], out: &mut [T], sums: &mut Vec<i32>) {
+    let dw = a.len();
+    let out = &mut out[..2 * dw];
+    sums.clear();
+    sums.extend(
+        a.iter()
+            .zip(&b[..dw])
+            .map(|(x, y)| x.to_i32() * 3 + y.to_i32()),
+    );
+    let c = &sums[..];
+    out[0] = T::from_i32((c[0] * 4 + 8) >> 4);
+    out[1] = T::from_i32((c[0] * 3 + c[1] + 7) >> 4);
+    for (o, w) in out[2..2 * dw - 2].chunks_exact_mut(2).zip(c.windows(3)) {
+        let t = w[1] * 3;
+        o[0] = T::from_i32((t + w[0] + 8) >> 4);
+        o[1] = T::from_i32((t + w[2] + 7) >> 4);
+    }
+    out[2 * dw - 2] = T::from_i32((c[dw - 1] * 3 + c[dw - 2] + 8) >> 4);
+    out[2 * dw - 1] = T::from_i32((c[dw - 1] * 4 + 7) >> 4);
+}
+
+/// YCbCr to RGB tables of libjpeg (`build_ycc_rgb_table`).
+pub(super) struct Ycc {
+    cr_r: Vec<i32>,
+    cb_b: Vec<i32>,
+    cr_g: Vec<i32>,
+    cb_g: Vec<i32>,
+    maxj: i32,
+}
+
+impl Ycc {
+    pub fn new(bits: u32) -> Ycc {
+        let n = 1i64 << bits;
+        let center = n / 2;
+        let fix = |x: f64| (x * 65536.0 + 0.5) as i64;
+        let half = 1i64 << 15;
+        let xs = (0..n).map(|i| i - center);
+        Ycc {
+            cr_r: xs
+                .clone()
+                .map(|x| ((fix(1.40200) * x + half) >> 16) as i32)
+                .collect(),
+            cb_b: xs
+                .clone()
+                .map(|x| ((fix(1.77200) * x + half) >> 16) as i32)
+                .collect(),
+            cr_g: xs.clone().map(|x| (-fix(0.71414) * x) as i32).collect(),
+            cb_g: xs.map(|x| (-fix(0.34414) * x + half) as i32).collect(),
+            maxj: (n - 1) as i32,
+        }
+    }
+
+    #[inline(always)]
+    fn rgb(&self, y: i32, cb: usize, cr: usize) -> [i32; 3] {
+        let m = self.maxj;
+        [
+            (y + self.cr_r[cr]).clamp(0, m),
+            (y + ((self.cb_g[cb] + self.cr_g[cr]) >> 16)).clamp(0, m),
+            (y + self.cb_b[cb]).clamp(0, m),
+        ]
+    }
+}
+
+/// Produces the output rows `0..rows` (at most the frame height) of the
+/// frame, colour-by-pixel, calling `emit(y, row)` for each; `ycc` converts
+/// three components to RGB.
+pub(super) fn rows<T: Px>(
+    f: &Frame,
+    comps: &[Comp<T>],
+    rows: usize,
+    ycc: Option<&Ycc>,
+    mut emit: impl FnMut(usize, &[T]),
+) {
+    let w = f.width;
+    let nc = comps.len();
+    let methods: Vec<Up> = comps.iter().map(|c| method(f, c)).collect();
+    let blen = comps.iter().map(|c| 2 * c.dw).max().unwrap_or(0).max(w) + 2;
+    let mut bufs: Vec<Vec<T>> = (0..nc).map(|_| vec![T::default(); blen]).collect();
+    let mut line = vec![T::default(); w * nc];
+    let mut sums = Vec::with_capacity(blen);
+    for y in 0..rows.min(f.height) {
+        if nc == 1 && methods[0] == Up::Full {
+            let s = comps[0].stride();
+            emit(y, &comps[0].plane[y * s..y * s + w]);
+            continue;
+        }
+        for (k, c) in comps.iter().enumerate() {
+            if methods[k] != Up::Full {
+                up_row(c, methods[k], y, &mut bufs[k], w, &mut sums);
+            }
+        }
+        let src: Vec<&[T]> = comps
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                if methods[k] == Up::Full {
+                    let s = c.stride();
+                    &c.plane[y * s..y * s + w]
+                } else {
+                    &bufs[k][..w]
+                }
+            })
+            .collect();
+        match (nc, ycc) {
+            (3, Some(t)) => {
+                let it = line.chunks_exact_mut(3).zip(src[0]).zip(src[1]).zip(src[2]);
+                for (((px, a), b), c) in it {
+                    let rgb = t.rgb(a.to_i32(), b.to_i32() as usize, c.to_i32() as usize);
+                    px[0] = T::from_i32(rgb[0]);
+                    px[1] = T::from_i32(rgb[1]);
+                    px[2] = T::from_i32(rgb[2]);
+                }
+            }
+            (3, None) => {
+                let it = line.chunks_exact_mut(3).zip(src[0]).zip(src[1]).zip(src[2]);
+                for (((px, a), b), c) in it {
+                    px[0] = *a;
+                    px[1] = *b;
+                    px[2] = *c;
+                }
+            }
+            _ => {
+                for (k, b) in src.iter().enumerate() {
+                    for x in 0..w {
+                        line[x * nc + k] = b[x];
+                    }
+                }
+            }
+        }
+        emit(y, &line);
+    }
+}

@@ -1,0 +1,296 @@
+//! Scans: the MCU walk shared by all scan kinds (interleaved or not,
+//! restart intervals, data that ends early) and the sequential (SOF0/SOF1)
+//! block decoder, which dequantises as it stores and runs the IDCT at once.
+
+use super::frame::{Comp, Frame, Headers, Scan};
+use super::huff::{extend, Table, COMPLETE};
+use super::{arch, Px};
+use crate::codecs::jpeg::bitreader::{BitReader, Bits, Cold};
+use crate::pixels::FrameReport;
+
+/// Zig-zag order to natural order, with 16 extra entries so that a corrupt
+/// run past coefficient 63 lands on 63 (as libjpeg's table does).
+pub(super) const ZZ: [usize; 80] = {
+    let base: [u8; 64] = [
+        0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
+        20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+        58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+    ];
+    let mut t = [63usize; 80];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = base[i] as usize;
+        i += 1;
+    }
+    t
+};
+
+const NO_Q: [i32; 64] = [0; 64];
+
+/// Decodes one Huffman symbol and its value: `(RS, value)`. `bad` is set on
+/// an invalid code (decoded as symbol 0, as libjpeg does).
+#[inline(always)]
+pub(super) fn symbol(b: &mut Bits, c: &mut Cold, t: &Table, bad: &mut bool) -> (u32, i32) {
+    if b.nbits < 32 {
+        b.refill(c);
+    }
+    let e = t.lut[(b.buf >> 52) as usize];
+    if e & COMPLETE != 0 {
+        b.consume(e & 63);
+        return ((e >> 8) & 255, (e >> 16) as i16 as i32);
+    }
+    let (l, rs) = if e != 0 {
+        (e & 63, (e >> 8) & 255)
+    } else {
+        let (l, rs, ok) = t.slow(b.buf);
+        *bad |= !ok;
+        (l, rs)
+    };
+    b.consume(l);
+    let s = rs & 15;
+    if s == 0 {
+        return (rs, 0);
+    }
+    let v = (b.buf >> (64 - s)) as u32;
+    b.consume(s);
+    (rs, extend(v, s))
+}
+
+/// `n` raw bits (n <= 16).
+#[inline(always)]
+pub(super) fn bits(b: &mut Bits, c: &mut Cold, n: u32) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    if b.nbits < 32 {
+        b.refill(c);
+    }
+    let v = (b.buf >> (64 - n)) as u32;
+    b.consume(n);
+    v
+}
+
+/// Per scan component: sampling factors and the blocks that hold image
+/// data (per row, rows).
+pub(super) type Geo = (usize, usize, usize, usize);
+
+/// What a scan does with each block.
+pub(super) trait Sink {
+    /// Decodes (or with `skip`, fills in for missing data) the block at
+    /// (`bx`, `by`) of the scan's `k`-th component.
+    fn block(&mut self, b: &mut Bits, c: &mut Cold, k: usize, bx: usize, by: usize, skip: bool);
+    /// Resets predictions at a restart marker (and at the scan start).
+    fn restart(&mut self);
+    /// True when an invalid Huffman code was met.
+    fn bad_code(&self) -> bool;
+}
+
+/// Walks the MCUs of `scan`, calling `sink` for each block. Returns the
+/// offset of the marker after the scan's entropy-coded data.
+pub(super) fn walk<S: Sink>(
+    src: &[u8],
+    f: &Frame,
+    geom: &[Geo],
+    ri: usize,
+    scan: &Scan,
+    sink: &mut S,
+    report: &mut FrameReport,
+) -> usize {
+    let ns = scan.comps.len();
+    let (mx, my) = if ns == 1 {
+        (geom[0].2, geom[0].3)
+    } else {
+        (f.mcux, f.mcuy)
+    };
+    let total = mx * my;
+    let mut r = BitReader::new(src, scan.data_start);
+    let mut skip = false;
+    let mut expect = 0u8;
+    let mut warned = false;
+    sink.restart();
+    let mut b = r.b;
+    for m in 0..total {
+        if ri > 0 && m > 0 && m % ri == 0 {
+            r.b = b;
+            let mut skipped = 0;
+            match r.restart(&mut skipped) {
+                Ok(n) => {
+                    if n != expect {
+                        report.warn(format!(
+                            "restart marker RST{n} where RST{expect} was expected"
+                        ));
+                    }
+                    skip = false;
+                }
+                Err(stop) => {
+                    if !skip {
+                        report.warn(format!(
+                            "restart marker missing at byte {} (MCU {m} of {total}): the rest of the scan is not decoded",
+                            stop.offset
+                        ));
+                    }
+                    skip = true;
+                }
+            }
+            if skipped > 0 {
+                report.warn(format!(
+                    "{skipped} bytes of garbage before a restart marker"
+                ));
+            }
+            expect = (expect + 1) & 7;
+            sink.restart();
+            b = r.b;
+        }
+        let (x, y) = (m % mx, m / mx);
+        if ns == 1 {
+            sink.block(&mut b, &mut r.c, 0, x, y, skip);
+        } else {
+            for (k, &(h, v, _, _)) in geom.iter().enumerate() {
+                for yy in 0..v {
+                    for xx in 0..h {
+                        sink.block(&mut b, &mut r.c, k, x * h + xx, y * v + yy, skip);
+                    }
+                }
+            }
+        }
+        if !skip && (BitReader { b, c: r.c }).overrun() {
+            skip = true;
+            if !warned {
+                warned = true;
+                report.warn(format!(
+                    "entropy-coded data of the scan at byte {} ends early (MCU {} of {total}): the rest is not decoded",
+                    scan.offset,
+                    m + 1
+                ));
+            }
+        }
+    }
+    r.b = b;
+    if sink.bad_code() {
+        report.warn(format!(
+            "invalid Huffman code in the scan at byte {}",
+            scan.offset
+        ));
+    }
+    let (end, extra) = r.finish();
+    if extra > 0 {
+        report.warn(format!(
+            "{extra} bytes of garbage after the scan at byte {}",
+            scan.offset
+        ));
+    }
+    end
+}
+
+/// Sequential scan: decodes, dequantises and transforms each block.
+pub(super) struct Sequential<'a, T> {
+    pub comps: &'a mut [Comp<T>],
+    /// Per scan component: (frame index, DC table, AC table).
+    pub tabs: Vec<(usize, &'a Table, &'a Table)>,
+    pub bits: u32,
+    pub blk: [i32; 64],
+    pub bad: bool,
+    pub simd: arch::Idct,
+}
+
+impl<T: Px> Sink for Sequential<'_, T> {
+    #[inline(always)]
+    fn block(&mut self, b: &mut Bits, c: &mut Cold, k: usize, bx: usize, by: usize, skip: bool) {
+        let (ci, dc, ac) = self.tabs[k];
+        let comp = &mut self.comps[ci];
+        let q = comp.q.as_ref().unwrap_or(&NO_Q);
+        let stride = comp.stride();
+        let at = by * 8 * stride + bx * 8;
+        let out = &mut comp.plane[at..at + 7 * stride + 8];
+        if skip {
+            let v = T::from_i32(super::idct::dc_only(0, self.bits));
+            for r in 0..8 {
+                out[r * stride..r * stride + 8].fill(v);
+            }
+            return;
+        }
+        let (_, diff) = symbol(b, c, dc, &mut self.bad);
+        comp.pred = comp.pred.wrapping_add(diff);
+        let blk = &mut self.blk;
+        blk[0] = (comp.pred as i16 as i32) * q[0];
+        let mut k = 1usize;
+        let mut any = false;
+        while k < 64 {
+            let (rs, v) = symbol(b, c, ac, &mut self.bad);
+            let r = (rs >> 4) as usize;
+            if rs & 15 == 0 {
+                if r == 15 {
+                    k += 16;
+                    continue;
+                }
+                break;
+            }
+            k += r;
+            let pos = ZZ[k];
+            blk[pos] = v * q[pos];
+            any = true;
+            k += 1;
+        }
+        if any {
+            self.simd.run(blk, out, stride, self.bits);
+            *blk = [0; 64];
+        } else {
+            let v = T::from_i32(super::idct::dc_only(blk[0], self.bits));
+            for r in 0..8 {
+                out[r * stride..r * stride + 8].fill(v);
+            }
+        }
+    }
+
+    fn restart(&mut self) {
+        for &(ci, _, _) in &self.tabs {
+            self.comps[ci].pred = 0;
+        }
+    }
+
+    fn bad_code(&self) -> bool {
+        self.bad
+    }
+}
+
+/// Checks the tables a scan needs and returns them.
+pub(super) fn tables<'a>(
+    hd: &'a Headers,
+    scan: &Scan,
+    need_dc: bool,
+    need_ac: bool,
+) -> crate::Result<Vec<(usize, &'a Table, &'a Table)>> {
+    let mut out = Vec::new();
+    // A placeholder for tables a scan kind does not use.
+    for &(ci, td, ta) in &scan.comps {
+        let dc = hd.dc[td].as_ref();
+        let ac = hd.ac[ta].as_ref();
+        if need_dc && dc.is_none() {
+            return Err(super::frame::bad(
+                scan.offset,
+                format!("scan uses DC Huffman table {td}, which is not defined"),
+            ));
+        }
+        if need_dc && !hd.dc_ok[td] {
+            return Err(super::frame::bad(
+                scan.offset,
+                format!("DC Huffman table {td} has symbols above 15"),
+            ));
+        }
+        if need_ac && ac.is_none() {
+            return Err(super::frame::bad(
+                scan.offset,
+                format!("scan uses AC Huffman table {ta}, which is not defined"),
+            ));
+        }
+        let any = dc
+            .or(ac)
+            .or(hd.dc.iter().flatten().next())
+            .or(hd.ac.iter().flatten().next());
+        let Some(any) = any else {
+            return Err(super::frame::bad(scan.offset, "no Huffman table defined"));
+        };
+        out.push((ci, dc.unwrap_or(any), ac.unwrap_or(any)));
+    }
+    Ok(out)
+}

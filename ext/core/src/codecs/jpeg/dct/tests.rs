@@ -1,0 +1,171 @@
+//! Tests against libjpeg-turbo: fixtures under `ext/core/tests/data/jpeg_dct`
+//! (streams encoded and decoded by libjpeg-turbo 3.1, see its
+//! `make_fixtures.py`) and mutated streams (no panic); the shared corpus is
+//! checked in `tests/jpeg_dct_corpus.rs`.
+
+use super::*;
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jpeg_dct")
+}
+
+fn bytes(s: &Samples) -> Vec<u8> {
+    match s {
+        Samples::U8(v) => v.clone(),
+        Samples::U16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+    }
+}
+
+fn first_diff(a: &[u8], b: &[u8]) -> String {
+    let n = a.iter().zip(b).filter(|(x, y)| x != y).count();
+    let i = a.iter().zip(b).position(|(x, y)| x != y);
+    format!(
+        "{n} bytes differ, first at {i:?}, lengths {} {}",
+        a.len(),
+        b.len()
+    )
+}
+
+fn check_fixtures(portable: bool) -> usize {
+    let mut n = 0;
+    let mut names: Vec<_> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for p in names {
+        let src = std::fs::read(&p).unwrap();
+        for (tag, colour) in [("keep", Colour::Keep), ("rgb", Colour::Rgb)] {
+            let want = p.with_extension(format!("{tag}.raw"));
+            let Ok(want) = std::fs::read(&want) else {
+                continue;
+            };
+            let d = decode(&src, &Options { colour, portable }).unwrap();
+            assert!(d.report.is_clean(), "{}: {:?}", p.display(), d.report);
+            let got = bytes(&d.samples);
+            if got != want {
+                failures.push(format!(
+                    "{} {tag}: {}",
+                    p.display(),
+                    first_diff(&got, &want)
+                ));
+            }
+            n += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    n
+}
+
+#[test]
+fn fixtures_equal_libjpeg_turbo() {
+    assert!(check_fixtures(false) >= 50);
+}
+
+#[test]
+fn fixtures_equal_libjpeg_turbo_portable() {
+    assert!(check_fixtures(true) >= 50);
+}
+
+#[test]
+fn info_reports_header() {
+    let src = std::fs::read(fixtures().join("ycc8_420_q60.jpg")).unwrap();
+    let i = info(&src).unwrap();
+    assert_eq!((i.sof, i.precision, i.width, i.height), (0xC0, 8, 45, 27));
+    assert_eq!(
+        i.components.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>(),
+        [(2, 2), (1, 1), (1, 1)]
+    );
+    assert!(i.ycbcr);
+}
+
+#[test]
+fn decode_frame_writes_pydicom_layout() {
+    let src = std::fs::read(fixtures().join("grey12_q90.jpg")).unwrap();
+    let want = std::fs::read(fixtures().join("grey12_q90.keep.raw")).unwrap();
+    let desc = PixelDescription {
+        rows: 29,
+        columns: 37,
+        number_of_frames: 1,
+        samples_per_pixel: 1,
+        bits_allocated: 16,
+        bits_stored: 12,
+        high_bit: 11,
+        photometric_interpretation: "MONOCHROME2".into(),
+        ..Default::default()
+    };
+    let mut dst = vec![0u8; want.len()];
+    let r = decode_frame(&src, &desc, &mut dst).unwrap();
+    assert!(r.is_clean());
+    assert_eq!(dst, want);
+}
+
+#[test]
+fn truncated_streams_warn_or_fail() {
+    let src = std::fs::read(fixtures().join("ycc8_420_q95.jpg")).unwrap();
+    for cut in [src.len() - 2, src.len() - 100, src.len() / 2, 700] {
+        // Decoded as far as the data goes with a warning (or an error).
+        if let Ok(d) = decode(&src[..cut], &Options::default()) {
+            assert!(!d.report.is_clean(), "cut {cut}");
+        }
+    }
+}
+
+#[test]
+fn other_processes_are_unsupported() {
+    let mut src = std::fs::read(fixtures().join("grey8_q90.jpg")).unwrap();
+    let at = src.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    src[at + 1] = 0xC9;
+    let e = decode(&src, &Options::default()).unwrap_err();
+    assert!(e.to_string().contains("SOF9"), "{e}");
+    src[at + 1] = 0xC5;
+    assert!(decode(&src, &Options::default())
+        .unwrap_err()
+        .to_string()
+        .contains("SOF5"));
+}
+
+fn mutation_corpus() -> Vec<Vec<u8>> {
+    [
+        "grey12_q90",
+        "prog_420",
+        "rst_420",
+        "ycc8_411_q60",
+        "prog_rst_422",
+    ]
+    .iter()
+    .map(|n| std::fs::read(fixtures().join(format!("{n}.jpg"))).unwrap())
+    .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Damaged streams give Ok or Err, never a panic or a hang.
+    #[test]
+    fn mutated_streams_never_panic(
+        which in 0usize..5,
+        edits in proptest::collection::vec((any::<u16>(), any::<u8>(), 0u8..3), 1..6),
+        cut in any::<u16>(),
+    ) {
+        let mut s = mutation_corpus()[which].clone();
+        for (pos, byte, kind) in edits {
+            let p = pos as usize % s.len();
+            match kind {
+                0 => s[p] = byte,
+                1 => s[p] ^= 1 << (byte % 8),
+                _ => { s.insert(p, byte); }
+            }
+        }
+        if cut % 4 == 0 {
+            let n = cut as usize % s.len();
+            s.truncate(n.max(2));
+        }
+        let _ = decode(&s, &Options::default());
+        let _ = info(&s);
+    }
+}
