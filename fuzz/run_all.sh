@@ -13,5 +13,5 @@ for t in ${TARGETS:-read_pixels frame_info scan rle_decode jpeg_lossless rle_rou
   echo "== $t"
   nice "$BIN/$t" fuzz/corpus/$t -max_total_time="$SECS" -rss_limit_mb=2048 -max_len=262144 \
     -artifact_prefix=fuzz/artifacts/$t/ -print_final_stats=1 -close_fd_mask=1 2>&1 \
-    | grep -E "^#[0-9]+ +(INITED|DONE)|stat::|SUMMARY|panicked|ERROR|==[0-9]+==" | tail -12
+    | grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|stat::|SUMMARY|panicked|ERROR|==[0-9]+==" | tail -12
 done
