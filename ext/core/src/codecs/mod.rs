@@ -2,5 +2,6 @@
 //! registry; nothing outside `codecs` calls a codec's internals.
 
 pub mod jpeg;
+pub mod jpegls;
 pub mod native;
 pub mod rle;
