@@ -40,17 +40,21 @@
 
 pub mod bits;
 mod decoder;
+mod encoder;
 pub mod markers;
 pub mod params;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_dicom;
+#[cfg(test)]
+mod tests_encode;
 
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::pixels::{FrameReport, PixelDescription, SampleType};
 use decoder::{decode_scan, Out, Target};
+pub use encoder::{encode, EncodeOptions, Image};
 use markers::{resolve_components, Event, FrameHeader, Walker, CTX};
 use params::{Coding, Preset};
 
