@@ -1,0 +1,36 @@
+//! JPEG-LS decode speed on the streams of a folder (see
+//! benches/jpegls_charls.py): best of several runs, one thread, MB/s of
+//! decoded output (u8 for <= 8 bits, else u16).
+
+use dicodec_core::codecs::jpegls::{decode, Samples};
+use std::time::{Duration, Instant};
+
+fn main() {
+    let dir = std::env::args().nth(1).expect("folder of .jls files");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jls"))
+        .collect();
+    files.sort();
+    for f in files {
+        let b = std::fs::read(&f).unwrap();
+        let d = decode(&b).unwrap();
+        let bytes = match &d.samples {
+            Samples::U8(v) => v.len(),
+            Samples::U16(v) => v.len() * 2,
+        };
+        let mut best = Duration::MAX;
+        let end = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < end {
+            let t = Instant::now();
+            std::hint::black_box(decode(&b).unwrap());
+            best = best.min(t.elapsed());
+        }
+        println!(
+            "{:16} dicodec {:7.1} MB/s",
+            f.file_name().unwrap().to_string_lossy(),
+            bytes as f64 / best.as_secs_f64() / 1e6
+        );
+    }
+}
