@@ -18,7 +18,7 @@ help:
 	@echo "make test   - build, then cargo test, clippy, fmt, ruff, stubtest and pytest"
 	@echo "make bench  - benchmark suites against the peers (pytest-benchmark)"
 	@echo "make bench-readme - run 'dicodec bench' on the standard set, update README.md"
-	@echo "make lint   - clippy, rustfmt, ruff, stubtest only"
+	@echo "make lint   - clippy, rustfmt, ruff, mypy, stubtest only"
 
 $(VENV)/.deps-stamp: pyproject.toml .ci/deps.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,7 @@ lint: build
 	cd $(CARGO_DIR) && cargo clippy --workspace --all-targets --quiet -- -D warnings
 	$(PY) -m ruff check src tests benches
 	$(PY) -m ruff format --check src tests benches
+	$(PY) -m mypy src/dicodec
 	$(PY) -m mypy.stubtest dicodec._native --allowlist .ci/stubtest-allowlist.txt
 
 test-py: build

@@ -3,7 +3,7 @@ liblj92 (imagecodecs.ljpeg), pylibjpeg-libjpeg, GDCM and dicomsdl, in one run.
 
 Inputs are real images written by third-party encoders, none by dicodec:
 
-* the standard benchmark set (``benches/conftest.py``, ``dicodec.bench.dataset``):
+* the standard benchmark set (``benches/conftest.py``, ``dicodec.bench.benchset``):
   ``ct16`` (16-bit CT, 24 frames), ``mr12`` (12-bit MR), ``cr15`` (15-bit CR),
   ``us_rgb`` (8-bit RGB, 8 frames) as ``jpll-turbo`` (SV1, libjpeg-turbo),
   ``jpll-gdcm`` (SV1, GDCM) and ``jpll-p7-turbo`` (.57, predictor 7,

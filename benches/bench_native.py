@@ -29,9 +29,6 @@ from native_inputs import INPUTS, Input, dicomsdl_read_all
 pydicom = pytest.importorskip("pydicom")
 from pydicom.pixels import pixel_array  # noqa: E402
 
-if not hasattr(dicodec, "read_pixels"):
-    pytest.skip("dicodec.read_pixels not merged yet (reader branch)", allow_module_level=True)
-
 PEERS = ["dicodec_t1", "dicodec", "pydicom", "dicomsdl"]
 RESULTS: dict[str, dict[str, tuple[float, float]]] = {}
 

@@ -1,6 +1,6 @@
 """Shared fixtures of the benchmark suites (``make bench`` = ``pytest benches``).
 
-The inputs are the standard benchmark set (``dicodec.bench.dataset``): real
+The inputs are the standard benchmark set (``dicodec.bench.benchset``): real
 images encoded by third-party encoders, built once into the user cache
 directory. ``DICODEC_BENCH_SET=small`` uses the tiny variant (a quick smoke
 run). Peers are the adapters of ``dicodec bench`` (``dicodec.bench.peers``),
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dicodec.bench import dataset
+from dicodec.bench import benchset
 from dicodec.bench.files import FileDesc
 from dicodec.bench.machine import cpu_model, usable_cpus, versions
 from dicodec.bench.normalise import normalise, sha256_of
@@ -46,20 +46,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def bench_set() -> dataset.BenchSet:
-    """The benchmark set (``dataset.build``): ``.files``, ``.select(...)``,
+def bench_set() -> benchset.BenchSet:
+    """The benchmark set (``benchset.build``): ``.files``, ``.select(...)``,
     ``.file(image, encoding)``."""
-    return dataset.build(BENCH_SET)
+    return benchset.build(BENCH_SET)
 
 
 @pytest.fixture(scope="session")
-def bench_file(bench_set: dataset.BenchSet) -> Callable[[str, str], dataset.BenchFile]:
+def bench_file(bench_set: benchset.BenchSet) -> Callable[[str, str], benchset.BenchFile]:
     """``bench_file(image, encoding)``: one file of the set (skips when the
     set lacks it, e.g. its encoder is not installed). Images:
-    ``dataset.IMAGES`` (ct16, mr12, cr15, us_rgb, seg1); encodings:
-    ``dataset.ENCODINGS`` (native, rle, jpll-gdcm, jpll-turbo, jpll-p7-turbo)."""
+    ``benchset.IMAGES`` (ct16, mr12, cr15, us_rgb, seg1); encodings:
+    ``benchset.ENCODINGS`` (native, rle, jpll-gdcm, jpll-turbo, jpll-p7-turbo)."""
 
-    def get(image: str, encoding: str) -> dataset.BenchFile:
+    def get(image: str, encoding: str) -> benchset.BenchFile:
         try:
             return bench_set.file(image, encoding)
         except KeyError as exc:
@@ -78,7 +78,7 @@ def peer_decoder() -> Callable[..., Callable[[], Any]]:
     first. Skips when the peer is not installed or cannot decode the file."""
 
     def make(
-        peer: str, file: dataset.BenchFile, threads: int = 1, whole_file: bool = False
+        peer: str, file: benchset.BenchFile, threads: int = 1, whole_file: bool = False
     ) -> Callable[[], Any]:
         cls = get_peer_class(peer)
         missing = cls.missing()

@@ -5,10 +5,31 @@ See the README for examples.
 
 from __future__ import annotations
 
+from dicodec import batch  # imports pydicom/zarr/dask only when used
 from dicodec._native import __version__, get_max_alloc, set_max_alloc
-from dicodec.errors import DicodecError, LimitExceededError, MalformedError, UnsupportedError
+from dicodec.batch import iter_decode
+from dicodec.compress import compress
+from dicodec.errors import (
+    DicodecError,
+    DicodecWarning,
+    LimitExceededError,
+    MalformedError,
+    UnsupportedError,
+)
+from dicodec.jpegll import (
+    JpegLosslessInfo,
+    JpegLosslessWarning,
+    jpegll_check,
+    jpegll_decode,
+    jpegll_encode,
+    jpegll_info,
+)
+from dicodec.reader import FrameInfo, frame_info, read_pixels
+from dicodec.rle import RLEWarning, rle_check, rle_decode, rle_encode
+from dicodec.scan import scan, scan_batches
 
 __all__ = [
+    "compress",
     "__version__",
     "DicodecError",
     "MalformedError",
@@ -16,54 +37,27 @@ __all__ = [
     "LimitExceededError",
     "get_max_alloc",
     "set_max_alloc",
-]
-
-# ---- reader / native pixel data (foundation) ----
-from dicodec.errors import DicodecWarning  # noqa: E402
-from dicodec.pixels import FrameInfo, frame_info, read_pixels  # noqa: E402
-
-__all__ += ["read_pixels", "frame_info", "FrameInfo", "DicodecWarning"]
-
-# ---- end reader ----
-
-
-# ---- RLE Lossless ----
-from dicodec.rle import RLEWarning, rle_check, rle_decode, rle_encode  # noqa: E402
-
-__all__ += ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
-
-# ---- end RLE ----
-
-
-# ---- JPEG Lossless ----
-from dicodec.jpegll import (  # noqa: E402
-    JpegLosslessInfo,
-    JpegLosslessWarning,
-    jpegll_check,
-    jpegll_decode,
-    jpegll_info,
-)
-
-__all__ += [
+    # reading pixel data (native and encapsulated)
+    "read_pixels",
+    "frame_info",
+    "FrameInfo",
+    "DicodecWarning",
+    # RLE Lossless
+    "rle_decode",
+    "rle_encode",
+    "rle_check",
+    "RLEWarning",
+    # JPEG Lossless
     "JpegLosslessInfo",
     "JpegLosslessWarning",
     "jpegll_check",
     "jpegll_decode",
+    "jpegll_encode",
     "jpegll_info",
+    # scanning headers
+    "scan",
+    "scan_batches",
+    # batch decoding
+    "batch",
+    "iter_decode",
 ]
-# ---- end JPEG ----
-
-
-# ---- scanning ----
-from dicodec.scan import scan, scan_batches  # noqa: E402
-
-__all__ += ["scan", "scan_batches"]
-# ---- end scanning ----
-
-
-# ---- batch decoding ----
-from dicodec import batch  # noqa: E402  (imports pydicom/zarr/dask only when used)
-from dicodec.batch import iter_decode  # noqa: E402
-
-__all__ += ["batch", "iter_decode"]
-# ---- end batch ----

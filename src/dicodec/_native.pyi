@@ -1,15 +1,38 @@
 """Type stubs of the compiled extension (checked by mypy.stubtest in `make test`)."""
 
+from typing import Any, final
+
+import numpy
+import numpy as np
+import numpy.typing as npt
+
 __version__: str
 
 def get_max_alloc() -> int: ...
 def set_max_alloc(nbytes: int) -> None: ...
 
+# ---- codec registry ----
+
+@final
+class CodecInfo:
+    @property
+    def transfer_syntax_uid(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def encapsulated(self) -> bool: ...
+    @property
+    def lossy(self) -> bool: ...
+    @property
+    def feature(self) -> str: ...
+    @property
+    def can_decode(self) -> bool: ...
+    @property
+    def can_encode(self) -> bool: ...
+
+def codecs() -> list[CodecInfo]: ...
+
 # ---- reader ----
-from typing import Any  # noqa: E402
-
-import numpy  # noqa: E402
-
 def _read_pixels_file(
     path: str,
     frames: list[int] | None = None,
@@ -49,11 +72,7 @@ def _frame_info_parts(
 ) -> dict[str, Any]: ...
 def _transfer_syntax_name(uid: str) -> str | None: ...
 
-# ---- end reader ----
-
 # ---- rle ----
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
 
 def rle_decode_into(
     data: npt.NDArray[np.uint8],
@@ -75,8 +94,6 @@ def rle_encode_frame(
 ) -> bytes: ...
 def rle_check(data: npt.NDArray[np.uint8]) -> bool: ...
 
-# ---- end rle ----
-
 # ---- jpeg ----
 def jpegll_info(data: npt.NDArray[np.uint8], full: bool = True) -> dict[str, Any]: ...
 def jpegll_decode_into(
@@ -87,6 +104,19 @@ def jpegll_decode_into(
     legacy_predictors: bool = False,
     parallel: bool = True,
 ) -> list[str]: ...
+def jpegll_encode_frame(
+    data: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    bits_stored: int,
+    pixel_representation: int,
+    *,
+    predictor: int = 1,
+    restart_interval: int = 0,
+    optimise: bool = True,
+) -> bytes: ...
 def jpegll_decode_frame(
     data: npt.NDArray[np.uint8],
     rows: int,
@@ -101,22 +131,19 @@ def jpegll_decode_frame(
     parallel: bool = True,
 ) -> tuple[bytearray, list[str]]: ...
 
-# ---- end jpeg ----
-
 # ---- scan ----
-from typing import final as _final  # noqa: E402
 
 def scan_column_types(tags: list[int], vrs: list[str], vms: list[str]) -> list[str]: ...
 def scan_decode_text(vr: str, value: bytes, charset: bytes | None = None) -> str | None: ...
 
-@_final
+@final
 class Walker:
     def __new__(cls, recursive: bool = True) -> Walker: ...
     def add(self, paths: list[str], check: bool = True) -> None: ...
     def pending_sources(self) -> int: ...
     def is_done(self) -> bool: ...
 
-@_final
+@final
 class Scanner:
     def __new__(
         cls,
@@ -131,5 +158,3 @@ class Scanner:
     @property
     def threads(self) -> int: ...
     def scan_next(self, walker: Walker, max_files: int) -> dict[str, object] | None: ...
-
-# ---- end scan ----

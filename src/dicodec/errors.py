@@ -11,6 +11,8 @@ __all__ = [
     "MalformedError",
     "UnsupportedError",
     "LimitExceededError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "DicodecWarning",
 ]
 
@@ -37,6 +39,16 @@ class UnsupportedError(DicodecError):
 class LimitExceededError(DicodecError):
     """Decoding would allocate more than the configured limit
     (see :func:`dicodec.set_max_alloc`)."""
+
+
+class InvalidArgumentError(DicodecError):
+    """The caller's mistake, not the input's: an ``out=`` array of the wrong
+    shape or layout, an argument out of range... (also a ``ValueError``)."""
+
+
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of the wrong type or dtype (an ``InvalidArgumentError``
+    that is also a ``TypeError``)."""
 
 
 class DicodecWarning(UserWarning):

@@ -1,9 +1,10 @@
 """JPEG Lossless (ITU-T T.81 process 14, SOF3): decode raw streams and DICOM frames.
 
 Decodes every lossless JPEG a DICOM archive holds (transfer syntaxes
-1.2.840.10008.1.2.4.57 and .70): predictors 1-7, point transform, precision
-2-16 bits, 1-4 components (any sampling factors), interleaved or not, several
-scans, restart intervals (decoded in parallel), DNL. The GIL is released while
+``uids.JPEG_LOSSLESS`` and ``uids.JPEG_LOSSLESS_SV1``, .57 and .70): predictors
+1-7, point transform, precision 2-16 bits, 1-4 components (any sampling
+factors), interleaved or not, several scans, restart intervals (decoded in
+parallel), DNL. The GIL is released while
 decoding and the samples are written straight into the NumPy array.
 
 Example::
@@ -44,6 +45,7 @@ __all__ = [
     "JpegLosslessWarning",
     "jpegll_check",
     "jpegll_decode",
+    "jpegll_encode",
     "jpegll_info",
 ]
 
@@ -102,7 +104,7 @@ def _info(d: dict[str, Any]) -> JpegLosslessInfo:
         columns=d["columns"],
         components=d["components"],
         component_ids=tuple(d["component_ids"]),
-        sampling=tuple(tuple(s) for s in d["sampling"]),  # type: ignore[misc]
+        sampling=tuple(tuple(s) for s in d["sampling"]),
         predictor=d["predictor"],
         point_transform=d["point_transform"],
         restart_interval=d["restart_interval"],
@@ -175,6 +177,74 @@ def jpegll_decode(
     )
     _warn(messages, 2)
     return out
+
+
+def jpegll_encode(
+    array: NDArray[Any],
+    /,
+    *,
+    predictor: int = 1,
+    bits_stored: int | None = None,
+    restart_interval: int = 0,
+    optimise: bool = True,
+) -> bytes:
+    """Encodes an image as a raw lossless JPEG stream (T.81 process 14, SOF3).
+
+    `array`: (rows, columns) or (rows, columns, samples) with 1-4 samples,
+    colour-by-pixel, of dtype uint8, int8, uint16 or int16. `predictor`: 1-7
+    (1 is DICOM's "SV1", transfer syntax JPEG Lossless SV1). `bits_stored`:
+    the sample precision written in the frame header (2-16; default the
+    dtype's width); every value must fit it (signed arrays: two's complement
+    in `bits_stored` bits, as DICOM encoders write them). `restart_interval`:
+    MCUs between restart markers (0: none; a multiple of the columns, i.e.
+    whole rows). `optimise`: Huffman tables optimised for the image (two
+    passes; smaller output) instead of one fixed table.
+
+    The GIL is released while encoding. Any decoder of process 14 (libjpeg-
+    turbo, GDCM, dcmtk, pylibjpeg-libjpeg, :func:`jpegll_decode`) gives back
+    the same values.
+
+    >>> stream = dicodec.jpegll_encode(ct)          # ct: (512, 512) int16
+    >>> np.array_equal(dicodec.jpegll_decode(stream).view(np.int16), ct)
+    True
+    """
+    arr = np.asarray(array)
+    if arr.ndim == 2:
+        samples = 1
+    elif arr.ndim == 3 and 1 <= arr.shape[2] <= 4:
+        samples = arr.shape[2]
+    else:
+        raise DicodecError(
+            f"array must be (rows, columns) or (rows, columns, 1-4 samples), not {arr.shape}"
+        )
+    if arr.dtype.kind not in "ui" or arr.dtype.itemsize not in (1, 2):
+        raise DicodecError(f"array dtype must be uint8, int8, uint16 or int16, not {arr.dtype}")
+    bits = arr.dtype.itemsize * 8
+    bs = bits if bits_stored is None else int(bits_stored)
+    if not 2 <= bs <= bits:
+        raise DicodecError(f"bits_stored {bs} must be 2-{bits} for {arr.dtype}")
+    signed = arr.dtype.kind == "i"
+    if bs < bits and arr.size:
+        lo, hi = (-(1 << (bs - 1)), (1 << (bs - 1)) - 1) if signed else (0, (1 << bs) - 1)
+        amin, amax = int(arr.min()), int(arr.max())
+        if amin < lo or amax > hi:
+            raise DicodecError(
+                f"values {amin}..{amax} do not fit bits_stored {bs} ({lo}..{hi}): "
+                "encoding would lose them"
+            )
+    data = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+    return _native.jpegll_encode_frame(
+        _byte_view(data),
+        arr.shape[0],
+        arr.shape[1],
+        samples,
+        bits,
+        bs,
+        int(signed),
+        predictor=predictor,
+        restart_interval=restart_interval,
+        optimise=optimise,
+    )
 
 
 def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:

@@ -15,13 +15,15 @@ This module is itself the plugin module pydicom imports: it defines
 ``_decode_frame(src, runner)`` and ``_encode_frame(src, runner)``. Each codec
 module (``dicodec.rle``, ``dicodec.jpegll``) provides the per-frame functions
 ``_pydicom_decode_frame`` / ``_pydicom_encode_frame``; this module only routes
-by transfer syntax.
+by transfer syntax (``_DECODERS``/``_ENCODERS``).
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from dicodec import jpegll, rle, uids
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner
@@ -32,53 +34,40 @@ __all__ = ["register", "unregister", "LABEL", "is_available"]
 #: The label under which the plugin is registered with pydicom.
 LABEL = "dicodec"
 
-# Transfer syntax UID -> module providing `_pydicom_decode_frame(src, runner)`.
-_DECODER_MODULES: dict[str, str] = {
-    "1.2.840.10008.1.2.5": "dicodec.rle",  # RLE Lossless
-    "1.2.840.10008.1.2.4.57": "dicodec.jpegll",  # JPEG Lossless, process 14
-    "1.2.840.10008.1.2.4.70": "dicodec.jpegll",  # JPEG Lossless SV1
+_Frame = Callable[[bytes, Any], bytes | bytearray | memoryview]
+
+# Transfer syntax UID -> the codec module's per-frame function.
+_DECODERS: dict[str, _Frame] = {
+    uids.RLE_LOSSLESS: rle._pydicom_decode_frame,
+    uids.JPEG_LOSSLESS: jpegll._pydicom_decode_frame,
+    uids.JPEG_LOSSLESS_SV1: jpegll._pydicom_decode_frame,
 }
-# Transfer syntax UID -> module providing `_pydicom_encode_frame(src, runner)`.
-_ENCODER_MODULES: dict[str, str] = {
-    "1.2.840.10008.1.2.5": "dicodec.rle",
+_ENCODERS: dict[str, _Frame] = {
+    uids.RLE_LOSSLESS: rle._pydicom_encode_frame,
 }
 
 _DEPENDENCY = ("dicodec",)
-DECODER_DEPENDENCIES: dict[str, tuple[str, ...]] = {uid: _DEPENDENCY for uid in _DECODER_MODULES}
-ENCODER_DEPENDENCIES: dict[str, tuple[str, ...]] = {uid: _DEPENDENCY for uid in _ENCODER_MODULES}
-
-
-def _frame_function(table: dict[str, str], uid: str, name: str) -> Any:
-    module_name = table.get(str(uid))
-    if module_name is None:
-        return None
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+DECODER_DEPENDENCIES: dict[str, tuple[str, ...]] = {uid: _DEPENDENCY for uid in _DECODERS}
+ENCODER_DEPENDENCIES: dict[str, tuple[str, ...]] = {uid: _DEPENDENCY for uid in _ENCODERS}
 
 
 def is_available(uid: str) -> bool:
     """True if dicodec can decode or encode ``uid`` (pydicom plugin contract)."""
-    return (
-        _frame_function(_DECODER_MODULES, uid, "_pydicom_decode_frame") is not None
-        or _frame_function(_ENCODER_MODULES, uid, "_pydicom_encode_frame") is not None
-    )
+    return str(uid) in _DECODERS or str(uid) in _ENCODERS
 
 
-def _decode_frame(src: bytes, runner: DecodeRunner) -> bytes | bytearray:
+def _decode_frame(src: bytes, runner: DecodeRunner) -> bytes | bytearray | memoryview:
     """Decodes one frame for pydicom: little-endian, colour-by-pixel bytes of
     exactly the frame length."""
-    func = _frame_function(_DECODER_MODULES, runner.transfer_syntax, "_pydicom_decode_frame")
+    func = _DECODERS.get(str(runner.transfer_syntax))
     if func is None:
         raise ValueError(f"dicodec cannot decode {runner.transfer_syntax.name}")
     return func(src, runner)
 
 
-def _encode_frame(src: bytes, runner: EncodeRunner) -> bytes | bytearray:
+def _encode_frame(src: bytes, runner: EncodeRunner) -> bytes | bytearray | memoryview:
     """Encodes one frame for pydicom."""
-    func = _frame_function(_ENCODER_MODULES, runner.transfer_syntax, "_pydicom_encode_frame")
+    func = _ENCODERS.get(str(runner.transfer_syntax))
     if func is None:
         raise ValueError(f"dicodec cannot encode {runner.transfer_syntax.name}")
     return func(src, runner)
@@ -89,13 +78,8 @@ def _coders() -> list[tuple[Any, str]]:
     from pydicom.pixels.decoders.base import get_decoder
     from pydicom.pixels.encoders.base import get_encoder
 
-    out: list[tuple[Any, str]] = []
-    for uid in _DECODER_MODULES:
-        if _frame_function(_DECODER_MODULES, uid, "_pydicom_decode_frame") is not None:
-            out.append((get_decoder(uid), "_decode_frame"))
-    for uid in _ENCODER_MODULES:
-        if _frame_function(_ENCODER_MODULES, uid, "_pydicom_encode_frame") is not None:
-            out.append((get_encoder(uid), "_encode_frame"))
+    out: list[tuple[Any, str]] = [(get_decoder(uid), "_decode_frame") for uid in _DECODERS]
+    out += [(get_encoder(uid), "_encode_frame") for uid in _ENCODERS]
     return out
 
 

@@ -34,7 +34,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["rle_decode", "rle_encode", "rle_check", "RLEWarning"]
 
-_DTYPES = {1: np.dtype(np.uint8), 8: np.dtype(np.uint8), 16: np.dtype("<u2")}
+_DTYPES: dict[int, np.dtype[Any]] = {
+    1: np.dtype(np.uint8),
+    8: np.dtype(np.uint8),
+    16: np.dtype("<u2"),
+}
 _DTYPES.update({32: np.dtype("<u4"), 64: np.dtype("<u8")})
 
 
@@ -154,7 +158,7 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> memoryview:
     # Our output is colour-by-pixel whatever the dataset says.
     if samples > 1 and runner.planar_configuration != 0:
         runner.set_option("planar_configuration", 0)
-    return memoryview(frame)
+    return frame.data
 
 
 def _pydicom_encode_frame(src: bytes, runner: EncodeRunner) -> bytes:

@@ -82,7 +82,7 @@ def _tag_name(tag: int) -> str:
     return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
 
 
-def resolve_tags(tags: Iterable[TagLike]) -> list[ScanTag]:
+def resolve_tags(tags: TagLike | Iterable[TagLike]) -> list[ScanTag]:
     """Resolves keywords, ``"(gggg,eeee)"``/``"gggg,eeee"``/``"0xggggeeee"``
     strings and integers to tags with their dictionary VR and VM.
 
@@ -347,7 +347,7 @@ def _batches(
                 walker.add(chunk, check)
             else:
                 exhausted = True
-        raw = scanner.scan_next(walker, batch_size)
+        raw: dict[str, Any] | None = scanner.scan_next(walker, batch_size)
         if raw is None:
             if exhausted:
                 return

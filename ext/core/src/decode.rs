@@ -1,66 +1,28 @@
 //! Decode dispatch: frames of a [`ParsedFile`] into a caller's buffer.
 //!
-//! Native syntaxes go to [`native::unpack_frame`], RLE Lossless to
-//! [`rle::decode_frame`], JPEG Lossless (.57/.70) to [`jpeg::decode_frame`],
-//! Encapsulated Uncompressed to the native unpacker frame by frame; any other
-//! encapsulated syntax is [`Error::Unsupported`] naming it.
-//!
-//! Frames are decoded in parallel (rayon) over disjoint chunks of `dst` unless
-//! one thread is asked for; thread pools are built once per size and cached.
-//! A frame split over several fragments is concatenated (only then is
+//! The codec of the transfer syntax comes from the registry
+//! ([`crate::codecs::registry`]); this module only hands each frame to its
+//! [`FrameDecoder`]: frames are decoded in parallel (rayon, see
+//! [`crate::exec`]) over disjoint chunks of `dst` unless one thread is asked
+//! for. A frame split over several fragments is concatenated (only then is
 //! anything copied). Codec errors get file offsets and a "frame N: " prefix;
 //! codec warnings ([`FrameReport`]) are returned the same way. When several
 //! frames fail, the error of the lowest frame index is returned.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::codecs::{jpeg, native, rle};
+use crate::codecs::registry::{self, CodecEntry};
+use crate::codecs::{DecodeContext, Frame, FrameDecoder};
 use crate::error::{Error, Result};
+use crate::exec::release::Releaser;
 use crate::limits;
 use crate::parser::encaps::Fragment;
-use crate::parser::syntax::Codec;
 use crate::parser::{FrameStorage, ParsedFile, PixelLayout};
 use crate::pixels::FrameReport;
 
-/// A rayon pool with `n` threads, built on first use and kept.
-pub fn thread_pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut map = pools.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = map.get(&n) {
-        return Ok(p.clone());
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .thread_name(|i| format!("dicodec-{i}"))
-        .build()
-        .map_err(|e| Error::Io {
-            path: None,
-            message: format!("cannot start {n} threads: {e}"),
-        })?;
-    let pool = Arc::new(pool);
-    map.insert(n, pool.clone());
-    Ok(pool)
-}
-
-/// Runs `f` on `threads` threads: `None` = rayon's global pool (one thread
-/// per core), `Some(1)` = the calling thread only, `Some(n)` = a cached pool.
-pub fn with_threads<R: Send>(
-    threads: Option<usize>,
-    f: impl FnOnce(bool) -> R + Send,
-) -> Result<R> {
-    match threads {
-        Some(0) | Some(1) => Ok(f(false)),
-        None => Ok(f(true)),
-        Some(n) => Ok(thread_pool(n)?.install(|| f(true))),
-    }
-}
+pub use crate::exec::{thread_pool, with_threads, Release};
 
 /// Maps an offset into the concatenation of `frags` to a data offset.
 fn map_offset(frags: &[Fragment], o: u64) -> u64 {
@@ -89,23 +51,24 @@ fn remap(err: Error, frags: &[Fragment]) -> Error {
     }
 }
 
+/// The registry line and decoder for this file's pixel data, or why it
+/// cannot be decoded (before any work).
+pub fn decoder_for(
+    file: &ParsedFile,
+    _layout: &PixelLayout,
+) -> Result<(&'static CodecEntry, &'static dyn FrameDecoder)> {
+    registry::decoder_for(&file.syntax)
+}
+
 /// Checks that the dispatch can decode this layout at all (before any work).
 pub fn check_supported(file: &ParsedFile, layout: &PixelLayout) -> Result<()> {
-    if file.syntax.info.is_none() {
-        return Err(Error::unsupported(format!(
-            "cannot decode pixel data with {}",
-            file.syntax.describe()
-        )));
-    }
-    match layout.storage {
-        FrameStorage::Encapsulated {
-            codec: Some(Codec::Other) | None,
-        } => Err(Error::unsupported(format!(
-            "no decoder for {}",
-            file.syntax.describe()
-        ))),
-        _ => Ok(()),
-    }
+    decoder_for(file, layout).map(|_| ())
+}
+
+/// False when the decoder of this file writes every byte of every frame it
+/// decodes without error, so a new output array need not be zero-filled.
+pub fn needs_zero_fill(file: &ParsedFile, layout: &PixelLayout) -> bool {
+    decoder_for(file, layout).map_or(true, |(_, d)| !d.writes_every_byte())
 }
 
 /// Decodes frames `frames` (indices into the layout's frames) into `dst`,
@@ -121,30 +84,6 @@ pub fn decode_frames(
     decode_frames_releasing(file, layout, frames, dst, threads, None)
 }
 
-/// A callback told which bytes of [`ParsedFile::data`] a frame read, once
-/// it is decoded (see [`crate::parser::source::FileBytes::release`]).
-pub type Release<'r> = &'r (dyn Fn(Range<usize>) + Sync);
-
-/// The byte ranges of the data frame `index` reads.
-fn frame_source_ranges(file: &ParsedFile, layout: &PixelLayout, index: usize) -> Vec<Range<usize>> {
-    match &layout.storage {
-        FrameStorage::Native { value, order } => {
-            native::frame_stored_range(&layout.desc, index, *order)
-                .map(|r| {
-                    std::iter::once(value.start + r.start as usize..value.start + r.end as usize)
-                        .collect()
-                })
-                .unwrap_or_default()
-        }
-        FrameStorage::Encapsulated { .. } => file
-            .encapsulated
-            .as_ref()
-            .and_then(|e| e.frames.get(index))
-            .map(|f| f.iter().map(|g| g.offset..g.offset + g.length).collect())
-            .unwrap_or_default(),
-    }
-}
-
 /// [`decode_frames`], calling `release` with the bytes each frame read once
 /// it is decoded (not when a frame index appears twice: two threads could
 /// then read the same bytes).
@@ -156,76 +95,32 @@ pub fn decode_frames_releasing(
     threads: Option<usize>,
     release: Option<Release<'_>>,
 ) -> Result<Vec<String>> {
-    check_supported(file, layout)?;
+    let (_, decoder) = decoder_for(file, layout)?;
     let frame_len = layout.desc.frame_output_len()? as usize;
     let expected = limits::checked_size("output", &[frame_len as u64, frames.len() as u64])?;
     if dst.len() as u64 != expected {
-        return Err(Error::malformed(
-            0,
-            "output buffer",
-            format!(
-                "has {} bytes but {} frames need {expected}",
-                dst.len(),
-                frames.len()
-            ),
-        ));
+        return Err(Error::invalid_argument(format!(
+            "the output buffer has {} bytes but {} frames need {expected}",
+            dst.len(),
+            frames.len()
+        )));
     }
     if let Some(&bad) = frames.iter().find(|&&i| i >= layout.frames) {
-        return Err(Error::malformed(
-            0,
-            "frame index",
-            format!(
-                "frame {bad} requested but there are {} frames",
-                layout.frames
-            ),
-        ));
+        return Err(Error::invalid_argument(format!(
+            "frame {bad} requested but there are {} frames",
+            layout.frames
+        )));
     }
     if frames.is_empty() {
         return Ok(Vec::new());
     }
-
-    let release = release.filter(|_| {
-        let mut seen = frames.to_vec();
-        seen.sort_unstable();
-        seen.windows(2).all(|w| w[0] != w[1])
-    });
-    // Which frames are decoded (for releasing native neighbours, below).
-    let done: Vec<AtomicBool> = match (release, &layout.storage) {
-        (Some(_), FrameStorage::Native { .. }) => {
-            (0..layout.frames).map(|_| AtomicBool::new(false)).collect()
-        }
-        _ => Vec::new(),
-    };
+    let ctx = DecodeContext::new(frame_len.saturating_mul(layout.frames), threads);
+    let releaser = Releaser::new(release, file, layout, frames);
     let one = |index: usize, out: &mut [u8]| -> Result<FrameReport> {
-        let r = decode_one(file, layout, index, out)
+        let r = decode_one(file, layout, decoder, &ctx, index, out)
             .map_err(|e| e.in_context(format!("frame {index}: ")));
-        if let Some(release) = release {
-            let mut ranges = frame_source_ranges(file, layout, index);
-            if let Some(flag) = done.get(index) {
-                // Native frames are contiguous: reading the first page of a
-                // frame maps its predecessor's last pages back in (fault-around),
-                // so when a neighbour is decoded too, release across the
-                // boundary. Nobody reads a decoded frame's bytes again.
-                flag.store(true, Ordering::Release);
-                let is_done = |i: usize| done.get(i).is_some_and(|d| d.load(Ordering::Acquire));
-                let (mut lo, mut hi) = ranges
-                    .iter()
-                    .fold((usize::MAX, 0), |(a, b), r| (a.min(r.start), b.max(r.end)));
-                for n in [index.wrapping_sub(1), index + 1] {
-                    if is_done(n) {
-                        for r in frame_source_ranges(file, layout, n) {
-                            (lo, hi) = (lo.min(r.start), hi.max(r.end));
-                        }
-                    }
-                }
-                ranges.clear();
-                if lo < hi {
-                    ranges.push(lo..hi);
-                }
-            }
-            for range in ranges {
-                release(range);
-            }
+        if let Some(releaser) = &releaser {
+            releaser.frame_done(index);
         }
         r
     };
@@ -253,21 +148,30 @@ pub fn decode_frames_releasing(
     Ok(warnings)
 }
 
+/// Hands frame `index` to the decoder: native frames as a window of the
+/// value, encapsulated frames as their (concatenated) fragments; error
+/// offsets are made file offsets.
 fn decode_one(
     file: &ParsedFile,
     layout: &PixelLayout,
+    decoder: &dyn FrameDecoder,
+    ctx: &DecodeContext,
     index: usize,
     dst: &mut [u8],
 ) -> Result<FrameReport> {
     let desc = &layout.desc;
     match &layout.storage {
         FrameStorage::Native { value, order } => {
-            let src = &file.data[value.clone()];
-            native::unpack_frame_window(src, 0, index, desc, *order, dst)
-                .map_err(|e| e.shift_offset(value.start as u64))?;
-            Ok(FrameReport::default())
+            let frame = Frame {
+                data: &file.data[value.clone()],
+                index,
+                order: *order,
+            };
+            decoder
+                .decode(&frame, desc, dst, ctx)
+                .map_err(|e| e.shift_offset(value.start as u64))
         }
-        FrameStorage::Encapsulated { codec } => {
+        FrameStorage::Encapsulated => {
             let frags: &[Fragment] = file
                 .encapsulated
                 .as_ref()
@@ -291,27 +195,10 @@ fn decode_one(
                 }
                 Cow::Owned(v)
             };
-            let r = match codec {
-                Some(Codec::Rle) => {
-                    // The frames of the file together: past the caches, RLE
-                    // interleaves with non-temporal stores.
-                    let total = dst.len().saturating_mul(layout.frames);
-                    let opts = rle::DecodeOptions {
-                        stream: total >= rle::STREAM_TOTAL,
-                        ..Default::default()
-                    };
-                    rle::decode_frame_with(&src, desc, dst, &opts)
-                }
-                Some(Codec::JpegLossless) => jpeg::decode_frame(&src, desc, dst),
-                Some(Codec::Uncompressed) => {
-                    native::unpack_frame(&src, 0, desc, false, dst).map(|()| FrameReport::default())
-                }
-                Some(Codec::Other) | None => Err(Error::unsupported(format!(
-                    "no decoder for {}",
-                    file.syntax.describe()
-                ))),
-            };
-            r.map_err(|e| remap(e, frags))
+            let frame = Frame::encapsulated(&src);
+            decoder
+                .decode(&frame, desc, dst, ctx)
+                .map_err(|e| remap(e, frags))
         }
     }
 }
@@ -359,15 +246,5 @@ mod tests {
         assert_eq!(map_offset(&frags, 50), 206);
         let e = remap(Error::malformed(5, "RLE", "x"), &frags);
         assert_eq!(e.offset(), Some(201));
-    }
-
-    #[test]
-    fn pools_are_cached() {
-        let a = thread_pool(2).unwrap();
-        let b = thread_pool(2).unwrap();
-        assert!(Arc::ptr_eq(&a, &b));
-        assert_eq!(a.current_num_threads(), 2);
-        assert!(with_threads(Some(3), |p| p && rayon::current_num_threads() == 3).unwrap());
-        assert!(!with_threads(Some(1), |p| p).unwrap());
     }
 }

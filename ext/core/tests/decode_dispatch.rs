@@ -84,7 +84,7 @@ fn unsupported_syntaxes_are_named() {
             .unwrap();
         assert!(matches!(
             p.layout().unwrap().storage,
-            FrameStorage::Encapsulated { .. }
+            FrameStorage::Encapsulated
         ));
         match decode_all(&p, None) {
             Err(Error::Unsupported(m)) => assert!(m.contains(uid) && m.contains(name), "{m}"),

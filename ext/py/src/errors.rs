@@ -13,6 +13,8 @@ static MALFORMED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UNSUPPORTED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static LIMIT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BASE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INVALID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INVALID_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn class<'py>(
     py: Python<'py>,
@@ -29,13 +31,22 @@ pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
         Error::Malformed { offset, .. } => {
             class(py, &MALFORMED, "MalformedError").and_then(|c| c.call1((msg.clone(), *offset)))
         }
+        Error::InvalidArgument {
+            wrong_type: false, ..
+        } => class(py, &INVALID, "InvalidArgumentError").and_then(|c| c.call1((msg.clone(),))),
+        Error::InvalidArgument {
+            wrong_type: true, ..
+        } => class(py, &INVALID_TYPE, "InvalidArgumentTypeError")
+            .and_then(|c| c.call1((msg.clone(),))),
         Error::Unsupported(_) => {
             class(py, &UNSUPPORTED, "UnsupportedError").and_then(|c| c.call1((msg.clone(),)))
         }
         Error::LimitExceeded { .. } => {
             class(py, &LIMIT, "LimitExceededError").and_then(|c| c.call1((msg.clone(),)))
         }
-        Error::Io { .. } => class(py, &BASE, "DicodecError").and_then(|c| c.call1((msg.clone(),))),
+        // I/O errors, a thread pool that would not start, and kinds added
+        // later: the base class.
+        _ => class(py, &BASE, "DicodecError").and_then(|c| c.call1((msg.clone(),))),
     };
     match built {
         Ok(exc) => PyErr::from_value(exc),

@@ -8,7 +8,7 @@ use dicodec_core::pixels::PixelDescription;
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyDict};
+use pyo3::types::{PyByteArray, PyBytes, PyDict};
 
 fn options(cornell: Option<bool>, legacy_predictors: bool, parallel: bool) -> DecodeOptions {
     DecodeOptions {
@@ -131,7 +131,50 @@ fn jpegll_decode_frame<'py>(
     Ok((out, warnings))
 }
 
+/// Encodes one frame (`data`: little-endian samples of `bits_allocated` 8 or
+/// 16, colour-by-pixel) as a JPEG Lossless stream; GIL released.
+#[pyfunction]
+#[pyo3(signature = (data, rows, columns, samples_per_pixel, bits_allocated, bits_stored, pixel_representation, *, predictor=1, restart_interval=0, optimise=true))]
+#[allow(clippy::too_many_arguments)]
+fn jpegll_encode_frame<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray1<'py, u8>,
+    rows: u32,
+    columns: u32,
+    samples_per_pixel: u16,
+    bits_allocated: u16,
+    bits_stored: u16,
+    pixel_representation: u16,
+    predictor: u8,
+    restart_interval: u16,
+    optimise: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = slice(&data, "data")?;
+    let desc = PixelDescription {
+        rows,
+        columns,
+        number_of_frames: 1,
+        samples_per_pixel,
+        bits_allocated,
+        bits_stored,
+        high_bit: bits_stored.saturating_sub(1),
+        pixel_representation,
+        ..Default::default()
+    };
+    let opts = jpeg::encode::EncodeOptions {
+        predictor,
+        precision: 16,
+        restart_interval,
+        optimise,
+    };
+    let stream = py
+        .detach(|| jpeg::encode::encode_frame(s, &desc, &opts))
+        .py_err(py)?;
+    Ok(PyBytes::new(py, &stream))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(jpegll_encode_frame, m)?)?;
     m.add_function(wrap_pyfunction!(jpegll_info, m)?)?;
     m.add_function(wrap_pyfunction!(jpegll_decode_into, m)?)?;
     m.add_function(wrap_pyfunction!(jpegll_decode_frame, m)?)?;

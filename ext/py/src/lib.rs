@@ -4,15 +4,13 @@
 
 use pyo3::prelude::*;
 
-#[allow(dead_code)] // used by the codec and reader bindings as they land
+mod codecs;
 mod errors;
-
-mod reader;
-
-mod rle;
-
+#[cfg(feature = "jpeg-lossless")]
 mod jpeg;
-
+mod reader;
+#[cfg(feature = "rle")]
+mod rle;
 mod scan;
 
 /// Maximum bytes for one allocation sized by input data.
@@ -32,12 +30,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(get_max_alloc, m)?)?;
     m.add_function(wrap_pyfunction!(set_max_alloc, m)?)?;
+    codecs::register(m)?;
     reader::register(m)?;
-
+    #[cfg(feature = "rle")]
     rle::register(m)?;
-
+    #[cfg(feature = "jpeg-lossless")]
     jpeg::register(m)?;
-
     scan::register(m)?;
     Ok(())
 }

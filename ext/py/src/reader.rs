@@ -12,8 +12,7 @@ use dicodec_core::decode;
 use dicodec_core::parser::dataset::ImageAttrs;
 use dicodec_core::parser::element::Vr;
 use dicodec_core::parser::source::{FileBytes, INFO_MMAP_THRESHOLD, MMAP_THRESHOLD};
-use dicodec_core::parser::syntax::Codec;
-use dicodec_core::parser::{FrameStorage, ParsedFile, PixelLayout};
+use dicodec_core::parser::{ParsedFile, PixelLayout};
 use dicodec_core::pixels::{PixelElement, SampleType};
 use dicodec_core::{limits, Error};
 use numpy::{Element, IxDyn, PyArray, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
@@ -126,12 +125,13 @@ fn typed_output<T: Element>(
                 let got = o
                     .getattr("dtype")
                     .map_or_else(|_| o.get_type().to_string(), |d| d.to_string());
-                PyValueError::new_err(format!(
-                    "out must be a numpy array of dtype {want}, got {got}"
-                ))
+                Error::InvalidArgument {
+                    message: format!("out must be a numpy array of dtype {want}, got {got}"),
+                    wrong_type: true,
+                }
             })?;
             if a.shape() != shape {
-                return Err(PyValueError::new_err(format!(
+                return Err(Error::invalid_argument(format!(
                     "out has shape {:?} but the pixel data needs {:?}",
                     a.shape(),
                     shape
@@ -139,30 +139,15 @@ fn typed_output<T: Element>(
                 .into());
             }
             if !a.is_c_contiguous() || a.try_readwrite().is_err() {
-                return Err(PyValueError::new_err("out must be C-contiguous and writeable").into());
+                return Err(
+                    Error::invalid_argument("out must be C-contiguous and writeable").into(),
+                );
             }
             a.clone()
         }
     };
     let ptr = arr.data() as usize;
     Ok((arr.into_any().unbind(), ptr))
-}
-
-/// False where the decoder writes every byte of every frame it decodes
-/// without error (any error drops the array unseen), so the zero fill can be
-/// skipped: native pixel data (checked by `unpack` in
-/// ext/core/src/native/tests.rs) and RLE (checked by `mutated_streams_never_panic`
-/// and `random_bytes_never_panic` in ext/core/src/rle/tests.rs, which decode
-/// every stream into two different fills). Skipping it saves a memset pass of
-/// the whole array (RLE CT: 9% of the decode time).
-fn needs_zero_fill(layout: &PixelLayout) -> bool {
-    !matches!(
-        layout.storage,
-        FrameStorage::Native { .. }
-            | FrameStorage::Encapsulated {
-                codec: Some(Codec::Rle)
-            }
-    )
 }
 
 /// [`typed_output`] for a [`SampleType`]. Runs with the GIL.
@@ -270,7 +255,7 @@ fn read_impl(
                     &shape,
                     nbytes,
                     args.out.as_ref(),
-                    needs_zero_fill(&layout),
+                    decode::needs_zero_fill(parsed, &layout),
                 )
             })?;
             let dst: &mut [u8] = if nbytes == 0 {

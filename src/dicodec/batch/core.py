@@ -5,46 +5,32 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import sys
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dicodec.batch.interrupt import DeferredInterrupt
+from dicodec.batch.execute import Run, run_dask, run_local
+from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.journal import STATE_DIR, Journal
-from dicodec.batch.meta import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve_frames
 from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
-from dicodec.batch.sources import Item, enumerate_sources, iter_payloads
-from dicodec.batch.work import (
-    base_row,
-    capture_warnings,
-    decode_task,
-    failure_row,
-    run_batch,
-    task_to_dict,
-)
-from dicodec.batch.writers import Writer, clear_output, make_writer
+from dicodec.batch.sources import Item, enumerate_sources
+from dicodec.batch.threads import default_threads
+from dicodec.batch.work import base_row, capture_warnings, failure_row
+from dicodec.batch.writers import clear_output, make_writer
 from dicodec.errors import MalformedError
 
 __all__ = ["decode", "iter_decode", "default_threads", "Source"]
 
 Source = str | os.PathLike[str]
-
-
-def default_threads() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
@@ -81,231 +67,6 @@ def _announcer(progress: ProgressArg) -> Callable[[str], None]:
     if progress in (True, "auto", "bar", "lines"):
         return lambda msg: print(f"dicodec decode: {msg}", file=sys.stderr, flush=True)
     return lambda msg: None
-
-
-class _Run:
-    """State of one :func:`decode` call."""
-
-    def __init__(self, out: Path, fmt: str, writer: Writer, journal: Journal) -> None:
-        self.out = out
-        self.fmt = fmt
-        self.writer = writer
-        self.journal = journal
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.remaining: dict[str, int] = {}
-        self.plans: dict[str, SeriesPlan] = {}
-        self.report = BatchReport(out=str(out), format=fmt)
-        self.progress: Any = None
-        #: Where series are finalised (attribute writes): the local pool, so
-        #: the coordinating thread keeps feeding decoders; inline otherwise.
-        self.pool: ThreadPoolExecutor | None = None
-        self.finalizing: list[Future] = []
-
-    def finalize_series(self, plan: SeriesPlan) -> None:
-        if self.fmt != "zarr":
-            return
-        decoded = [self.rows[t.item.path]["status"] == "done" for t in plan.tasks]
-        sig = f"{plan.tasks[0].slot.generation}|{''.join('1' if d else '0' for d in decoded)}"
-        if self.journal.series.get(plan.key) == sig:
-            return
-        self.writer.finalize(plan, decoded)
-        self.journal.series_done(plan.key, sig)
-
-    def on_rows(self, tasks: list[Task], rows: list[dict[str, Any]]) -> None:
-        """Records finished inputs: one journal write for all of them."""
-        self.journal.tasks_done(
-            [(t.item.key, t.signature(), row) for t, row in zip(tasks, rows, strict=True)]
-        )
-        for task, row in zip(tasks, rows, strict=True):
-            self.rows[task.item.path] = row
-            if row["status"] == "done":
-                self.report.decoded += 1
-                self.report.bytes_in += task.item.size
-                self.report.bytes_out += row["bytes_out"]
-            self.progress.update(failed=row["status"] == "failed", bytes_out=row["bytes_out"])
-            self.remaining[task.series] -= 1
-            if self.remaining[task.series] == 0:
-                plan = self.plans[task.series]
-                if self.pool is not None:
-                    self.finalizing.append(self.pool.submit(self.finalize_series, plan))
-                else:
-                    self.finalize_series(plan)
-
-
-#: A chunk of the local pool holds at most this many bytes of archive members.
-_CHUNK_BYTES = 64 << 20
-
-
-def _decode_chunk(
-    chunk: list[tuple[Task, str | bytes | BaseException]], writer: Writer, inner: int | None
-) -> list[dict[str, Any]]:
-    return [decode_task(task, payload, writer, inner) for task, payload in chunk]
-
-
-def _run_local(run: _Run, todo: list[Task], threads: int) -> None:
-    """The embedded pool: ``threads`` threads decode chunks of inputs (a few
-    dozen at most, so the coordinating thread's per-future overhead is
-    amortised) while this thread reads archive members, journals results and
-    keeps at most ``2 * threads`` chunks in flight."""
-    by_key = {t.item.key: t for t in todo}
-    inner = 1 if len(todo) >= threads else None
-    size = max(1, min(32, len(todo) // (8 * threads)))
-    pending: dict[Future, list[Task]] = {}
-
-    intr = DeferredInterrupt()
-
-    def drain(block_until: int) -> None:
-        while len(pending) > block_until:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for f in done:
-                run.on_rows(pending.pop(f), f.result())
-            intr.check()  # a Ctrl-C is acted on only here, between whole chunks
-
-    ex = ThreadPoolExecutor(threads, thread_name_prefix="dicodec-decode")
-    run.pool = ex
-    chunk: list[tuple[Task, str | bytes | BaseException]] = []
-    chunk_bytes = 0  # archive member bytes held by the chunk being filled
-
-    def submit() -> None:
-        nonlocal chunk_bytes
-        chunk_bytes = 0
-        drain(2 * threads - 1)
-        pending[ex.submit(_decode_chunk, list(chunk), run.writer, inner)] = [t for t, _ in chunk]
-        chunk.clear()
-
-    try:
-        with intr:
-            for item, payload in iter_payloads([t.item for t in todo]):
-                intr.check()
-                chunk.append((by_key[item.key], payload))
-                if isinstance(payload, bytes):
-                    chunk_bytes += len(payload)
-                if len(chunk) >= size or chunk_bytes >= _CHUNK_BYTES:
-                    submit()
-            if chunk:
-                submit()
-            drain(0)
-            for f in run.finalizing:
-                f.result()
-    except KeyboardInterrupt:
-        # Let what is running finish (it is recorded), drop what has not started.
-        for f in list(pending):
-            if f.cancel():
-                del pending[f]
-        for f, tasks in list(pending.items()):
-            run.on_rows(tasks, f.result())
-        raise
-    finally:
-        run.pool = None
-        ex.shutdown(wait=True, cancel_futures=True)
-
-
-def _dask_batches(todo: list[Task], nthreads: int) -> list[list[Task]]:
-    """Work units for Dask, by series: the inputs of a series go together;
-    small series are packed into one unit and large ones split, so that every
-    worker thread gets several units of similar size. Members of compressed
-    tars go in archive order (the client streams their bytes to the workers)."""
-    streamed = [t for t in todo if t.item.streamed]
-    size = max(1, min(64, math.ceil(len(todo) / max(1, 4 * nthreads))))
-    by_series: dict[str, list[Task]] = {}
-    for t in todo:
-        if not t.item.streamed:
-            by_series.setdefault(t.series, []).append(t)
-    batches: list[list[Task]] = []
-    current: list[Task] = []
-    for tasks in by_series.values():
-        if current and len(current) + len(tasks) > size:
-            batches.append(current)
-            current = []
-        for i in range(0, len(tasks), size):
-            part = tasks[i : i + size]
-            if len(part) == size:
-                batches.append(part)
-            else:
-                current.extend(part)
-    if current:
-        batches.append(current)
-    batches.extend(streamed[i : i + size] for i in range(0, len(streamed), size))
-    return batches
-
-
-def _run_dask(run: _Run, todo: list[Task], client: Any) -> None:
-    from distributed import Client, as_completed
-
-    own = False
-    if isinstance(client, str):
-        client = Client(client)
-        own = True
-    try:
-        nthreads = max(1, sum(client.nthreads().values()))
-        inner = 1 if len(todo) >= nthreads else None
-        batches = _dask_batches(todo, nthreads)
-        streamed_payloads = iter_payloads([t.item for b in batches for t in b if t.item.streamed])
-        shipped: dict[str, bytes | BaseException] = {}
-
-        def payloads_for(batch: list[Task]) -> list[Any]:
-            out: list[Any] = []
-            for t in batch:
-                if not t.item.streamed:
-                    out.append(None)
-                    continue
-                while t.item.key not in shipped:
-                    item, data = next(streamed_payloads)
-                    shipped[item.key] = data
-                data = shipped.pop(t.item.key)
-                out.append(data if isinstance(data, bytes) else None)
-            return out
-
-        config = run.writer.config()
-        futures: dict[Any, list[Task]] = {}
-        queue = iter(batches)
-        ac = as_completed()
-
-        def submit_next() -> bool:
-            batch = next(queue, None)
-            if batch is None:
-                return False
-            fut = client.submit(
-                run_batch,
-                config,
-                [task_to_dict(t) for t in batch],
-                payloads_for(batch),
-                inner,
-                pure=False,
-            )
-            futures[fut] = batch
-            ac.add(fut)
-            return True
-
-        for _ in range(4 * nthreads):
-            if not submit_next():
-                break
-        try:
-            with DeferredInterrupt() as intr:
-                for fut in ac:
-                    batch = futures.pop(fut)
-                    try:
-                        rows = fut.result()
-                    except Exception as e:  # noqa: BLE001 - a lost worker fails its batch only
-                        rows = []
-                        for t in batch:
-                            row = base_row(t.item, t.header)
-                            row.update(
-                                status="failed",
-                                reason="worker_error",
-                                error=f"{type(e).__name__}: {e}",
-                            )
-                            rows.append(row)
-                    run.on_rows(batch, rows)
-                    intr.check()  # acted on between whole batches only
-                    submit_next()
-        except KeyboardInterrupt:
-            for fut in list(futures):
-                fut.cancel()
-            raise
-    finally:
-        if own:
-            client.close()
 
 
 def decode(
@@ -356,21 +117,47 @@ def decode(
     _prepare_out(out_path, format, overwrite)
     writer = make_writer(format, out_path, compression)
     journal = Journal(out_path)
-    run = _Run(out_path, format, writer, journal)
-    report = run.report
+    run = Run(out_path, format, writer, journal)
     nthreads = threads or default_threads()
-
-    # 1. Inputs and headers.
-    source_errors: list[tuple[str, BaseException]] = []
-    items = enumerate_sources(sources, exclude=[out_path], on_error=source_errors)
     say = _announcer(progress)
+
+    inputs = _read_inputs(run, sources, frames, nthreads, say)
+    journal.open()
+    try:
+        todo = _plan_outputs(run, inputs, frames, retry_failed)
+        _decode_and_write(run, inputs, todo, client, nthreads, progress, say, t0)
+    finally:
+        journal.close()
+    return run.report
+
+
+@dataclass
+class _Inputs:
+    """What phase 1 found: every input in listing order, and those whose
+    headers make them decodable (the others already have their index row)."""
+
+    items: list[Item]
+    order: list[str]
+    entries: list[tuple[Item, Header]]
+
+
+def _read_inputs(
+    run: Run,
+    sources: Source | Iterable[Source],
+    frames: FrameSpec,
+    nthreads: int,
+    say: Callable[[str], None],
+) -> _Inputs:
+    """Phase 1: lists the inputs and reads their headers; records a failure
+    row for every source or header that cannot be used."""
+    source_errors: list[tuple[str, BaseException]] = []
+    items = enumerate_sources(sources, exclude=[run.out], on_error=source_errors)
     say(f"{len(items)} inputs found; reading headers")
     for path, err in source_errors:
         item = Item(path=path, rel=Path(path).name, kind="file", size=0, key=path)
         run.rows[path] = failure_row(
             item, HeaderFailure("failed", "unreadable", f"{type(err).__name__}: {err}")
         )
-    order = [it.path for it in items]
     entries: list[tuple[Item, Header]] = []
     for item, h in read_headers(items, threads=nthreads):
         if isinstance(h, HeaderFailure):
@@ -385,79 +172,108 @@ def decode(
             )
         else:
             entries.append((item, h))
+    return _Inputs(items, [it.path for it in items], entries)
 
-    # 2. Plan, create outputs, find what an earlier run finished.
-    plans = plan_series(entries, fmt=format, frames=frames)
-    report.series = len(plans)
+
+def _plan_outputs(run: Run, inputs: _Inputs, frames: FrameSpec, retry_failed: bool) -> list[Task]:
+    """Phase 2: plans the series, creates their outputs (or finds those an
+    earlier run created) and returns the tasks still to do; inputs an earlier
+    run finished keep their journalled row."""
+    plans = plan_series(inputs.entries, fmt=run.fmt, frames=frames)
+    run.report.series = len(plans)
     todo: list[Task] = []
-    journal.open()
+    for plan in plans:
+        run.plans[plan.key] = plan
+        gen = _series_generation(run, plan)
+        left = 0
+        for t in plan.tasks:
+            t.slot.generation = gen
+            row = _finished_row(run, t, retry_failed)
+            if row is not None:
+                run.rows[t.item.path] = row
+                run.report.resumed += 1
+            else:
+                todo.append(t)
+                left += 1
+        run.remaining[plan.key] = left
+        if left == 0:
+            run.finalize_series(plan)
+    return todo
+
+
+def _series_generation(run: Run, plan: SeriesPlan) -> str:
+    """Creates the series' output unless the journal says an earlier run
+    created it for the same plan; returns its generation ('' for npy)."""
+    if run.fmt != "zarr":
+        run.writer.create(plan, "")
+        return ""
+    sig = plan.signature()
+    rec = run.journal.arrays.get(plan.key)
+    if rec is not None and rec.sig == sig:
+        return rec.gen
+    gen = uuid.uuid4().hex
+    run.writer.create(plan, gen)
+    run.journal.array_done(plan.key, sig, gen)
+    return gen
+
+
+def _finished_row(run: Run, task: Task, retry_failed: bool) -> dict[str, Any] | None:
+    """The index row an earlier run journalled for ``task``, if it still
+    holds: done with its output on disk, or failed (unless retrying)."""
+    rec = run.journal.tasks.get(task.item.key)
+    if rec is None or rec.sig != task.signature():
+        return None
+    row = rec.row
+    if row["status"] == "done" and run.writer.output_exists(task.slot):
+        return row
+    if row["status"] == "failed" and not retry_failed:
+        return row
+    return None
+
+
+def _decode_and_write(
+    run: Run,
+    inputs: _Inputs,
+    todo: list[Task],
+    client: Any,
+    nthreads: int,
+    progress: ProgressArg,
+    say: Callable[[str], None],
+    t0: float,
+) -> None:
+    """Phase 3: decodes and writes what is left (local pool or Dask), then
+    writes the index, also when interrupted."""
+    report = run.report
+    total = len(todo) + report.resumed
+    failed_early = sum(r["status"] == "failed" for r in run.rows.values())
+    say(
+        f"{report.series} series; {len(todo)} inputs to decode, {report.resumed} done before, "
+        f"{failed_early} not decodable (see the index)"
+    )
+    run.progress = make_progress(progress, total, report.resumed, failed=failed_early)
+    rank = {p: i for i, p in enumerate(inputs.order)}
+    todo.sort(key=lambda t: rank[t.item.path])
+    clean = False  # nothing left half-written: no temporary files to sweep next time
     try:
-        for plan in plans:
-            run.plans[plan.key] = plan
-            gen = ""
-            if format == "zarr":
-                sig = plan.signature()
-                rec = journal.arrays.get(plan.key)
-                if rec is not None and rec["sig"] == sig:
-                    gen = rec["gen"]
-                else:
-                    gen = uuid.uuid4().hex
-                    writer.create(plan, gen)
-                    journal.array_done(plan.key, sig, gen)
-            else:
-                writer.create(plan, gen)
-            left = 0
-            for t in plan.tasks:
-                t.slot.generation = gen
-                rec = journal.tasks.get(t.item.key)
-                row = rec["row"] if rec is not None and rec["sig"] == t.signature() else None
-                if row is not None and (
-                    (row["status"] == "done" and writer.output_exists(t.slot))
-                    or (row["status"] == "failed" and not retry_failed)
-                ):
-                    run.rows[t.item.path] = row
-                    report.resumed += 1
-                else:
-                    todo.append(t)
-                    left += 1
-            run.remaining[plan.key] = left
-            if left == 0:
-                run.finalize_series(plan)
-
-        # 3. Decode and write.
-        total = len(todo) + report.resumed
-        failed_early = sum(r["status"] == "failed" for r in run.rows.values())
-        say(
-            f"{len(plans)} series; {len(todo)} inputs to decode, {report.resumed} done before, "
-            f"{failed_early} not decodable (see the index)"
-        )
-        run.progress = make_progress(progress, total, report.resumed, failed=failed_early)
-        rank = {p: i for i, p in enumerate(order)}
-        todo.sort(key=lambda t: rank[t.item.path])
-        clean = False  # nothing left half-written: no temporary files to sweep next time
-        try:
-            if client is not None:
-                _run_dask(run, todo, client)
-            else:
-                with capture_warnings():
-                    _run_local(run, todo, nthreads)
-            clean = True
-        except KeyboardInterrupt:
-            report.interrupted = True
-            clean = client is None  # the local pool waited for what was running
-            raise
-        finally:
-            run.progress.close()
-            _finish(run, items, order, time.perf_counter() - t0)
-            if clean:
-                journal.compact()
-                (out_path / STATE_DIR / "running").unlink(missing_ok=True)
+        if client is not None:
+            run_dask(run, todo, client)
+        else:
+            with capture_warnings():
+                run_local(run, todo, nthreads)
+        clean = True
+    except KeyboardInterrupt:
+        report.interrupted = True
+        clean = client is None  # the local pool waited for what was running
+        raise
     finally:
-        journal.close()
-    return report
+        run.progress.close()
+        _finish(run, inputs.items, inputs.order, time.perf_counter() - t0)
+        if clean:
+            run.journal.compact()
+            (run.out / STATE_DIR / "running").unlink(missing_ok=True)
 
 
-def _finish(run: _Run, items: list[Item], order: list[str], seconds: float) -> None:
+def _finish(run: Run, items: list[Item], order: list[str], seconds: float) -> None:
     rows = []
     by_path = {it.path: it for it in items}
     for path in list(run.rows) + [p for p in order if p not in run.rows]:

@@ -12,7 +12,9 @@ when the process is killed; a torn last line is ignored. Records:
   decode) into the slot with signature ``sig``; ``row`` is its index row.
 * ``{"t": "series", "path", "sig"}`` — the series' attributes were finalised.
 
-The last record for a key/path wins.
+The last record for a key/path wins. In memory the records are the
+dataclasses below (``ArrayRecord``, ``TaskRecord``, ``SeriesRecord``); on disk
+they stay the JSON objects above, so stores written earlier resume.
 """
 
 from __future__ import annotations
@@ -20,20 +22,76 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Journal", "STATE_DIR"]
+__all__ = ["ArrayRecord", "Journal", "SeriesRecord", "STATE_DIR", "TaskRecord"]
 
 STATE_DIR = ".dicodec"
+
+
+@dataclass(frozen=True)
+class ArrayRecord:
+    """A series array/group (re)created for the plan signature ``sig``;
+    ``gen`` is the fresh id of that incarnation."""
+
+    path: str
+    sig: str
+    gen: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"t": "array", "path": self.path, "sig": self.sig, "gen": self.gen}
+
+    @classmethod
+    def from_json(cls, rec: dict[str, Any]) -> ArrayRecord:
+        return cls(rec["path"], rec["sig"], rec["gen"])
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One input decoded (or failed) into the slot with signature ``sig``;
+    ``row`` is its index row."""
+
+    key: str
+    sig: str
+    row: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"t": "task", "key": self.key, "sig": self.sig, "row": self.row}
+
+    @classmethod
+    def from_json(cls, rec: dict[str, Any]) -> TaskRecord:
+        return cls(rec["key"], rec["sig"], rec["row"])
+
+
+@dataclass(frozen=True)
+class SeriesRecord:
+    """The attributes of series ``path`` were finalised (``sig``: the
+    array's generation and which inputs were decoded)."""
+
+    path: str
+    sig: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"t": "series", "path": self.path, "sig": self.sig}
+
+    @classmethod
+    def from_json(cls, rec: dict[str, Any]) -> SeriesRecord:
+        return cls(rec["path"], rec["sig"])
+
+
+_Record = ArrayRecord | TaskRecord | SeriesRecord
 
 
 class Journal:
     def __init__(self, out: Path) -> None:
         self.dir = out / STATE_DIR
         self.path = self.dir / "journal.jsonl"
-        self.arrays: dict[str, dict[str, Any]] = {}
-        self.tasks: dict[str, dict[str, Any]] = {}
+        self.arrays: dict[str, ArrayRecord] = {}
+        self.tasks: dict[str, TaskRecord] = {}
+        #: series path -> signature of its last finalisation
         self.series: dict[str, str] = {}
         self._lock = threading.Lock()
         self._fd: int | None = None
@@ -52,11 +110,14 @@ class Journal:
                     continue  # torn write at a kill
                 t = rec.get("t")
                 if t == "task":
-                    self.tasks[rec["key"]] = rec
+                    task = TaskRecord.from_json(rec)
+                    self.tasks[task.key] = task
                 elif t == "array":
-                    self.arrays[rec["path"]] = rec
+                    array = ArrayRecord.from_json(rec)
+                    self.arrays[array.path] = array
                 elif t == "series":
-                    self.series[rec["path"]] = rec["sig"]
+                    series = SeriesRecord.from_json(rec)
+                    self.series[series.path] = series.sig
 
     def open(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -70,12 +131,11 @@ class Journal:
             os.close(self._fd)
             self._fd = None
 
-    def _append(self, rec: dict[str, Any]) -> None:
+    def _append(self, rec: _Record) -> None:
         self._append_many([rec])
 
-    def _append_many(self, recs: list[dict[str, Any]]) -> None:
-        line = "".join(json.dumps(r, separators=(",", ":"), default=str) + "\n" for r in recs)
-        self._write(line.encode())
+    def _append_many(self, recs: Sequence[_Record]) -> None:
+        self._write("".join(_line(r) for r in recs).encode())
 
     def _write(self, line: bytes) -> None:
         with self._lock:
@@ -95,28 +155,33 @@ class Journal:
         if self.lines <= 2 * live + 1000:
             return
         self.close()
-        recs = [*self.arrays.values(), *self.tasks.values()]
-        recs += [{"t": "series", "path": p, "sig": sig} for p, sig in self.series.items()]
+        recs: list[_Record] = [*self.arrays.values(), *self.tasks.values()]
+        recs += [SeriesRecord(p, sig) for p, sig in self.series.items()]
         tmp = self.path.with_name(self.path.name + ".partial")
         with open(tmp, "w") as f:
             for r in recs:
-                f.write(json.dumps(r, separators=(",", ":"), default=str) + "\n")
+                f.write(_line(r))
         os.replace(tmp, self.path)
         self.lines = len(recs)
 
     def array_done(self, path: str, sig: str, gen: str) -> None:
-        rec = {"t": "array", "path": path, "sig": sig, "gen": gen}
+        rec = ArrayRecord(path, sig, gen)
         self.arrays[path] = rec
         self._append(rec)
 
     def tasks_done(self, done: list[tuple[str, str, dict[str, Any]]]) -> None:
         """Records finished inputs ``(key, slot signature, index row)`` in one
         write."""
-        recs = [{"t": "task", "key": key, "sig": sig, "row": row} for key, sig, row in done]
+        recs = [TaskRecord(key, sig, row) for key, sig, row in done]
         for rec in recs:
-            self.tasks[rec["key"]] = rec
+            self.tasks[rec.key] = rec
         self._append_many(recs)
 
     def series_done(self, path: str, sig: str) -> None:
         self.series[path] = sig
-        self._append({"t": "series", "path": path, "sig": sig})
+        self._append(SeriesRecord(path, sig))
+
+
+def _line(rec: _Record) -> str:
+    """One journal line: the record's JSON object, compact."""
+    return json.dumps(rec.to_json(), separators=(",", ":"), default=str) + "\n"

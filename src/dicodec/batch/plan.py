@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dicodec.batch.meta import Header
+from dicodec.batch.headers import Header
 from dicodec.batch.sources import Item
 
 __all__ = ["Slot", "Task", "SeriesPlan", "plan_series", "resolve_frames", "stack_key", "FrameSpec"]
@@ -250,7 +250,7 @@ def plan_series(
     plans = []
     for key in sorted(groups):
         members = groups[key]
-        normal = next((n for _, h in members if (n := _normal(h.image_orientation))), None)
+        normal = next((v for _, h in members if (v := _normal(h.image_orientation))), None)
         members.sort(key=lambda e: stack_key(e[1], normal, e[0].path))
         counts = []
         for _item, h in members:

@@ -90,8 +90,7 @@ def _zip_items(path: Path, rel: str) -> list[Item]:
 def _tar_items(path: Path, rel: str, kind: str) -> list[Item]:
     st = path.stat()
     items = []
-    mode = "r:" if kind == "tar" else "r|*"
-    with tarfile.open(path, mode) as tf:
+    with tarfile.open(path, "r:") if kind == "tar" else tarfile.open(path, "r|*") as tf:
         for info in tf:
             if not info.isfile():
                 continue

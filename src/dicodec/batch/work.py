@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from dicodec.batch.meta import Header, HeaderFailure
+from dicodec.batch.headers import Header, HeaderFailure
 from dicodec.batch.plan import Slot, Task
 from dicodec.batch.sources import Item, read_payload
 from dicodec.batch.writers import LayoutMismatch, Writer, make_writer
@@ -110,7 +110,8 @@ def decode_task(
     slot = task.slot
     row.update(output=slot.array, frame_start=slot.start if writer.fmt == "zarr" else None)
     t0 = time.perf_counter()
-    _local.sink = sink = []
+    sink: list[str] = []
+    _local.sink = sink
     try:
         if isinstance(payload, BaseException):
             raise payload

@@ -231,7 +231,7 @@ class ZarrWriter(Writer):
         tail = (0,) * (frames.ndim - 1)
         for i in range(slot.count):
             frame = np.ascontiguousarray(frames[i])
-            data = codec.encode(frame) if codec else memoryview(frame).cast("B")
+            data = codec.encode(frame) if codec else frame.data.cast("B")
             _atomic_write(os.path.join(base, meta.encode_chunk_key((slot.start + i, *tail))), data)
         return int(frames.nbytes)
 

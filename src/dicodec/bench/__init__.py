@@ -9,7 +9,7 @@ Programmatic use::
     print(format_table(report))
     report.write_json("bench.json")
 
-Modules: ``peers`` (one adapter class per decoder and path), ``dataset`` (the
+Modules: ``peers`` (one adapter class per decoder and path), ``benchset`` (the
 standard benchmark set), ``runner`` (worker processes, agreement, ratios),
 ``report`` (table, Markdown, chart), ``files`` and ``normalise`` (what a file
 holds and the one layout results are compared in).
@@ -17,7 +17,7 @@ holds and the one layout results are compared in).
 
 from __future__ import annotations
 
-from dicodec.bench.dataset import BenchFile, BenchSet, build
+from dicodec.bench.benchset import BenchFile, BenchSet, build
 from dicodec.bench.files import FileDesc, describe
 from dicodec.bench.peers import FAMILIES, PEERS, Peer, select_peers
 from dicodec.bench.report import format_markdown, format_table, plot

@@ -15,6 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from dicodec import uids
+from dicodec.uids import JPEG_LOSSLESS, JPEG_LOSSLESS_SV1, NATIVE_SYNTAXES
+
 __all__ = [
     "FileDesc",
     "describe",
@@ -27,23 +30,13 @@ __all__ = [
     "JPEG_LOSSLESS_SV1",
 ]
 
-NATIVE_SYNTAXES = frozenset(
-    {
-        "1.2.840.10008.1.2",  # Implicit VR Little Endian
-        "1.2.840.10008.1.2.1",  # Explicit VR Little Endian
-        "1.2.840.10008.1.2.2",  # Explicit VR Big Endian
-        "1.2.840.10008.1.2.1.99",  # Deflated Explicit VR Little Endian
-    }
-)
-RLE = "1.2.840.10008.1.2.5"
-JPEG_LOSSLESS = "1.2.840.10008.1.2.4.57"
-JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
+RLE = uids.RLE_LOSSLESS
 
 _SHORT_NAMES = {
-    "1.2.840.10008.1.2": "Implicit VR Little Endian (native)",
-    "1.2.840.10008.1.2.1": "Explicit VR Little Endian (native)",
-    "1.2.840.10008.1.2.2": "Explicit VR Big Endian (native)",
-    "1.2.840.10008.1.2.1.99": "Deflated Explicit VR Little Endian (native)",
+    uids.IMPLICIT_VR_LITTLE_ENDIAN: "Implicit VR Little Endian (native)",
+    uids.EXPLICIT_VR_LITTLE_ENDIAN: "Explicit VR Little Endian (native)",
+    uids.EXPLICIT_VR_BIG_ENDIAN: "Explicit VR Big Endian (native)",
+    uids.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN: "Deflated Explicit VR Little Endian (native)",
     RLE: "RLE Lossless",
     JPEG_LOSSLESS: "JPEG Lossless, process 14",
     JPEG_LOSSLESS_SV1: "JPEG Lossless SV1",
@@ -168,9 +161,9 @@ def describe(path: str | os.PathLike[str], ref_sha256: str | None = None) -> Fil
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
     if not ts:
-        ts = "1.2.840.10008.1.2.1" if not ds.is_implicit_VR else "1.2.840.10008.1.2"
+        ts = uids.native_syntax(bool(ds.is_implicit_VR), True)
         if not ds.is_little_endian:
-            ts = "1.2.840.10008.1.2.2"
+            ts = uids.EXPLICIT_VR_BIG_ENDIAN
     try:
         rows, cols = int(ds.Rows), int(ds.Columns)
         bits_allocated = int(ds.BitsAllocated)

@@ -70,7 +70,7 @@ def replace_block(text: str, block: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dicodec.bench import dataset
+    from dicodec.bench import benchset
     from dicodec.bench.peers import select_peers
     from dicodec.bench.runner import run
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     text = readme.read_text(encoding="utf-8")
     replace_block(text, "")  # fail early when the markers are missing
     variant = "small" if args.small else "standard"
-    bench_set = dataset.build(variant, progress=lambda m: print(m, file=sys.stderr))
+    bench_set = benchset.build(variant, progress=lambda m: print(m, file=sys.stderr))
 
     def progress(msg: str) -> None:
         print(f"  {msg}", file=sys.stderr, flush=True)

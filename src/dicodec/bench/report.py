@@ -145,8 +145,12 @@ def format_markdown(report: Report, *, title_level: int = 4) -> str:
         for name in peers:
             cells = []
             for d in descs:
-                r = next((x for x in report.results_for(d) if x.peer == name), None)
-                if r is None or (r.status == "unsupported" and r.message == NOT_APPLICABLE):
+                found = next((x for x in report.results_for(d) if x.peer == name), None)
+                if found is None:
+                    cells.append("")
+                    continue
+                r = found
+                if r.status == "unsupported" and r.message == NOT_APPLICABLE:
                     cells.append("")
                 elif r.status == "unsupported":
                     cells.append("not yet")

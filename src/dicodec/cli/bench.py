@@ -85,7 +85,7 @@ def main(args: argparse.Namespace) -> int:
     except ImportError:
         print("dicodec bench needs pydicom: pip install pydicom", file=sys.stderr)
         return 2
-    from dicodec.bench import dataset
+    from dicodec.bench import benchset
     from dicodec.bench.files import describe, find_dicom_files
     from dicodec.bench.machine import usable_cpus
     from dicodec.bench.peers import get_peer_class, select_peers
@@ -111,8 +111,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         variant = "small" if args.small else "standard"
         if progress:
-            progress(f"standard set ({variant}) in {dataset.cache_root()}")
-        bench_set = dataset.build(variant, rebuild=args.rebuild_set, progress=progress)
+            progress(f"standard set ({variant}) in {benchset.cache_root()}")
+        bench_set = benchset.build(variant, rebuild=args.rebuild_set, progress=progress)
         files = bench_set.descs()
         notes += bench_set.notes
     for note in notes:

@@ -35,7 +35,7 @@ def build_samples(dest: Path) -> Path:
     ``archive.tar.gz``. Returns ``dest``."""
     import pydicom.data
 
-    src = Path(pydicom.data.get_testdata_file("CT_small.dcm")).parent
+    src = Path(str(pydicom.data.get_testdata_file("CT_small.dcm"))).parent
     files = sorted(src.glob("*.dcm"))
     if dest.exists():
         shutil.rmtree(dest)
@@ -102,7 +102,9 @@ def _print_series(store: Path, limit: int = 12) -> None:
         if isinstance(node, zarr.Array):
             desc = f"{node.shape} {node.dtype}"
         else:
-            desc = f"{len(attrs.get('arrays', []))} arrays ({attrs.get('unstacked_reason')})"
+            arrays = attrs.get("arrays", [])
+            count = len(arrays) if isinstance(arrays, list) else 0
+            desc = f"{count} arrays ({attrs.get('unstacked_reason')})"
         modality = attrs.get("Modality")
         lines.append(f"  {name[:48]:<48} {str(modality):<6} {desc}")
     print(f"\nseries in {store} ({len(lines)}):")

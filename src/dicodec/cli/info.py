@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from dicodec.errors import DicodecError
-from dicodec.pixels import FrameInfo, frame_info
+from dicodec.reader import FrameInfo, frame_info
 
 
 def add_parser(subparsers: Any) -> None:

@@ -1,7 +1,122 @@
-//! Pixel codecs, one folder each. Every codec is reached through the codec
-//! registry; nothing outside `codecs` calls a codec's internals.
+//! Pixel codecs, one folder each, behind one interface.
+//!
+//! Every codec implements [`FrameDecoder`] (and, if it can encode,
+//! [`FrameEncoder`]) on a unit struct, and has one line in the
+//! [`registry`] per transfer syntax it serves. The dispatch
+//! ([`crate::decode`]) only looks codecs up in the registry and calls the
+//! trait; nothing outside `codecs` calls a codec's internals (the Python
+//! bindings of a codec's extra functions, e.g. `rle_decode_into`, excepted).
+//!
+//! The contract (see [`crate::pixels`]): a decoder writes one frame into
+//! `dst` of exactly [`PixelDescription::frame_output_len`] bytes,
+//! little-endian, colour-by-pixel, as pydicom 3 returns it with `raw=True`,
+//! and returns what it tolerated as [`FrameReport`] warnings; anything it
+//! cannot decode is an [`crate::Error`] (malformed with the byte offset into
+//! [`Frame::data`], unsupported naming the feature, limit exceeded).
+//!
+//! Adding a codec: see "How to add a codec" in `ARCHITECTURE.md`.
 
-pub mod jpeg;
-pub mod jpegls;
+use crate::error::Result;
+use crate::pixels::{FrameReport, PixelDescription};
+
 pub mod native;
+pub mod registry;
+
+#[cfg(feature = "jpeg-lossless")]
+pub mod jpeg;
+#[cfg(feature = "jpeg-ls")]
+pub mod jpegls;
+#[cfg(feature = "rle")]
 pub mod rle;
+
+pub use native::ByteOrder;
+pub use registry::{lookup, CodecEntry, REGISTRY};
+
+/// The stored bytes of one frame, as a decoder receives them.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Encapsulated syntaxes: the frame's bytes (its fragments concatenated
+    /// when it has several; error offsets are relative to this slice).
+    /// Native syntaxes: the whole pixel data value, all frames.
+    pub data: &'a [u8],
+    /// Which frame of [`Frame::data`] to decode: the frame's index for
+    /// native syntaxes (the value holds every frame), 0 for encapsulated
+    /// ones (the data is that one frame).
+    pub index: usize,
+    /// How the value of a native syntax is stored (little-endian for every
+    /// encapsulated syntax).
+    pub order: ByteOrder,
+}
+
+impl<'a> Frame<'a> {
+    /// An encapsulated frame's bytes.
+    pub fn encapsulated(data: &'a [u8]) -> Frame<'a> {
+        Frame {
+            data,
+            index: 0,
+            order: ByteOrder::Little,
+        }
+    }
+}
+
+/// What a decoder may know about the whole call (the same for every frame).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DecodeContext {
+    /// Bytes of all frames of the pixel data together (frame length ×
+    /// frames): lets a codec choose a strategy for outputs larger than the
+    /// caches (RLE's streaming stores).
+    pub total_output: usize,
+    /// Threads of the call (`None`: all cores, `Some(1)`: the calling thread
+    /// only). Frames are already decoded in parallel by the dispatch.
+    pub threads: Option<usize>,
+    /// Reject what the codec's lenient tolerance policy accepts.
+    pub strict: bool,
+}
+
+impl DecodeContext {
+    /// A context for a call writing `total_output` bytes.
+    pub fn new(total_output: usize, threads: Option<usize>) -> DecodeContext {
+        DecodeContext {
+            total_output,
+            threads,
+            strict: false,
+        }
+    }
+}
+
+/// Decodes frames of one or more transfer syntaxes.
+pub trait FrameDecoder: Send + Sync {
+    /// Decodes `frame` into `dst` (exactly
+    /// [`PixelDescription::frame_output_len`] bytes, see the module docs).
+    fn decode(
+        &self,
+        frame: &Frame<'_>,
+        desc: &PixelDescription,
+        dst: &mut [u8],
+        ctx: &DecodeContext,
+    ) -> Result<FrameReport>;
+
+    /// True when a successful [`FrameDecoder::decode`] writes every byte of
+    /// `dst` (lets the caller skip zero-filling a new output array). Must be
+    /// proven by a test that decodes into two different fills.
+    fn writes_every_byte(&self) -> bool {
+        false
+    }
+}
+
+/// Options of an encoder (the same for every frame).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct EncodeContext {
+    /// Threads the encoder may use (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
+/// Encodes frames for one or more transfer syntaxes.
+pub trait FrameEncoder: Send + Sync {
+    /// Encodes one frame of `src` (little-endian, colour-by-pixel samples as
+    /// [`FrameDecoder::decode`] writes them) into the bytes of one frame of
+    /// the transfer syntax (before fragmentation).
+    fn encode(&self, src: &[u8], desc: &PixelDescription, ctx: &EncodeContext) -> Result<Vec<u8>>;
+}

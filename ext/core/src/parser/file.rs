@@ -20,7 +20,7 @@ use super::dataset::{scan_dataset, ImageAttrs, PixelElementInfo};
 use super::element::{Encoding, Vr, ITEM};
 use super::encaps::{self, Encapsulated};
 use super::meta::{read_file_meta, MetaRead};
-use super::syntax::{Codec, PixelStorage, TransferSyntax};
+use super::syntax::{PixelStorage, TransferSyntax};
 use crate::codecs::native;
 use crate::error::{Error, Result};
 use crate::limits;
@@ -63,9 +63,9 @@ pub enum FrameStorage {
         /// pairwise, pydicom's `be_swap_ow`).
         order: native::ByteOrder,
     },
-    /// Frames in [`ParsedFile::encapsulated`]; `codec` is `None` for a
-    /// transfer syntax dicodec does not know.
-    Encapsulated { codec: Option<Codec> },
+    /// Frames in [`ParsedFile::encapsulated`] (the codec is the registry's
+    /// entry for the transfer syntax, see [`crate::codecs::registry`]).
+    Encapsulated,
 }
 
 /// Everything a decoder needs, checked.
@@ -229,8 +229,7 @@ impl<'a> ParsedFile<'a> {
     /// an item (as pydicom datasets hand it over).
     fn find_frames(&mut self) -> Result<()> {
         let Some(p) = self.pixel else { return Ok(()) };
-        let encapsulated_syntax =
-            matches!(self.syntax.storage(), Some(PixelStorage::Encapsulated(_)));
+        let encapsulated_syntax = matches!(self.syntax.storage(), Some(PixelStorage::Encapsulated));
         let parse_it = match p.length {
             None => true,
             Some(_) => {
@@ -316,7 +315,7 @@ impl<'a> ParsedFile<'a> {
                     ),
                 ));
             }
-            (Some(enc), kind) => {
+            (Some(enc), _) => {
                 let found = enc.frames.len();
                 if found < nr {
                     return Err(Error::malformed(
@@ -331,13 +330,9 @@ impl<'a> ParsedFile<'a> {
                          Number of Frames value of {nr}; the extra frames are returned too"
                     ));
                 }
-                let codec = match kind {
-                    Some(PixelStorage::Encapsulated(c)) => Some(c),
-                    _ => None,
-                };
-                (found, FrameStorage::Encapsulated { codec })
+                (found, FrameStorage::Encapsulated)
             }
-            (None, Some(PixelStorage::Encapsulated(_))) => {
+            (None, Some(PixelStorage::Encapsulated)) => {
                 return Err(Error::malformed(
                     p.value_offset as u64,
                     "element (7FE0,0010) Pixel Data",
@@ -416,7 +411,7 @@ impl<'a> ParsedFile<'a> {
     /// data the range covers every byte holding one of the frame's bits).
     pub fn frame_ranges(&self, layout: &PixelLayout) -> Result<Vec<Vec<(u64, u64)>>> {
         match &layout.storage {
-            FrameStorage::Encapsulated { .. } => Ok(self
+            FrameStorage::Encapsulated => Ok(self
                 .encapsulated
                 .as_ref()
                 .map(|e| {
@@ -673,12 +668,7 @@ mod tests {
         assert!(p.has_preamble && p.has_file_meta);
         let l = p.layout().unwrap();
         assert_eq!(l.frames, 2);
-        assert_eq!(
-            l.storage,
-            FrameStorage::Encapsulated {
-                codec: Some(Codec::Rle)
-            }
-        );
+        assert_eq!(l.storage, FrameStorage::Encapsulated);
         let r = p.frame_ranges(&l).unwrap();
         assert_eq!(r.len(), 2);
         let (o, n) = r[1][0];
@@ -707,12 +697,7 @@ mod tests {
         )
         .unwrap();
         let l = p.layout().unwrap();
-        assert_eq!(
-            l.storage,
-            FrameStorage::Encapsulated {
-                codec: Some(Codec::Other)
-            }
-        );
+        assert_eq!(l.storage, FrameStorage::Encapsulated);
         let p = ParsedFile::from_parts(
             "1.2.3.4",
             attrs.clone(),
@@ -721,10 +706,7 @@ mod tests {
             &items,
         )
         .unwrap();
-        assert_eq!(
-            p.layout().unwrap().storage,
-            FrameStorage::Encapsulated { codec: None }
-        );
+        assert_eq!(p.layout().unwrap().storage, FrameStorage::Encapsulated);
         // Encapsulated syntax but raw bytes: malformed.
         let p = ParsedFile::from_parts(
             "1.2.840.10008.1.2.5",

@@ -12,15 +12,6 @@
 use super::element::{read_header, tag_str, Encoding, HeaderRead};
 use crate::error::{Error, Result};
 
-/// Implicit VR Little Endian.
-pub const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
-/// Explicit VR Little Endian.
-pub const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
-/// Explicit VR Big Endian (retired).
-pub const EXPLICIT_VR_BE: &str = "1.2.840.10008.1.2.2";
-/// Deflated Explicit VR Little Endian.
-pub const DEFLATED_EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1.99";
-
 /// What the start of a file says about the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileMeta {
@@ -215,6 +206,7 @@ pub fn read_file_meta(buf: &[u8], at_eof: bool) -> Result<MetaRead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uid;
 
     fn explicit_le(tag: u32, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
         let mut v = Vec::new();
@@ -247,26 +239,29 @@ mod tests {
     #[test]
     fn part10_with_each_syntax() {
         let body = explicit_le(0x0008_0060, b"CS", b"CT");
-        let f = part10(EXPLICIT_VR_LE, &body);
+        let f = part10(uid::EXPLICIT_VR_LITTLE_ENDIAN, &body);
         let MetaRead::Complete(m) = read_file_meta(&f, true).unwrap() else {
             panic!()
         };
         assert!(m.has_preamble && m.has_file_meta && !m.deflated);
-        assert_eq!(m.transfer_syntax_uid.as_deref(), Some(EXPLICIT_VR_LE));
+        assert_eq!(
+            m.transfer_syntax_uid.as_deref(),
+            Some(uid::EXPLICIT_VR_LITTLE_ENDIAN)
+        );
         assert_eq!(m.encoding, Encoding::EXPLICIT_LE);
         assert_eq!(
             &f[m.dataset_offset..m.dataset_offset + 4],
             &[0x08, 0, 0x60, 0]
         );
 
-        let f = part10(DEFLATED_EXPLICIT_VR_LE, &[1, 2, 3]);
+        let f = part10(uid::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, &[1, 2, 3]);
         let MetaRead::Complete(m) = read_file_meta(&f, true).unwrap() else {
             panic!()
         };
         assert!(m.deflated);
 
         // Implicit claimed but explicit found: corrected as pydicom does.
-        let f = part10(IMPLICIT_VR_LE, &body);
+        let f = part10(uid::IMPLICIT_VR_LITTLE_ENDIAN, &body);
         let MetaRead::Complete(m) = read_file_meta(&f, true).unwrap() else {
             panic!()
         };
@@ -276,7 +271,7 @@ mod tests {
     #[test]
     fn prefix_needs_more() {
         let body = explicit_le(0x0008_0060, b"CS", b"CT");
-        let f = part10(EXPLICIT_VR_LE, &body);
+        let f = part10(uid::EXPLICIT_VR_LITTLE_ENDIAN, &body);
         assert_eq!(
             read_file_meta(&f[..100], false).unwrap(),
             MetaRead::NeedMore(132)
@@ -316,7 +311,7 @@ mod tests {
     #[test]
     fn truncated_meta_is_malformed_with_offset() {
         let body = explicit_le(0x0008_0060, b"CS", b"CT");
-        let f = part10(EXPLICIT_VR_LE, &body);
+        let f = part10(uid::EXPLICIT_VR_LITTLE_ENDIAN, &body);
         // Cut inside the (0002,0010) value.
         let e = read_file_meta(&f[..150], true).unwrap_err();
         assert!(e.offset().is_some());

@@ -40,7 +40,7 @@ impl FileBytes {
     /// headers) passes [`INFO_MMAP_THRESHOLD`]: the rest is never read.
     pub fn open_with(path: &Path, threshold: u64) -> Result<FileBytes> {
         let name = path.display().to_string();
-        let io = |e: std::io::Error| Error::io(Some(&name), &e);
+        let io = |e: std::io::Error| Error::io(Some(&name), e);
         let file = std::fs::File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if len < threshold {

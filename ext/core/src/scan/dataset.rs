@@ -13,9 +13,8 @@ use crate::error::{Error, Result};
 use crate::parser::element::{
     read_header, tag_str, Encoding, HeaderRead, Vr, ITEM_DELIMITATION, SEQUENCE_DELIMITATION,
 };
-use crate::parser::meta::{
-    guess_encoding, read_file_meta, MetaRead, EXPLICIT_VR_BE, EXPLICIT_VR_LE, IMPLICIT_VR_LE,
-};
+use crate::parser::meta::{guess_encoding, read_file_meta, MetaRead};
+use crate::uid;
 use std::fs::File;
 use std::path::Path;
 
@@ -308,9 +307,9 @@ fn walk_file(
     let ts: &str = match &meta.transfer_syntax_uid {
         Some(uid) => uid,
         None => match (enc.explicit_vr, enc.little_endian) {
-            (false, _) => IMPLICIT_VR_LE,
-            (true, true) => EXPLICIT_VR_LE,
-            (true, false) => EXPLICIT_VR_BE,
+            (false, _) => uid::IMPLICIT_VR_LITTLE_ENDIAN,
+            (true, true) => uid::EXPLICIT_VR_LITTLE_ENDIAN,
+            (true, false) => uid::EXPLICIT_VR_BIG_ENDIAN,
         },
     };
     out.transfer_syntax = Some(out.keep(Vr(*b"UI"), true, ts.as_bytes()));

@@ -1,4 +1,4 @@
-//! JPEG Lossless (ITU T.81 process 14, SOF3). OWNER: JPEG helper.
+//! JPEG Lossless (ITU T.81 process 14, SOF3).
 //!
 //! Modules: [`markers`] (marker walk and segment parsers), [`huffman`]
 //! (tables and look-up tables), [`bitreader`] (64-bit entropy-data reader),
@@ -26,6 +26,7 @@
 //!   streams cannot be told apart from correct ones).
 
 pub mod bitreader;
+pub mod encode;
 pub mod huffman;
 mod info;
 mod lossless;
@@ -34,9 +35,25 @@ pub mod markers;
 pub use info::{header, info, JpegInfo};
 pub use lossless::Sample;
 
+use super::{DecodeContext, Frame, FrameDecoder};
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::pixels::{FrameReport, PixelDescription, SampleType};
+
+/// The JPEG Lossless codec of the registry (.57 and .70).
+pub struct JpegLosslessCodec;
+
+impl FrameDecoder for JpegLosslessCodec {
+    fn decode(
+        &self,
+        frame: &Frame<'_>,
+        desc: &PixelDescription,
+        dst: &mut [u8],
+        _ctx: &DecodeContext,
+    ) -> Result<FrameReport> {
+        decode_frame(frame.data, desc, dst)
+    }
+}
 use huffman::{DecodeTable, HuffSpec, Ssss16};
 use lossless::{decode_scan, ScanParams, HUFF_CTX};
 use markers::{Event, FrameHeader, Walker, CTX};
@@ -389,11 +406,7 @@ pub fn decode_frame_with(
     let st = desc.sample_type()?;
     let need = desc.frame_output_len()?;
     if dst.len() as u64 != need {
-        return Err(Error::malformed(
-            0,
-            "output buffer",
-            format!("{} bytes for a frame of {need} bytes", dst.len()),
-        ));
+        return Err(Error::output_size("JPEG Lossless frame", dst.len(), need));
     }
     let g = Geometry {
         width: desc.columns as usize,
@@ -515,14 +528,10 @@ pub fn decode_into(
     let (g, n) = raw_geometry(src, info)?;
     let size = output_itemsize(info);
     if dst.len() as u64 != n * size as u64 {
-        return Err(Error::malformed(
-            0,
-            "output buffer",
-            format!(
-                "{} bytes for an image of {} bytes",
-                dst.len(),
-                n * size as u64
-            ),
+        return Err(Error::output_size(
+            "JPEG Lossless image",
+            dst.len(),
+            n * size as u64,
         ));
     }
     if size == 1 {

@@ -50,6 +50,7 @@ mod tests_dicom;
 #[cfg(test)]
 mod tests_encode;
 
+use super::{DecodeContext, EncodeContext, Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::pixels::{FrameReport, PixelDescription, SampleType};
@@ -57,6 +58,81 @@ use decoder::{decode_scan, Out, Target};
 pub use encoder::{encode, EncodeOptions, Image};
 use markers::{resolve_components, Event, FrameHeader, Walker, CTX};
 use params::{Coding, Preset};
+
+/// The JPEG-LS codec of the registry (.80 decode and encode, .81 decode).
+pub struct JpegLsCodec;
+
+impl FrameDecoder for JpegLsCodec {
+    fn decode(
+        &self,
+        frame: &Frame<'_>,
+        desc: &PixelDescription,
+        dst: &mut [u8],
+        _ctx: &DecodeContext,
+    ) -> Result<FrameReport> {
+        decode_frame(frame.data, desc, dst)
+    }
+}
+
+impl FrameEncoder for JpegLsCodec {
+    /// Lossless (JPEG-LS Lossless, .80), sample-interleaved colour.
+    fn encode(&self, src: &[u8], desc: &PixelDescription, _ctx: &EncodeContext) -> Result<Vec<u8>> {
+        encode_frame(
+            src,
+            desc,
+            &EncodeOptions {
+                interleave: 2,
+                ..Default::default()
+            },
+        )
+    }
+}
+
+/// Encodes one frame (little-endian, colour-by-pixel samples as
+/// [`decode_frame`] writes them) with precision Bits Stored; signed samples
+/// are stored as their Bits Stored low bits (two's complement), as DICOM
+/// requires.
+pub fn encode_frame(src: &[u8], desc: &PixelDescription, opts: &EncodeOptions) -> Result<Vec<u8>> {
+    desc.validate()?;
+    let need = desc.frame_output_len()?;
+    if src.len() as u64 != need {
+        return Err(Error::malformed(
+            0,
+            "JPEG-LS encoder input",
+            format!("{} bytes for a frame of {need} bytes", src.len()),
+        ));
+    }
+    let bs = desc.bits_stored;
+    if !(2..=16).contains(&bs) {
+        return Err(Error::unsupported(format!(
+            "JPEG-LS encoding of Bits Stored {bs}"
+        )));
+    }
+    let mask = ((1u32 << bs) - 1) as u16;
+    let samples: Vec<u16> = match desc.sample_type()?.size() {
+        1 => src.iter().map(|&b| b as u16 & mask).collect(),
+        2 => src
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]) & mask)
+            .collect(),
+        n => {
+            return Err(Error::unsupported(format!(
+                "JPEG-LS encoding of {}-byte samples",
+                n
+            )))
+        }
+    };
+    encode(
+        &Image {
+            samples: &samples,
+            width: desc.columns,
+            height: desc.rows,
+            components: desc.samples_per_pixel as u8,
+            precision: bs as u8,
+        },
+        opts,
+    )
+}
 
 /// Decoding options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

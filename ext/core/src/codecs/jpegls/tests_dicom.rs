@@ -53,3 +53,79 @@ fn corpus_jpegls_files_are_bit_exact() {
     }
     eprintln!("{} JPEG-LS DICOM files bit-exact", rows.len());
 }
+
+/// The same files through the registry and the dispatch (what `read_pixels`
+/// runs: frames in parallel, fragments concatenated).
+#[test]
+fn corpus_jpegls_files_decode_through_the_dispatch() {
+    let rows = rows();
+    let Some(dir) = corpus_dir() else { return };
+    for (name, want) in &rows {
+        let buf = std::fs::read(dir.join(name)).unwrap();
+        let file = ParsedFile::parse(&buf).unwrap();
+        let (_, out, warnings) =
+            crate::decode::decode_all(&file, Some(2)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(warnings.is_empty(), "{name}: {warnings:?}");
+        assert_eq!(&sha256(&out), want, "{name}");
+    }
+}
+
+/// The registry's encoder writes streams the decoder reads back exactly
+/// (CharLS agreement of the encoder: tests/jpegls_charls_check.py).
+#[test]
+fn registry_encoder_round_trips_signed_and_unsigned() {
+    use crate::codecs::{lookup, EncodeContext};
+    use crate::pixels::PixelDescription;
+    let enc = lookup(crate::uid::JPEG_LS_LOSSLESS)
+        .unwrap()
+        .encoder()
+        .unwrap();
+    for (bs, pr, spp) in [(12u16, 1u16, 1u16), (16, 0, 1), (8, 0, 3), (7, 1, 1)] {
+        let ba = if bs > 8 { 16 } else { 8 };
+        let desc = PixelDescription {
+            rows: 9,
+            columns: 13,
+            number_of_frames: 1,
+            samples_per_pixel: spp,
+            bits_allocated: ba,
+            bits_stored: bs,
+            high_bit: bs - 1,
+            pixel_representation: pr,
+            planar_configuration: 0,
+            photometric_interpretation: if spp == 3 { "RGB" } else { "MONOCHROME2" }.into(),
+            ..Default::default()
+        };
+        let n = desc.frame_output_len().unwrap() as usize;
+        // Values as pydicom returns them: sign-extended from Bits Stored.
+        let src: Vec<u8> = if ba == 16 {
+            (0..n / 2)
+                .flat_map(|i| {
+                    let v = ((i * 2654435761usize) >> 7) as u16;
+                    let sh = 16 - bs;
+                    let v = if pr == 1 {
+                        (((v << sh) as i16) >> sh) as u16
+                    } else {
+                        (v << sh) >> sh
+                    };
+                    v.to_le_bytes()
+                })
+                .collect()
+        } else {
+            (0..n)
+                .map(|i| {
+                    let v = ((i * 2654435761usize) >> 9) as u8;
+                    let sh = 8 - bs;
+                    if pr == 1 {
+                        (((v << sh) as i8) >> sh) as u8
+                    } else {
+                        (v << sh) >> sh
+                    }
+                })
+                .collect()
+        };
+        let s = enc.encode(&src, &desc, &EncodeContext::default()).unwrap();
+        let mut out = vec![0u8; n];
+        decode_frame(&s, &desc, &mut out).unwrap();
+        assert_eq!(out, src, "bits stored {bs} pr {pr} spp {spp}");
+    }
+}

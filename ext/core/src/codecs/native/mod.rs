@@ -1,4 +1,4 @@
-//! Unpacking of native (uncompressed) pixel data. OWNER: native helper.
+//! Unpacking of native (uncompressed) pixel data.
 //!
 //! Contract: [`unpack_frame`] writes frame `frame` of `src` (the whole value
 //! of the pixel data element, as stored) into `dst` following the contract in
@@ -26,9 +26,32 @@ mod words;
 #[cfg(test)]
 mod tests;
 
+use super::{DecodeContext, Frame, FrameDecoder};
 use crate::error::{Error, Result};
 use crate::limits;
-use crate::pixels::{PixelDescription, PixelElement};
+use crate::pixels::{FrameReport, PixelDescription, PixelElement};
+
+/// The native codec of the registry: native syntaxes (frames are windows of
+/// the value) and Encapsulated Uncompressed (one frame per item).
+pub struct NativeCodec;
+
+impl FrameDecoder for NativeCodec {
+    fn decode(
+        &self,
+        frame: &Frame<'_>,
+        desc: &PixelDescription,
+        dst: &mut [u8],
+        _ctx: &DecodeContext,
+    ) -> Result<FrameReport> {
+        unpack_frame_window(frame.data, 0, frame.index, desc, frame.order, dst)?;
+        Ok(FrameReport::default())
+    }
+
+    /// Checked by `unpack` in `native/tests.rs`.
+    fn writes_every_byte(&self) -> bool {
+        true
+    }
+}
 use words::{Arrange, Fix};
 
 /// Bits one frame occupies in the stored value (1-bit frames need not be
@@ -125,14 +148,7 @@ pub fn unpack_frame_window(
     let layout = Layout::of(desc)?;
     let out_len = desc.frame_output_len()?;
     if dst.len() as u64 != out_len {
-        return Err(Error::malformed(
-            0,
-            "native frame output",
-            format!(
-                "the output buffer is {} bytes but one frame needs {out_len}",
-                dst.len()
-            ),
-        ));
+        return Err(Error::output_size("native frame", dst.len(), out_len));
     }
     let span = FrameSpan::of(&layout, frame, order)?;
     let have_end = offset.saturating_add(src.len() as u64);

@@ -50,11 +50,11 @@ pub fn decode_frame_with(
 ) -> Result<FrameReport> {
     let layout = Layout::new(desc)?;
     if dst.len() != layout.frame_len() {
-        return Err(Error::unsupported(format!(
-            "RLE output buffer of {} bytes for a frame of {} bytes",
+        return Err(Error::output_size(
+            "RLE frame",
             dst.len(),
-            layout.frame_len()
-        )));
+            layout.frame_len() as u64,
+        ));
     }
     let mut report = FrameReport::default();
     let ranges = segment_ranges(src, layout.segments, opts.strict, &mut report)?;

@@ -72,8 +72,44 @@ pub use decode::{decode_frame, decode_frame_with, DecodeOptions, STREAM_TOTAL};
 pub use encode::encode_frame;
 pub use header::{check, parse_header, Header, HEADER_LEN, MAX_SEGMENTS};
 
+use super::{DecodeContext, EncodeContext, Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, Result};
 use crate::pixels::{FrameReport, PixelDescription};
+
+/// The RLE Lossless codec of the registry.
+pub struct RleCodec;
+
+impl FrameDecoder for RleCodec {
+    /// Lenient (or strict, per the context); when the frames of the call
+    /// together exceed the caches ([`STREAM_TOTAL`]), large frames are
+    /// interleaved with non-temporal stores.
+    fn decode(
+        &self,
+        frame: &Frame<'_>,
+        desc: &PixelDescription,
+        dst: &mut [u8],
+        ctx: &DecodeContext,
+    ) -> Result<FrameReport> {
+        let opts = DecodeOptions {
+            strict: ctx.strict,
+            stream: ctx.total_output >= STREAM_TOTAL,
+            ..Default::default()
+        };
+        decode_frame_with(frame.data, desc, dst, &opts)
+    }
+
+    /// Checked by `mutated_streams_never_panic` and `random_bytes_never_panic`
+    /// in `rle/tests.rs` (every stream decoded into two different fills).
+    fn writes_every_byte(&self) -> bool {
+        true
+    }
+}
+
+impl FrameEncoder for RleCodec {
+    fn encode(&self, src: &[u8], desc: &PixelDescription, _ctx: &EncodeContext) -> Result<Vec<u8>> {
+        encode_frame(src, desc)
+    }
+}
 
 /// Geometry of one RLE frame, derived from the pixel description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -419,7 +419,10 @@ fn layout_limits() {
     // Wrong output buffer size.
     let d = desc(2, 2, 1, 8, false);
     let src = frame(&[&[3, 1, 2, 3, 4]]);
-    assert!(decode_frame(&src, &d, &mut [0u8; 3]).is_err());
+    assert!(matches!(
+        decode_frame(&src, &d, &mut [0u8; 3]),
+        Err(Error::InvalidArgument { .. })
+    ));
 }
 
 #[test]

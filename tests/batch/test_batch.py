@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
+from batch_util import index_rows, read_output, write_instance
 
 import dicodec
 import dicodec.batch
-from batch_util import index_rows, read_output, write_instance
 from dicodec.batch.plan import resolve_frames
 
 OBLIQUE = (0.8660254, 0.5, 0.0, 0.0, 0.0, -1.0)  # rows along (cos30, sin30, 0), cols along -z
@@ -353,7 +353,7 @@ def test_journal_keeps_the_last_record_and_compacts(tmp_path):
     with open(j.path, "ab") as f:
         f.write(b'{"t":"task","key":"torn')  # a write cut short by a kill
     j = Journal(tmp_path)
-    assert {k: r["row"]["k"] for k, r in j.tasks.items()} == {
+    assert {k: r.row["k"] for k, r in j.tasks.items()} == {
         "key0": 1497,
         "key1": 1498,
         "key2": 1499,
@@ -364,13 +364,46 @@ def test_journal_keeps_the_last_record_and_compacts(tmp_path):
     j.compact()
     j = Journal(tmp_path)
     assert j.lines == 6 and set(j.tasks) == {"key0", "key1", "key2", "key3"}
-    assert j.arrays["1.2.3"]["gen"] == "gen-a" and j.series == {"1.2.3": "s"}
+    assert j.arrays["1.2.3"].gen == "gen-a" and j.series == {"1.2.3": "s"}
+
+
+def test_journal_records_keep_the_on_disk_format(tmp_path):
+    """Records are dataclasses in memory; the JSON lines stay as they were, so
+    stores written by earlier versions resume (and compaction rewrites them
+    byte for byte)."""
+    from dicodec.batch.journal import Journal
+
+    old = [
+        '{"t":"array","path":"1.2.3","sig":"a","gen":"g"}',
+        '{"t":"task","key":"k","sig":"s","row":{"status":"done","path":"x","frames":2}}',
+        '{"t":"series","path":"1.2.3","sig":"g|1"}',
+    ]
+    (tmp_path / ".dicodec").mkdir()
+    (tmp_path / ".dicodec" / "journal.jsonl").write_text("\n".join(old) + "\n")
+    j = Journal(tmp_path)
+    assert j.arrays["1.2.3"].gen == "g" and j.arrays["1.2.3"].sig == "a"
+    assert j.tasks["k"].sig == "s" and j.tasks["k"].row["frames"] == 2
+    assert j.series == {"1.2.3": "g|1"}
+    j.lines = 1 << 20  # as if superseded records dominated: compact rewrites
+    j.compact()
+    assert j.path.read_text().splitlines() == old
+    j = Journal(tmp_path)
+    j.open()
+    j.array_done("4.5", "b", "h")
+    j.tasks_done([("k2", "t", {"status": "failed"})])
+    j.series_done("4.5", "h|0")
+    j.close()
+    assert j.path.read_text().splitlines()[3:] == [
+        '{"t":"array","path":"4.5","sig":"b","gen":"h"}',
+        '{"t":"task","key":"k2","sig":"t","row":{"status":"failed"}}',
+        '{"t":"series","path":"4.5","sig":"h|0"}',
+    ]
 
 
 def test_header_to_dict_is_asdict_with_copied_lists():
     from dataclasses import asdict
 
-    from dicodec.batch.meta import Header
+    from dicodec.batch.headers import Header
 
     h = Header(patient_id="P", instance_number=3, image_position=[1.0, 2.0, 3.0])
     d = h.to_dict()

@@ -19,10 +19,8 @@ from pydicom.pixels import pixel_array  # noqa: E402
 ROOT = Path(pydicom.data.__file__).parent / "test_files"
 SKIP_SUFFIXES = {".txt", ".json", ".icc", ".dump", ".gz", ".py"}
 FILES = sorted(p for p in ROOT.rglob("*") if p.is_file() and p.suffix.lower() not in SKIP_SUFFIXES)
-# Codecs owned by other helpers: their stubs raise UnsupportedError until the
-# codec (and its Python module, which the pydicom plugin routes to) is merged.
-CODEC_SYNTAXES = {"1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"}
-NOT_MERGED = {uid for uid in CODEC_SYNTAXES if not pydicom_plugin.is_available(uid)}
+#: Syntaxes dicodec decodes (an UnsupportedError there is a failure).
+CODEC_SYNTAXES = set(pydicom_plugin.DECODER_DEPENDENCIES)
 
 
 def _syntax(path: Path) -> str | None:
@@ -34,12 +32,7 @@ def _syntax(path: Path) -> str | None:
 
 
 def _param(path: Path):
-    marks = []
-    if _syntax(path) in NOT_MERGED and _reference(path) is not None:
-        marks.append(
-            pytest.mark.xfail(raises=UnsupportedError, strict=False, reason="codec not merged yet")
-        )
-    return pytest.param(path, id=str(path.relative_to(ROOT)), marks=marks)
+    return pytest.param(path, id=str(path.relative_to(ROOT)))
 
 
 def _reference(path: Path) -> np.ndarray | None:

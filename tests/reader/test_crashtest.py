@@ -13,7 +13,7 @@ import pytest
 import dicodec
 from dicodec import DicodecError
 
-CRASHTEST = Path(__file__).parent / "data" / "crashtest"
+CRASHTEST = Path(__file__).resolve().parents[1] / "data" / "crashtest"
 FILES = sorted(CRASHTEST.glob("*.bin"))
 
 

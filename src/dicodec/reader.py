@@ -13,12 +13,13 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeGuard, Union
 
 import numpy as np
 
 from dicodec import _native
 from dicodec.errors import DicodecWarning
+from dicodec.uids import native_syntax
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
@@ -102,7 +103,7 @@ class FrameInfo:
         return f"{self.transfer_syntax_name} ({self.transfer_syntax_uid})"
 
 
-def _is_dataset(obj: object) -> bool:
+def _is_dataset(obj: object) -> TypeGuard[Dataset]:
     try:
         from pydicom.dataset import Dataset
     except ImportError:  # pragma: no cover - pydicom is optional
@@ -136,11 +137,7 @@ def _dataset_parts(ds: Dataset) -> tuple[str, dict[str, Any], str, str | None, n
                 "the dataset has no file_meta (0002,0010) 'Transfer Syntax UID' and no "
                 "known encoding"
             )
-        uid = (
-            "1.2.840.10008.1.2"
-            if implicit
-            else ("1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
-        )
+        uid = native_syntax(bool(implicit), bool(little))
     present = [kw for kw in _PIXEL_KEYWORDS if kw in ds]
     if not present:
         from dicodec.errors import MalformedError

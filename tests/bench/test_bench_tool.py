@@ -16,14 +16,15 @@ import pytest
 pytest.importorskip("pydicom")
 
 from bench_fakes import AbortPeer, CorruptPeer, HangPeer, MissingPeer, RaisePeer  # noqa: E402
-from dicodec.bench import dataset  # noqa: E402
+
+from dicodec.bench import benchset  # noqa: E402
 from dicodec.bench.files import FileDesc, describe  # noqa: E402
 from dicodec.bench.normalise import normalise, sha256_of  # noqa: E402
 from dicodec.bench.peers import PEERS, PydicomPeer, PylibjpegRlePeer, select_peers  # noqa: E402
 from dicodec.bench.report import COLUMNS, format_markdown, format_table  # noqa: E402
 from dicodec.bench.runner import SCHEMA, run  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -32,11 +33,11 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_set(cache_dir: Path) -> dataset.BenchSet:
-    return dataset.build("small", cache_dir=cache_dir)
+def small_set(cache_dir: Path) -> benchset.BenchSet:
+    return benchset.build("small", cache_dir=cache_dir)
 
 
-def _desc(small_set: dataset.BenchSet, image: str, encoding: str) -> FileDesc:
+def _desc(small_set: benchset.BenchSet, image: str, encoding: str) -> FileDesc:
     return small_set.file(image, encoding).desc()
 
 
@@ -45,25 +46,25 @@ def _desc(small_set: dataset.BenchSet, image: str, encoding: str) -> FileDesc:
 
 def test_small_set_is_complete_verified_and_reproducible(small_set, tmp_path):
     got = {(f.image, f.encoding) for f in small_set.files}
-    for spec in dataset.IMAGES.values():
+    for spec in benchset.IMAGES.values():
         for enc in spec.encodings:
             assert (spec.key, enc) in got, f"{spec.key}/{enc} missing: {small_set.notes}"
     for f in small_set.files:
         # Every file decodes (with pydicom) to the array it was made from.
         assert f.verified_by.startswith("pydicom/"), f
         assert f.ref_sha256 == small_set.file(f.image, "native").ref_sha256
-        assert f.transfer_syntax == dataset.ENCODINGS[f.encoding][0]
+        assert f.transfer_syntax == benchset.ENCODINGS[f.encoding][0]
         assert describe(f.path).transfer_syntax == f.transfer_syntax
     # Third-party encoders, not dicodec's.
     assert "pylibjpeg-rle" in small_set.file("ct16", "rle").encoder
     assert "GDCM" in small_set.file("ct16", "jpll-gdcm").encoder
     assert "libjpeg-turbo" in small_set.file("ct16", "jpll-turbo").encoder
-    again = dataset.build("small", cache_dir=tmp_path, rebuild=True)
+    again = benchset.build("small", cache_dir=tmp_path, rebuild=True)
     assert [Path(f.path).read_bytes() for f in again.files] == [
         Path(f.path).read_bytes() for f in small_set.files
     ]
     # Second call comes from the cache.
-    assert dataset.build("small", cache_dir=tmp_path).root == again.root
+    assert benchset.build("small", cache_dir=tmp_path).root == again.root
 
 
 def test_small_set_geometry(small_set):

@@ -15,7 +15,9 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from dicodec.batch.sources import Item, iter_payloads
+from dicodec.batch.threads import default_threads
 from dicodec.errors import DicodecError, UnsupportedError
+from dicodec.uids import DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, native_syntax
 
 __all__ = ["Header", "HeaderFailure", "read_headers", "header_from_dataset", "TAGS"]
 
@@ -236,11 +238,7 @@ def header_from_dataset(ds: Any) -> Header:
         enc = getattr(ds, "original_encoding", None)
         if enc is not None and enc[0] is not None:
             implicit, little = enc
-            ts = (
-                "1.2.840.10008.1.2"
-                if implicit
-                else ("1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2")
-            )
+            ts = native_syntax(implicit, little)
     return header_from_values(get, ts)
 
 
@@ -260,7 +258,7 @@ def _pixel_element(ds: Any, f: Any) -> str | None:
     the position says nothing (deflated data sets are read from a copy)."""
     meta = getattr(ds, "file_meta", None)
     ts = meta.get("TransferSyntaxUID") if meta is not None else None
-    if ts == "1.2.840.10008.1.2.1.99":
+    if ts == DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN:
         return None
     tag = f.read(4)
     if not tag:
@@ -350,7 +348,7 @@ def _layout(payload: str | bytes) -> dict[str, Any]:
     :func:`dicodec.frame_info` wraps; no per-frame objects built here: this
     runs once per input, in the serial part of a batch)."""
     from dicodec import _native
-    from dicodec.pixels import _as_u8
+    from dicodec.reader import _as_u8
 
     if isinstance(payload, str):
         return _native._frame_info_file(payload)
@@ -422,7 +420,6 @@ def _scan_files(
     chunk: list[tuple[Item, str]], layout: bool, threads: int | None
 ) -> list[Header | HeaderFailure]:
     from dicodec import scan
-    from dicodec.batch.core import default_threads
 
     nthreads = threads or default_threads()
     table = scan([p for _, p in chunk], list(TAGS), threads=nthreads, errors="record")

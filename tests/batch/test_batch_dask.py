@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
+from batch_util import CORPUS, index_rows, write_instance
 
 import dicodec.batch
-from batch_util import CORPUS, index_rows, write_instance
 
 distributed = pytest.importorskip("distributed")
 

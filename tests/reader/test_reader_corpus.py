@@ -12,7 +12,7 @@ import pytest
 
 import dicodec
 from conftest import corpus_params
-from dicodec import DicodecError, UnsupportedError, pydicom_plugin
+from dicodec import DicodecError, UnsupportedError
 
 NATIVE_GROUPS = {"native_implicit_le", "native_explicit_le", "native_explicit_be"}
 DEFLATED_GROUPS = {"deflated_explicit_le"}
@@ -85,16 +85,7 @@ def _codec_row(r: dict[str, str]) -> bool:
 
 
 def _codec_param(row: dict[str, str]):
-    """RLE / JPEG Lossless decoding is the rle and jpeg helpers' work: while a
-    codec is not merged (its Python module, which the pydicom plugin routes
-    to, is absent) its stub raises UnsupportedError, and only then is the row
-    an expected failure."""
-    marks = []
-    if not pydicom_plugin.is_available(row["transfer_syntax_uid"]):
-        marks.append(
-            pytest.mark.xfail(raises=UnsupportedError, strict=False, reason="codec not merged yet")
-        )
-    return pytest.param(row, id=row["file"], marks=marks)
+    return pytest.param(row, id=row["file"])
 
 
 _CODEC_ROWS = [

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-CORPUS = (Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dev").resolve()
+CORPUS = (Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "dev").resolve()
 
 
 def write_instance(

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
-
 from batch_util import index_rows, write_instance
 
 N_SERIES, N_SLICES, SIZE = 6, 100, 96

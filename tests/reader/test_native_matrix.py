@@ -32,9 +32,6 @@ from pydicom.uid import (  # noqa: E402
     generate_uid,
 )
 
-if not hasattr(dicodec, "read_pixels"):
-    pytest.skip("dicodec.read_pixels not merged yet (reader branch)", allow_module_level=True)
-
 SYNTAXES = {
     "implicit": ImplicitVRLittleEndian,
     "explicit": ExplicitVRLittleEndian,

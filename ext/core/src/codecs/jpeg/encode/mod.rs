@@ -1,0 +1,227 @@
+//! JPEG Lossless encoder (ITU T.81 process 14, SOF3, point transform 0).
+//!
+//! Predictors 1-7 (1 = DICOM's "SV1", `1.2.840.10008.1.2.4.70`), precision
+//! 2-16, 1-4 components in one interleaved scan (each component its own
+//! table), optional restart intervals of whole rows, and Huffman tables
+//! either optimised for the frame (two passes, Annex K.2) or a fixed table
+//! valid for any image. Signed samples are encoded as their two's-complement
+//! bit patterns masked to the precision, as DICOM encoders write them; the
+//! decoders sign-extend from Bits Stored.
+
+mod bitwriter;
+mod scan;
+mod tables;
+
+use crate::error::{Error, Result};
+use crate::limits;
+use crate::pixels::{PixelDescription, SampleType};
+use bitwriter::BitWriter;
+use scan::{Histogram, Params, Writer};
+use tables::{default_spec, optimal_spec, EncodeTable, SYMBOLS};
+
+/// Encoder settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodeOptions {
+    /// Selection value 1-7 (T.81 Table H.1).
+    pub predictor: u8,
+    /// Sample precision in bits (2-16; DICOM Bits Stored).
+    pub precision: u8,
+    /// Restart interval in MCUs (one MCU = one pixel): 0 for none, else a
+    /// multiple of the image width.
+    pub restart_interval: u16,
+    /// Huffman tables optimised for the image (two passes) instead of a
+    /// fixed table.
+    pub optimise: bool,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions {
+            predictor: 1,
+            precision: 16,
+            restart_interval: 0,
+            optimise: true,
+        }
+    }
+}
+
+/// Samples to encode, colour-by-pixel (rows × columns × components).
+#[derive(Debug, Clone, Copy)]
+pub enum Samples<'a> {
+    /// Precision up to 8.
+    U8(&'a [u8]),
+    /// Any precision up to 16.
+    U16(&'a [u16]),
+}
+
+fn bad(msg: String) -> Error {
+    Error::unsupported(format!("JPEG Lossless encoder: {msg}"))
+}
+
+/// Encodes one image of `width` × `height` × `components` samples into a
+/// complete stream (SOI ... EOI).
+pub fn encode(
+    samples: Samples<'_>,
+    width: usize,
+    height: usize,
+    components: usize,
+    opts: &EncodeOptions,
+) -> Result<Vec<u8>> {
+    if !(1..=7).contains(&opts.predictor) {
+        return Err(bad(format!("predictor {} (must be 1-7)", opts.predictor)));
+    }
+    if !(2..=16).contains(&opts.precision) {
+        return Err(bad(format!("precision {} (must be 2-16)", opts.precision)));
+    }
+    if !(1..=4).contains(&components) {
+        return Err(bad(format!("{components} components (must be 1-4)")));
+    }
+    if width == 0 || height == 0 || width > 65535 || height > 65535 {
+        return Err(bad(format!(
+            "{width} x {height} pixels (must be 1-65535 each)"
+        )));
+    }
+    let ri = opts.restart_interval as usize;
+    if ri % width != 0 {
+        return Err(bad(format!(
+            "restart interval {ri} is not a multiple of the width {width} (whole rows only)"
+        )));
+    }
+    let n = limits::checked_size(
+        "JPEG Lossless input",
+        &[width as u64, height as u64, components as u64],
+    )?;
+    let len = match samples {
+        Samples::U8(s) => {
+            if opts.precision > 8 {
+                return Err(bad(format!(
+                    "precision {} with 8-bit samples",
+                    opts.precision
+                )));
+            }
+            s.len()
+        }
+        Samples::U16(s) => s.len(),
+    };
+    if len as u64 != n {
+        return Err(bad(format!(
+            "{len} samples given for {width} x {height} x {components}"
+        )));
+    }
+    let p = Params {
+        width,
+        height,
+        nf: components,
+        precision: opts.precision as u32,
+        predictor: opts.predictor,
+        restart_rows: ri / width,
+    };
+    let specs: Vec<_> = if opts.optimise {
+        let mut h = Histogram {
+            freq: vec![[0u64; SYMBOLS]; components],
+        };
+        run_on(samples, p, &mut h);
+        h.freq.iter().map(optimal_spec).collect()
+    } else {
+        vec![default_spec(); components]
+    };
+    let tables: Vec<EncodeTable> = specs.into_iter().map(EncodeTable::new).collect();
+
+    // Output: headers + about what the input takes, grown as needed.
+    let bytes_per = if opts.precision > 8 { 2 } else { 1 };
+    let mut out = Vec::with_capacity((n as usize * bytes_per / 2).max(1024));
+    write_headers(&mut out, &p, &tables, opts);
+    let mut w = Writer {
+        bits: BitWriter::new(&mut out),
+        tables: tables.iter().collect(),
+    };
+    run_on(samples, p, &mut w);
+    w.bits.flush();
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    Ok(out)
+}
+
+fn run_on<S: scan::Sink>(samples: Samples<'_>, p: Params, sink: &mut S) {
+    match samples {
+        Samples::U8(s) => scan::run::<u8, S>(s, p, sink),
+        Samples::U16(s) => scan::run::<u16, S>(s, p, sink),
+    }
+}
+
+fn segment(out: &mut Vec<u8>, marker: u8, body: &[u8]) {
+    out.extend_from_slice(&[0xFF, marker]);
+    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(body);
+}
+
+fn write_headers(out: &mut Vec<u8>, p: &Params, tables: &[EncodeTable], opts: &EncodeOptions) {
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut dht = Vec::new();
+    for (i, t) in tables.iter().enumerate() {
+        dht.push(i as u8); // class 0, table i
+        dht.extend_from_slice(&t.spec.bits[1..]);
+        dht.extend_from_slice(&t.spec.vals);
+    }
+    segment(out, 0xC4, &dht);
+    let mut sof = vec![opts.precision];
+    sof.extend_from_slice(&(p.height as u16).to_be_bytes());
+    sof.extend_from_slice(&(p.width as u16).to_be_bytes());
+    sof.push(p.nf as u8);
+    for c in 0..p.nf {
+        sof.extend_from_slice(&[c as u8 + 1, 0x11, 0]);
+    }
+    segment(out, 0xC3, &sof);
+    if opts.restart_interval > 0 {
+        segment(out, 0xDD, &opts.restart_interval.to_be_bytes());
+    }
+    let mut sos = vec![p.nf as u8];
+    for c in 0..p.nf {
+        sos.extend_from_slice(&[c as u8 + 1, (c as u8) << 4]);
+    }
+    sos.extend_from_slice(&[opts.predictor, 0, 0]);
+    segment(out, 0xDA, &sos);
+}
+
+/// Encodes one native DICOM frame (`src`: little-endian samples in the Bits
+/// Allocated container, colour-by-pixel, as [`crate::codecs::native`] and
+/// pydicom produce them). Precision = Bits Stored unless `opts.precision`
+/// is smaller.
+pub fn encode_frame(src: &[u8], desc: &PixelDescription, opts: &EncodeOptions) -> Result<Vec<u8>> {
+    desc.validate()?;
+    let need = desc.frame_output_len()?;
+    if src.len() as u64 != need {
+        return Err(bad(format!(
+            "frame of {} bytes but {} x {} x {} samples need {need}",
+            src.len(),
+            desc.rows,
+            desc.columns,
+            desc.samples_per_pixel
+        )));
+    }
+    let mut o = *opts;
+    o.precision = o.precision.min(desc.bits_stored.min(16) as u8);
+    let (w, h, nf) = (
+        desc.columns as usize,
+        desc.rows as usize,
+        desc.samples_per_pixel as usize,
+    );
+    match desc.sample_type()? {
+        SampleType::U8 | SampleType::I8 if desc.bits_allocated == 8 => {
+            encode(Samples::U8(src), w, h, nf, &o)
+        }
+        SampleType::U16 | SampleType::I16 => {
+            let v: Vec<u16> = src
+                .chunks_exact(2)
+                .map(|b| u16::from_le_bytes([b[0], b[1]]))
+                .collect();
+            encode(Samples::U16(&v), w, h, nf, &o)
+        }
+        _ => Err(bad(format!(
+            "Bits Allocated {} (8 or 16 only)",
+            desc.bits_allocated
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,210 @@
+use super::*;
+use crate::codecs::jpeg::{decode, Samples as Decoded};
+
+/// A deterministic image with smooth areas, edges and noise.
+fn image(w: usize, h: usize, nf: usize, precision: u8, seed: u64) -> Vec<u16> {
+    let max = (1u32 << precision) - 1;
+    let mut s = seed | 1;
+    let mut v = Vec::with_capacity(w * h * nf);
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..nf {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                let smooth = ((x * 7 + y * 3 + c * 50) as u32 * max) / (w * 7 + h * 3 + 200) as u32;
+                let noise = (s % 16) as u32;
+                let val = if (x / 5 + y / 7) % 4 == 0 {
+                    (s as u32) & max
+                } else {
+                    (smooth + noise).min(max)
+                };
+                v.push(val as u16);
+            }
+        }
+    }
+    v
+}
+
+fn roundtrip(v: &[u16], w: usize, h: usize, nf: usize, opts: EncodeOptions) {
+    let stream = if opts.precision <= 8 {
+        let b: Vec<u8> = v.iter().map(|&x| x as u8).collect();
+        encode(Samples::U8(&b), w, h, nf, &opts).unwrap()
+    } else {
+        encode(Samples::U16(v), w, h, nf, &opts).unwrap()
+    };
+    let d = decode(&stream).unwrap();
+    assert!(d.report.is_clean(), "{:?}", d.report);
+    assert_eq!(d.info.predictor, opts.predictor);
+    let got: Vec<u16> = match d.samples {
+        Decoded::U8(s) => s.iter().map(|&x| x as u16).collect(),
+        Decoded::U16(s) => s,
+    };
+    assert_eq!(got, v, "{opts:?} {w}x{h}x{nf}");
+}
+
+#[test]
+fn every_predictor_precision_and_component_count() {
+    for nf in [1, 2, 3, 4] {
+        for precision in [2u8, 7, 8, 12, 15, 16] {
+            for predictor in 1..=7 {
+                let v = image(37, 23, nf, precision, 99 + predictor as u64);
+                for optimise in [true, false] {
+                    let opts = EncodeOptions {
+                        predictor,
+                        precision,
+                        restart_interval: 0,
+                        optimise,
+                    };
+                    roundtrip(&v, 37, 23, nf, opts);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn restart_intervals_of_whole_rows() {
+    let v = image(40, 33, 3, 12, 7);
+    for rows in [1u16, 2, 5, 33] {
+        let opts = EncodeOptions {
+            predictor: 7,
+            precision: 12,
+            restart_interval: 40 * rows,
+            optimise: true,
+        };
+        roundtrip(&v, 40, 33, 3, opts);
+    }
+    let opts = EncodeOptions {
+        restart_interval: 41,
+        ..Default::default()
+    };
+    assert!(encode(Samples::U16(&v), 40, 33, 3, &opts).is_err());
+}
+
+#[test]
+fn extreme_differences_wrap_modulo_2_16() {
+    // 0 / 65535 alternating: differences of +-65535 reduce to +-1, and 32768 jumps give SSSS 16.
+    let mut v = Vec::new();
+    for y in 0..16u32 {
+        for x in 0..16u32 {
+            v.push(match (x + y) % 3 {
+                0 => 0,
+                1 => 65535,
+                _ => 32768,
+            } as u16);
+        }
+    }
+    for predictor in 1..=7 {
+        roundtrip(
+            &v,
+            16,
+            16,
+            1,
+            EncodeOptions {
+                predictor,
+                ..Default::default()
+            },
+        );
+    }
+}
+
+#[test]
+fn signed_frames_round_trip_through_decode_frame() {
+    let desc = PixelDescription {
+        rows: 9,
+        columns: 11,
+        number_of_frames: 1,
+        samples_per_pixel: 1,
+        bits_allocated: 16,
+        bits_stored: 12,
+        high_bit: 11,
+        pixel_representation: 1,
+        photometric_interpretation: "MONOCHROME2".into(),
+        ..Default::default()
+    };
+    let vals: Vec<i16> = (0..99).map(|i| ((i * 97) % 4096) as i16 - 2048).collect();
+    let src: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let stream = encode_frame(&src, &desc, &EncodeOptions::default()).unwrap();
+    let mut out = vec![0u8; src.len()];
+    crate::codecs::jpeg::decode_frame(&stream, &desc, &mut out).unwrap();
+    assert_eq!(out, src);
+}
+
+#[test]
+fn optimised_tables_are_not_larger() {
+    let v = image(64, 64, 1, 16, 3);
+    let a = encode(Samples::U16(&v), 64, 64, 1, &EncodeOptions::default()).unwrap();
+    let b = encode(
+        Samples::U16(&v),
+        64,
+        64,
+        1,
+        &EncodeOptions {
+            optimise: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(a.len() <= b.len(), "{} > {}", a.len(), b.len());
+}
+
+#[test]
+fn bad_arguments_are_errors() {
+    let v = [0u16; 4];
+    for opts in [
+        EncodeOptions {
+            predictor: 0,
+            ..Default::default()
+        },
+        EncodeOptions {
+            predictor: 8,
+            ..Default::default()
+        },
+        EncodeOptions {
+            precision: 1,
+            ..Default::default()
+        },
+        EncodeOptions {
+            precision: 17,
+            ..Default::default()
+        },
+    ] {
+        assert!(encode(Samples::U16(&v), 2, 2, 1, &opts).is_err());
+    }
+    assert!(encode(Samples::U16(&v), 2, 3, 1, &EncodeOptions::default()).is_err());
+    assert!(encode(Samples::U16(&v), 0, 2, 1, &EncodeOptions::default()).is_err());
+    assert!(encode(Samples::U16(&v), 4, 1, 5, &EncodeOptions::default()).is_err());
+    let b = [0u8; 4];
+    assert!(encode(
+        Samples::U8(&b),
+        2,
+        2,
+        1,
+        &EncodeOptions {
+            precision: 9,
+            ..Default::default()
+        }
+    )
+    .is_err());
+}
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_image_round_trips(
+            w in 1usize..20, h in 1usize..12, nf in 1usize..5, precision in 2u8..17,
+            predictor in 1u8..8, optimise: bool, rri in 0usize..4, seed: u64,
+        ) {
+            let mask = (1u32 << precision) - 1;
+            let mut s = seed | 1;
+            let v: Vec<u16> = (0..w * h * nf).map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; (s as u32 & mask) as u16 }).collect();
+            let ri = (rri * w).min(65535 / w * w) as u16;
+            roundtrip(&v, w, h, nf, EncodeOptions { predictor, precision, restart_interval: ri, optimise });
+        }
+    }
+}
