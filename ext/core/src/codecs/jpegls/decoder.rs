@@ -103,8 +103,9 @@ impl Model {
 
     /// Decodes one regular-mode sample with signed context `q` and MED
     /// prediction `pred`; returns the reconstructed value.
+    /// `POW2`: lossless with MAXVAL = 2^P - 1 (reconstruction is a mask).
     #[inline(always)]
-    pub fn regular(&mut self, rd: &mut BitReader, q: i32, pred: i32) -> Res<i32> {
+    pub fn regular<const POW2: bool>(&mut self, rd: &mut BitReader, q: i32, pred: i32) -> Res<i32> {
         let sign = q >> 31;
         let qi = ((q ^ sign) - sign) as usize;
         let p = self.p;
@@ -117,13 +118,18 @@ impl Model {
             return Err("prediction error out of range");
         }
         let mut e = ((m >> 1) as i32) ^ -((m & 1) as i32);
-        if k == 0 && p.near == 0 && 2 * cx.b + cx.n - 1 < 0 {
+        if k == 0 && (POW2 || p.near == 0) && 2 * cx.b + cx.n - 1 < 0 {
             e = !e;
         }
         let cx = &mut self.ctx[qi];
-        update_regular(cx, e, p.step, p.reset)?;
-        let e = (e ^ sign) - sign;
-        Ok(p.fix(px + e * p.step))
+        if POW2 {
+            update_regular(cx, e, 1, p.reset)?;
+            Ok((px + ((e ^ sign) - sign)) & p.maxval)
+        } else {
+            update_regular(cx, e, p.step, p.reset)?;
+            let e = (e ^ sign) - sign;
+            Ok(p.fix(px + e * p.step))
+        }
     }
 
     /// Decodes the prediction error of a run-interruption sample with
@@ -237,7 +243,7 @@ pub fn init_edges<const NC: usize>(prev: &mut [i32], cur: &mut [i32], width: usi
 /// Decodes one line of `NC` sample-interleaved components (NC = 1 for
 /// non-interleaved and line-interleaved scans). Buffers hold `width + 2`
 /// pixels: x = -1 at index 0.
-fn decode_line<const NC: usize>(
+fn decode_line<const NC: usize, const POW2: bool>(
     m: &mut Model,
     rd: &mut BitReader,
     prev: &mut [i32],
@@ -265,7 +271,7 @@ fn decode_line<const NC: usize>(
                 let ra = cur[x * NC + c];
                 let rc = prev[x * NC + c];
                 let rb = prev[(x + 1) * NC + c];
-                cur[(x + 1) * NC + c] = m.regular(rd, qs[c], med(ra, rb, rc))?;
+                cur[(x + 1) * NC + c] = m.regular::<POW2>(rd, qs[c], med(ra, rb, rc))?;
             }
             x += 1;
         } else {
@@ -383,6 +389,9 @@ pub fn decode_scan<T: Out>(
         (0..nbuf).map(|_| (vec![0; line], vec![0; line])).collect();
     let mut model = Model::new(coding);
     let mut run_index = [0usize; 4];
+    let pow2 = coding.near == 0
+        && coding.range == coding.maxval + 1
+        && (coding.range & (coding.range - 1)) == 0;
     for (i, &(s0, s1)) in segs.iter().take(intervals).enumerate() {
         if i > 0 {
             model.reset();
@@ -399,11 +408,17 @@ pub fn decode_scan<T: Out>(
         };
         for y in i * per..((i + 1) * per).min(height) {
             for (j, (prev, cur)) in bufs.iter_mut().enumerate() {
-                let r = match nc {
-                    1 => decode_line::<1>(&mut model, &mut rd, prev, cur, width, &mut run_index[j]),
-                    2 => decode_line::<2>(&mut model, &mut rd, prev, cur, width, &mut run_index[0]),
-                    3 => decode_line::<3>(&mut model, &mut rd, prev, cur, width, &mut run_index[0]),
-                    _ => decode_line::<4>(&mut model, &mut rd, prev, cur, width, &mut run_index[0]),
+                let ri = &mut run_index[if nc == 1 { j } else { 0 }];
+                let m = &mut model;
+                let r = match (nc, pow2) {
+                    (1, true) => decode_line::<1, true>(m, &mut rd, prev, cur, width, ri),
+                    (1, false) => decode_line::<1, false>(m, &mut rd, prev, cur, width, ri),
+                    (2, true) => decode_line::<2, true>(m, &mut rd, prev, cur, width, ri),
+                    (2, false) => decode_line::<2, false>(m, &mut rd, prev, cur, width, ri),
+                    (3, true) => decode_line::<3, true>(m, &mut rd, prev, cur, width, ri),
+                    (3, false) => decode_line::<3, false>(m, &mut rd, prev, cur, width, ri),
+                    (_, true) => decode_line::<4, true>(m, &mut rd, prev, cur, width, ri),
+                    (_, false) => decode_line::<4, false>(m, &mut rd, prev, cur, width, ri),
                 };
                 r.map_err(|m| err(&rd, m))?;
                 if rd.overrun() {
