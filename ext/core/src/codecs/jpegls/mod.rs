@@ -33,7 +33,7 @@
 //! with the standard defaults. No decoder can tell such a stream from a
 //! standard one; CharLS (and so dcmtk, GDCM, fo-dicom, pydicom's plugins)
 //! decode the standard way, and CharLS writes an explicit LSE segment for
-//! > 12 bits so that JAI reads its streams. dicodec decodes the standard
+//! more than 12 bits so that JAI reads its streams. dicodec decodes the standard
 //! way; [`DecodeOptions::jai_thresholds`] decodes with the unclamped
 //! defaults instead, and a standard decode that fails on a > 12-bit stream
 //! without LSE is retried with them (with a warning) before giving up.
@@ -138,7 +138,7 @@ pub fn encode_frame(src: &[u8], desc: &PixelDescription, opts: &EncodeOptions) -
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DecodeOptions {
     /// `Some(true)`: default thresholds as the JAI encoder computed them for
-    /// > 12 bits; `Some(false)`: the standard's; `None` (default): the
+    /// more than 12 bits; `Some(false)`: the standard's; `None` (default): the
     /// standard's, retried with JAI's when that fails (see the module docs).
     pub jai_thresholds: Option<bool>,
 }
