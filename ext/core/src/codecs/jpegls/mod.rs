@@ -12,8 +12,11 @@
 //! Ri, RSTn), DNL (or the height from DICOM Rows), APPn/COM, fill bytes,
 //! anything after EOI.
 //!
-//! Refused with [`Error::Unsupported`] naming the feature: HP colour
-//! transforms (APP8 "mrfx" with a transform other than 0), mapping tables
+//! HP colour transforms HP1-HP3 (APP8 "mrfx", 3 components at 8 or 16 bits)
+//! are inverted after decoding, as CharLS does.
+//!
+//! Refused with [`Error::Unsupported`] naming the feature: other colour
+//! transforms or bit depths, mapping tables
 //! (a scan with a table selector; LSE types 2/3 themselves are skipped),
 //! point transform, subsampled components, more than 4 components.
 //!
@@ -273,9 +276,9 @@ fn walk<T: Out>(
             }
             Event::ColourTransform(t) => {
                 info.colour_transform = t;
-                if t != 0 {
+                if t > 3 {
                     return Err(Error::unsupported(format!(
-                        "JPEG-LS HP colour transform HP{t} (APP8 \"mrfx\")"
+                        "JPEG-LS HP colour transform {t} (APP8 \"mrfx\")"
                     )));
                 }
             }
@@ -374,8 +377,19 @@ fn walk<T: Out>(
             src.len()
         ));
     }
+    let t = info.colour_transform;
+    if t != 0 && (f.ids.len() != 3 || !matches!(f.precision, 8 | 16)) {
+        return Err(Error::unsupported(format!(
+            "JPEG-LS HP colour transform HP{t} (APP8 \"mrfx\") of {} components at {} bits (defined for 3 components at 8 or 16 bits)",
+            f.ids.len(),
+            f.precision
+        )));
+    }
     if let Some(o) = out {
         let nf = f.ids.len();
+        if t != 0 {
+            decoder::inverse_colour_transform(o, t);
+        }
         for (c, _) in covered.iter().enumerate().take(nf).filter(|(_, &v)| !v) {
             report.warn(format!(
                 "component {} is in no scan; its samples are zero",

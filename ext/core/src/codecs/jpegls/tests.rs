@@ -255,6 +255,9 @@ const SOURCES: &[(&str, &str, u16)] = &[
         0,
     ),
     ("banny.jls", "banny.ppm", 0),
+    ("banny-hp1.jls", "banny.ppm", 0),
+    ("banny-hp2.jls", "banny.ppm", 0),
+    ("banny-hp3.jls", "banny.ppm", 0),
 ];
 
 #[test]
