@@ -41,6 +41,13 @@
 //! defaults instead, and a standard decode that fails on a > 12-bit stream
 //! without LSE is retried with them (with a warning) before giving up.
 
+//! Not yet done (issue 11): the Python functions `jpegls_decode`,
+//! `jpegls_encode`, `jpegls_info`, `jpegls_check` (ext/py + src/dicodec),
+//! the pydicom plugin lines for .80/.81 (decode, and encode with
+//! `jls_error`), bench peers and the README section; `read_pixels` already
+//! decodes .80/.81 through the registry. Speed: see the closing report
+//! (benches/jpegls_charls.py and examples/jls_bench.rs).
+
 pub mod bits;
 mod decoder;
 mod encoder;
