@@ -1,7 +1,7 @@
 """JPEG-LS decode speed: CharLS (imagecodecs) on streams it encoded from corpus images.
 
     python benches/jpegls_charls.py make /tmp/jlsbench   # writes NAME_nearN.jls
-    python benches/jpegls_charls.py time /tmp/jlsbench   # CharLS MB/s per stream
+    python benches/jpegls_charls.py time /tmp/jlsbench   # CharLS decode/encode MB/s per stream
     cargo run --release --manifest-path ext/Cargo.toml -p dicodec-core \
         --example jls_bench /tmp/jlsbench                 # dicodec MB/s per stream
 One thread, frames from memory, best of several runs, MB/s of decoded output;
@@ -46,7 +46,15 @@ def timeit(out: Path) -> None:
             t = time.process_time()
             imagecodecs.jpegls_decode(b)
             best = min(best, time.process_time() - t)
-        print(f"{f.name:16} CharLS {a.nbytes / best / 1e6:7.1f} MB/s")
+        near = int(f.stem.split("near")[1])
+        best_enc = 1e9
+        t_end = time.perf_counter() + 1.5
+        while time.perf_counter() < t_end:
+            t = time.process_time()
+            imagecodecs.jpegls_encode(a, level=near)
+            best_enc = min(best_enc, time.process_time() - t)
+        print(f"{f.name:16} CharLS decode {a.nbytes / best / 1e6:7.1f} MB/s  "
+              f"encode {a.nbytes / best_enc / 1e6:7.1f} MB/s")
 
 
 if __name__ == "__main__":
