@@ -6,6 +6,7 @@
 use super::decode_frame;
 use super::tests::{corpus_dir, sha256};
 use crate::parser::ParsedFile;
+use crate::uid;
 
 /// (file, ref_sha256) of the corpus's JPEG-LS rows that have a reference.
 fn rows() -> Vec<(String, String)> {
@@ -21,7 +22,7 @@ fn rows() -> Vec<(String, String)> {
         .map(|l| l.split(',').collect::<Vec<_>>())
         .filter(|c| {
             c.len() > r
-                && matches!(c[ts], "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81")
+                && [uid::JPEG_LS_LOSSLESS, uid::JPEG_LS_NEAR_LOSSLESS].contains(&c[ts])
                 && !c[r].is_empty()
         })
         .map(|c| (c[f].to_string(), c[r].to_string()))
