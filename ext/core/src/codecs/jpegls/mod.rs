@@ -227,6 +227,7 @@ fn walk<T: Out>(
     geom: Option<Geometry>,
     jai: bool,
     report: &mut FrameReport,
+    header_only: bool,
 ) -> Result<JlsInfo> {
     let mut w = Walker::new(src)?;
     let mut info = JlsInfo::default();
@@ -359,6 +360,7 @@ fn walk<T: Out>(
                         };
                         decode_scan(src, &s, coding, ri as usize, &mut t, report)?
                     }
+                    None if header_only => return Ok(info),
                     None => markers::split_intervals(src, s.data_start).1,
                 };
                 for &c in &s.comps {
@@ -428,6 +430,7 @@ fn walk_retry<T: Out>(
         geom,
         opts.jai_thresholds == Some(true),
         &mut report,
+        false,
     );
     match first {
         Err(Error::Malformed { .. }) if opts.jai_thresholds.is_none() => {
@@ -440,7 +443,7 @@ fn walk_retry<T: Out>(
                     "decoded with the default thresholds of the Java JAI encoder for > 12 bits \
                      (the standard ones fail on this stream)",
                 );
-                if let Ok(i) = walk(src, Some(&mut *out), geom, true, &mut retry) {
+                if let Ok(i) = walk(src, Some(&mut *out), geom, true, &mut retry, false) {
                     return Ok((i, retry));
                 }
             }
@@ -453,7 +456,13 @@ fn walk_retry<T: Out>(
 /// Header information of a JPEG-LS stream (walks the whole stream, decodes
 /// nothing).
 pub fn info(src: &[u8]) -> Result<JlsInfo> {
-    walk::<u8>(src, None, None, false, &mut FrameReport::default())
+    walk::<u8>(src, None, None, false, &mut FrameReport::default(), false)
+}
+
+/// The headers up to the first scan (geometry and first-scan parameters;
+/// `scans` is 1): what [`decode`] needs to size its output.
+fn header(src: &[u8]) -> Result<JlsInfo> {
+    walk::<u8>(src, None, None, false, &mut FrameReport::default(), true)
 }
 
 /// Decodes a JPEG-LS stream on its own (not DICOM): samples as the stream
@@ -464,7 +473,7 @@ pub fn decode(src: &[u8]) -> Result<Decoded> {
 
 /// [`decode`] with options.
 pub fn decode_with(src: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
-    let i = info(src)?;
+    let i = header(src)?;
     let n = limits::checked_size(
         "JPEG-LS image",
         &[i.width as u64, i.height as u64, i.components as u64],
