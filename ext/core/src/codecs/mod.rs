@@ -24,6 +24,8 @@ pub mod registry;
 
 #[cfg(feature = "jpeg-lossless")]
 pub mod jpeg;
+#[cfg(feature = "jpeg-ls")]
+pub mod jpegls;
 #[cfg(feature = "rle")]
 pub mod rle;
 

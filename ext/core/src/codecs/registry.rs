@@ -128,6 +128,10 @@ const JPEG_LL_ENC: Option<&'static dyn FrameEncoder> = when!(
 
 const JPEG_DCT: Option<&'static dyn FrameDecoder> =
     when!("jpeg-dct", FrameDecoder, super::jpeg::dct::JpegDctCodec);
+const JPEG_LS: Option<&'static dyn FrameDecoder> =
+    when!("jpeg-ls", FrameDecoder, super::jpegls::JpegLsCodec);
+const JPEG_LS_ENC: Option<&'static dyn FrameEncoder> =
+    when!("jpeg-ls", FrameEncoder, super::jpegls::JpegLsCodec);
 
 /// Every transfer syntax with a codec: uid, encapsulated, lossy, Cargo
 /// feature, decoder, encoder.
@@ -220,6 +224,22 @@ pub static REGISTRY: &[CodecEntry] = &[
         "jpeg-lossless",
         JPEG_LL,
         JPEG_LL_ENC,
+    ),
+    entry(
+        uid::JPEG_LS_LOSSLESS,
+        true,
+        false,
+        "jpeg-ls",
+        JPEG_LS,
+        JPEG_LS_ENC,
+    ),
+    entry(
+        uid::JPEG_LS_NEAR_LOSSLESS,
+        true,
+        true,
+        "jpeg-ls",
+        JPEG_LS,
+        None,
     ),
 ];
 

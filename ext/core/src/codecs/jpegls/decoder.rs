@@ -1,0 +1,477 @@
+//! Scan decoding (T.87 Annex A, decoder side, and Annex F): context
+//! modelling, regular and run modes, line buffers and restart intervals.
+
+use super::bits::BitReader;
+use super::markers::{split_intervals, ScanHeader, CTX};
+use super::params::{golomb_k, Coding, J};
+use crate::error::{Error, Result};
+use crate::pixels::FrameReport;
+
+/// An output sample type (`u8` or `u16`).
+pub trait Out: Copy + Default + Send + Sync {
+    /// Bits of the type (8 or 16).
+    const BITS: u32;
+    /// `v` modulo 2^BITS.
+    fn from_i32(v: i32) -> Self;
+    fn to_i32(self) -> i32;
+}
+impl Out for u8 {
+    const BITS: u32 = 8;
+    #[inline(always)]
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v as u8
+    }
+}
+impl Out for u16 {
+    const BITS: u32 = 16;
+    #[inline(always)]
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v as u16
+    }
+}
+
+/// A regular-mode context (T.87 A.2.1): A, B, C, N.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ctx {
+    pub a: i32,
+    pub b: i32,
+    pub c: i32,
+    pub n: i32,
+}
+
+/// A run-interruption context: A, N, Nn.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunCtx {
+    pub a: i32,
+    pub n: i32,
+    pub nn: i32,
+}
+
+/// Bound on A: far above what any valid stream reaches, below overflow.
+pub const A_MAX: i32 = 1 << 30;
+
+/// Contexts of one scan.
+pub struct Model {
+    pub p: Coding,
+    /// Q table, index d + MAXVAL (see [`Coding::quant_table`]).
+    pub qt: Vec<[i16; 3]>,
+    pub ctx: [Ctx; 365],
+    pub run: [RunCtx; 2],
+}
+
+type Res<T> = std::result::Result<T, &'static str>;
+
+impl Model {
+    pub fn new(p: Coding) -> Model {
+        let mut m = Model {
+            p,
+            qt: p.quant_table(),
+            ctx: [Ctx::default(); 365],
+            run: [RunCtx::default(); 2],
+        };
+        m.reset();
+        m
+    }
+
+    /// Initial state (start of a scan or of a restart interval).
+    pub fn reset(&mut self) {
+        let a = self.p.a_init();
+        self.ctx = [Ctx {
+            a,
+            b: 0,
+            c: 0,
+            n: 1,
+        }; 365];
+        self.run = [RunCtx { a, n: 1, nn: 0 }; 2];
+    }
+
+    /// Signed context id 81 Q1 + 9 Q2 + Q3 of gradients d1, d2, d3.
+    #[inline(always)]
+    pub fn qid(&self, d1: i32, d2: i32, d3: i32) -> i32 {
+        let m = self.p.maxval;
+        let qt = &self.qt;
+        (qt[(d1 + m) as usize][0] + qt[(d2 + m) as usize][1] + qt[(d3 + m) as usize][2]) as i32
+    }
+
+    /// Reads a limited-length Golomb code (T.87 A.5.3).
+    #[inline(always)]
+    fn golomb(&self, rd: &mut BitReader, k: u32, limit: u32) -> Res<u32> {
+        let max = limit.saturating_sub(self.p.qbpp + 1);
+        let u = rd
+            .unary(max)
+            .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
+        if u < max {
+            Ok(u.wrapping_shl(k) | rd.bits(k))
+        } else {
+            Ok(rd.bits(self.p.qbpp) + 1)
+        }
+    }
+
+    /// Decodes one regular-mode sample with signed context `q` and MED
+    /// prediction `pred`; returns the reconstructed value.
+    /// `POW2`: lossless with MAXVAL = 2^P - 1 (reconstruction is a mask).
+    #[inline(always)]
+    pub fn regular<const POW2: bool>(&mut self, rd: &mut BitReader, q: i32, pred: i32) -> Res<i32> {
+        let sign = q >> 31;
+        let qi = ((q ^ sign) - sign) as usize;
+        let p = self.p;
+        let limit = p.limit;
+        let cx = self.ctx[qi];
+        let px = (pred + ((cx.c ^ sign) - sign)).clamp(0, p.maxval);
+        let k = golomb_k(cx.n, cx.a);
+        let m = self.golomb(rd, k, limit)?;
+        if m > p.range as u32 {
+            return Err("prediction error out of range");
+        }
+        let mut e = ((m >> 1) as i32) ^ -((m & 1) as i32);
+        if k == 0 && (POW2 || p.near == 0) && 2 * cx.b + cx.n - 1 < 0 {
+            e = !e;
+        }
+        let cx = &mut self.ctx[qi];
+        if POW2 {
+            update_regular(cx, e, 1, p.reset)?;
+            Ok((px + ((e ^ sign) - sign)) & p.maxval)
+        } else {
+            update_regular(cx, e, p.step, p.reset)?;
+            let e = (e ^ sign) - sign;
+            Ok(p.fix(px + e * p.step))
+        }
+    }
+
+    /// Decodes the prediction error of a run-interruption sample with
+    /// context `t` (RItype) at `run_index`.
+    #[inline]
+    pub fn ri_error(&mut self, rd: &mut BitReader, t: usize, run_index: usize) -> Res<i32> {
+        let p = self.p;
+        let cx = self.run[t];
+        let temp = if t == 1 { cx.a + (cx.n >> 1) } else { cx.a };
+        let k = golomb_k(cx.n, temp);
+        let m = self.golomb(rd, k, p.limit.saturating_sub(J[run_index] + 1))?;
+        if m > p.range as u32 + 1 {
+            return Err("run interruption error out of range");
+        }
+        let tmp = m as i32 + t as i32;
+        let map = tmp & 1;
+        let abs = (tmp + map) >> 1;
+        let e = if (k != 0 || 2 * cx.nn >= cx.n) == (map == 1) {
+            -abs
+        } else {
+            abs
+        };
+        let cx = &mut self.run[t];
+        update_run(cx, e, m as i32, t as i32, p.reset)?;
+        Ok(e)
+    }
+}
+
+/// Context update and bias correction of the regular mode (T.87 A.6).
+#[inline(always)]
+pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32) -> Res<()> {
+    cx.a += e.abs();
+    cx.b += e * step;
+    if cx.a > A_MAX {
+        return Err("context counter overflow");
+    }
+    if cx.n == reset {
+        cx.a >>= 1;
+        cx.b >>= 1;
+        cx.n >>= 1;
+    }
+    cx.n += 1;
+    if cx.b + cx.n <= 0 {
+        cx.b += cx.n;
+        if cx.b <= -cx.n {
+            cx.b = 1 - cx.n;
+        }
+        if cx.c > -128 {
+            cx.c -= 1;
+        }
+    } else if cx.b > 0 {
+        cx.b -= cx.n;
+        if cx.b > 0 {
+            cx.b = 0;
+        }
+        if cx.c < 127 {
+            cx.c += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Context update of a run-interruption sample (T.87 A.7.2.2).
+#[inline(always)]
+pub fn update_run(cx: &mut RunCtx, e: i32, m: i32, t: i32, reset: i32) -> Res<()> {
+    if e < 0 {
+        cx.nn += 1;
+    }
+    cx.a += (m + 1 - t) >> 1;
+    if cx.a > A_MAX {
+        return Err("context counter overflow");
+    }
+    if cx.n == reset {
+        cx.a >>= 1;
+        cx.n >>= 1;
+        cx.nn >>= 1;
+    }
+    cx.n += 1;
+    Ok(())
+}
+
+/// MED predictor (T.87 A.4.1).
+#[inline(always)]
+pub fn med(ra: i32, rb: i32, rc: i32) -> i32 {
+    let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+    if rc >= hi {
+        lo
+    } else if rc <= lo {
+        hi
+    } else {
+        ra + rb - rc
+    }
+}
+
+/// +1 or -1 (sign(0) = +1).
+#[inline(always)]
+pub fn sign(v: i32) -> i32 {
+    (v >> 31) | 1
+}
+
+/// Sets the edge samples of a line pair: x = -1 of the current line is Rb
+/// of x = 0; x = width of the previous line repeats x = width - 1.
+#[inline(always)]
+pub fn init_edges<const NC: usize>(prev: &mut [i32], cur: &mut [i32], width: usize) {
+    for c in 0..NC {
+        cur[c] = prev[NC + c];
+        prev[(width + 1) * NC + c] = prev[width * NC + c];
+    }
+}
+
+/// Decodes one line of `NC` sample-interleaved components (NC = 1 for
+/// non-interleaved and line-interleaved scans). Buffers hold `width + 2`
+/// pixels: x = -1 at index 0.
+fn decode_line<const NC: usize, const POW2: bool>(
+    m: &mut Model,
+    rd: &mut BitReader,
+    prev: &mut [i32],
+    cur: &mut [i32],
+    width: usize,
+    run_index: &mut usize,
+) -> Res<()> {
+    init_edges::<NC>(prev, cur, width);
+    let prev = &prev[..(width + 2) * NC];
+    let cur = &mut cur[..(width + 2) * NC];
+    let mut x = 0;
+    while x < width {
+        let mut qs = [0i32; NC];
+        let mut all0 = true;
+        for c in 0..NC {
+            let ra = cur[x * NC + c];
+            let rc = prev[x * NC + c];
+            let rb = prev[(x + 1) * NC + c];
+            let rd_ = prev[(x + 2) * NC + c];
+            qs[c] = m.qid(rd_ - rb, rb - rc, rc - ra);
+            all0 &= qs[c] == 0;
+        }
+        if !all0 {
+            for c in 0..NC {
+                let ra = cur[x * NC + c];
+                let rc = prev[x * NC + c];
+                let rb = prev[(x + 1) * NC + c];
+                cur[(x + 1) * NC + c] = m.regular::<POW2>(rd, qs[c], med(ra, rb, rc))?;
+            }
+            x += 1;
+        } else {
+            x += run::<NC>(m, rd, prev, cur, x, width, run_index)?;
+        }
+    }
+    Ok(())
+}
+
+/// Run mode from pixel `x` (T.87 A.7): the run, then the interruption
+/// sample unless the run reaches the end of the line. Returns the pixels done.
+#[inline(never)]
+fn run<const NC: usize>(
+    m: &mut Model,
+    rd: &mut BitReader,
+    prev: &[i32],
+    cur: &mut [i32],
+    x: usize,
+    width: usize,
+    ri: &mut usize,
+) -> Res<usize> {
+    let remaining = width - x;
+    let mut count = 0usize;
+    while rd.bit() {
+        let len = 1usize << J[*ri];
+        let c = len.min(remaining - count);
+        count += c;
+        if c == len {
+            *ri = (*ri + 1).min(31);
+        }
+        if count == remaining {
+            break;
+        }
+    }
+    if count < remaining {
+        count += rd.bits(J[*ri]) as usize;
+        if count > remaining {
+            return Err("run length runs past the end of the line");
+        }
+    }
+    for i in 0..count {
+        for c in 0..NC {
+            cur[(x + 1 + i) * NC + c] = cur[x * NC + c];
+        }
+    }
+    if count == remaining {
+        return Ok(count);
+    }
+    let xi = x + count;
+    let p = m.p;
+    for c in 0..NC {
+        let ra = cur[xi * NC + c];
+        let rb = prev[(xi + 1) * NC + c];
+        let rx = if NC == 1 && (ra - rb).abs() <= p.near {
+            let e = m.ri_error(rd, 1, *ri)?;
+            p.fix(ra + e * p.step)
+        } else {
+            let e = m.ri_error(rd, 0, *ri)?;
+            p.fix(rb + e * sign(rb - ra) * p.step)
+        };
+        cur[(xi + 1) * NC + c] = rx;
+    }
+    *ri = ri.saturating_sub(1);
+    Ok(count + 1)
+}
+
+/// Where a scan's samples go: `out[(y * width + x) * nf + comp]`.
+pub struct Target<'o, T> {
+    pub out: &'o mut [T],
+    pub width: usize,
+    /// Lines to decode.
+    pub height: usize,
+    pub nf: usize,
+}
+
+/// Decodes the scan whose entropy-coded data starts at `start`. Returns the
+/// offset of the marker after it.
+pub fn decode_scan<T: Out>(
+    src: &[u8],
+    scan: &ScanHeader,
+    coding: Coding,
+    restart_interval: usize,
+    t: &mut Target<'_, T>,
+    report: &mut FrameReport,
+) -> Result<usize> {
+    let (segs, end) = split_intervals(src, scan.data_start);
+    let (width, height, nf) = (t.width, t.height, t.nf);
+    let per = if restart_interval == 0 {
+        height.max(1)
+    } else {
+        restart_interval
+    };
+    let intervals = height.div_ceil(per);
+    if segs.len() < intervals {
+        return Err(Error::malformed(
+            end as u64,
+            CTX,
+            format!(
+                "scan ends after {} restart intervals of {intervals}",
+                segs.len()
+            ),
+        ));
+    }
+    if segs.len() > intervals {
+        report.warn(format!(
+            "{} restart markers more than the restart interval needs",
+            segs.len() - intervals
+        ));
+    }
+    let ns = scan.comps.len();
+    let nc = if scan.ilv == 2 { ns } else { 1 };
+    let nbuf = ns / nc;
+    let line = (width + 2) * nc;
+    let mut bufs: Vec<(Vec<i32>, Vec<i32>)> =
+        (0..nbuf).map(|_| (vec![0; line], vec![0; line])).collect();
+    let mut model = Model::new(coding);
+    let mut run_index = [0usize; 4];
+    let pow2 = coding.near == 0
+        && coding.range == coding.maxval + 1
+        && (coding.range & (coding.range - 1)) == 0;
+    for (i, &(s0, s1)) in segs.iter().take(intervals).enumerate() {
+        if i > 0 {
+            model.reset();
+            run_index = [0; 4];
+            for b in bufs.iter_mut() {
+                b.0.fill(0);
+                b.1.fill(0);
+            }
+        }
+        let mut rd = BitReader::new(&src[s0..s1]);
+        let err = |rd: &BitReader, msg: &str| {
+            let _ = rd;
+            Error::malformed(s0 as u64, CTX, format!("restart interval {i}: {msg}"))
+        };
+        for y in i * per..((i + 1) * per).min(height) {
+            for (j, (prev, cur)) in bufs.iter_mut().enumerate() {
+                let ri = &mut run_index[if nc == 1 { j } else { 0 }];
+                let m = &mut model;
+                let r = match (nc, pow2) {
+                    (1, true) => decode_line::<1, true>(m, &mut rd, prev, cur, width, ri),
+                    (1, false) => decode_line::<1, false>(m, &mut rd, prev, cur, width, ri),
+                    (2, true) => decode_line::<2, true>(m, &mut rd, prev, cur, width, ri),
+                    (2, false) => decode_line::<2, false>(m, &mut rd, prev, cur, width, ri),
+                    (3, true) => decode_line::<3, true>(m, &mut rd, prev, cur, width, ri),
+                    (3, false) => decode_line::<3, false>(m, &mut rd, prev, cur, width, ri),
+                    (_, true) => decode_line::<4, true>(m, &mut rd, prev, cur, width, ri),
+                    (_, false) => decode_line::<4, false>(m, &mut rd, prev, cur, width, ri),
+                };
+                r.map_err(|m| err(&rd, m))?;
+                if rd.overrun() {
+                    return Err(err(&rd, &format!("entropy-coded data ends in line {y}")));
+                }
+                let row = &mut t.out[y * width * nf..(y + 1) * width * nf];
+                for c in 0..nc {
+                    let comp = scan.comps[j * nc + c];
+                    for (x, o) in row.iter_mut().skip(comp).step_by(nf).enumerate() {
+                        *o = T::from_i32(cur[(x + 1) * nc + c]);
+                    }
+                }
+                std::mem::swap(prev, cur);
+            }
+        }
+    }
+    Ok(end)
+}
+
+/// Inverse HP colour transform `t` (1-3, APP8 "mrfx") of 3-component
+/// samples, modulo 2^BITS (as CharLS, which defines them for 8 and 16 bits).
+pub fn inverse_colour_transform<T: Out>(out: &mut [T], t: u8) {
+    let range = 1i32 << T::BITS;
+    let bias = range / 2;
+    for px in out.chunks_exact_mut(3) {
+        let (v1, v2, v3) = (px[0].to_i32(), px[1].to_i32(), px[2].to_i32());
+        let (r, g, b) = match t {
+            1 => (v1 + v2 - bias, v2, v3 + v2 - bias),
+            2 => {
+                let r = T::from_i32(v1 + v2 - bias).to_i32();
+                (r, v2, v3 + ((r + v2) >> 1) - bias)
+            }
+            _ => {
+                let g = v1 - ((v3 + v2) >> 2) + range / 4;
+                (v3 + g - bias, g, v2 + g - bias)
+            }
+        };
+        px[0] = T::from_i32(r);
+        px[1] = T::from_i32(g);
+        px[2] = T::from_i32(b);
+    }
+}

@@ -1,0 +1,383 @@
+//! JPEG-LS encoder (T.87 Annex A, encoder side): lossless and
+//! near-lossless, interleave none / line / sample, 2-16 bits, 1-4
+//! components, optional restart intervals and preset parameters.
+
+use super::decoder::{init_edges, med, sign, update_regular, update_run, Model};
+use super::params::{golomb_k, Coding, Preset, J};
+use crate::error::{Error, Result};
+use crate::limits;
+
+/// Encoding parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EncodeOptions {
+    /// Maximum error per sample (0: lossless).
+    pub near: u8,
+    /// 0 none (one scan per component), 1 line, 2 sample.
+    pub interleave: u8,
+    /// Lines per restart interval (0: none).
+    pub restart_interval: u16,
+    /// Preset coding parameters written in an LSE segment (None: defaults,
+    /// no LSE segment).
+    pub preset: Option<Preset>,
+}
+
+/// Image to encode: colour-by-pixel samples.
+#[derive(Debug, Clone, Copy)]
+pub struct Image<'a> {
+    /// Samples, lines × columns × components.
+    pub samples: &'a [u16],
+    /// Samples per line.
+    pub width: u32,
+    /// Lines.
+    pub height: u32,
+    /// Components (1-4).
+    pub components: u8,
+    /// Bits per sample, 2-16; every sample must be below 2^precision (or
+    /// <= the preset MAXVAL).
+    pub precision: u8,
+}
+
+/// Bit writer with the 0xFF bit-stuffing of T.87 A.1.
+struct BitWriter {
+    out: Vec<u8>,
+    acc: u64,
+    nbits: u32,
+    after_ff: bool,
+}
+
+impl BitWriter {
+    /// Appends the `n` (<= 32) low bits of `v`.
+    #[inline(always)]
+    fn put(&mut self, v: u32, n: u32) {
+        self.acc = (self.acc << n) | v as u64;
+        self.nbits += n;
+        loop {
+            let take = if self.after_ff { 7 } else { 8 };
+            if self.nbits < take {
+                break;
+            }
+            let b = ((self.acc >> (self.nbits - take)) & ((1 << take) - 1)) as u8;
+            self.out.push(b);
+            self.nbits -= take;
+            self.after_ff = b == 0xFF;
+        }
+        self.acc &= (1u64 << self.nbits) - 1;
+    }
+
+    fn zeros(&mut self, mut n: u32) {
+        while n > 0 {
+            let c = n.min(32);
+            self.put(0, c);
+            n -= c;
+        }
+    }
+
+    /// Pads the last byte with 0 bits (and a byte after a final 0xFF).
+    fn flush(&mut self) {
+        if self.nbits > 0 {
+            let take = if self.after_ff { 7 } else { 8 };
+            self.put(0, take - self.nbits);
+        }
+        if self.after_ff {
+            self.out.push(0);
+            self.after_ff = false;
+        }
+    }
+
+    /// Limited-length Golomb code of `m` (T.87 A.5.3).
+    #[inline(always)]
+    fn golomb(&mut self, m: u32, k: u32, limit: u32, qbpp: u32) {
+        let max = limit - qbpp - 1;
+        let hi = m >> k;
+        if hi < max {
+            if hi < 32 {
+                self.put(1, hi + 1);
+            } else {
+                self.zeros(hi);
+                self.put(1, 1);
+            }
+            if k > 0 {
+                self.put(m & ((1 << k) - 1), k);
+            }
+        } else {
+            self.zeros(max);
+            self.put(1, 1);
+            self.put(m - 1, qbpp);
+        }
+    }
+}
+
+fn marker(out: &mut Vec<u8>, m: u8, body: &[u8]) {
+    out.extend_from_slice(&[0xFF, m]);
+    out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(body);
+}
+
+/// Encodes `img` as a JPEG-LS stream.
+pub fn encode(img: &Image<'_>, opts: &EncodeOptions) -> Result<Vec<u8>> {
+    let (w, h, nf) = (
+        img.width as usize,
+        img.height as usize,
+        img.components as usize,
+    );
+    if !(2..=16).contains(&img.precision) {
+        return Err(Error::unsupported(format!(
+            "JPEG-LS precision {}",
+            img.precision
+        )));
+    }
+    if !(1..=4).contains(&nf) || w == 0 || h == 0 || w > 65535 || h > 65535 {
+        return Err(Error::unsupported(format!(
+            "JPEG-LS encoding of {w}x{h} with {nf} components (1-65535 and 1-4)"
+        )));
+    }
+    if opts.interleave > 2 {
+        return Err(Error::unsupported(format!(
+            "interleave mode {}",
+            opts.interleave
+        )));
+    }
+    let n = limits::checked_size("JPEG-LS image", &[w as u64, h as u64, nf as u64])?;
+    if img.samples.len() as u64 != n {
+        return Err(Error::malformed(
+            0,
+            "JPEG-LS encoder input",
+            format!("{} samples for {w}x{h}x{nf}", img.samples.len()),
+        ));
+    }
+    let preset = opts.preset.unwrap_or_default();
+    let coding = Coding::new(img.precision, opts.near, &preset, false, 0)?;
+    if let Some(i) = img.samples.iter().position(|&s| s as i32 > coding.maxval) {
+        return Err(Error::malformed(
+            i as u64,
+            "JPEG-LS encoder input",
+            format!("sample {} exceeds MAXVAL {}", img.samples[i], coding.maxval),
+        ));
+    }
+    limits::check_alloc("JPEG-LS stream", n * 2 + 1024)?;
+    let mut out = Vec::with_capacity((n as usize) * (img.precision as usize) / 10 + 256);
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut sof = vec![img.precision];
+    sof.extend_from_slice(&(h as u16).to_be_bytes());
+    sof.extend_from_slice(&(w as u16).to_be_bytes());
+    sof.push(nf as u8);
+    for c in 0..nf {
+        sof.extend_from_slice(&[c as u8 + 1, 0x11, 0]);
+    }
+    marker(&mut out, 0xF7, &sof);
+    if let Some(p) = opts.preset {
+        let mut b = vec![1u8];
+        for v in [p.maxval, p.t1, p.t2, p.t3, p.reset] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        marker(&mut out, 0xF8, &b);
+    }
+    if opts.restart_interval > 0 {
+        marker(&mut out, 0xDD, &opts.restart_interval.to_be_bytes());
+    }
+    let ilv = if nf == 1 { 0 } else { opts.interleave };
+    let scans: Vec<Vec<usize>> = if ilv == 0 {
+        (0..nf).map(|c| vec![c]).collect()
+    } else {
+        vec![(0..nf).collect()]
+    };
+    let mut bw = BitWriter {
+        out,
+        acc: 0,
+        nbits: 0,
+        after_ff: false,
+    };
+    for comps in scans {
+        let mut sos = vec![comps.len() as u8];
+        for &c in &comps {
+            sos.extend_from_slice(&[c as u8 + 1, 0]);
+        }
+        sos.extend_from_slice(&[opts.near, ilv, 0]);
+        marker(&mut bw.out, 0xDA, &sos);
+        encode_scan(
+            &mut bw,
+            img,
+            &comps,
+            ilv,
+            coding,
+            opts.restart_interval as usize,
+        );
+    }
+    let mut out = bw.out;
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    Ok(out)
+}
+
+/// Encodes one scan's entropy-coded data (with RSTn between intervals).
+fn encode_scan(
+    bw: &mut BitWriter,
+    img: &Image<'_>,
+    comps: &[usize],
+    ilv: u8,
+    coding: Coding,
+    ri: usize,
+) {
+    let (w, h, nf) = (
+        img.width as usize,
+        img.height as usize,
+        img.components as usize,
+    );
+    let ns = comps.len();
+    let nc = if ilv == 2 { ns } else { 1 };
+    let nbuf = ns / nc;
+    let line = (w + 2) * nc;
+    let mut bufs: Vec<(Vec<i32>, Vec<i32>)> =
+        (0..nbuf).map(|_| (vec![0; line], vec![0; line])).collect();
+    let mut model = Model::new(coding);
+    let mut run_index = [0usize; 4];
+    let per = if ri == 0 { h } else { ri };
+    let mut src = vec![0i32; w * nc];
+    for y in 0..h {
+        if y > 0 && y % per == 0 {
+            bw.flush();
+            let m = ((y / per - 1) % 8) as u8;
+            bw.out.extend_from_slice(&[0xFF, 0xD0 + m]);
+            model.reset();
+            run_index = [0; 4];
+            for b in bufs.iter_mut() {
+                b.0.fill(0);
+                b.1.fill(0);
+            }
+        }
+        let row = &img.samples[y * w * nf..(y + 1) * w * nf];
+        for (j, (prev, cur)) in bufs.iter_mut().enumerate() {
+            for c in 0..nc {
+                let comp = comps[j * nc + c];
+                for x in 0..w {
+                    src[x * nc + c] = row[x * nf + comp] as i32;
+                }
+            }
+            match nc {
+                1 => encode_line::<1>(&mut model, bw, &src, prev, cur, w, &mut run_index[j]),
+                2 => encode_line::<2>(&mut model, bw, &src, prev, cur, w, &mut run_index[0]),
+                3 => encode_line::<3>(&mut model, bw, &src, prev, cur, w, &mut run_index[0]),
+                _ => encode_line::<4>(&mut model, bw, &src, prev, cur, w, &mut run_index[0]),
+            }
+            std::mem::swap(prev, cur);
+        }
+    }
+    bw.flush();
+}
+
+/// Encodes one line of `NC` interleaved components; `cur` receives the
+/// reconstructed samples.
+fn encode_line<const NC: usize>(
+    m: &mut Model,
+    bw: &mut BitWriter,
+    src: &[i32],
+    prev: &mut [i32],
+    cur: &mut [i32],
+    width: usize,
+    ri: &mut usize,
+) {
+    init_edges::<NC>(prev, cur, width);
+    let p = m.p;
+    let mut x = 0;
+    while x < width {
+        let mut qs = [0i32; NC];
+        let mut all0 = true;
+        for c in 0..NC {
+            let ra = cur[x * NC + c];
+            let rc = prev[x * NC + c];
+            let rb = prev[(x + 1) * NC + c];
+            let rd = prev[(x + 2) * NC + c];
+            qs[c] = m.qid(rd - rb, rb - rc, rc - ra);
+            all0 &= qs[c] == 0;
+        }
+        if !all0 {
+            for c in 0..NC {
+                let ra = cur[x * NC + c];
+                let rc = prev[x * NC + c];
+                let rb = prev[(x + 1) * NC + c];
+                let q = qs[c];
+                let sg = q >> 31;
+                let qi = ((q ^ sg) - sg) as usize;
+                let cx = m.ctx[qi];
+                let px = (med(ra, rb, rc) + ((cx.c ^ sg) - sg)).clamp(0, p.maxval);
+                let ix = src[x * NC + c];
+                let e = p.quantize_error(((ix - px) ^ sg) - sg);
+                let k = golomb_k(cx.n, cx.a);
+                let em = if k == 0 && p.near == 0 && 2 * cx.b + cx.n - 1 < 0 {
+                    !e
+                } else {
+                    e
+                };
+                let mapped = ((em << 1) ^ (em >> 31)) as u32;
+                bw.golomb(mapped, k, p.limit, p.qbpp);
+                // Valid input keeps A far below A_MAX.
+                let _ = update_regular(&mut m.ctx[qi], e, p.step, p.reset);
+                cur[(x + 1) * NC + c] = p.fix(px + ((e ^ sg) - sg) * p.step);
+            }
+            x += 1;
+        } else {
+            x += encode_run::<NC>(m, bw, src, prev, cur, x, width, ri);
+        }
+    }
+}
+
+/// Run mode from pixel `x`; returns the pixels done.
+#[allow(clippy::too_many_arguments)]
+fn encode_run<const NC: usize>(
+    m: &mut Model,
+    bw: &mut BitWriter,
+    src: &[i32],
+    prev: &[i32],
+    cur: &mut [i32],
+    x: usize,
+    width: usize,
+    ri: &mut usize,
+) -> usize {
+    let p = m.p;
+    let mut count = 0;
+    while x + count < width
+        && (0..NC).all(|c| (src[(x + count) * NC + c] - cur[x * NC + c]).abs() <= p.near)
+    {
+        for c in 0..NC {
+            cur[(x + 1 + count) * NC + c] = cur[x * NC + c];
+        }
+        count += 1;
+    }
+    let mut rem = count;
+    while rem >= 1 << J[*ri] {
+        bw.put(1, 1);
+        rem -= 1 << J[*ri];
+        *ri = (*ri + 1).min(31);
+    }
+    if x + count == width {
+        if rem > 0 {
+            bw.put(1, 1);
+        }
+        return count;
+    }
+    bw.put(0, 1);
+    bw.put(rem as u32, J[*ri]);
+    let xi = x + count;
+    for c in 0..NC {
+        let ra = cur[xi * NC + c];
+        let rb = prev[(xi + 1) * NC + c];
+        let ix = src[xi * NC + c];
+        let (t, px, sg) = if NC == 1 && (ra - rb).abs() <= p.near {
+            (1usize, ra, 1)
+        } else {
+            (0usize, rb, sign(rb - ra))
+        };
+        let e = p.quantize_error((ix - px) * sg);
+        cur[(xi + 1) * NC + c] = p.fix(px + e * sg * p.step);
+        let cx = m.run[t];
+        let temp = if t == 1 { cx.a + (cx.n >> 1) } else { cx.a };
+        let k = golomb_k(cx.n, temp);
+        let map = (k == 0 && e > 0 && 2 * cx.nn < cx.n)
+            || (e < 0 && 2 * cx.nn >= cx.n)
+            || (e < 0 && k != 0);
+        let em = 2 * e.abs() - t as i32 - map as i32;
+        bw.golomb(em as u32, k, p.limit - J[*ri] - 1, p.qbpp);
+        let _ = update_run(&mut m.run[t], e, em, t as i32, p.reset);
+    }
+    *ri = ri.saturating_sub(1);
+    count + 1
+}
