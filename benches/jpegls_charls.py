@@ -53,8 +53,10 @@ def timeit(out: Path) -> None:
             t = time.process_time()
             imagecodecs.jpegls_encode(a, level=near)
             best_enc = min(best_enc, time.process_time() - t)
-        print(f"{f.name:16} CharLS decode {a.nbytes / best / 1e6:7.1f} MB/s  "
-              f"encode {a.nbytes / best_enc / 1e6:7.1f} MB/s")
+        print(
+            f"{f.name:16} CharLS decode {a.nbytes / best / 1e6:7.1f} MB/s  "
+            f"encode {a.nbytes / best_enc / 1e6:7.1f} MB/s"
+        )
 
 
 if __name__ == "__main__":

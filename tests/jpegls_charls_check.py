@@ -46,8 +46,10 @@ def main(d: Path) -> int:
         cdec = imagecodecs.jpegls_decode(ours).reshape(shape).astype(np.uint16)
         err = np.abs(cdec.astype(np.int64) - raw.astype(np.int64)).max()
         if err > near or not np.array_equal(cdec, ours_dec):
-            print(f"FAIL {f.name}: CharLS error {err} (NEAR {near}), "
-                  f"equal to dicodec's decode: {np.array_equal(cdec, ours_dec)}")
+            print(
+                f"FAIL {f.name}: CharLS error {err} (NEAR {near}), "
+                f"equal to dicodec's decode: {np.array_equal(cdec, ours_dec)}"
+            )
             bad += 1
         std_ilv = 0 if nc == 1 else (2 if nc == 3 else 1)
         if bits in (8, 16) and ri == 0 and ilv == std_ilv:
@@ -63,8 +65,10 @@ def main(d: Path) -> int:
             if abs(r - 1) > 0.005 or (near == 0 and not np.array_equal(tdec, raw)):
                 print(f"SIZE {f.name}: dicodec {osize} vs CharLS {tsize} ({r:.4f})")
                 bad += 1
-    print(f"{len(streams)} dicodec streams decoded by CharLS; {sized} size comparisons, "
-          f"ratio {min(ratios)[0]:.4f}-{max(ratios)[0]:.4f}; {bad} failures")
+    print(
+        f"{len(streams)} dicodec streams decoded by CharLS; {sized} size comparisons, "
+        f"ratio {min(ratios)[0]:.4f}-{max(ratios)[0]:.4f}; {bad} failures"
+    )
     return 1 if bad else 0
 
 

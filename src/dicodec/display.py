@@ -123,7 +123,7 @@ def _nframes(ds: Dataset) -> int:
         return 1
 
 
-def _display_window(stored: np.ndarray, ds: Dataset, modality: Any, window: Any) -> tuple[str, Any]:
+def _display_window(stored: np.ndarray, ds: Dataset, modality: Any, window: Any) -> tuple[Any, ...]:
     """The VOI step of :func:`render`: ``("window", c, w, function)`` or
     ``("lut", desc, data)``."""
     if isinstance(window, tuple) or isinstance(window, list):
@@ -226,7 +226,7 @@ def _scale_colour(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def _post_process(
     arr: np.ndarray,
     source: Any,
-    frames: int | Sequence[int] | None,
+    frames: Any,
     as_rgb: bool,
     modality_lut: bool,
     voi_lut: bool,

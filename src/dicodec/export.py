@@ -173,9 +173,9 @@ def export(
     keys = {it.key for it in items}
     done: dict[str, dict[str, Any]] = {}
     for key, rec in journal.tasks.items():
-        if key in keys and rec.get("sig") == sig:
-            if rec["row"]["status"] == "done" or not retry_failed:
-                done[key] = rec["row"]
+        if key in keys and rec.sig == sig:
+            if rec.row["status"] == "done" or not retry_failed:
+                done[key] = rec.row
     todo = [it for it in items if it.key not in done]
     prog = make_progress(
         progress,

@@ -111,7 +111,7 @@ def apply_modality_lut(arr: np.ndarray, ds: Dataset) -> np.ndarray:
     """
     a = _prep(arr)
     if a is None:
-        return _pydicom_fallback("apply_modality_lut")(arr, ds)  # type: ignore[no-any-return]
+        return _pydicom_fallback("apply_modality_lut")(arr, ds)
     if ds.get("ModalityLUTSequence"):
         item = ds.ModalityLUTSequence[0]
         desc = item.LUTDescriptor
@@ -122,7 +122,7 @@ def apply_modality_lut(arr: np.ndarray, ds: Dataset) -> np.ndarray:
         dtype = np.dtype(np.uint8 if nominal_depth <= 8 else np.uint16)
         data = _lut_words(ds, item, nr_entries)
         if not np.issubdtype(a.dtype, np.integer):
-            return _pydicom_fallback("apply_modality_lut")(arr, ds)  # type: ignore[no-any-return]
+            return _pydicom_fallback("apply_modality_lut")(arr, ds)
         out = np.empty(a.shape, dtype=dtype)
         _native._pl_lut(a, out, (int(desc[0]), int(first_map), int(nominal_depth)), data, None)
         return out
@@ -169,7 +169,7 @@ def apply_voi(arr: np.ndarray, ds: Dataset, index: int = 0) -> np.ndarray:
         return arr
     a = _prep(arr)
     if a is None:
-        return _pydicom_fallback("apply_voi")(arr, ds, index)  # type: ignore[no-any-return]
+        return _pydicom_fallback("apply_voi")(arr, ds, index)
     if not np.issubdtype(a.dtype, np.integer):
         from pydicom.misc import warn_and_log
 
@@ -179,6 +179,7 @@ def apply_voi(arr: np.ndarray, ds: Dataset, index: int = 0) -> np.ndarray:
     nr_entries = desc[0] or 2**16
     first_map = desc[1]
     nominal_depth = _check_bits(desc[2])
+    dtype: np.dtype[Any]
     if nominal_depth in range(10, 17):
         dtype, bits = np.dtype(np.uint16), 16
     elif nominal_depth == 8:
@@ -258,7 +259,7 @@ def apply_windowing(arr: np.ndarray, ds: Dataset, index: int = 0) -> np.ndarray:
     _check_width(function, width)
     a = _prep(arr)
     if a is None:
-        return _pydicom_fallback("apply_windowing")(arr, ds, index)  # type: ignore[no-any-return]
+        return _pydicom_fallback("apply_windowing")(arr, ds, index)
     out = np.empty(a.shape, dtype=np.float64)
     _native._pl_window(a, out, float(center), float(width), function, y_min, y_max)
     return out
@@ -391,7 +392,7 @@ def apply_color_lut(
     desc, luts, dtype = _palette_luts(ds)
     a = _prep(arr)
     if a is None:
-        return _pydicom_fallback("apply_color_lut")(arr, ds)  # type: ignore[no-any-return]
+        return _pydicom_fallback("apply_color_lut")(arr, ds)
     out = np.empty(a.shape + (len(luts),), dtype=dtype)
     _native._pl_palette(a, out, desc, luts, 8 * dtype.itemsize)
     return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -141,7 +142,7 @@ def _for_pydicom_array() -> bool:
     """True when pydicom's ``Decoder.as_array`` (``pixel_array``) is asking:
     it copies each frame into its own array at once, so the frame's type and
     layout are ours to choose there."""
-    f = sys._getframe(1)
+    f: FrameType | None = sys._getframe(1)
     for _ in range(16):
         if f is None:
             return False
@@ -185,7 +186,7 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray | memor
         _warn(messages, stacklevel=2)
         if samples > 1 and runner.planar_configuration != 0:
             runner.set_option("planar_configuration", 0)
-        return memoryview(frame)
+        return memoryview(frame.data)
     out = bytearray(nbytes)
     if samples == 1:
         frame = np.frombuffer(out, dtype=np.uint8)
