@@ -2,7 +2,9 @@
 //!
 //! Native syntaxes go to [`native::unpack_frame`], RLE Lossless to
 //! [`rle::decode_frame`], JPEG Lossless (.57/.70) to [`jpeg::decode_frame`],
-//! Encapsulated Uncompressed to the native unpacker frame by frame; any other
+//! Encapsulated Uncompressed to the native unpacker frame by frame; JPEG
+//! 2000 / HTJ2K, JPEG XL and Deflated Image Frames to the codecs behind their
+//! Cargo features (found by UID, see `feature_codec`); any other
 //! encapsulated syntax is [`Error::Unsupported`] naming it.
 //!
 //! Frames are decoded in parallel (rayon) over disjoint chunks of `dst` unless
@@ -26,7 +28,35 @@ use crate::limits;
 use crate::parser::encaps::Fragment;
 use crate::parser::syntax::Codec;
 use crate::parser::{FrameStorage, ParsedFile, PixelLayout};
-use crate::pixels::FrameReport;
+use crate::pixels::{FrameReport, PixelDescription};
+
+/// A codec behind a Cargo feature: decodes one frame with `threads` threads
+/// of its own (1 when frames are decoded in parallel).
+type FeatureCodec = fn(&[u8], &PixelDescription, &mut [u8], usize) -> Result<FrameReport>;
+
+/// The feature codec of a transfer syntax UID (until the codec registry
+/// lands, these syntaxes are `Codec::Other` in the parser's table).
+fn feature_codec(uid: &str) -> Option<FeatureCodec> {
+    match uid {
+        #[cfg(feature = "j2k")]
+        "1.2.840.10008.1.2.4.90"
+        | "1.2.840.10008.1.2.4.91"
+        | "1.2.840.10008.1.2.4.201"
+        | "1.2.840.10008.1.2.4.202"
+        | "1.2.840.10008.1.2.4.203" => Some(|s, d, o, threads| {
+            crate::codecs::j2k::decode_frame_with(s, d, o, &crate::codecs::j2k::DecodeOptions { threads })
+        }),
+        #[cfg(feature = "jxl")]
+        "1.2.840.10008.1.2.4.110" | "1.2.840.10008.1.2.4.111" | "1.2.840.10008.1.2.4.112" => {
+            Some(|s, d, o, threads| {
+                crate::codecs::jxl::decode_frame_with(s, d, o, &crate::codecs::jxl::DecodeOptions { threads })
+            })
+        }
+        #[cfg(feature = "deflate-frames")]
+        "1.2.840.10008.1.2.8.1" => Some(|s, d, o, _| crate::codecs::deflate_frames::decode_frame(s, d, o)),
+        _ => None,
+    }
+}
 
 /// A rayon pool with `n` threads, built on first use and kept.
 pub fn thread_pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
@@ -98,6 +128,9 @@ pub fn check_supported(file: &ParsedFile, layout: &PixelLayout) -> Result<()> {
         )));
     }
     match layout.storage {
+        FrameStorage::Encapsulated {
+            codec: Some(Codec::Other),
+        } if feature_codec(&file.syntax.uid).is_some() => Ok(()),
         FrameStorage::Encapsulated {
             codec: Some(Codec::Other) | None,
         } => Err(Error::unsupported(format!(
@@ -196,8 +229,12 @@ pub fn decode_frames_releasing(
         }
         _ => Vec::new(),
     };
+    // Fewer frames than threads: the codecs that can use threads of their
+    // own share the rest.
+    let pool_threads = threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let codec_threads = (pool_threads / frames.len()).max(1);
     let one = |index: usize, out: &mut [u8]| -> Result<FrameReport> {
-        let r = decode_one(file, layout, index, out)
+        let r = decode_one(file, layout, index, out, codec_threads)
             .map_err(|e| e.in_context(format!("frame {index}: ")));
         if let Some(release) = release {
             let mut ranges = frame_source_ranges(file, layout, index);
@@ -258,6 +295,7 @@ fn decode_one(
     layout: &PixelLayout,
     index: usize,
     dst: &mut [u8],
+    codec_threads: usize,
 ) -> Result<FrameReport> {
     let desc = &layout.desc;
     match &layout.storage {
@@ -306,7 +344,14 @@ fn decode_one(
                 Some(Codec::Uncompressed) => {
                     native::unpack_frame(&src, 0, desc, false, dst).map(|()| FrameReport::default())
                 }
-                Some(Codec::Other) | None => Err(Error::unsupported(format!(
+                Some(Codec::Other) => match feature_codec(&file.syntax.uid) {
+                    Some(decode) => decode(&src, desc, dst, codec_threads),
+                    None => Err(Error::unsupported(format!(
+                        "no decoder for {}",
+                        file.syntax.describe()
+                    ))),
+                },
+                None => Err(Error::unsupported(format!(
                     "no decoder for {}",
                     file.syntax.describe()
                 ))),

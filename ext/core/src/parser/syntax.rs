@@ -343,6 +343,11 @@ pub static SYNTAXES: &[SyntaxInfo] = &[
         true,
     ),
     encaps(RLE_LOSSLESS, "RLE Lossless", Rle),
+    encaps(
+        "1.2.840.10008.1.2.8.1",
+        "Deflated Image Frame Compression",
+        Other,
+    ),
     referenced(
         "1.2.840.10008.1.2.6.1",
         "RFC 2557 MIME encapsulation",
