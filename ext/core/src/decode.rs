@@ -44,16 +44,28 @@ fn feature_codec(uid: &str) -> Option<FeatureCodec> {
         | "1.2.840.10008.1.2.4.201"
         | "1.2.840.10008.1.2.4.202"
         | "1.2.840.10008.1.2.4.203" => Some(|s, d, o, threads| {
-            crate::codecs::j2k::decode_frame_with(s, d, o, &crate::codecs::j2k::DecodeOptions { threads })
+            crate::codecs::j2k::decode_frame_with(
+                s,
+                d,
+                o,
+                &crate::codecs::j2k::DecodeOptions { threads },
+            )
         }),
         #[cfg(feature = "jxl")]
         "1.2.840.10008.1.2.4.110" | "1.2.840.10008.1.2.4.111" | "1.2.840.10008.1.2.4.112" => {
             Some(|s, d, o, threads| {
-                crate::codecs::jxl::decode_frame_with(s, d, o, &crate::codecs::jxl::DecodeOptions { threads })
+                crate::codecs::jxl::decode_frame_with(
+                    s,
+                    d,
+                    o,
+                    &crate::codecs::jxl::DecodeOptions { threads },
+                )
             })
         }
         #[cfg(feature = "deflate-frames")]
-        "1.2.840.10008.1.2.8.1" => Some(|s, d, o, _| crate::codecs::deflate_frames::decode_frame(s, d, o)),
+        "1.2.840.10008.1.2.8.1" => {
+            Some(|s, d, o, _| crate::codecs::deflate_frames::decode_frame(s, d, o))
+        }
         _ => None,
     }
 }

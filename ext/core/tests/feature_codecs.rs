@@ -19,7 +19,10 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn sha(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 fn check(file: &str, want: &str, warns: Option<&str>) {

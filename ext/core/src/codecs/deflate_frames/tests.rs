@@ -17,11 +17,21 @@ fn data_dir() -> PathBuf {
 }
 
 fn sha(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
-
-fn desc(rows: u32, cols: u32, spp: u16, ba: u16, bs: u16, pr: u16, planar: u16) -> PixelDescription {
+fn desc(
+    rows: u32,
+    cols: u32,
+    spp: u16,
+    ba: u16,
+    bs: u16,
+    pr: u16,
+    planar: u16,
+) -> PixelDescription {
     PixelDescription {
         rows,
         columns: cols,
@@ -49,7 +59,15 @@ fn zlib_frames_decode_to_the_originals() {
     assert_eq!(rows.len(), 7);
     for r in rows {
         let n = |k: &str| r[k].parse::<u32>().unwrap();
-        let d = desc(n("rows"), n("columns"), n("spp") as u16, n("ba") as u16, n("bs") as u16, n("pr") as u16, n("planar") as u16);
+        let d = desc(
+            n("rows"),
+            n("columns"),
+            n("spp") as u16,
+            n("ba") as u16,
+            n("bs") as u16,
+            n("pr") as u16,
+            n("planar") as u16,
+        );
         let src = std::fs::read(data_dir().join(&r["name"])).unwrap();
         assert_eq!(src.len() % 2, 0);
         let mut out = vec![0u8; d.frame_output_len().unwrap() as usize];
@@ -61,7 +79,7 @@ fn zlib_frames_decode_to_the_originals() {
 
 #[test]
 fn our_encoder_round_trips_through_flate2_and_back() {
-    let frame: Vec<u8> = (0..10_001u32).map(|i| (i / 13 ^ i % 7) as u8).collect();
+    let frame: Vec<u8> = (0..10_001u32).map(|i| ((i / 13) ^ (i % 7)) as u8).collect();
     for level in [0, 1, 6, 12] {
         let enc = encode_frame(&frame, level).unwrap();
         assert_eq!(enc.len() % 2, 0);
@@ -89,10 +107,16 @@ fn bombs_stop_at_the_frame_size() {
     let mut out = vec![0u8; 4096];
     let e = decode_frame(&bomb, &d, &mut out).unwrap_err();
     assert!(e.to_string().contains("more than the 4096 bytes"), "{e}");
-    assert!(matches!(decode(&bomb, 1 << 20), Err(Error::LimitExceeded { .. })));
+    assert!(matches!(
+        decode(&bomb, 1 << 20),
+        Err(Error::LimitExceeded { .. })
+    ));
     // Too short a frame, garbage, empty.
     let short = flate2_raw(&[1u8; 4000]);
-    assert!(decode_frame(&short, &d, &mut out).unwrap_err().to_string().contains("4000"));
+    assert!(decode_frame(&short, &d, &mut out)
+        .unwrap_err()
+        .to_string()
+        .contains("4000"));
     assert!(decode_frame(b"\xFF\xFF\xFF\xFF", &d, &mut out).is_err());
     assert!(decode_frame(b"", &d, &mut out).is_err());
     assert!(decode_frame(&short, &d, &mut out[1..]).is_err());

@@ -13,7 +13,9 @@ use crate::error::{Error, Result};
 pub(crate) const CTX: &str = "JPEG 2000 codestream";
 
 /// JP2 signature box (12 bytes).
-const JP2_SIGNATURE: [u8; 12] = [0, 0, 0, 0x0C, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A];
+const JP2_SIGNATURE: [u8; 12] = [
+    0, 0, 0, 0x0C, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A,
+];
 
 /// Progression order of the COD segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,10 +175,18 @@ pub fn info(src: &[u8]) -> Result<J2kInfo> {
     let d = &src[base..];
     let off = |i: usize| (base + i) as u64;
     if be16(d, 0) != Some(0xFF4F) {
-        return Err(Error::malformed(off(0), CTX, "does not start with SOC (FF4F)"));
+        return Err(Error::malformed(
+            off(0),
+            CTX,
+            "does not start with SOC (FF4F)",
+        ));
     }
     if be16(d, 2) != Some(0xFF51) {
-        return Err(Error::malformed(off(2), CTX, "SIZ (FF51) does not follow SOC"));
+        return Err(Error::malformed(
+            off(2),
+            CTX,
+            "SIZ (FF51) does not follow SOC",
+        ));
     }
     let lsiz = be16(d, 4).ok_or_else(|| truncated(base + 4, "SIZ"))? as usize;
     let siz = d
@@ -204,10 +214,16 @@ pub fn info(src: &[u8]) -> Result<J2kInfo> {
             format!("SIZ image {xsiz}×{ysiz} from ({xosiz}, {yosiz}), tiles {xtsiz}×{ytsiz}"),
         ));
     }
-    if xtosiz > xosiz || ytosiz > yosiz || xtosiz as u64 + xtsiz as u64 <= xosiz as u64
+    if xtosiz > xosiz
+        || ytosiz > yosiz
+        || xtosiz as u64 + xtsiz as u64 <= xosiz as u64
         || ytosiz as u64 + ytsiz as u64 <= yosiz as u64
     {
-        return Err(Error::malformed(off(32), CTX, "SIZ tile offset outside the image"));
+        return Err(Error::malformed(
+            off(32),
+            CTX,
+            "SIZ tile offset outside the image",
+        ));
     }
     let mut components = Vec::with_capacity(csiz);
     for c in 0..csiz {
@@ -269,11 +285,19 @@ pub fn info(src: &[u8]) -> Result<J2kInfo> {
             .get(at + 2..at + 2 + len)
             .ok_or_else(|| truncated(base + at, "a marker segment"))?;
         if len < 2 {
-            return Err(Error::malformed(off(at + 2), CTX, format!("segment length {len}")));
+            return Err(Error::malformed(
+                off(at + 2),
+                CTX,
+                format!("segment length {len}"),
+            ));
         }
         if marker == 0xFF52 {
             if len < 12 {
-                return Err(Error::malformed(off(at + 2), CTX, format!("COD length {len}")));
+                return Err(Error::malformed(
+                    off(at + 2),
+                    CTX,
+                    format!("COD length {len}"),
+                ));
             }
             info.progression = Progression::from_u8(seg[3]);
             info.layers = u16::from_be_bytes([seg[4], seg[5]]);
@@ -311,7 +335,10 @@ pub(super) mod tests {
     fn reads_a_minimal_header() {
         let h = minimal(300, 200, 0x8B, 0x40);
         let i = info(&h).unwrap();
-        assert_eq!((i.width, i.height, i.precision, i.signed), (300, 200, 12, true));
+        assert_eq!(
+            (i.width, i.height, i.precision, i.signed),
+            (300, 200, 12, true)
+        );
         assert_eq!((i.levels, i.layers, i.tiles), (5, 1, 1));
         assert_eq!(i.progression, Progression::Rpcl);
         assert!(i.ht && i.reversible && !i.jp2 && !i.mct);

@@ -44,7 +44,11 @@ impl Sink {
         let text = unsafe { CStr::from_ptr(msg) }.to_string_lossy();
         let text = text.trim().to_owned();
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let list = if error { &mut m.errors } else { &mut m.warnings };
+        let list = if error {
+            &mut m.errors
+        } else {
+            &mut m.warnings
+        };
         if list.len() < MAX_MESSAGES && !text.is_empty() && !list.contains(&text) {
             list.push(text);
         }

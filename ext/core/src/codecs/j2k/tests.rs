@@ -17,14 +17,12 @@ pub(crate) fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/j2k")
 }
 
-
 fn sha(b: &[u8]) -> String {
     Sha256::digest(b)
         .iter()
         .map(|x| format!("{x:02x}"))
         .collect()
 }
-
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(data_dir().join(name)).unwrap()
@@ -39,7 +37,8 @@ fn streams_match_openjpeg_openjph_and_the_originals() {
         let name = &r["name"];
         let src = fixture(name);
         for threads in [1, 3] {
-            let d = decode(&src, &DecodeOptions { threads }).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let d =
+                decode(&src, &DecodeOptions { threads }).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(d.sample_type.numpy_str(), r["dtype"], "{name}");
             let mut shape = format!("{}x{}", d.info.height, d.info.width);
             if d.info.components.len() > 1 {
@@ -199,8 +198,11 @@ fn corpus_files_match_their_references() {
     assert_eq!((exact, errors), (10, 2));
     for (file, want) in &extra {
         if let Some(stream) = file.strip_prefix("jpeg/") {
-            let d = decode(&std::fs::read(dir.join("jpeg").join(stream)).unwrap(), &Default::default())
-                .unwrap();
+            let d = decode(
+                &std::fs::read(dir.join("jpeg").join(stream)).unwrap(),
+                &Default::default(),
+            )
+            .unwrap();
             let mut shape = format!("{}x{}", d.info.height, d.info.width);
             if d.info.components.len() > 1 {
                 shape += &format!("x{}", d.info.components.len());
@@ -230,9 +232,18 @@ fn attributes_that_contradict_the_codestream_are_errors() {
     let mut out = vec![0u8; 29 * 37 * 2];
     assert!(decode_frame(&src, &good, &mut out).unwrap().is_clean());
     for bad in [
-        PixelDescription { rows: 30, ..good.clone() },
-        PixelDescription { columns: 36, ..good.clone() },
-        PixelDescription { samples_per_pixel: 3, ..good.clone() },
+        PixelDescription {
+            rows: 30,
+            ..good.clone()
+        },
+        PixelDescription {
+            columns: 36,
+            ..good.clone()
+        },
+        PixelDescription {
+            samples_per_pixel: 3,
+            ..good.clone()
+        },
     ] {
         let mut out = vec![0u8; bad.frame_output_len().unwrap() as usize];
         let e = decode_frame(&src, &bad, &mut out).unwrap_err();
@@ -250,7 +261,10 @@ fn attributes_that_contradict_the_codestream_are_errors() {
         Err(Error::Unsupported(_))
     ));
     // Precision below Bits Stored: decoded, reported.
-    let bs16 = PixelDescription { bits_stored: 16, ..good };
+    let bs16 = PixelDescription {
+        bits_stored: 16,
+        ..good
+    };
     let mut out = vec![0u8; 29 * 37 * 2];
     let rep = decode_frame(&src, &bs16, &mut out).unwrap();
     assert!(rep.warnings[0].contains("precision 12 differs from Bits Stored 16"));
@@ -283,7 +297,10 @@ fn malformed_codestreams_are_errors() {
     for name in ["j2k_u8_c1.j2k", "ht_u12_c3.j2k", "j2k_u8_c3.jp2"] {
         let src = fixture(name);
         for n in (0..src.len() - 2).step_by(7) {
-            assert!(decode(&src[..n], &Default::default()).is_err(), "{name}[..{n}]");
+            assert!(
+                decode(&src[..n], &Default::default()).is_err(),
+                "{name}[..{n}]"
+            );
         }
         let mut bad = src.clone();
         let mid = bad.len() / 2;
@@ -293,10 +310,15 @@ fn malformed_codestreams_are_errors() {
 }
 
 fn mutation_corpus() -> Vec<Vec<u8>> {
-    ["j2k_u8_c1.j2k", "ht_u12_c1.j2k", "j2k_s16_c3.j2k", "j2k_u8_c3.jp2"]
-        .iter()
-        .map(|n| fixture(n))
-        .collect()
+    [
+        "j2k_u8_c1.j2k",
+        "ht_u12_c1.j2k",
+        "j2k_s16_c3.j2k",
+        "j2k_u8_c3.jp2",
+    ]
+    .iter()
+    .map(|n| fixture(n))
+    .collect()
 }
 
 proptest! {
@@ -321,5 +343,9 @@ proptest! {
 
 #[test]
 fn openjpeg_is_2_5() {
-    assert!(openjpeg_version().starts_with("2.5."), "{}", openjpeg_version());
+    assert!(
+        openjpeg_version().starts_with("2.5."),
+        "{}",
+        openjpeg_version()
+    );
 }

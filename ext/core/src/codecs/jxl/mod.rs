@@ -78,7 +78,8 @@ fn open(src: &[u8], threads: usize) -> Result<(JxlImage, JxlInfo)> {
 }
 
 fn open_unguarded(src: &[u8], threads: usize) -> Result<(JxlImage, JxlInfo)> {
-    let tracker = AllocTracker::with_limit(usize::try_from(limits::max_alloc()).unwrap_or(usize::MAX));
+    let tracker =
+        AllocTracker::with_limit(usize::try_from(limits::max_alloc()).unwrap_or(usize::MAX));
     let image = JxlImage::builder()
         .pool(threads_pool(threads)?)
         .alloc_tracker(tracker)
@@ -134,7 +135,12 @@ fn check(info: &JxlInfo) -> Result<SampleType> {
     // jxl-oxide renders f32 planes (and keeps modular buffers besides).
     let planes = limits::checked_size(
         "JPEG XL decoded channels",
-        &[info.width as u64, info.height as u64, info.channels as u64, 8],
+        &[
+            info.width as u64,
+            info.height as u64,
+            info.channels as u64,
+            8,
+        ],
     )?;
     limits::check_alloc("JPEG XL decoded channels", planes)?;
     Ok(if info.bits_per_sample <= 8 {
@@ -173,7 +179,11 @@ fn render(
         || stream.width() != info.width
         || stream.height() != info.height
     {
-        return Err(Error::malformed(0, CTX, "rendered image differs from the header"));
+        return Err(Error::malformed(
+            0,
+            CTX,
+            "rendered image differs from the header",
+        ));
     }
     let bits = info.bits_per_sample;
     let written = match (out, bits) {
@@ -205,7 +215,11 @@ fn render(
         }
     };
     if written != n {
-        return Err(Error::malformed(0, CTX, "rendered fewer samples than the image has"));
+        return Err(Error::malformed(
+            0,
+            CTX,
+            "rendered fewer samples than the image has",
+        ));
     }
     Ok(())
 }

@@ -12,20 +12,28 @@ fn data_dir() -> PathBuf {
 }
 
 fn sha(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
-
 
 /// Largest absolute difference between two sample buffers of `t`.
 fn max_diff(a: &[u8], b: &[u8], t: SampleType) -> i64 {
     assert_eq!(a.len(), b.len());
     match t {
-        SampleType::U8 => a.iter().zip(b).map(|(&x, &y)| (x as i64 - y as i64).abs()).max().unwrap_or(0),
+        SampleType::U8 => a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| (x as i64 - y as i64).abs())
+            .max()
+            .unwrap_or(0),
         _ => a
             .chunks_exact(2)
             .zip(b.chunks_exact(2))
             .map(|(x, y)| {
-                (u16::from_le_bytes([x[0], x[1]]) as i64 - u16::from_le_bytes([y[0], y[1]]) as i64).abs()
+                (u16::from_le_bytes([x[0], x[1]]) as i64 - u16::from_le_bytes([y[0], y[1]]) as i64)
+                    .abs()
             })
             .max()
             .unwrap_or(0),
@@ -40,7 +48,8 @@ fn streams_match_libjxl_and_the_originals() {
         let name = &r["name"];
         let src = std::fs::read(data_dir().join(name)).unwrap();
         for threads in [1, 2] {
-            let d = decode(&src, &DecodeOptions { threads }).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let d =
+                decode(&src, &DecodeOptions { threads }).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(d.sample_type.numpy_str(), r["dtype"], "{name}");
             let mut shape = format!("{}x{}", d.info.height, d.info.width);
             if d.info.channels > 1 {
@@ -51,10 +60,15 @@ fn streams_match_libjxl_and_the_originals() {
                 assert_eq!(sha(&d.data), r["sha_original"], "{name} vs the original");
                 assert_eq!(sha(&d.data), r["sha_libjxl"], "{name} vs libjxl");
             } else {
-                let reference = std::fs::read(data_dir().join(name.replace(".jxl", ".ref"))).unwrap();
+                let reference =
+                    std::fs::read(data_dir().join(name.replace(".jxl", ".ref"))).unwrap();
                 let diff = max_diff(&d.data, &reference, d.sample_type);
                 // jxl-oxide and libjxl round their float pipelines differently.
-                let tol = if d.sample_type == SampleType::U8 { 1 } else { 64 };
+                let tol = if d.sample_type == SampleType::U8 {
+                    1
+                } else {
+                    64
+                };
                 assert!(diff <= tol, "{name}: differs from libjxl by {diff}");
             }
         }
@@ -82,21 +96,41 @@ fn frames_check_the_dicom_attributes() {
     let d = decode(&src, &Default::default()).unwrap();
     assert_eq!(out, d.data);
     for bad in [
-        PixelDescription { rows: 41, ..good.clone() },
-        PixelDescription { samples_per_pixel: 3, ..good.clone() },
+        PixelDescription {
+            rows: 41,
+            ..good.clone()
+        },
+        PixelDescription {
+            samples_per_pixel: 3,
+            ..good.clone()
+        },
     ] {
         let mut out = vec![0u8; bad.frame_output_len().unwrap() as usize];
         assert!(decode_frame(&src, &bad, &mut out).is_err());
     }
-    let ba8 = PixelDescription { bits_allocated: 8, bits_stored: 8, high_bit: 7, ..good.clone() };
+    let ba8 = PixelDescription {
+        bits_allocated: 8,
+        bits_stored: 8,
+        high_bit: 7,
+        ..good.clone()
+    };
     let mut out = vec![0u8; 40 * 33];
-    assert!(matches!(decode_frame(&src, &ba8, &mut out), Err(Error::Unsupported(_))));
-    let bs16 = PixelDescription { bits_stored: 16, ..good };
+    assert!(matches!(
+        decode_frame(&src, &ba8, &mut out),
+        Err(Error::Unsupported(_))
+    ));
+    let bs16 = PixelDescription {
+        bits_stored: 16,
+        ..good
+    };
     let mut out = vec![0u8; 40 * 33 * 2];
     let rep = decode_frame(&src, &bs16, &mut out).unwrap();
     assert!(rep.warnings[0].contains("bit depth 12"), "{rep:?}");
     let i = info(&src).unwrap();
-    assert_eq!((i.width, i.height, i.channels, i.bits_per_sample), (33, 40, 1, 12));
+    assert_eq!(
+        (i.width, i.height, i.channels, i.bits_per_sample),
+        (33, 40, 1, 12)
+    );
     assert!(!i.float && !i.xyb);
 }
 
@@ -118,7 +152,8 @@ fn corpus_file_is_close_to_libjxl() {
     for r in &rows {
         let i: usize = r["frame"].parse().unwrap();
         let g = &enc.frames[i][0];
-        let rep = decode_frame(&buf[g.offset..g.offset + g.length], &layout.desc, &mut out).unwrap();
+        let rep =
+            decode_frame(&buf[g.offset..g.offset + g.length], &layout.desc, &mut out).unwrap();
         assert!(rep.warnings.iter().any(|w| w.contains("renders RGB")));
         exact += (sha(&out) == r["sha_libjxl"]) as usize;
         if i == 0 {
@@ -133,12 +168,20 @@ fn corpus_file_is_close_to_libjxl() {
             assert!(diff <= 2, "{diff}");
         }
     }
-    eprintln!("{file}: {exact} of {} frames bit-exact with libjxl", rows.len());
+    eprintln!(
+        "{file}: {exact} of {} frames bit-exact with libjxl",
+        rows.len()
+    );
 }
 
 #[test]
 fn garbage_is_an_error() {
-    for bad in [&b""[..], b"\xFF\x0A", b"\xFF\x0Agarbage-garbage", b"\0\0\0\x0cJXL \r\n\x87\n"] {
+    for bad in [
+        &b""[..],
+        b"\xFF\x0A",
+        b"\xFF\x0Agarbage-garbage",
+        b"\0\0\0\x0cJXL \r\n\x87\n",
+    ] {
         assert!(decode(bad, &Default::default()).is_err());
     }
     let src = std::fs::read(data_dir().join("u8_c3.jxl")).unwrap();
