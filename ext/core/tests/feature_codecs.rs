@@ -4,6 +4,8 @@
 //! fixtures' imagecodecs / zlib references). Skipped without the corpus
 //! (`../shared/corpus/dev` from the repository root, or `$DICODEC_CORPUS`).
 
+#![cfg(any(feature = "j2k", feature = "jxl", feature = "deflate-frames"))]
+
 use dicodec_core::decode::decode_all;
 use dicodec_core::parser::ParsedFile;
 use sha2::{Digest, Sha256};

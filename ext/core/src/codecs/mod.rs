@@ -17,6 +17,7 @@ pub mod deflate_frames;
 /// The shared test corpus (`../shared/corpus/dev` from the repository root,
 /// or `$DICODEC_CORPUS`), if present.
 #[cfg(test)]
+#[allow(dead_code)] // unused when every codec feature is off
 pub(crate) fn test_corpus_dir() -> Option<std::path::PathBuf> {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     std::env::var_os("DICODEC_CORPUS")
@@ -29,6 +30,7 @@ pub(crate) fn test_corpus_dir() -> Option<std::path::PathBuf> {
 /// Rows of a CSV file (RFC 4180: quoted fields may hold commas, doubled
 /// quotes and newlines) as maps from the header's names, for tests.
 #[cfg(test)]
+#[allow(dead_code)] // unused when every codec feature is off
 pub(crate) fn test_csv(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut records: Vec<Vec<String>> = Vec::new();
