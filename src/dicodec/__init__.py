@@ -54,6 +54,29 @@ __all__ += [
 # ---- end JPEG ----
 
 
+# ---- JPEG 2000 / HTJ2K, JPEG XL, Deflated Image Frames ----
+from dicodec.libcodecs import (  # noqa: E402
+    LibraryCodecWarning,
+    deflate_frame_decode,
+    deflate_frame_encode,
+    j2k_decode,
+    j2k_info,
+    jxl_decode,
+    jxl_info,
+)
+
+__all__ += [
+    "LibraryCodecWarning",
+    "deflate_frame_decode",
+    "deflate_frame_encode",
+    "j2k_decode",
+    "j2k_info",
+    "jxl_decode",
+    "jxl_info",
+]
+# ---- end library codecs ----
+
+
 # ---- scanning ----
 from dicodec.scan import scan, scan_batches  # noqa: E402
 

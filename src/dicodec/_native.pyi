@@ -103,6 +103,20 @@ def jpegll_decode_frame(
 
 # ---- end jpeg ----
 
+# ---- library codecs (J2K, JPEG XL, deflated frames) ----
+def _j2k_info(data: npt.NDArray[np.uint8]) -> dict[str, Any]: ...
+def _j2k_decode_into(
+    data: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8], threads: int = 1
+) -> list[str]: ...
+def _jxl_info(data: npt.NDArray[np.uint8]) -> dict[str, Any]: ...
+def _jxl_decode_into(
+    data: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8], threads: int = 1
+) -> list[str]: ...
+def _deflate_frame_decode_into(data: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8]) -> None: ...
+def _deflate_frame_encode(data: npt.NDArray[np.uint8], level: int = 6) -> bytes: ...
+
+# ---- end library codecs ----
+
 # ---- scan ----
 from typing import final as _final  # noqa: E402
 

@@ -13,6 +13,8 @@ mod rle;
 
 mod jpeg;
 
+mod libcodecs;
+
 mod scan;
 
 /// Maximum bytes for one allocation sized by input data.
@@ -37,6 +39,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rle::register(m)?;
 
     jpeg::register(m)?;
+
+    libcodecs::register(m)?;
 
     scan::register(m)?;
     Ok(())
