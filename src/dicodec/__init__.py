@@ -20,6 +20,15 @@ from dicodec.errors import (
     UnsupportedError,
 )
 from dicodec.jpeg import JpegInfo, JpegWarning, jpeg_check, jpeg_decode, jpeg_info
+from dicodec.libcodecs import (
+    LibraryCodecWarning,
+    deflate_frame_decode,
+    deflate_frame_encode,
+    j2k_decode,
+    j2k_info,
+    jxl_decode,
+    jxl_info,
+)
 from dicodec.jpegll import (
     JpegLosslessInfo,
     JpegLosslessWarning,
@@ -68,15 +77,18 @@ __all__ = [
     # JPEG Lossless
     "JpegLosslessInfo",
     "JpegLosslessWarning",
-    "JpegInfo",
-    "JpegWarning",
-    "jpeg_check",
-    "jpeg_decode",
-    "jpeg_info",
     "jpegll_check",
     "jpegll_decode",
     "jpegll_encode",
     "jpegll_info",
+    # JPEG 2000 / HTJ2K, JPEG XL, Deflated Image Frames (library codecs)
+    "LibraryCodecWarning",
+    "deflate_frame_decode",
+    "deflate_frame_encode",
+    "j2k_decode",
+    "j2k_info",
+    "jxl_decode",
+    "jxl_info",
     # scanning headers
     "scan",
     "scan_batches",

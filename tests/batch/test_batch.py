@@ -153,7 +153,8 @@ def test_frames_selection(tmp_path):
 
 
 def _bad_inputs(src: Path) -> dict[str, str]:
-    """A good file, a truncated one, garbage named .dcm, a JPEG 2000 file, a
+    """A good file, a truncated one, garbage named .dcm, a JPEG 2000 Part 2 file
+    (a decodable J2K file relabelled 1.2.840.10008.1.2.4.92: no decoder), a
     text file and a DICOM file without pixel data. Returns name -> expected
     (status, reason)."""
     import pydicom.data
@@ -164,7 +165,9 @@ def _bad_inputs(src: Path) -> dict[str, str]:
     data = good.read_bytes()
     (src / "truncated.dcm").write_bytes(data[: len(data) - 5000])  # pixel data cut short
     (src / "garbage.dcm").write_bytes(b"\x00" * 128 + b"DICM" + bytes(range(256)) * 4)
-    shutil.copyfile(pydicom.data.get_testdata_file("MR_small_jp2klossless.dcm"), src / "j2k.dcm")
+    j2k = Path(pydicom.data.get_testdata_file("MR_small_jp2klossless.dcm")).read_bytes()
+    assert j2k.count(b"1.2.840.10008.1.2.4.90") == 1
+    (src / "j2k.dcm").write_bytes(j2k.replace(b"1.2.840.10008.1.2.4.90", b"1.2.840.10008.1.2.4.92"))
     (src / "notes.txt").write_text("not a DICOM file\n")
     shutil.copyfile(pydicom.data.get_testdata_file("rtplan.dcm"), src / "rtplan.dcm")
     return {
@@ -183,8 +186,8 @@ def test_failures_are_recorded_and_batch_goes_on(tmp_path):
     report = dicodec.batch.decode(tmp_path / "in", out)
     rows = {Path(r["path"]).name: r for r in index_rows(out)}
     assert {k: (r["status"], r["reason"]) for k, r in rows.items()} == expected
-    assert "1.2.840.10008.1.2.4.90" in rows["j2k.dcm"]["error"]
-    assert rows["j2k.dcm"]["transfer_syntax"] == "1.2.840.10008.1.2.4.90"
+    assert "1.2.840.10008.1.2.4.92" in rows["j2k.dcm"]["error"]
+    assert rows["j2k.dcm"]["transfer_syntax"] == "1.2.840.10008.1.2.4.92"
     assert rows["truncated.dcm"]["error"].startswith("MalformedError")
     assert report.failures == {"malformed": 2, "unsupported": 1}
     assert report.skipped_reasons == {"not_dicom": 1, "no_pixel_data": 1}

@@ -173,6 +173,16 @@ def test_odd_files_give_the_right_array_or_an_error(row, corpus_dir):
         assert arr.size > 0
 
 
+# Decoded by the library codecs (JPEG 2000 / HTJ2K, JPEG XL, deflated frames):
+# tested in test_libcodecs.py and the Rust tests.
+LIBRARY_SYNTAXES = {f"1.2.840.10008.1.2.4.{n}" for n in ("90", "91", "201", "202", "203")} | {
+    "1.2.840.10008.1.2.4.110",
+    "1.2.840.10008.1.2.4.111",
+    "1.2.840.10008.1.2.4.112",
+    "1.2.840.10008.1.2.8.1",
+}
+
+
 def _other_encapsulated(r: dict[str, str]) -> bool:
     return (
         r["kind"] == "dicom"
@@ -180,6 +190,7 @@ def _other_encapsulated(r: dict[str, str]) -> bool:
         and r["encapsulated"] == "True"
         # JPEG DCT (.50/.51/.55) is decoded: tests/test_jpeg_dct.py.
         and r["ts_group"] != "other_jpeg_dct"
+        and r["transfer_syntax_uid"] not in LIBRARY_SYNTAXES
     )
 
 

@@ -116,6 +116,8 @@ pub const JPIP_HTJ2K_REFERENCED: &str = "1.2.840.10008.1.2.4.204";
 pub const JPIP_HTJ2K_REFERENCED_DEFLATE: &str = "1.2.840.10008.1.2.4.205";
 /// RLE Lossless.
 pub const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+/// Deflated Image Frame Compression (Supplement 244).
+pub const DEFLATED_IMAGE_FRAME_COMPRESSION: &str = "1.2.840.10008.1.2.8.1";
 /// RFC 2557 MIME encapsulation (retired).
 pub const RFC_2557_MIME: &str = "1.2.840.10008.1.2.6.1";
 /// XML Encoding (retired).

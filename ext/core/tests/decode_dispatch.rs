@@ -76,7 +76,7 @@ fn frame_errors_name_the_frame_and_a_data_offset() {
 fn unsupported_syntaxes_are_named() {
     let v = build_items(&[], &[b"\xFF\x4F\xFF\x51"]);
     for (uid, name) in [
-        ("1.2.840.10008.1.2.4.90", "JPEG 2000"),
+        ("1.2.840.10008.1.2.4.100", "MPEG2"),
         ("1.2.840.10008.1.2.4.52", "JPEG Extended"),
         ("1.2.3.4.5", "unknown"),
     ] {

@@ -10,6 +10,7 @@ mod errors;
 mod jpeg;
 #[cfg(feature = "jpeg-dct")]
 mod jpeg_dct;
+mod libcodecs;
 mod reader;
 #[cfg(feature = "rle")]
 mod rle;
@@ -42,6 +43,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     jpeg::register(m)?;
     #[cfg(feature = "jpeg-dct")]
     jpeg_dct::register(m)?;
+    libcodecs::register(m)?;
     scan::register(m)?;
 
     pipeline::register(m)?;

@@ -133,6 +133,19 @@ const JPEG_LS: Option<&'static dyn FrameDecoder> =
 const JPEG_LS_ENC: Option<&'static dyn FrameEncoder> =
     when!("jpeg-ls", FrameEncoder, super::jpegls::JpegLsCodec);
 
+const J2K: Option<&'static dyn FrameDecoder> = when!("j2k", FrameDecoder, super::j2k::J2kCodec);
+const JXL: Option<&'static dyn FrameDecoder> = when!("jxl", FrameDecoder, super::jxl::JxlCodec);
+const DEFLATE: Option<&'static dyn FrameDecoder> = when!(
+    "deflate-frames",
+    FrameDecoder,
+    super::deflate_frames::DeflateFramesCodec
+);
+const DEFLATE_ENC: Option<&'static dyn FrameEncoder> = when!(
+    "deflate-frames",
+    FrameEncoder,
+    super::deflate_frames::DeflateFramesCodec
+);
+
 /// Every transfer syntax with a codec: uid, encapsulated, lossy, Cargo
 /// feature, decoder, encoder.
 pub static REGISTRY: &[CodecEntry] = &[
@@ -240,6 +253,29 @@ pub static REGISTRY: &[CodecEntry] = &[
         "jpeg-ls",
         JPEG_LS,
         None,
+    ),
+    entry(uid::JPEG_2000_LOSSLESS, true, false, "j2k", J2K, None),
+    entry(uid::JPEG_2000, true, true, "j2k", J2K, None),
+    entry(uid::HTJ2K_LOSSLESS, true, false, "j2k", J2K, None),
+    entry(uid::HTJ2K_LOSSLESS_RPCL, true, false, "j2k", J2K, None),
+    entry(uid::HTJ2K, true, true, "j2k", J2K, None),
+    entry(uid::JPEG_XL_LOSSLESS, true, false, "jxl", JXL, None),
+    entry(
+        uid::JPEG_XL_JPEG_RECOMPRESSION,
+        true,
+        true,
+        "jxl",
+        JXL,
+        None,
+    ),
+    entry(uid::JPEG_XL, true, true, "jxl", JXL, None),
+    entry(
+        uid::DEFLATED_IMAGE_FRAME_COMPRESSION,
+        true,
+        false,
+        "deflate-frames",
+        DEFLATE,
+        DEFLATE_ENC,
     ),
 ];
 

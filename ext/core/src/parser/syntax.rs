@@ -252,6 +252,10 @@ pub static SYNTAXES: &[SyntaxInfo] = &[
         true,
     ),
     encaps(uid::RLE_LOSSLESS, "RLE Lossless"),
+    encaps(
+        uid::DEFLATED_IMAGE_FRAME_COMPRESSION,
+        "Deflated Image Frame Compression",
+    ),
     referenced(uid::RFC_2557_MIME, "RFC 2557 MIME encapsulation", false),
     referenced(uid::XML_ENCODING, "XML Encoding", false),
     referenced(

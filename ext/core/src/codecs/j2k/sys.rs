@@ -1,0 +1,329 @@
+//! The only `unsafe` code of the JPEG 2000 codec: a safe wrapper over the
+//! OpenJPEG C API (`openjpeg-sys`).
+//!
+//! A [`Session`] owns one decompressor, one memory stream reading from a
+//! borrowed `&[u8]` (no copy of the codestream besides OpenJPEG's own read
+//! buffer), and the message sink its callbacks write to; an [`Image`] owns
+//! the decoded `opj_image_t`. OpenJPEG's info messages are dropped, its
+//! warnings and errors are collected (never printed) and returned.
+
+#![allow(unsafe_code)]
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::marker::PhantomData;
+use std::ptr::{self, NonNull};
+use std::sync::Mutex;
+
+use openjpeg_sys as opj;
+
+/// At most this many messages are kept (a corrupt stream can produce one per
+/// code-block).
+const MAX_MESSAGES: usize = 64;
+
+/// OpenJPEG's read buffer: the codestream is read in chunks of this size.
+const STREAM_CHUNK: usize = 1 << 20;
+
+/// Messages OpenJPEG reported through its callbacks.
+#[derive(Debug, Default)]
+pub(super) struct Messages {
+    pub warnings: Vec<String>,
+    pub errors: Vec<String>,
+    /// How far OpenJPEG had read the input when the messages were taken.
+    pub read_to: usize,
+}
+
+/// Where OpenJPEG's callbacks write (worker threads may report at once).
+#[derive(Default)]
+struct Sink(Mutex<Messages>);
+
+impl Sink {
+    fn push(&self, error: bool, msg: *const c_char) {
+        if msg.is_null() {
+            return;
+        }
+        // SAFETY: OpenJPEG passes a NUL-terminated string that lives for the
+        // duration of the callback; null was excluded above.
+        let text = unsafe { CStr::from_ptr(msg) }.to_string_lossy();
+        let text = text.trim().to_owned();
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let list = if error {
+            &mut m.errors
+        } else {
+            &mut m.warnings
+        };
+        if list.len() < MAX_MESSAGES && !text.is_empty() && !list.contains(&text) {
+            list.push(text);
+        }
+    }
+
+    fn take(&self) -> Messages {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+unsafe extern "C" fn on_info(_msg: *const c_char, _data: *mut c_void) {}
+
+unsafe extern "C" fn on_warning(msg: *const c_char, data: *mut c_void) {
+    // SAFETY: `data` is the `Sink` registered in `Session::open`, which
+    // outlives the codec (it is dropped after `opj_destroy_codec`).
+    let sink = unsafe { &*(data as *const Sink) };
+    sink.push(false, msg);
+}
+
+unsafe extern "C" fn on_error(msg: *const c_char, data: *mut c_void) {
+    // SAFETY: as in `on_warning`.
+    let sink = unsafe { &*(data as *const Sink) };
+    sink.push(true, msg);
+}
+
+/// The memory stream's state: the borrowed codestream and a read position.
+struct Reader {
+    data: *const u8,
+    len: usize,
+    pos: usize,
+}
+
+unsafe extern "C" fn read(buf: *mut c_void, n: usize, user: *mut c_void) -> usize {
+    // SAFETY: `user` is the boxed `Reader` of the session that owns the
+    // stream; OpenJPEG calls the stream functions from one thread at a time.
+    let r = unsafe { &mut *(user as *mut Reader) };
+    let n = n.min(r.len - r.pos);
+    if n == 0 {
+        return usize::MAX; // (OPJ_SIZE_T)-1: end of stream
+    }
+    // SAFETY: `data[pos..pos + n]` lies inside the borrowed slice (pos <=
+    // len, n <= len - pos) and `buf` has room for the n <= requested bytes.
+    unsafe { ptr::copy_nonoverlapping(r.data.add(r.pos), buf as *mut u8, n) };
+    r.pos += n;
+    n
+}
+
+unsafe extern "C" fn skip(n: i64, user: *mut c_void) -> i64 {
+    // SAFETY: as in `read`.
+    let r = unsafe { &mut *(user as *mut Reader) };
+    if n < 0 {
+        let back = n.unsigned_abs().min(r.pos as u64) as usize;
+        r.pos -= back;
+        return -(back as i64);
+    }
+    let left = (r.len - r.pos) as u64;
+    if n as u64 > left {
+        r.pos = r.len;
+        return -1;
+    }
+    r.pos += n as usize;
+    n
+}
+
+unsafe extern "C" fn seek(n: i64, user: *mut c_void) -> i32 {
+    // SAFETY: as in `read`.
+    let r = unsafe { &mut *(user as *mut Reader) };
+    if n < 0 || n as u64 > r.len as u64 {
+        return 0;
+    }
+    r.pos = n as usize;
+    1
+}
+
+/// One decoded component, borrowed from an [`Image`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Component<'a> {
+    pub dx: u32,
+    pub dy: u32,
+    pub w: u32,
+    pub h: u32,
+    /// `w × h` samples, row by row (`None` before decoding).
+    pub data: Option<&'a [i32]>,
+}
+
+/// An `opj_image_t` (header or decoded image).
+pub(super) struct Image(NonNull<opj::opj_image_t>);
+
+// SAFETY: the image is plain memory owned by this value; OpenJPEG keeps no
+// reference to it once `opj_decode` returned.
+unsafe impl Send for Image {}
+
+impl Image {
+    /// Canvas area (x0, y0, x1, y1).
+    pub fn area(&self) -> (u32, u32, u32, u32) {
+        // SAFETY: the pointer is a live image owned by `self`.
+        let i = unsafe { self.0.as_ref() };
+        (i.x0, i.y0, i.x1, i.y1)
+    }
+
+    /// The components (with their samples once decoded).
+    pub fn components(&self) -> Vec<Component<'_>> {
+        // SAFETY: the pointer is a live image owned by `self`.
+        let i = unsafe { self.0.as_ref() };
+        if i.comps.is_null() {
+            return Vec::new();
+        }
+        (0..i.numcomps as usize)
+            .map(|k| {
+                // SAFETY: `comps` holds `numcomps` components.
+                let c = unsafe { &*i.comps.add(k) };
+                let n = c.w as usize * c.h as usize;
+                let data = (!c.data.is_null()).then(|| {
+                    // SAFETY: OpenJPEG allocates `w × h` samples for a decoded
+                    // component; they live as long as the image (`&self`).
+                    unsafe { std::slice::from_raw_parts(c.data as *const i32, n) }
+                });
+                Component {
+                    dx: c.dx,
+                    dy: c.dy,
+                    w: c.w,
+                    h: c.h,
+                    data,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        // SAFETY: the image came from `opj_read_header` and is destroyed once.
+        unsafe { opj::opj_image_destroy(self.0.as_ptr()) };
+    }
+}
+
+/// One decompression: codec, memory stream and message sink.
+pub(super) struct Session<'a> {
+    codec: *mut opj::opj_codec_t,
+    stream: *mut opj::opj_stream_t,
+    image: Option<Image>,
+    // Boxed: OpenJPEG holds their addresses until the session is dropped.
+    reader: Box<Reader>,
+    sink: Box<Sink>,
+    _src: PhantomData<&'a [u8]>,
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        // SAFETY: both handles were created in `open` (non-null) and are
+        // destroyed once, before the reader and sink they point to.
+        unsafe {
+            opj::opj_stream_destroy(self.stream);
+            opj::opj_destroy_codec(self.codec);
+        }
+    }
+}
+
+impl<'a> Session<'a> {
+    /// Creates a decompressor for `src` (a raw codestream, or a JP2 file when
+    /// `jp2`) with `threads` worker threads (1: none) and reads the main
+    /// header. On failure, returns OpenJPEG's messages.
+    pub fn open(src: &'a [u8], jp2: bool, threads: usize) -> Result<Self, Messages> {
+        let format = if jp2 {
+            opj::CODEC_FORMAT::OPJ_CODEC_JP2
+        } else {
+            opj::CODEC_FORMAT::OPJ_CODEC_J2K
+        };
+        // SAFETY: plain constructor; a null result is handled.
+        let codec = unsafe { opj::opj_create_decompress(format) };
+        if codec.is_null() {
+            return Err(Messages {
+                errors: vec!["cannot create an OpenJPEG decompressor".into()],
+                ..Default::default()
+            });
+        }
+        // SAFETY: creates an input stream; a null result is handled.
+        let stream = unsafe { opj::opj_stream_create(src.len().clamp(1, STREAM_CHUNK), 1) };
+        if stream.is_null() {
+            // SAFETY: `codec` is valid and destroyed once.
+            unsafe { opj::opj_destroy_codec(codec) };
+            return Err(Messages {
+                errors: vec!["cannot create an OpenJPEG stream".into()],
+                ..Default::default()
+            });
+        }
+        let mut s = Session {
+            codec,
+            stream,
+            image: None,
+            reader: Box::new(Reader {
+                data: src.as_ptr(),
+                len: src.len(),
+                pos: 0,
+            }),
+            sink: Box::default(),
+            _src: PhantomData,
+        };
+        let sink_ptr = &*s.sink as *const Sink as *mut c_void;
+        let reader_ptr = &mut *s.reader as *mut Reader as *mut c_void;
+        // SAFETY: `codec` and `stream` are valid. The sink and the reader are
+        // boxed and owned by `s`, so their addresses stay valid until `s` is
+        // dropped, which destroys the codec and the stream first. The
+        // callbacks match the C prototypes.
+        let ok = unsafe {
+            opj::opj_set_info_handler(codec, Some(on_info), sink_ptr);
+            opj::opj_set_warning_handler(codec, Some(on_warning), sink_ptr);
+            opj::opj_set_error_handler(codec, Some(on_error), sink_ptr);
+            opj::opj_stream_set_read_function(stream, Some(read));
+            opj::opj_stream_set_skip_function(stream, Some(skip));
+            opj::opj_stream_set_seek_function(stream, Some(seek));
+            opj::opj_stream_set_user_data(stream, reader_ptr, None);
+            opj::opj_stream_set_user_data_length(stream, src.len() as u64);
+            let mut params: opj::opj_dparameters_t = std::mem::zeroed();
+            opj::opj_set_default_decoder_parameters(&mut params);
+            opj::opj_setup_decoder(codec, &mut params) != 0
+                && (threads <= 1 || opj::opj_codec_set_threads(codec, threads as c_int) != 0)
+        };
+        if !ok {
+            return Err(s.messages());
+        }
+        let mut image: *mut opj::opj_image_t = ptr::null_mut();
+        // SAFETY: valid codec and stream; `image` receives a new image or
+        // stays null.
+        let ok = unsafe { opj::opj_read_header(stream, codec, &mut image) } != 0;
+        s.image = NonNull::new(image).map(Image);
+        if !ok || s.image.is_none() {
+            return Err(s.messages());
+        }
+        Ok(s)
+    }
+
+    /// The messages so far, with the read position.
+    fn messages(&self) -> Messages {
+        let mut m = self.sink.take();
+        m.read_to = self.reader.pos;
+        m
+    }
+
+    /// The image header (components without samples).
+    pub fn header(&self) -> &Image {
+        // `open` only returns a session with an image.
+        self.image.as_ref().expect("session has an image")
+    }
+
+    /// Decodes the whole image. Returns it with OpenJPEG's warnings, or its
+    /// messages on failure.
+    pub fn decode(mut self) -> Result<(Image, Messages), Messages> {
+        let Some(image) = self.image.take() else {
+            return Err(self.messages());
+        };
+        // SAFETY: codec, stream and image are valid and belong together
+        // (the image came from `opj_read_header` on this codec and stream).
+        let ok = unsafe {
+            opj::opj_decode(self.codec, self.stream, image.0.as_ptr()) != 0
+                && opj::opj_end_decompress(self.codec, self.stream) != 0
+        };
+        let messages = self.messages();
+        if ok {
+            Ok((image, messages))
+        } else {
+            Err(messages)
+        }
+    }
+}
+
+/// OpenJPEG's version string ("2.5.3").
+pub fn version() -> String {
+    // SAFETY: returns a pointer to a static NUL-terminated string.
+    let v = unsafe { opj::opj_version() };
+    if v.is_null() {
+        return String::new();
+    }
+    // SAFETY: non-null static C string.
+    unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned()
+}
