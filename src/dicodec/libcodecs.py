@@ -1,7 +1,7 @@
 """JPEG 2000 / HTJ2K (OpenJPEG), JPEG XL (jxl-oxide) and Deflated Image Frames
 (libdeflate): decode raw streams; ``read_pixels`` decodes DICOM files of these
-transfer syntaxes (1.2.840.10008.1.2.4.90/.91/.201/.202/.203, .110/.111/.112,
-1.2.840.10008.1.2.8.1) directly.
+transfer syntaxes (JPEG 2000 lossless/lossy, HTJ2K lossless/RPCL/lossy, JPEG XL
+lossless/JPEG recompression/lossy, Deflated Image Frame Compression) directly.
 
 Example::
 

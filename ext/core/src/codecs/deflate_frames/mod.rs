@@ -1,4 +1,4 @@
-//! Deflated Image Frame Compression (`1.2.840.10008.1.2.8.1`, DICOM
+//! Deflated Image Frame Compression (DICOM
 //! Supplement 244): each frame is its native little-endian bytes (1-bit
 //! frames start on a byte boundary), compressed as raw deflate (RFC 1951, no
 //! zlib or gzip wrapper), one frame per fragment, the fragment padded to an

@@ -1,5 +1,5 @@
-//! JPEG 2000 (ISO/IEC 15444-1: `1.2.840.10008.1.2.4.90` lossless, `.91`)
-//! and High-Throughput JPEG 2000 (15444-15: `.201`, `.202` RPCL, `.203`)
+//! JPEG 2000 (ISO/IEC 15444-1: the lossless-only and lossy syntaxes) and
+//! High-Throughput JPEG 2000 (15444-15: lossless, lossless RPCL, lossy)
 //! through OpenJPEG ≥ 2.5 (`openjpeg-sys`: the bundled C sources, compiled
 //! with `cc`).
 //!

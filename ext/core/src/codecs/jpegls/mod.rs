@@ -1,5 +1,5 @@
-//! JPEG-LS (ITU-T T.87 / ISO 14495-1), DICOM 1.2.840.10008.1.2.4.80
-//! (lossless) and .81 (near-lossless). OWNER: JPEG-LS helper.
+//! JPEG-LS (ITU-T T.87 / ISO 14495-1): DICOM's JPEG-LS Lossless and
+//! JPEG-LS Near-Lossless transfer syntaxes.
 //!
 //! Modules: [`markers`] (marker walk, segment parsers), [`params`] (coding
 //! parameters, default thresholds), [`bits`] (bit reader), `decoder` (scan

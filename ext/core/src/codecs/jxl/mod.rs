@@ -1,5 +1,5 @@
-//! JPEG XL (`1.2.840.10008.1.2.4.110` lossless, `.111` JPEG recompression,
-//! `.112`) through `jxl-oxide` (pure Rust).
+//! JPEG XL (the lossless, JPEG recompression and lossy transfer syntaxes of
+//! 2024) through `jxl-oxide` (pure Rust).
 //!
 //! A frame is read from memory; its header (size, channels, bit depth) is
 //! checked against the DICOM attributes and [`crate::limits`] before any
