@@ -20,6 +20,14 @@ from dicodec.errors import (
     UnsupportedError,
 )
 from dicodec.jpeg import JpegInfo, JpegWarning, jpeg_check, jpeg_decode, jpeg_info
+from dicodec.jpegll import (
+    JpegLosslessInfo,
+    JpegLosslessWarning,
+    jpegll_check,
+    jpegll_decode,
+    jpegll_encode,
+    jpegll_info,
+)
 from dicodec.libcodecs import (
     LibraryCodecWarning,
     deflate_frame_decode,
@@ -28,14 +36,6 @@ from dicodec.libcodecs import (
     j2k_info,
     jxl_decode,
     jxl_info,
-)
-from dicodec.jpegll import (
-    JpegLosslessInfo,
-    JpegLosslessWarning,
-    jpegll_check,
-    jpegll_decode,
-    jpegll_encode,
-    jpegll_info,
 )
 from dicodec.pipeline import (
     apply_color_lut,

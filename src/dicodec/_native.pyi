@@ -206,7 +206,6 @@ def jpegll_decode_frame(
     legacy_predictors: bool = False,
     parallel: bool = True,
 ) -> tuple[bytearray, list[str]]: ...
-
 def _j2k_info(data: npt.NDArray[np.uint8]) -> dict[str, Any]: ...
 def _j2k_decode_into(
     data: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8], threads: int = 1
