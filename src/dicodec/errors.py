@@ -102,4 +102,9 @@ class OutputArrayError(InvalidArgumentError):
     shape (an :class:`InvalidArgumentError`, so also a ``ValueError``)."""
 
 
-__all__ += ["OutputArrayError"]
+class OutputArrayTypeError(OutputArrayError, InvalidArgumentTypeError):
+    """``out=`` of the wrong dtype: an :class:`OutputArrayError` that is also
+    an :class:`InvalidArgumentTypeError` (so a ``TypeError`` too)."""
+
+
+__all__ += ["OutputArrayError", "OutputArrayTypeError"]

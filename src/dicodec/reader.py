@@ -27,6 +27,7 @@ from dicodec.errors import (
     MissingAttributeError,
     NoPixelDataError,
     OutputArrayError,
+    OutputArrayTypeError,
 )
 from dicodec.uids import native_syntax
 
@@ -229,6 +230,8 @@ def read_pixels(
             raise
         if isinstance(e, DicodecError) and not isinstance(e, InvalidArgumentError):
             raise
+        if isinstance(e, TypeError):
+            raise OutputArrayTypeError(str(e)) from None
         raise OutputArrayError(str(e)) from None
     _emit(msgs)
     if as_rgb or modality_lut or voi_lut:

@@ -30,8 +30,10 @@ def test_registry_lists_each_syntax_once_with_its_codec():
     assert not by_uid[pydicom.uid.ExplicitVRLittleEndian].encapsulated
     # Names agree with pydicom's UID dictionary.
     for c in entries:
-        assert c.name == pydicom.uid.UID(c.transfer_syntax_uid).name
-    assert pydicom.uid.JPEG2000 not in by_uid
+        known = pydicom.uid.UID(c.transfer_syntax_uid).name
+        if known != c.transfer_syntax_uid:  # pydicom 3.0 predates JPEG XL and deflated frames
+            assert c.name == known
+    assert "1.2.840.10008.1.2.4.100" not in by_uid  # MPEG2: no codec
     with pytest.raises(AttributeError):
         rle.lossy = True  # type: ignore[misc]
 

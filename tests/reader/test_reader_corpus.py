@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import dicodec
-from conftest import corpus_params
+from conftest import corpus_params, corpus_rows
 from dicodec import DicodecError, UnsupportedError
 
 NATIVE_GROUPS = {"native_implicit_le", "native_explicit_le", "native_explicit_be"}
@@ -173,14 +173,10 @@ def test_odd_files_give_the_right_array_or_an_error(row, corpus_dir):
         assert arr.size > 0
 
 
-# Decoded by the library codecs (JPEG 2000 / HTJ2K, JPEG XL, deflated frames):
-# tested in test_libcodecs.py and the Rust tests.
-LIBRARY_SYNTAXES = {f"1.2.840.10008.1.2.4.{n}" for n in ("90", "91", "201", "202", "203")} | {
-    "1.2.840.10008.1.2.4.110",
-    "1.2.840.10008.1.2.4.111",
-    "1.2.840.10008.1.2.4.112",
-    "1.2.840.10008.1.2.8.1",
-}
+# What this build decodes (the codec registry): the other syntaxes must be
+# refused with UnsupportedError naming them.
+DECODABLE = {c.transfer_syntax_uid for c in dicodec._native.codecs() if c.can_decode}
+JPEG_LS = {"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"}
 
 
 def _other_encapsulated(r: dict[str, str]) -> bool:
@@ -188,20 +184,38 @@ def _other_encapsulated(r: dict[str, str]) -> bool:
         r["kind"] == "dicom"
         and r["selected_as"] in ("other_ts_sample", "other_ts_odd")
         and r["encapsulated"] == "True"
-        # JPEG DCT (.50/.51/.55) is decoded: tests/test_jpeg_dct.py.
-        and r["ts_group"] != "other_jpeg_dct"
-        and r["transfer_syntax_uid"] not in LIBRARY_SYNTAXES
+        and r["transfer_syntax_uid"] not in DECODABLE
     )
 
 
-@pytest.mark.parametrize("row", corpus_params(_other_encapsulated))
-def test_other_syntaxes_are_unsupported_but_framed(row, corpus_dir):
-    path = corpus_dir / row["file"]
+def _jpeg_ls(r: dict[str, str]) -> bool:
+    return r["kind"] == "dicom" and r["transfer_syntax_uid"] in JPEG_LS and bool(r["ref_sha256"])
+
+
+@pytest.mark.parametrize("row", corpus_params(_jpeg_ls))
+def test_jpeg_ls_files_equal_the_reference(row, corpus_dir):
+    """JPEG-LS (.80/.81) through read_pixels: bit-exact with the MANIFEST's
+    reference (pydicom with CharLS-based decoders)."""
+    arr = _read(corpus_dir / row["file"])
+    assert _sha(arr, row) == row["ref_sha256"]
+
+
+def test_no_corpus_file_is_unsupported():
+    """Every encapsulated syntax of the corpus has a codec now (the list of
+    other syntaxes is empty); a syntax without one is tested below."""
+    assert [r["file"] for r in corpus_rows() if _other_encapsulated(r)] == []
+
+
+def test_a_syntax_without_codec_is_named_and_framed(tmp_path):
+    """MPEG2 (no codec): frames are found, decoding says which syntax."""
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(pydicom.data.get_testdata_file("MR_small_jpeg_ls_lossless.dcm"))
+    mpeg2 = "1.2.840.10008.1.2.4.100"
+    ds.file_meta.TransferSyntaxUID = mpeg2
+    path = tmp_path / "mpeg2.dcm"
+    ds.save_as(path)
     info = dicodec.frame_info(path)
-    assert not info.decodable
-    assert info.frames >= (_num(row["frames"]) or 1) or info.problem
-    with pytest.raises(DicodecError) as exc:
+    assert not info.decodable and mpeg2 in (info.unsupported_reason or "")
+    assert len(info.frame_ranges) == info.frames == 1
+    with pytest.raises(UnsupportedError, match=mpeg2):
         _read(path)
-    if info.problem is None:
-        assert isinstance(exc.value, UnsupportedError)
-        assert row["transfer_syntax_uid"] in str(exc.value)

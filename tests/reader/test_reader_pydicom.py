@@ -21,6 +21,8 @@ SKIP_SUFFIXES = {".txt", ".json", ".icc", ".dump", ".gz", ".py"}
 FILES = sorted(p for p in ROOT.rglob("*") if p.is_file() and p.suffix.lower() not in SKIP_SUFFIXES)
 #: Syntaxes dicodec decodes (an UnsupportedError there is a failure).
 CODEC_SYNTAXES = set(pydicom_plugin.DECODER_DEPENDENCIES)
+#: Lossy JPEG (baseline, extended, progressive): decoders legitimately differ by 1.
+LOSSY_JPEG = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.55"}
 
 
 def _syntax(path: Path) -> str | None:
@@ -63,6 +65,17 @@ def test_bundled_file(path: Path):
     ref = _reference(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dicodec.DicodecWarning)
+        if ref is None and _syntax(path) in LOSSY_JPEG:
+            # pydicom has no 12-bit JPEG decoder that accepts this stream
+            # (libjpeg 6b rejects it): libjpeg-turbo is the reference.
+            imagecodecs = pytest.importorskip("imagecodecs")
+            ds = pydicom.dcmread(path)
+            frames = pydicom.encaps.generate_frames(
+                ds.PixelData, number_of_frames=int(ds.get("NumberOfFrames", 1) or 1)
+            )
+            turbo = np.stack([imagecodecs.jpeg8_decode(f) for f in frames]).squeeze()
+            np.testing.assert_array_equal(dicodec.read_pixels(path), turbo)
+            return
         if ref is None:
             # pydicom cannot decode it at all: neither can we, but cleanly.
             with pytest.raises(DicodecError):
@@ -79,6 +92,14 @@ def test_bundled_file(path: Path):
             assert info.transfer_syntax_uid in str(exc)
             assert len(info.frame_ranges) == info.frames
             return
+    if _syntax(path) in LOSSY_JPEG:
+        # pydicom's default JPEG decoders use other IDCTs (libjpeg 6b through
+        # pylibjpeg...): within 1 of dicodec, which equals libjpeg-turbo
+        # bit for bit (tests/codecs/test_jpeg_dct.py).
+        ref = ref.astype(ref.dtype.newbyteorder("="))
+        assert (got.dtype, got.shape) == (ref.dtype, ref.shape)
+        assert np.abs(got.astype(np.int32) - ref.astype(np.int32)).max() <= 1
+        return
     _same(ref, got)
 
 

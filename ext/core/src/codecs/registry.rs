@@ -343,7 +343,10 @@ mod tests {
         let e = decoder_for(&TransferSyntax::from_uid(uid::JPEG_EXTENDED_P3_5))
             .err()
             .unwrap();
-        assert!(e.to_string().contains("no decoder for JPEG Extended"), "{e}");
+        assert!(
+            e.to_string().contains("no decoder for JPEG Extended"),
+            "{e}"
+        );
         assert!(matches!(e, Error::Unsupported(_)));
     }
 

@@ -415,3 +415,16 @@ pub fn split_intervals(src: &[u8], start: usize) -> (Vec<(usize, usize)>, usize)
         }
     }
 }
+
+/// The line count a frame with height 0 gets from its DNL segment (found by
+/// searching for FF DC after the frame header: entropy-coded data cannot
+/// hold it).
+pub(crate) fn find_dnl(src: &[u8], from: usize) -> Option<u32> {
+    let i = src
+        .get(from..)?
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDC])?
+        + from;
+    let body = src.get(i + 4..i + 6)?;
+    Some(u16::from_be_bytes([body[0], body[1]]) as u32)
+}

@@ -219,19 +219,6 @@ struct Geometry {
     nf: usize,
 }
 
-/// The line count a frame with height 0 gets from its DNL segment (found by
-/// searching for FF DC after the frame header: entropy-coded data cannot
-/// hold it).
-fn find_dnl(src: &[u8], from: usize) -> Option<u32> {
-    let i = src
-        .get(from..)?
-        .windows(2)
-        .position(|w| w == [0xFF, 0xDC])?
-        + from;
-    let body = src.get(i + 4..i + 6)?;
-    Some(u16::from_be_bytes([body[0], body[1]]) as u32)
-}
-
 /// Walks the stream, decoding each scan into `out` when `out` is given.
 fn walk<T: Out>(
     src: &[u8],
@@ -315,7 +302,7 @@ fn walk<T: Out>(
                 if info.scans == 0 {
                     // Geometry is fixed at the first scan.
                     if f.height == 0 {
-                        let n = find_dnl(src, s.data_start)
+                        let n = markers::find_dnl(src, s.data_start)
                             .or(geom.map(|g| g.rows as u32))
                             .unwrap_or(0);
                         if n == 0 {
