@@ -208,3 +208,69 @@ impl FrameReport {
         self.warnings.is_empty()
     }
 }
+
+/// Decoded samples of a raw stream (no DICOM container): `u8` for a
+/// precision of 8 bits or less, else `u16`. Shared by the JPEG codecs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Samples {
+    /// Precision 8 or less.
+    U8(Vec<u8>),
+    /// Precision 9-16.
+    U16(Vec<u16>),
+}
+
+/// pydicom's rule (`raw=True`) for decoded samples in a container wider than
+/// Bits Stored: the unused high bits are cleared (unsigned) or filled with
+/// the sign bit (signed). Nothing to do when `bits_stored` fills the byte.
+pub fn fit_bits_stored_u8(v: &mut [u8], bits_stored: u32, signed: bool) {
+    if bits_stored >= 8 {
+        return;
+    }
+    let sh = 8 - bits_stored;
+    for s in v.iter_mut() {
+        *s = if signed {
+            (((*s << sh) as i8) >> sh) as u8
+        } else {
+            (*s << sh) >> sh
+        };
+    }
+}
+
+/// [`fit_bits_stored_u8`] for 16-bit containers.
+pub fn fit_bits_stored_u16(v: &mut [u16], bits_stored: u32, signed: bool) {
+    if bits_stored >= 16 {
+        return;
+    }
+    let sh = 16 - bits_stored;
+    for s in v.iter_mut() {
+        *s = if signed {
+            (((*s << sh) as i16) >> sh) as u16
+        } else {
+            (*s << sh) >> sh
+        };
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+
+    #[test]
+    fn unused_high_bits_are_cleared_or_sign_filled() {
+        let mut u = [0xFFu8, 0x0F, 0x10];
+        fit_bits_stored_u8(&mut u, 5, false);
+        assert_eq!(u, [0x1F, 0x0F, 0x10]);
+        let mut s = [0x10u8, 0x0F];
+        fit_bits_stored_u8(&mut s, 5, true);
+        assert_eq!(s, [0xF0, 0x0F]);
+        let mut w = [0xF800u16, 0x0800, 0x07FF];
+        fit_bits_stored_u16(&mut w, 12, true);
+        assert_eq!(w, [0xF800, 0xF800, 0x07FF]);
+        let mut w = [0xF800u16, 0x0800];
+        fit_bits_stored_u16(&mut w, 12, false);
+        assert_eq!(w, [0x0800, 0x0800]);
+        let mut full = [0xABCDu16];
+        fit_bits_stored_u16(&mut full, 16, true);
+        assert_eq!(full, [0xABCD]);
+    }
+}

@@ -42,7 +42,9 @@ pub use lossless::Sample;
 use super::{DecodeContext, EncodeContext, Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, Result};
 use crate::limits;
-use crate::pixels::{FrameReport, PixelDescription, SampleType};
+use crate::pixels::{
+    fit_bits_stored_u16, fit_bits_stored_u8, FrameReport, PixelDescription, SampleType,
+};
 
 /// The JPEG Lossless codec of the registry (.57 and .70).
 pub struct JpegLosslessCodec;
@@ -100,14 +102,7 @@ impl Default for DecodeOptions {
     }
 }
 
-/// Decoded samples of a raw stream: `u8` for precision <= 8, else `u16`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Samples {
-    /// Precision 8 or less.
-    U8(Vec<u8>),
-    /// Precision above 8.
-    U16(Vec<u16>),
-}
+pub use crate::pixels::Samples;
 
 /// Result of [`decode`]: header information, samples (rows × columns ×
 /// components, colour-by-pixel, subsampled components upsampled by
@@ -422,32 +417,12 @@ pub fn decode_frame_with(
     match st {
         SampleType::U8 | SampleType::I8 => {
             let r = decode_samples(src, dst, g, opts)?;
-            if bs < 8 {
-                let sh = 8 - bs;
-                for v in dst.iter_mut() {
-                    *v = if st == SampleType::I8 {
-                        (((*v << sh) as i8) >> sh) as u8
-                    } else {
-                        (*v << sh) >> sh
-                    };
-                }
-            }
+            fit_bits_stored_u8(dst, bs, st == SampleType::I8);
             Ok(r)
         }
         SampleType::U16 | SampleType::I16 => {
             let signed = st == SampleType::I16;
-            decode_u16_bytes(src, dst, g, opts, |v| {
-                if bs < 16 {
-                    let sh = 16 - bs;
-                    for s in v.iter_mut() {
-                        *s = if signed {
-                            (((*s << sh) as i16) >> sh) as u16
-                        } else {
-                            (*s << sh) >> sh
-                        };
-                    }
-                }
-            })
+            decode_u16_bytes(src, dst, g, opts, |v| fit_bits_stored_u16(v, bs, signed))
         }
         other => Err(Error::unsupported(format!(
             "JPEG Lossless into {} samples (Bits Allocated {})",

@@ -63,7 +63,9 @@ mod tests_encode;
 use super::{DecodeContext, EncodeContext, Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, Result};
 use crate::limits;
-use crate::pixels::{FrameReport, PixelDescription, SampleType};
+use crate::pixels::{
+    fit_bits_stored_u16, fit_bits_stored_u8, FrameReport, PixelDescription, SampleType,
+};
 use decoder::{decode_scan, Out, Target};
 pub use encoder::{encode, EncodeOptions, Image};
 use markers::{resolve_components, Event, FrameHeader, Walker, CTX};
@@ -190,14 +192,7 @@ pub struct JlsInfo {
     pub mapping_tables: bool,
 }
 
-/// Decoded samples: `u8` for precision <= 8, else `u16`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Samples {
-    /// Precision up to 8.
-    U8(Vec<u8>),
-    /// Precision 9-16.
-    U16(Vec<u16>),
-}
+pub use crate::pixels::Samples;
 
 /// Result of [`decode`]: samples (lines × columns × components,
 /// colour-by-pixel), header information and what was tolerated.
@@ -539,16 +534,7 @@ pub fn decode_frame_with(
         SampleType::U8 | SampleType::I8 => {
             let (i, r) = walk_retry(src, dst, g, opts)?;
             check_precision(&i, 8)?;
-            if bs < 8 {
-                let sh = 8 - bs;
-                for v in dst.iter_mut() {
-                    *v = if st == SampleType::I8 {
-                        (((*v << sh) as i8) >> sh) as u8
-                    } else {
-                        (*v << sh) >> sh
-                    };
-                }
-            }
+            fit_bits_stored_u8(dst, bs, st == SampleType::I8);
             Ok(r)
         }
         SampleType::U16 | SampleType::I16 => {
@@ -556,15 +542,8 @@ pub fn decode_frame_with(
             let (i, r) = walk_retry(src, &mut tmp, g, opts)?;
             check_precision(&i, 16)?;
             let signed = st == SampleType::I16;
-            for (d, s) in dst.chunks_exact_mut(2).zip(tmp.iter_mut()) {
-                if bs < 16 {
-                    let sh = 16 - bs;
-                    *s = if signed {
-                        (((*s << sh) as i16) >> sh) as u16
-                    } else {
-                        (*s << sh) >> sh
-                    };
-                }
+            fit_bits_stored_u16(&mut tmp, bs, signed);
+            for (d, s) in dst.chunks_exact_mut(2).zip(&tmp) {
                 d.copy_from_slice(&s.to_le_bytes());
             }
             Ok(r)

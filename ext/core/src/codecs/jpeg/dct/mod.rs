@@ -114,14 +114,7 @@ pub struct Info {
     pub ycbcr: bool,
 }
 
-/// Decoded samples: `u8` at 8 bits, `u16` at 12.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Samples {
-    /// 8-bit samples.
-    U8(Vec<u8>),
-    /// 12-bit samples.
-    U16(Vec<u16>),
-}
+pub use crate::pixels::Samples;
 
 /// Result of [`decode`]: rows × columns × components, colour-by-pixel.
 #[derive(Debug, Clone)]
