@@ -31,6 +31,21 @@ class CodecInfo:
     def can_encode(self) -> bool: ...
 
 def codecs() -> list[CodecInfo]: ...
+def decode_frame_into(
+    transfer_syntax_uid: str,
+    data: npt.NDArray[np.uint8],
+    out: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    bits_stored: int,
+    pixel_representation: int,
+    photometric_interpretation: str,
+    *,
+    threads: int | None = None,
+    strict: bool = False,
+) -> list[str]: ...
 
 # ---- reader ----
 

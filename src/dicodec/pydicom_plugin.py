@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dicodec import jpegll, rle, uids
+from dicodec import _native, _pydicom_decode, jpegll, rle, uids
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner
@@ -36,12 +36,23 @@ LABEL = "dicodec"
 
 _Frame = Callable[[bytes, Any], bytes | bytearray | memoryview]
 
-# Transfer syntax UID -> the codec module's per-frame function.
+# Transfer syntax UID -> the per-frame function: every encapsulated syntax
+# of the codec registry through the generic path (``_native.decode_frame_into``),
+# except where a codec module has its own (options such as ``jpegll_cornell``,
+# RLE's colour-by-plane buffers). Syntaxes pydicom has no decoder for (JPEG XL,
+# deflated frames, progressive JPEG in pydicom 3.0) are skipped by ``register``.
 _DECODERS: dict[str, _Frame] = {
-    uids.RLE_LOSSLESS: rle._pydicom_decode_frame,
-    uids.JPEG_LOSSLESS: jpegll._pydicom_decode_frame,
-    uids.JPEG_LOSSLESS_SV1: jpegll._pydicom_decode_frame,
+    c.transfer_syntax_uid: _pydicom_decode._pydicom_decode_frame
+    for c in _native.codecs()
+    if c.encapsulated and c.can_decode
 }
+_DECODERS.update(
+    {
+        uids.RLE_LOSSLESS: rle._pydicom_decode_frame,
+        uids.JPEG_LOSSLESS: jpegll._pydicom_decode_frame,
+        uids.JPEG_LOSSLESS_SV1: jpegll._pydicom_decode_frame,
+    }
+)
 _ENCODERS: dict[str, _Frame] = {
     uids.RLE_LOSSLESS: rle._pydicom_encode_frame,
 }
@@ -78,7 +89,12 @@ def _coders() -> list[tuple[Any, str]]:
     from pydicom.pixels.decoders.base import get_decoder
     from pydicom.pixels.encoders.base import get_encoder
 
-    out: list[tuple[Any, str]] = [(get_decoder(uid), "_decode_frame") for uid in _DECODERS]
+    out: list[tuple[Any, str]] = []
+    for uid in _DECODERS:
+        try:
+            out.append((get_decoder(uid), "_decode_frame"))
+        except NotImplementedError:  # no decoder slot in this pydicom version
+            continue
     out += [(get_encoder(uid), "_encode_frame") for uid in _ENCODERS]
     return out
 
@@ -91,7 +107,12 @@ def register(prefer: bool = True) -> None:
     ``ds.compress(...)`` use it; ``prefer=False`` puts it last, so it is used
     only when named (``decoding_plugin="dicodec"``) or when the others fail.
     Calling it again is harmless (it only re-orders).
+
+    It also replaces pydicom's YCbCr -> RGB processing step (``as_rgb``, run
+    with ``raw=False``) by dicodec's, for every decoder: same results to the
+    bit, in Rust (see ``dicodec._pydicom_decode``).
     """
+    _pydicom_decode.install_processor()
     for coder, func_name in _coders():
         if LABEL not in coder._available and LABEL not in coder._unavailable:
             coder.add_plugin(LABEL, (__name__, func_name))
@@ -111,7 +132,8 @@ def register(prefer: bool = True) -> None:
 
 
 def unregister() -> None:
-    """Removes the dicodec plugin from pydicom again."""
+    """Removes the dicodec plugin (and its colour processing step) from pydicom again."""
+    _pydicom_decode.uninstall_processor()
     for coder, _ in _coders():
         if LABEL in coder._available or LABEL in coder._unavailable:
             coder.remove_plugin(LABEL)

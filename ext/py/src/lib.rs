@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 mod codecs;
 mod errors;
+mod frame;
 #[cfg(feature = "jpeg-lossless")]
 mod jpeg;
 #[cfg(feature = "jpeg-dct")]
@@ -39,6 +40,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_max_alloc, m)?)?;
     codecs::register(m)?;
     reader::register(m)?;
+    frame::register(m)?;
     #[cfg(feature = "rle")]
     rle::register(m)?;
     #[cfg(feature = "jpeg-lossless")]
