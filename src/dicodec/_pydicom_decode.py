@@ -48,15 +48,24 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
     returns it with ``raw=True`` (see ``ARCHITECTURE.md``: every core codec
     follows that contract).
 
-    The container stays *Bits Allocated* (pydicom's J2K/JPEG-LS plugins
-    shrink it to the codestream precision; the values pydicom ends up with
-    are the same). YBR_ICT / YBR_RCT frames come out RGB and the runner is
+    J2K / JPEG-LS: the container is the codestream precision's (8, 16 or 32
+    bits) and the runner is told, as pydicom's
+    pylibjpeg, pyjpegls and GDCM plugins do (pydicom widens the frame into
+    its array; ``as_buffer`` reports it). YBR_ICT / YBR_RCT frames come out RGB and the runner is
     told so, as pydicom's pylibjpeg and Pillow plugins do."""
     if runner.get_option("pixel_keyword", "PixelData") != "PixelData":
         raise ValueError("dicodec decodes encapsulated Pixel Data only")
     rows, columns = runner.rows, runner.columns
     samples, bits = runner.samples_per_pixel, runner.bits_allocated
+    bits_stored = runner.bits_stored
     pi = str(runner.photometric_interpretation)
+    container = _container(runner)
+    if container and container != bits:
+        # As pydicom's J2K / JPEG-LS plugins: the frame's container follows
+        # the codestream precision (pydicom converts it into its array, as
+        # NumPy assigns: widened, or wrapped when narrower).
+        bits, bits_stored = container, min(bits_stored, container)
+        runner.set_option("bits_allocated", container)
     nbytes = rows * columns * samples * ((bits + 7) // 8)
     out = bytearray(nbytes)
     messages = _native.decode_frame_into(
@@ -67,7 +76,7 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
         columns,
         samples,
         bits,
-        runner.bits_stored,
+        bits_stored,
         runner.pixel_representation,
         pi,
     )
@@ -79,6 +88,18 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
         if pi in _J2K_TRANSFORMED and _is_j2k(runner):
             runner.set_option("photometric_interpretation", "RGB")
     return out
+
+
+def _container(runner: DecodeRunner) -> int:
+    """Bits of the container pydicom's plugins return a J2K / JPEG-LS frame
+    in (8, 16 or 32, from the codestream precision pydicom parsed into the
+    runner's options), or 0 for other syntaxes (no change)."""
+    precision = runner.get_option("j2k_precision", None)
+    if precision is None:
+        precision = runner.get_option("jls_precision", None)
+    if not precision or precision < 1 or precision > 32:
+        return 0
+    return 8 if precision <= 8 else 16 if precision <= 16 else 32
 
 
 def _is_j2k(runner: DecodeRunner) -> bool:

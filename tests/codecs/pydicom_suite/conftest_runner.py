@@ -4,8 +4,9 @@ registered first (copied next to the copied pydicom tests by
 
 * ``DICODEC_REGISTER=0`` runs them without dicodec (the baseline).
 * Test files that pydicom does not bundle (it downloads them from the
-  pydicom-data repository) are not fetched: those tests are skipped with the
-  reason, so the run is network-free and quick.
+  pydicom-data repository) are not fetched: the shared corpus's copy
+  (``$DICODEC_CORPUS/pydicomdata__<name>``) is used when there is one, else
+  those tests are skipped with the reason, so the run is network-free.
 """
 
 import os
@@ -18,8 +19,24 @@ _original = _dm.get_testdata_file
 _in_test = False
 
 
+_CORPUS = os.environ.get("DICODEC_CORPUS")
+
+
+def _from_corpus(name, read):
+    """pydicom-data's file of that name when the shared corpus holds a copy
+    (``pydicomdata__<name>``)."""
+    if not _CORPUS:
+        return None
+    path = os.path.join(_CORPUS, f"pydicomdata__{name}")
+    if not os.path.isfile(path):
+        return None
+    return pydicom.dcmread(path, force=True) if read else path
+
+
 def _local_only(name, read=False, download=True):
     found = _original(name, read=read, download=False)
+    if found is None:
+        found = _from_corpus(name, read)
     if found is None and _in_test:
         pytest.skip(f"{name}: not bundled with pydicom (needs the network / pydicom-data)")
     return found  # None at import time, as pydicom returns without the file
