@@ -30,6 +30,7 @@ from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
 from dicodec.batch.sources import Item, enumerate_sources
 from dicodec.batch.threads import default_threads
+from dicodec.batch.values import check_values, plan_values
 from dicodec.batch.work import base_row, capture_warnings, failure_row
 from dicodec.batch.writers import clear_output, make_writer
 
@@ -87,6 +88,7 @@ def decode(
     retry_failed: bool = False,
     compression: str = "lz4",
     progress: ProgressArg = None,
+    values: str = "stored",
 ) -> BatchReport:
     """Decodes every DICOM input below ``sources`` into ``out``.
 
@@ -110,6 +112,10 @@ def decode(
     of every input (int, list, slice or ``"0,2,5:8"``: see :mod:`dicodec._frames`;
     indices past an input's end are left out). ``compression`` (Zarr): ``"lz4"``
     (Blosc LZ4 with byte shuffle, the default), ``"zstd"`` or ``"none"``.
+    ``values``: ``"stored"`` (the default: :func:`dicodec.read_pixels`'s
+    values), ``"modality"`` (Hounsfield units for CT: the Modality LUT, in the
+    smallest dtype that holds the values) or ``"rgb"`` (YCbCr and palettes →
+    RGB): see :mod:`dicodec.batch.values`.
     ``progress``: ``None``/``False`` (silent), ``"auto"`` (a bar on a
     terminal, lines otherwise), ``"bar"``, ``"lines"``, or a callable
     receiving counters after each input.
@@ -120,6 +126,7 @@ def decode(
     t0 = time.perf_counter()
     if format not in ("zarr", "npy"):
         raise ValueError(f"unknown format {format!r} (zarr, npy)")
+    check_values(values)
     out_path = Path(os.fspath(out)).absolute()
     _prepare_out(out_path, format, overwrite)
     writer = make_writer(format, out_path, compression)
@@ -130,6 +137,8 @@ def decode(
     say = _announcer(progress)
 
     inputs = _read_inputs(run, sources, frames, nthreads, say)
+    for _, h in inputs.entries:
+        plan_values(h, values)
     journal.open()
     try:
         todo = _plan_outputs(run, inputs, frames, retry_failed)

@@ -88,6 +88,12 @@ class Header:
     #: and the shape of one frame, (rows, columns[, samples]).
     out_dtype: str | None = None
     out_frame_shape: list[int] | None = None
+    #: Bits of the palette's entries (Red Palette Color LUT Descriptor), of
+    #: the first Modality LUT's entries, and which values the batch writes
+    #: (``--values``, see :mod:`dicodec.batch.values`).
+    palette_bits: int | None = None
+    modality_lut_bits: int | None = None
+    values: str = "stored"
 
     def to_dict(self) -> dict[str, Any]:
         # What dataclasses.asdict gives for these flat fields (lists copied),
@@ -221,7 +227,22 @@ def header_from_values(get: Callable[[str], Any], transfer_syntax: str | None) -
         bits_allocated=_int(get("BitsAllocated")),
         bits_stored=_int(get("BitsStored")),
         pixel_representation=_int(get("PixelRepresentation")) or 0,
+        palette_bits=_lut_bits(get("RedPaletteColorLookupTableDescriptor")),
+        modality_lut_bits=_lut_bits(_first_item(get("ModalityLUTSequence"), "LUTDescriptor")),
     )
+
+
+def _lut_bits(descriptor: Any) -> int | None:
+    """The third value (bits per entry) of a LUT descriptor, or None."""
+    v = _floats(descriptor)
+    return int(v[2]) if v is not None and len(v) >= 3 else None
+
+
+def _first_item(seq: Any, keyword: str) -> Any:
+    try:
+        return seq[0].get(keyword) if seq else None
+    except Exception:  # noqa: BLE001 - a scan cell or a broken sequence: unknown
+        return None
 
 
 def header_from_dataset(ds: Any) -> Header:

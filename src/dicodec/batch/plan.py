@@ -72,7 +72,8 @@ class Task:
     series: str
 
     def signature(self) -> str:
-        return f"{self.item.key}|{self.slot.signature()}"
+        values = "" if self.header.values == "stored" else f"|{self.header.values}"
+        return f"{self.item.key}|{self.slot.signature()}{values}"
 
 
 @dataclass

@@ -120,6 +120,10 @@ def decode_task(
         from dicodec import read_pixels
 
         arr = read_pixels(payload, frames=slot.frames, threads=threads)
+        if task.header.values != "stored":
+            from dicodec.batch.values import convert_values
+
+            arr = convert_values(arr, payload, slot.frames, task.header)
         row.update(shape=list(arr.shape), dtype=str(arr.dtype))
         try:
             row["bytes_out"] = writer.write(slot, arr)

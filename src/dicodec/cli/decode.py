@@ -30,6 +30,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="zarr: one Zarr v3 store, an array per series (default); npy: one .npy per input",
     )
     p.add_argument(
+        "--values",
+        choices=("stored", "modality", "rgb"),
+        default="stored",
+        help="stored: the stored values (default); modality: the Modality LUT applied "
+        "(Hounsfield units for CT) in the smallest dtype that holds them; rgb: YCbCr and "
+        "palette colour images as RGB",
+    )
+    p.add_argument(
         "--threads", type=int, default=None, help="inputs decoded at once (default: CPUs)"
     )
     p.add_argument(
@@ -116,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
             retry_failed=args.retry_failed,
             compression=args.compression,
             progress=args.progress,
+            values=args.values,
         )
     except KeyboardInterrupt:
         print(
