@@ -8,9 +8,10 @@ is rendered with :func:`dicodec.render` (Modality LUT, VOI LUT or window,
 MONOCHROME1 inversion, YCbCr → RGB, palettes) and encoded in Rust (``png``
 crate with ``fdeflate``), frames in parallel.
 
-Output names mirror the inputs: ``OUT/<rel>.png`` for a single frame (or the
-montage of all frames), ``OUT/<rel>.<frame>.png`` (frame numbers from 0, 4
-digits) for each frame of a multi-frame input.
+Output names mirror the inputs: ``OUT/<rel>.png`` for a single frame,
+``OUT/<rel>.<frame>.png`` (frame numbers from 0, 4
+digits) for each frame of a multi-frame input; with ``montage=True`` one
+contact sheet per series, ``OUT/<SeriesInstanceUID>.png``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def montage(frames: np.ndarray, columns: int | None = None) -> np.ndarray:
 
 def _signature(window: Window, frames: Any, bits: int, montage_: bool) -> str:
     return json.dumps(
-        {"f": "png", "w": window, "fr": frames, "b": bits, "m": montage_}, sort_keys=True
+        {"f": "png", "w": window, "fr": frames, "b": bits, "m": "series" if montage_ else False},
+        sort_keys=True,
     )
 
 
@@ -95,6 +97,20 @@ def _export_one(
     try:
         if isinstance(payload, BaseException):
             raise payload
+        if montage_:  # one sheet per series, written when all are rendered
+            from dicodec.export_series import render_for_series
+
+            r = render_for_series(item, payload, window, frames, bits)
+            row.update(
+                shape=list(r.frames.shape),
+                dtype=str(r.frames.dtype),
+                frame_count=r.frames.shape[0],
+                series_uid=r.series,
+                status="done",
+                _rendered=r,
+            )
+            row["seconds"] = time.perf_counter() - t0
+            return row
         info = frame_info(payload)
         nframes = info.frames
         sel = resolve_frames(frames, nframes)
@@ -104,14 +120,12 @@ def _export_one(
         multi = nframes > 1 or sel is not None and len(sel) > 1
         stack = img if (sel is not None or nframes > 1) else img[None]
         numbers = sel if sel is not None else list(range(nframes))
-        if montage_:
-            stack = montage(stack)[None]
         stack = np.ascontiguousarray(stack)
         h, w = stack.shape[1:3]
         ch = stack.shape[3] if stack.ndim == 4 else 1
         pngs = _native._pl_png(stack, stack.shape[0], h, w, ch)
         stem = _stem(item.rel)
-        if montage_ or not multi:
+        if not multi:
             paths = [out / f"{stem}.png"]
         else:
             paths = [out / f"{stem}.{i:04d}.png" for i in numbers]
@@ -147,7 +161,8 @@ def export(
     """Renders every DICOM image below ``sources`` into PNG files under ``out``
     (see the module docstring for names). ``window`` as :func:`dicodec.render`;
     ``frames`` as ``dicodec decode --frames``; ``bits`` 8 or 16; ``montage``:
-    one contact sheet per input instead of one PNG per frame. Returns a
+    one contact sheet per series (``OUT/<SeriesInstanceUID>.png``, see
+    :mod:`dicodec.export_series`) instead of one PNG per frame. Returns a
     :class:`dicodec.batch.BatchReport`; ``out/index.parquet`` lists every
     input (needs pyarrow, else ``out/index.jsonl``)."""
     from dicodec.batch.core import default_threads
@@ -184,6 +199,7 @@ def export(
         failed=sum(r["status"] == "failed" for r in done.values()),
     )
     rows: dict[str, dict[str, Any]] = {}
+    rendered: list[Any] = []
     nthreads = threads or default_threads()
     bytes_in = 0
     try:
@@ -199,7 +215,11 @@ def export(
                         it = owner.pop(f)
                         row = f.result()
                         rows[it.key] = row
-                        journal.tasks_done([(it.key, sig, row)])
+                        r = row.pop("_rendered", None)
+                        if r is None:
+                            journal.tasks_done([(it.key, sig, row)])
+                        else:  # journalled once its series' sheet is written
+                            rendered.append(r)
                         prog.update(failed=row["status"] == "failed", bytes_out=row["bytes_out"])
 
             for it, payload in iter_payloads(todo):
@@ -209,6 +229,11 @@ def export(
                 pending.add(f)
                 collect(2 * nthreads)
             collect(0)
+        if montage and rendered:
+            from dicodec.export_series import finish_montage
+
+            pairs = finish_montage(rendered, rows, done, items, out_p, (window, frames, bits))
+            journal.tasks_done([(key, sig, row) for key, row in pairs])
     finally:
         prog.close()
         journal.close()

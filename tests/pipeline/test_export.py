@@ -71,7 +71,8 @@ def test_export_options(src: Path, tmp_path: Path):
     )
     out = tmp_path / "m"
     rep = export([src / "SC_rgb_rle_2frame.dcm"], out, montage=True, progress="none")
-    sheet = read_png(out / "SC_rgb_rle_2frame.png")
+    uid = pydicom.dcmread(src / "SC_rgb_rle_2frame.dcm").SeriesInstanceUID
+    sheet = read_png(out / f"{uid}.png")
     np.testing.assert_array_equal(sheet, montage(dicodec.render(src / "SC_rgb_rle_2frame.dcm")))
     out = tmp_path / "f"
     rep = export([src / "SC_rgb_rle_2frame.dcm"], out, frames="1", progress="none")

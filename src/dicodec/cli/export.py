@@ -1,5 +1,5 @@
 """``dicodec export SOURCE... -o OUT --format png``: display-ready PNG files
-(one per frame, or one contact sheet per input) with the window of the file,
+(one per frame, or one contact sheet per series) with the window of the file,
 an automatic one or a given one, and the progress, index and resumption of
 ``dicodec decode``."""
 
@@ -32,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--frames", default=None, metavar="SPEC", help='e.g. "0" or "0,2,5:8,-1"')
     p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="bits per sample")
-    p.add_argument("--montage", action="store_true", help="one contact sheet per input")
+    p.add_argument("--montage", action="store_true", help="one contact sheet per series")
     p.add_argument("--threads", type=int, default=None, help="inputs at once (default: CPUs)")
     p.add_argument("--retry-failed", action="store_true", help="on resume, retry failed inputs")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto")
