@@ -214,7 +214,7 @@ def jpegls_encode(
     `near`: the maximum error per sample (0: lossless, DICOM JPEG-LS Lossless;
     above 0: JPEG-LS Near-Lossless). `interleave`: ``"none"`` (one scan per
     component), ``"line"`` or ``"sample"``; ``None`` chooses ``"none"`` for one
-    component and ``"sample"`` otherwise, as CharLS and pydicom do.
+    component and ``"sample"`` otherwise.
     `bits_stored`: the sample precision written in the frame header (2-16;
     default the dtype's width); every value must fit it (signed arrays: two's
     complement in `bits_stored` bits, as DICOM stores them). `restart_interval`:
