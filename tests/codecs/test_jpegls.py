@@ -284,7 +284,9 @@ def test_tolerated_oddities():
         "no EOI": (body, True),
         "padding after EOI": (s + b"\x00" * 7, False),
         "garbage after EOI": (s + b"\x12\x34\xff", False),
-        "bytes between the scan and EOI": (body + b"\x00\x00" + s[-2:], False),
+        # WG04's MR1_JLSL: one 0x00 between the scan data and EOI (CharLS #437)
+        "a 0x00 between the scan and EOI": (body + b"\x00" + s[-2:], False),
+        "fill bytes before EOI": (body + b"\xff\xff" + s[-2:], False),
         "garbage before a marker": (s[:sos] + b"\x00\x00\x00" + s[sos:], True),
         "fill bytes before a marker": (s[:sos] + b"\xff\xff" + s[sos:], False),
         "COM and APP segments": (s[:2] + b"\xff\xfe\x00\x04hi\xff\xe3\x00\x02" + s[2:], False),
