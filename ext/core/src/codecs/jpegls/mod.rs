@@ -41,7 +41,8 @@
 //! defaults, and nothing in them says so. dicodec decodes the standard way;
 //! [`DecodeOptions::legacy_thresholds`] forces the legacy defaults, and a
 //! standard decode that fails on a > 12-bit or 6-7-bit stream without LSE
-//! is retried with them (with a warning) before giving up.
+//! is retried with them (with a warning) before giving up; the retry counts
+//! only when it decodes an otherwise clean stream (EOI, no garbage).
 
 //! Python: `dicodec.jpegls_*` (ext/py/src/jpegls.rs, through [`raw`]).
 
@@ -437,9 +438,11 @@ fn walk_retry<T: Out>(
             retry.warn(format!(
                 "decoded with the default thresholds of {who} (the standard ones fail on this stream)"
             ));
+            // Only a clean legacy decode counts: a damaged standard stream
+            // (no EOI, garbage) keeps its error.
             match walk(src, Some(&mut *out), geom, true, &mut retry, false) {
-                Ok(i) => Ok((i, retry)),
-                Err(_) => first.map(|i| (i, report)),
+                Ok(i) if retry.warnings.len() == 1 => Ok((i, retry)),
+                _ => first.map(|i| (i, report)),
             }
         }
         other => other.map(|i| (i, report)),

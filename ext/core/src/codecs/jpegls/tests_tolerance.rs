@@ -102,12 +102,37 @@ fn legacy_threshold_streams_decode_with_a_warning() {
             assert_eq!(d.report.warnings.len(), 1, "{:?}", d.report);
             assert!(d.report.warnings[0].contains("default thresholds of"));
             retried.push(bits);
+            // The retry must be clean: without EOI the stream could as well
+            // be a damaged standard one, and the standard error stands.
+            assert!(decode(&s[..s.len() - 2]).is_err(), "{bits} bits, no EOI");
         }
     }
     eprintln!("automatic retry for {retried:?} bits");
     // The standard decode of each of these streams fails (the data runs out),
     // so the retry is what decodes them.
     assert_eq!(retried.len(), 6, "{retried:?}");
+}
+
+#[test]
+fn truncated_streams_keep_their_error() {
+    for bits in [7u8, 16] {
+        let v = synth(64, 64, 1, bits, 9);
+        let img = Image {
+            samples: &v,
+            width: 64,
+            height: 64,
+            components: 1,
+            precision: bits,
+        };
+        let s = encode(&img, &EncodeOptions::default()).unwrap();
+        for keep in [s.len() / 2, s.len() * 3 / 4, s.len() - 40] {
+            let e = decode(&s[..keep]).unwrap_err();
+            assert!(
+                matches!(e, Error::Malformed { .. }),
+                "{bits} bits {keep}: {e}"
+            );
+        }
+    }
 }
 
 #[test]
