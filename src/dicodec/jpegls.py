@@ -171,7 +171,7 @@ def jpegls_decode(
     `legacy_thresholds`: ``None`` decodes with the standard default thresholds
     and, when that fails on a stream without LSE segment of more than 12 bits
     or of 6-7 bits, again with those of the old encoders that computed them
-    otherwise (the Java JAI encoder; CharLS before 2.1, so dcmtk and old GDCM),
+    otherwise (the Java JAI encoder; CharLS before 2.1, so dcmtk's dcmjpls),
     with a warning; ``True``/``False`` force the legacy / standard ones.
     """
     src = _byte_view(data)

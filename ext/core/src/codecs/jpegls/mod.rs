@@ -28,14 +28,14 @@
 //! | frame lines differ from DICOM Rows | decodes the rows both have, zeroes the rest | — |
 //! | more RSTn markers than the interval needs | ignored | CharLS: error |
 //! | bytes before a marker | skipped | CharLS: error |
-//! | default thresholds of the JAI encoder (> 12 bits) or CharLS < 2.1 (6-7 bits) | see below | dcmtk, GDCM: decode wrongly |
+//! | default thresholds of the JAI encoder (> 12 bits) or CharLS < 2.1 (6-7 bits) | see below | JAI streams: dcmtk, GDCM, fo-dicom decode them wrongly |
 //! | samples above DICOM Bits Stored (precision > Bits Stored) | fitted to Bits Stored as pydicom does | GDCM: same bits, no warning |
 //!
 //! Legacy default thresholds: T.87 C.2.4.1.1.1 computes FACTOR from
 //! min(MAXVAL, 4095), and uses other formulas for MAXVAL < 128. The Java JAI
 //! ImageIO encoder did not clamp (CharLS issue #25, GDCM's FixJAIBugJPEGLS),
-//! and CharLS before 2.1 (CharLS issue #51; the copy inside dcmtk's dcmjpls,
-//! GDCM up to 3.0.23, pydicom issue #2008) used the MAXVAL >= 128 formulas
+//! and CharLS before 2.1 (CharLS issue #51; the copy inside dcmtk's dcmjpls;
+//! GDCM fails on standard 6-7-bit streams, pydicom issue #2008) used the MAXVAL >= 128 formulas
 //! for every MAXVAL, which differ from the standard at 6 and 7 bits. Streams
 //! of those encoders without an LSE segment decode wrongly with the standard
 //! defaults, and nothing in them says so. dicodec decodes the standard way;
@@ -431,7 +431,7 @@ fn walk_retry<T: Out>(
             };
             let who = match p {
                 13.. => "the Java JAI encoder for > 12 bits",
-                6 | 7 => "CharLS before 2.1 (dcmtk, GDCM <= 3.0.23) for 6-7 bits",
+                6 | 7 => "CharLS before 2.1 (dcmtk) for 6-7 bits",
                 _ => return first.map(|i| (i, report)),
             };
             let mut retry = FrameReport::default();

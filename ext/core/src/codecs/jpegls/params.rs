@@ -38,7 +38,7 @@ fn clamp(i: i32, j: i32, maxval: i32) -> i32 {
 /// `legacy` computes them as two families of old encoders did (see the
 /// module docs of `jpegls`): for MAXVAL > 4095 FACTOR from MAXVAL without the
 /// 4095 ceiling (the Java JAI encoder), for MAXVAL < 128 the MAXVAL >= 128
-/// formulas (CharLS before 2.1, so dcmtk's dcmjpls and GDCM up to 3.0.23).
+/// formulas (CharLS before 2.1, so dcmtk's dcmjpls).
 /// The two cases never overlap.
 pub fn default_thresholds(maxval: i32, near: i32, legacy: bool) -> (i32, i32, i32) {
     if maxval >= 128 || legacy {
