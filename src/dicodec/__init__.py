@@ -28,6 +28,14 @@ from dicodec.jpegll import (
     jpegll_encode,
     jpegll_info,
 )
+from dicodec.jpegls import (
+    JpegLsInfo,
+    JpegLsWarning,
+    jpegls_check,
+    jpegls_decode,
+    jpegls_encode,
+    jpegls_info,
+)
 from dicodec.libcodecs import (
     LibraryCodecWarning,
     deflate_frame_decode,
@@ -81,6 +89,13 @@ __all__ = [
     "jpegll_decode",
     "jpegll_encode",
     "jpegll_info",
+    # JPEG-LS
+    "JpegLsInfo",
+    "JpegLsWarning",
+    "jpegls_check",
+    "jpegls_decode",
+    "jpegls_encode",
+    "jpegls_info",
     # JPEG 2000 / HTJ2K, JPEG XL, Deflated Image Frames (library codecs)
     "LibraryCodecWarning",
     "deflate_frame_decode",

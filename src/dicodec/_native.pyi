@@ -221,6 +221,24 @@ def jpegll_decode_frame(
     legacy_predictors: bool = False,
     parallel: bool = True,
 ) -> tuple[bytearray, list[str]]: ...
+def jpegls_info(data: npt.NDArray[np.uint8], full: bool = True) -> dict[str, Any]: ...
+def jpegls_decode_into(
+    data: npt.NDArray[np.uint8],
+    out: npt.NDArray[np.uint8],
+    *,
+    legacy_thresholds: bool | None = None,
+) -> list[str]: ...
+def jpegls_encode_samples(
+    samples: npt.NDArray[np.uint16],
+    rows: int,
+    columns: int,
+    components: int,
+    precision: int,
+    *,
+    near: int = 0,
+    interleave: int = 2,
+    restart_interval: int = 0,
+) -> bytes: ...
 def _j2k_info(data: npt.NDArray[np.uint8]) -> dict[str, Any]: ...
 def _j2k_decode_into(
     data: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8], threads: int = 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dicodec import _native, _pydicom_decode, jpegll, rle, uids
+from dicodec import _native, _pydicom_decode, jpegll, jpegls, rle, uids
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner
@@ -55,6 +55,8 @@ _DECODERS.update(
 )
 _ENCODERS: dict[str, _Frame] = {
     uids.RLE_LOSSLESS: rle._pydicom_encode_frame,
+    uids.JPEG_LS_LOSSLESS: jpegls._pydicom_encode_frame,
+    uids.JPEG_LS_NEAR_LOSSLESS: jpegls._pydicom_encode_frame,
 }
 
 _DEPENDENCY = ("dicodec",)

@@ -13,6 +13,8 @@ __all__ = [
     "EXPLICIT_VR_BIG_ENDIAN",
     "JPEG_LOSSLESS",
     "JPEG_LOSSLESS_SV1",
+    "JPEG_LS_LOSSLESS",
+    "JPEG_LS_NEAR_LOSSLESS",
     "RLE_LOSSLESS",
     "NATIVE_SYNTAXES",
     "native_syntax",
@@ -30,6 +32,10 @@ EXPLICIT_VR_BIG_ENDIAN = "1.2.840.10008.1.2.2"
 JPEG_LOSSLESS = "1.2.840.10008.1.2.4.57"
 #: JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, Selection Value 1).
 JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
+#: JPEG-LS Lossless.
+JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
+#: JPEG-LS Lossy (Near-Lossless).
+JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
 #: RLE Lossless.
 RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 

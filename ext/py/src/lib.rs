@@ -11,6 +11,8 @@ mod frame;
 mod jpeg;
 #[cfg(feature = "jpeg-dct")]
 mod jpeg_dct;
+#[cfg(feature = "jpeg-ls")]
+mod jpegls;
 // The raw-stream functions of the library codecs (one module for the three).
 #[cfg(all(feature = "j2k", feature = "jxl", feature = "deflate-frames"))]
 mod libcodecs;
@@ -47,6 +49,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     jpeg::register(m)?;
     #[cfg(feature = "jpeg-dct")]
     jpeg_dct::register(m)?;
+    #[cfg(feature = "jpeg-ls")]
+    jpegls::register(m)?;
     #[cfg(all(feature = "j2k", feature = "jxl", feature = "deflate-frames"))]
     libcodecs::register(m)?;
     scan::register(m)?;

@@ -28,37 +28,39 @@
 //! | frame lines differ from DICOM Rows | decodes the rows both have, zeroes the rest | — |
 //! | more RSTn markers than the interval needs | ignored | CharLS: error |
 //! | bytes before a marker | skipped | CharLS: error |
-//! | thresholds of the Java JAI encoder for > 12 bits | see below | — |
+//! | default thresholds of the JAI encoder (> 12 bits) or CharLS < 2.1 (6-7 bits) | see below | JAI streams: dcmtk, GDCM, fo-dicom decode them wrongly |
+//! | samples above DICOM Bits Stored (precision > Bits Stored) | fitted to Bits Stored as pydicom does | GDCM: same bits, no warning |
 //!
-//! Default thresholds above 12 bits: T.87 C.2.4.1.1.1 computes FACTOR from
-//! min(MAXVAL, 4095); the Java JAI ImageIO encoder did not clamp (CharLS
-//! issue #25), so its > 12-bit streams without an LSE segment decode wrongly
-//! with the standard defaults. No decoder can tell such a stream from a
-//! standard one; CharLS (and so dcmtk, GDCM, fo-dicom, pydicom's plugins)
-//! decode the standard way, and CharLS writes an explicit LSE segment for
-//! more than 12 bits so that JAI reads its streams. dicodec decodes the standard
-//! way; [`DecodeOptions::jai_thresholds`] decodes with the unclamped
-//! defaults instead, and a standard decode that fails on a > 12-bit stream
-//! without LSE is retried with them (with a warning) before giving up.
+//! Legacy default thresholds: T.87 C.2.4.1.1.1 computes FACTOR from
+//! min(MAXVAL, 4095), and uses other formulas for MAXVAL < 128. The Java JAI
+//! ImageIO encoder did not clamp (CharLS issue #25, GDCM's FixJAIBugJPEGLS),
+//! and CharLS before 2.1 (CharLS issue #51; the copy inside dcmtk's dcmjpls;
+//! GDCM fails on standard 6-7-bit streams, pydicom issue #2008) used the MAXVAL >= 128 formulas
+//! for every MAXVAL, which differ from the standard at 6 and 7 bits. Streams
+//! of those encoders without an LSE segment decode wrongly with the standard
+//! defaults, and nothing in them says so. dicodec decodes the standard way;
+//! [`DecodeOptions::legacy_thresholds`] forces the legacy defaults, and a
+//! standard decode that fails on a > 12-bit or 6-7-bit stream without LSE
+//! is retried with them (with a warning) before giving up; the retry counts
+//! only when it decodes an otherwise clean stream (EOI, no garbage).
 
-//! Not yet done (issue 11): the Python functions `jpegls_decode`,
-//! `jpegls_encode`, `jpegls_info`, `jpegls_check` (ext/py + src/dicodec),
-//! the pydicom plugin lines for .80/.81 (decode, and encode with
-//! `jls_error`), bench peers and the README section; `read_pixels` already
-//! decodes .80/.81 through the registry. Speed: see the closing report
-//! (benches/jpegls_charls.py and examples/jls_bench.rs).
+//! Python: `dicodec.jpegls_*` (ext/py/src/jpegls.rs, through [`raw`]).
 
 pub(crate) mod bits;
 mod decoder;
 mod encoder;
+mod fit;
 pub(crate) mod markers;
 pub(crate) mod params;
+pub mod raw;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_dicom;
 #[cfg(test)]
 mod tests_encode;
+#[cfg(test)]
+mod tests_tolerance;
 
 use super::{DecodeContext, EncodeContext, Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, Result};
@@ -149,10 +151,11 @@ pub fn encode_frame(src: &[u8], desc: &PixelDescription, opts: &EncodeOptions) -
 /// Decoding options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DecodeOptions {
-    /// `Some(true)`: default thresholds as the JAI encoder computed them for
-    /// more than 12 bits; `Some(false)`: the standard's; `None` (default): the
-    /// standard's, retried with JAI's when that fails (see the module docs).
-    pub jai_thresholds: Option<bool>,
+    /// `Some(true)`: default thresholds as old encoders computed them (the
+    /// JAI encoder for more than 12 bits, CharLS < 2.1 for 6-7 bits);
+    /// `Some(false)`: the standard's; `None` (default): the standard's,
+    /// retried with the legacy ones when that fails (see the module docs).
+    pub legacy_thresholds: Option<bool>,
 }
 
 /// Header information of a JPEG-LS stream.
@@ -219,7 +222,7 @@ fn walk<T: Out>(
     src: &[u8],
     mut out: Option<&mut [T]>,
     geom: Option<Geometry>,
-    jai: bool,
+    legacy: bool,
     report: &mut FrameReport,
     header_only: bool,
 ) -> Result<JlsInfo> {
@@ -333,7 +336,7 @@ fn walk<T: Out>(
                         }
                     }
                 }
-                let coding = Coding::new(f.precision, s.near, &preset, jai, s.offset as u64)?;
+                let coding = Coding::new(f.precision, s.near, &preset, legacy, s.offset as u64)?;
                 if info.scans == 0 {
                     info.near = s.near;
                     info.interleave = s.ilv;
@@ -410,7 +413,7 @@ fn walk<T: Out>(
     Ok(info)
 }
 
-/// Decodes with the JAI-threshold retry of [`DecodeOptions`].
+/// Decodes with the legacy-threshold retry of [`DecodeOptions`].
 fn walk_retry<T: Out>(
     src: &[u8],
     out: &mut [T],
@@ -418,30 +421,29 @@ fn walk_retry<T: Out>(
     opts: &DecodeOptions,
 ) -> Result<(JlsInfo, FrameReport)> {
     let mut report = FrameReport::default();
-    let first = walk(
-        src,
-        Some(&mut *out),
-        geom,
-        opts.jai_thresholds == Some(true),
-        &mut report,
-        false,
-    );
+    let forced = opts.legacy_thresholds == Some(true);
+    let first = walk(src, Some(&mut *out), geom, forced, &mut report, false);
     match first {
-        Err(Error::Malformed { .. }) if opts.jai_thresholds.is_none() => {
-            let i = info(src);
-            if i.as_ref()
-                .is_ok_and(|i| i.precision > 12 && !i.custom_preset)
-            {
-                let mut retry = FrameReport::default();
-                retry.warn(
-                    "decoded with the default thresholds of the Java JAI encoder for > 12 bits \
-                     (the standard ones fail on this stream)",
-                );
-                if let Ok(i) = walk(src, Some(&mut *out), geom, true, &mut retry, false) {
-                    return Ok((i, retry));
-                }
+        Err(Error::Malformed { .. }) if opts.legacy_thresholds.is_none() => {
+            let p = match info(src) {
+                Ok(i) if !i.custom_preset => i.precision,
+                _ => return first.map(|i| (i, report)),
+            };
+            let who = match p {
+                13.. => "the Java JAI encoder for > 12 bits",
+                6 | 7 => "CharLS before 2.1 (dcmtk) for 6-7 bits",
+                _ => return first.map(|i| (i, report)),
+            };
+            let mut retry = FrameReport::default();
+            retry.warn(format!(
+                "decoded with the default thresholds of {who} (the standard ones fail on this stream)"
+            ));
+            // Only a clean legacy decode counts: a damaged standard stream
+            // (no EOI, garbage) keeps its error.
+            match walk(src, Some(&mut *out), geom, true, &mut retry, false) {
+                Ok(i) if retry.warnings.len() == 1 => Ok((i, retry)),
+                _ => first.map(|i| (i, report)),
             }
-            first.map(|i| (i, report))
         }
         other => other.map(|i| (i, report)),
     }
@@ -532,16 +534,20 @@ pub fn decode_frame_with(
     let bs = desc.bits_stored as u32;
     match st {
         SampleType::U8 | SampleType::I8 => {
-            let (i, r) = walk_retry(src, dst, g, opts)?;
+            let (i, mut r) = walk_retry(src, dst, g, opts)?;
             check_precision(&i, 8)?;
+            let it = dst.iter().map(|&v| v as u32);
+            fit::report_outside(it, i.precision as u32, bs, st == SampleType::I8, &mut r);
             fit_bits_stored_u8(dst, bs, st == SampleType::I8);
             Ok(r)
         }
         SampleType::U16 | SampleType::I16 => {
             let mut tmp = vec![0u16; dst.len() / 2];
-            let (i, r) = walk_retry(src, &mut tmp, g, opts)?;
+            let (i, mut r) = walk_retry(src, &mut tmp, g, opts)?;
             check_precision(&i, 16)?;
             let signed = st == SampleType::I16;
+            let it = tmp.iter().map(|&v| v as u32);
+            fit::report_outside(it, i.precision as u32, bs, signed, &mut r);
             fit_bits_stored_u16(&mut tmp, bs, signed);
             for (d, s) in dst.chunks_exact_mut(2).zip(&tmp) {
                 d.copy_from_slice(&s.to_le_bytes());

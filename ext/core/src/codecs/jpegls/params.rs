@@ -35,11 +35,14 @@ fn clamp(i: i32, j: i32, maxval: i32) -> i32 {
 }
 
 /// Default thresholds T1, T2, T3 for `maxval` and `near` (T.87 C.2.4.1.1.1).
-/// `unclamped` computes FACTOR from MAXVAL without the 4095 ceiling, as the
-/// Java JAI encoder did for more than 12 bits (see the module docs).
-pub fn default_thresholds(maxval: i32, near: i32, unclamped: bool) -> (i32, i32, i32) {
-    if maxval >= 128 {
-        let m = if unclamped { maxval } else { maxval.min(4095) };
+/// `legacy` computes them as two families of old encoders did (see the
+/// module docs of `jpegls`): for MAXVAL > 4095 FACTOR from MAXVAL without the
+/// 4095 ceiling (the Java JAI encoder), for MAXVAL < 128 the MAXVAL >= 128
+/// formulas (CharLS before 2.1, so dcmtk's dcmjpls).
+/// The two cases never overlap.
+pub fn default_thresholds(maxval: i32, near: i32, legacy: bool) -> (i32, i32, i32) {
+    if maxval >= 128 || legacy {
+        let m = if legacy { maxval } else { maxval.min(4095) };
         let f = (m + 128) >> 8;
         let t1 = clamp(f * (BASIC_T[0] - 2) + 2 + 3 * near, near + 1, maxval);
         let t2 = clamp(f * (BASIC_T[1] - 3) + 3 + 5 * near, t1, maxval);
@@ -80,15 +83,10 @@ pub struct Coding {
 
 impl Coding {
     /// Resolves the parameters of a scan of `precision`-bit samples with
-    /// `near`, given the preset parameters in force. Errors name the byte
-    /// `at` (the scan header).
-    pub fn new(
-        precision: u8,
-        near: u8,
-        preset: &Preset,
-        unclamped: bool,
-        at: u64,
-    ) -> Result<Coding> {
+    /// `near`, given the preset parameters in force (`legacy`: the default
+    /// thresholds of [`default_thresholds`]'s old encoders). Errors name the
+    /// byte `at` (the scan header).
+    pub fn new(precision: u8, near: u8, preset: &Preset, legacy: bool, at: u64) -> Result<Coding> {
         const CTX: &str = "JPEG-LS coding parameters";
         let full = (1i32 << precision) - 1;
         let maxval = if preset.maxval == 0 {
@@ -111,7 +109,7 @@ impl Coding {
                 format!("NEAR {near} is above min(255, MAXVAL/2) for MAXVAL {maxval}"),
             ));
         }
-        let (d1, d2, d3) = default_thresholds(maxval, near, unclamped);
+        let (d1, d2, d3) = default_thresholds(maxval, near, legacy);
         let pick = |v: u16, d: i32| if v == 0 { d } else { v as i32 };
         let t1 = pick(preset.t1, d1);
         let t2 = pick(preset.t2, d2);
@@ -246,6 +244,26 @@ mod tests {
         assert_eq!(default_thresholds(65535, 0, false), (18, 67, 276));
         assert_eq!(default_thresholds(255, 3, false), (12, 22, 42));
         assert_eq!(default_thresholds(15, 0, false), (2, 3, 4));
+    }
+
+    #[test]
+    fn legacy_thresholds_are_those_old_encoders_wrote() {
+        // JAI (> 12 bits): the LSE values GDCM's FixJAIBugJPEGLS example
+        // inserts for 13 and 16 bits.
+        assert_eq!(default_thresholds(8191, 0, true), (34, 131, 548));
+        assert_eq!(default_thresholds(65535, 0, true), (258, 1027, 4356));
+        // CharLS < 2.1 (dcmtk's dcmjpls) for 6 and 7 bits: FACTOR 0.
+        assert_eq!(default_thresholds(127, 0, true), (2, 3, 4));
+        assert_eq!(default_thresholds(63, 0, true), (2, 3, 4));
+        assert_eq!(default_thresholds(127, 0, false), (2, 3, 10));
+        assert_eq!(default_thresholds(63, 0, false), (2, 3, 5));
+        // 8-12 bits: no legacy variant.
+        for m in [255, 1023, 4095] {
+            assert_eq!(
+                default_thresholds(m, 1, true),
+                default_thresholds(m, 1, false)
+            );
+        }
     }
 
     #[test]

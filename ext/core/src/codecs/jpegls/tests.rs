@@ -319,9 +319,28 @@ fn malformed_streams_give_errors() {
     }
 }
 
-/// Valid streams for the mutation test: the corpus streams when present.
+/// Valid streams for the mutation test: streams of dicodec's encoder (16
+/// bits: the legacy-threshold retry runs on damaged ones; 7 bits, line
+/// interleave, restart intervals), and the corpus streams when present.
 fn mutation_inputs() -> Vec<Vec<u8>> {
     let mut v = Vec::new();
+    for (w, h, nc, bits, near, ilv, ri) in [(33, 17, 1, 16, 0, 0, 0), (20, 12, 3, 7, 2, 1, 5)] {
+        let px = super::tests_encode::synth(w, h, nc, bits, 5);
+        let img = super::Image {
+            samples: &px,
+            width: w as u32,
+            height: h as u32,
+            components: nc as u8,
+            precision: bits,
+        };
+        let opts = super::EncodeOptions {
+            near,
+            interleave: ilv,
+            restart_interval: ri,
+            preset: None,
+        };
+        v.push(super::encode(&img, &opts).unwrap());
+    }
     if corpus_dir().is_some() {
         for n in [
             "t8c1e3.jls",
