@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dicodec import jpegll, rle, uids
+from dicodec import j2k_encode, jpegll, rle, uids
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner
@@ -44,6 +44,7 @@ _DECODERS: dict[str, _Frame] = {
 }
 _ENCODERS: dict[str, _Frame] = {
     uids.RLE_LOSSLESS: rle._pydicom_encode_frame,
+    uids.JPEG_2000_LOSSLESS: j2k_encode._pydicom_encode_frame,
 }
 
 _DEPENDENCY = ("dicodec",)

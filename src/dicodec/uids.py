@@ -14,6 +14,10 @@ __all__ = [
     "JPEG_LOSSLESS",
     "JPEG_LOSSLESS_SV1",
     "RLE_LOSSLESS",
+    "JPEG_LS_LOSSLESS",
+    "JPEG_LS_NEAR_LOSSLESS",
+    "JPEG_2000_LOSSLESS",
+    "DEFLATED_IMAGE_FRAME_COMPRESSION",
     "NATIVE_SYNTAXES",
     "native_syntax",
 ]
@@ -32,6 +36,14 @@ JPEG_LOSSLESS = "1.2.840.10008.1.2.4.57"
 JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
 #: RLE Lossless.
 RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+#: JPEG-LS Lossless Image Compression.
+JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
+#: JPEG-LS Lossy (Near-Lossless) Image Compression.
+JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
+#: JPEG 2000 Image Compression (Lossless Only).
+JPEG_2000_LOSSLESS = "1.2.840.10008.1.2.4.90"
+#: Deflated Image Frame Compression.
+DEFLATED_IMAGE_FRAME_COMPRESSION = "1.2.840.10008.1.2.8.1"
 
 #: Transfer syntaxes whose pixel data is native (not encapsulated).
 NATIVE_SYNTAXES = frozenset(

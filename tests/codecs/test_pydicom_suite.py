@@ -56,8 +56,10 @@ def suite(tmp_path_factory) -> Path:
     return root
 
 
-def _run(root: Path, module: str, register: bool) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DICODEC_REGISTER="1" if register else "0")
+def _run(
+    root: Path, module: str, register: bool, *extra: str, **env_extra: str
+) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DICODEC_REGISTER="1" if register else "0", **env_extra)
     return subprocess.run(
         [
             sys.executable,
@@ -68,6 +70,7 @@ def _run(root: Path, module: str, register: bool) -> subprocess.CompletedProcess
             "no:cacheprovider",
             "-rfE",
             f"tests/pixels/{module}",
+            *extra,
         ],
         cwd=root,
         capture_output=True,
@@ -83,3 +86,23 @@ def test_pydicom_suite_with_dicodec_first(suite, module):
     tail = p.stdout[-3000:] + p.stderr[-2000:]
     assert p.returncode == 0, tail
     assert " passed" in p.stdout and "failed" not in p.stdout.splitlines()[-1], tail
+
+
+def test_pydicom_j2k_lossless_encoder_tests_with_dicodec(suite):
+    """pydicom's JPEG 2000 Lossless encoder tests (TestJ2KLosslessEncoding:
+    every bit depth 1-16, signed and unsigned, RGB/YBR_RCT, arrays and
+    buffers) with dicodec's encoder in place of pylibjpeg-openjpeg's; their
+    streams are decoded by pylibjpeg-openjpeg, GDCM and Pillow."""
+    pytest.importorskip("openjpeg", reason="pylibjpeg-openjpeg: the tests decode with it")
+    p = _run(
+        suite,
+        "test_encoder_pylibjpeg.py",
+        True,
+        "-k",
+        "J2KLossless",
+        DICODEC_AS_PYLIBJPEG_J2K="1",
+    )
+    tail = p.stdout[-3000:] + p.stderr[-2000:]
+    assert p.returncode == 0, tail
+    last = p.stdout.splitlines()[-1]
+    assert " passed" in last and "failed" not in last and "skipped" not in last, tail

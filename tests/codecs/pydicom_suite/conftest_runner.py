@@ -61,3 +61,14 @@ if os.environ.get("DICODEC_REGISTER", "1") == "1":
     from pydicom.uid import RLELossless
 
     assert next(iter(get_decoder(RLELossless)._available)) == "dicodec"  # tried first
+
+if os.environ.get("DICODEC_AS_PYLIBJPEG_J2K") == "1":
+    # pydicom's JPEG 2000 Lossless encoder tests name their plugin
+    # (encoding_plugin="pylibjpeg"): run dicodec's encoder under that name.
+    import dicodec.j2k_encode
+    from pydicom.pixels.encoders.base import get_encoder
+    from pydicom.uid import JPEG2000Lossless
+
+    _enc = get_encoder(JPEG2000Lossless)
+    assert "pylibjpeg" in _enc._available, "pylibjpeg-openjpeg is needed for these tests"
+    _enc._available["pylibjpeg"] = dicodec.j2k_encode._pydicom_encode_frame

@@ -268,7 +268,10 @@ mod tests {
     #[test]
     fn another_codecs_parameters_are_refused() {
         let p = EncodeParams::Deflate(DeflateParams::default());
-        invalid(p.jpeg_ls(), "deflate parameters given to the JPEG-LS encoder");
+        invalid(
+            p.jpeg_ls(),
+            "deflate parameters given to the JPEG-LS encoder",
+        );
         invalid(p.j2k(), "to the JPEG 2000 encoder");
         invalid(p.jpeg_lossless(), "to the JPEG Lossless encoder");
         invalid(p.none("RLE"), "to the RLE encoder");

@@ -30,11 +30,9 @@ pub mod jpegls;
 #[cfg(feature = "rle")]
 pub mod rle;
 
-pub use encode_params::{
-    DeflateParams, EncodeParams, J2kParams, JpegLosslessParams, JpegLsParams,
-};
+pub use encode_params::{DeflateParams, EncodeParams, J2kParams, JpegLosslessParams, JpegLsParams};
 pub use native::ByteOrder;
-pub use registry::{encode_frame, lookup, CodecEntry, REGISTRY};
+pub use registry::{encode_frame, encode_frames, lookup, CodecEntry, REGISTRY};
 
 /// The stored bytes of one frame, as a decoder receives them.
 #[derive(Debug, Clone, Copy)]

@@ -140,8 +140,7 @@ const JPEG_LS_ENC: Option<&'static dyn FrameEncoder> =
     when!("jpeg-ls", FrameEncoder, super::jpegls::JpegLsCodec);
 
 const J2K: Option<&'static dyn FrameDecoder> = when!("j2k", FrameDecoder, super::j2k::J2kCodec);
-const J2K_ENC: Option<&'static dyn FrameEncoder> =
-    when!("j2k", FrameEncoder, super::j2k::J2kCodec);
+const J2K_ENC: Option<&'static dyn FrameEncoder> = when!("j2k", FrameEncoder, super::j2k::J2kCodec);
 const JXL: Option<&'static dyn FrameDecoder> = when!("jxl", FrameDecoder, super::jxl::JxlCodec);
 const DEFLATE: Option<&'static dyn FrameDecoder> = when!(
     "deflate-frames",
@@ -307,7 +306,10 @@ pub fn encode_frame(
     let entry = lookup(uid).ok_or_else(|| {
         Error::unsupported_feature(
             Feature::TransferSyntax(uid.to_owned()),
-            format!("no encoder for {}", TransferSyntax::from_uid(uid).describe()),
+            format!(
+                "no encoder for {}",
+                TransferSyntax::from_uid(uid).describe()
+            ),
         )
     })?;
     let encoder = entry.encoder()?;
@@ -321,6 +323,39 @@ pub fn encode_frame(
         )));
     }
     encoder.encode(src, desc, ctx)
+}
+
+/// Encodes every frame of `data` (`desc.number_of_frames` frames of
+/// [`PixelDescription::frame_output_len`] bytes each, as the decoders write
+/// them) for transfer syntax `uid`, frames in parallel on `ctx.threads`
+/// threads; the same checks as [`encode_frame`].
+pub fn encode_frames(
+    uid: &str,
+    data: &[u8],
+    desc: &PixelDescription,
+    ctx: &EncodeContext,
+) -> Result<Vec<Vec<u8>>> {
+    use rayon::prelude::*;
+    let frames = desc.number_of_frames.max(1) as u64;
+    let mut one = desc.clone();
+    one.number_of_frames = 1;
+    let len = one.frame_output_len()?;
+    if data.len() as u64 != len * frames {
+        return Err(Error::invalid_argument(format!(
+            "{} bytes of pixel data for {frames} frames of {len} bytes",
+            data.len()
+        )));
+    }
+    let chunks: Vec<&[u8]> = data.chunks(len.max(1) as usize).collect();
+    let one = &one;
+    crate::exec::with_threads(ctx.threads, |parallel| {
+        let f = |c: &&[u8]| encode_frame(uid, c, one, ctx);
+        if parallel && chunks.len() > 1 {
+            chunks.par_iter().map(f).collect()
+        } else {
+            chunks.iter().map(f).collect()
+        }
+    })?
 }
 
 /// The decoder for the pixel data of `syntax`, or why there is none:

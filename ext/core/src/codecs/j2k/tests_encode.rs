@@ -125,7 +125,10 @@ fn the_registry_encodes_90_with_parameters() {
             &EncodeContext::with_params(EncodeParams::Deflate(Default::default())),
         )
         .unwrap_err();
-    assert!(e.to_string().contains("given to the JPEG 2000 encoder"), "{e}");
+    assert!(
+        e.to_string().contains("given to the JPEG 2000 encoder"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -126,9 +126,15 @@ impl FrameEncoder for JpegLsCodec {
 /// end would wrap the sample around).
 fn check_signed_near(src: &[u8], desc: &PixelDescription, near: u8) -> Result<()> {
     let bs = u32::from(desc.bits_stored.clamp(2, 16));
-    let (lo, hi) = (-(1i32 << (bs - 1)) + i32::from(near), (1i32 << (bs - 1)) - 1 - i32::from(near));
+    let (lo, hi) = (
+        -(1i32 << (bs - 1)) + i32::from(near),
+        (1i32 << (bs - 1)) - 1 - i32::from(near),
+    );
     let bad = match desc.bits_allocated {
-        8 => src.iter().map(|&b| i32::from(b as i8)).find(|v| *v < lo || *v > hi),
+        8 => src
+            .iter()
+            .map(|&b| i32::from(b as i8))
+            .find(|v| *v < lo || *v > hi),
         _ => src
             .chunks_exact(2)
             .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
