@@ -31,7 +31,8 @@ __all__: list[str] = []
 def _pydicom_encode_frame(src: bytes, runner: EncodeRunner) -> bytes:
     """Encodes one frame for pydicom.
 
-    pydicom hands encoders samples sized for *Bits Stored* (1, 2 or 4 bytes,
+    pydicom hands encoders samples sized for *Bits Stored* (1, 2 or 4 bytes;
+    at most 24 bits with 4,
     little-endian, colour-by-pixel unless the native data is colour-by-plane);
     only the *Bits Stored* low bits count (sign-extended when *Pixel
     Representation* is 1)."""
@@ -47,20 +48,19 @@ def _pydicom_encode_frame(src: bytes, runner: EncodeRunner) -> bytes:
     data = _byte_view(src)
     n = rows * columns * samples
     width = data.size // n if n else 0
-    if width not in (1, 2) or data.size != n * width:
+    if width not in (1, 2, 4) or data.size != n * width:
         raise ValueError(
-            f"dicodec's JPEG 2000 encoder takes 1 or 2 bytes per sample (Bits Stored "
+            f"dicodec's JPEG 2000 encoder takes 1, 2 or 4 bytes per sample (Bits Stored "
             f"{bits_stored}), not {data.size} bytes for {n} samples"
         )
     if samples > 1 and runner.planar_configuration == 1 and not runner.is_array:
         planes = data.reshape(samples, rows * columns, width)
         data = np.ascontiguousarray(planes.transpose(1, 0, 2)).reshape(-1)
-    values = data.view("<u1" if width == 1 else "<u2").astype(np.int32)
+    values = data.view(f"<u{width}").astype(np.int64)
     values &= (1 << bits_stored) - 1
     if signed:
         values -= (values >> (bits_stored - 1)) << bits_stored
-    dtype = {(1, 0): "<u1", (1, 1): "<i1", (2, 0): "<u2", (2, 1): "<i2"}[(width, signed)]
-    frame = np.ascontiguousarray(values.astype(dtype))
+    frame = np.ascontiguousarray(values.astype(f"<{'i' if signed else 'u'}{width}"))
     (stream,) = _native._encode_frames(
         uids.JPEG_2000_LOSSLESS,
         frame.view(np.uint8),

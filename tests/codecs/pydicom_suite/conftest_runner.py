@@ -18,8 +18,16 @@ _original = _dm.get_testdata_file
 _in_test = False
 
 
+#: In the JPEG 2000 encoder run (DICODEC_AS_PYLIBJPEG_J2K=1): bundled
+#: stand-ins for files pydicom downloads (the tests only take an RGB image's
+#: values and size from it).
+_STAND_INS = (
+    {"US1_UNCR.dcm": "SC_rgb_rle.dcm"} if os.environ.get("DICODEC_AS_PYLIBJPEG_J2K") == "1" else {}
+)
+
+
 def _local_only(name, read=False, download=True):
-    found = _original(name, read=read, download=False)
+    found = _original(_STAND_INS.get(name, name), read=read, download=False)
     if found is None and _in_test:
         pytest.skip(f"{name}: not bundled with pydicom (needs the network / pydicom-data)")
     return found  # None at import time, as pydicom returns without the file

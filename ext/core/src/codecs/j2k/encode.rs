@@ -8,8 +8,9 @@
 //! reversible colour transform (MCT) is applied exactly when *Photometric
 //! Interpretation* is YBR_RCT (the samples given are RGB), as PS3.5 8.2.4
 //! requires and pydicom does; RGB and YBR_FULL are stored as they are.
-//! 1 or 3 components, 8 or 16 bits allocated, precision = *Bits Stored*
-//! (1-16), signed data stored signed. Samples outside the *Bits Stored* range
+//! 1 or 3 components, 8, 16 or 32 bits allocated, precision = *Bits
+//! Stored* (1-16; up to 24 with 32 bits allocated, as pylibjpeg-openjpeg),
+//! signed data stored signed. Samples outside the *Bits Stored* range
 //! are an `InvalidArgument` (as pydicom refuses them). OpenJPEG's warnings
 //! are returned, its errors become the `Error`; nothing is printed.
 
@@ -59,15 +60,18 @@ pub fn encode_frame(src: &[u8], desc: &PixelDescription, params: &J2kParams) -> 
             "JPEG 2000 encoding of {nc} samples per pixel (1 or 3)"
         )));
     }
-    if desc.bits_allocated != 8 && desc.bits_allocated != 16 {
+    if ![8, 16, 32].contains(&desc.bits_allocated) {
         return Err(Error::unsupported(format!(
-            "JPEG 2000 encoding of Bits Allocated {} (8 or 16)",
+            "JPEG 2000 encoding of Bits Allocated {} (8, 16 or 32)",
             desc.bits_allocated
         )));
     }
     let bs = u32::from(desc.bits_stored);
-    if !(1..=u32::from(desc.bits_allocated)).contains(&bs) {
-        return Err(bad(format!("Bits Stored {bs}")));
+    if !(1..=u32::from(desc.bits_allocated.min(24))).contains(&bs) {
+        return Err(bad(format!(
+            "Bits Stored {bs} (1 to {})",
+            desc.bits_allocated.min(24)
+        )));
     }
     let pi = desc.photometric_interpretation.trim();
     let mct = match (nc, pi) {
@@ -115,8 +119,11 @@ pub fn encode_frame(src: &[u8], desc: &PixelDescription, params: &J2kParams) -> 
         match (desc.bits_allocated, signed) {
             (8, false) => i32::from(src[i]),
             (8, true) => i32::from(src[i] as i8),
-            (_, false) => i32::from(u16::from_le_bytes([src[2 * i], src[2 * i + 1]])),
-            (_, true) => i32::from(i16::from_le_bytes([src[2 * i], src[2 * i + 1]])),
+            (16, false) => i32::from(u16::from_le_bytes([src[2 * i], src[2 * i + 1]])),
+            (16, true) => i32::from(i16::from_le_bytes([src[2 * i], src[2 * i + 1]])),
+            // 32 bits: at most 24 significant, so the i32 holds them (an
+            // unsigned value above i32::MAX fails the range check).
+            _ => i32::from_le_bytes([src[4 * i], src[4 * i + 1], src[4 * i + 2], src[4 * i + 3]]),
         }
     };
     // Range check first (OpenJPEG would encode out-of-range values wrongly).

@@ -35,7 +35,7 @@ fn image(d: &PixelDescription, seed: u32) -> Vec<u8> {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        let ramp = (i as u32 * 7) % (1 << bs.min(12));
+        let ramp = ((i as u32 * 7) % (1 << bs.min(12))) << bs.saturating_sub(12);
         let raw = (ramp + (x & 15)) & ((1u32 << bs) - 1);
         let v = if d.pixel_representation == 1 {
             ((raw << (32 - bs)) as i32 >> (32 - bs)) as u32
@@ -44,6 +44,8 @@ fn image(d: &PixelDescription, seed: u32) -> Vec<u8> {
         };
         if d.bits_allocated == 8 {
             out.push(v as u8);
+        } else if d.bits_allocated == 32 {
+            out.extend_from_slice(&v.to_le_bytes());
         } else {
             out.extend_from_slice(&(v as u16).to_le_bytes());
         }
@@ -63,7 +65,16 @@ fn round_trip(d: &PixelDescription, params: &J2kParams) -> J2kInfo {
 
 #[test]
 fn lossless_round_trips_over_depths_signedness_and_colour() {
-    for (ba, bs) in [(8, 8), (8, 6), (16, 10), (16, 12), (16, 15), (16, 16)] {
+    for (ba, bs) in [
+        (8, 8),
+        (8, 6),
+        (16, 10),
+        (16, 12),
+        (16, 15),
+        (16, 16),
+        (32, 20),
+        (32, 24),
+    ] {
         for signed in [false, true] {
             for (spp, pi) in [(1, "MONOCHROME2"), (3, "RGB"), (3, "YBR_RCT")] {
                 let d = desc(67, 45, spp, ba, bs, signed && spp == 1, pi);
