@@ -65,7 +65,9 @@ _TARGETS: dict[str, _Target] = {
     uids.JPEG_LOSSLESS: _Target(
         "jpeg-lossless", 0, frozenset({"predictor", "restart_interval", "optimise"})
     ),
-    uids.JPEG_LOSSLESS_SV1: _Target("jpeg-lossless", 0, frozenset({"restart_interval", "optimise"})),
+    uids.JPEG_LOSSLESS_SV1: _Target(
+        "jpeg-lossless", 0, frozenset({"restart_interval", "optimise"})
+    ),
     uids.JPEG_LS_LOSSLESS: _Target("jpeg-ls", 0, _JLS),
     uids.JPEG_LS_NEAR_LOSSLESS: _Target("jpeg-ls", 0, _JLS, lossy_method="ISO_14495_1"),
     uids.JPEG_2000_LOSSLESS: _Target("j2k", 0, frozenset({"levels", "code_block", "mct"})),

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import dicodec
-from dicodec.errors import InvalidArgumentError
 from dicodec import _native, uids
+from dicodec.errors import InvalidArgumentError
 
 ic = pytest.importorskip("imagecodecs")
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import dicodec
-from dicodec.errors import InvalidArgumentError
 from dicodec import uids
+from dicodec.errors import InvalidArgumentError
 
 pydicom = pytest.importorskip("pydicom")
 ic = pytest.importorskip("imagecodecs")

@@ -163,7 +163,9 @@ def test_dcmtk_reads_and_decompresses(tmp_path, name, target):
     path = get_testdata_file(name)
     before = pixel_array(path, raw=True)
     out, _ = _compressed(path, target, tmp_path)
-    p = subprocess.run([dump, "-ll", "warn", "-dc", str(out)], capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [dump, "-ll", "warn", "-dc", str(out)], capture_output=True, text=True, timeout=60
+    )
     _clean(p)
     tool = TARGETS[target][1]
     if tool is None:

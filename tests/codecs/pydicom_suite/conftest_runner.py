@@ -73,9 +73,10 @@ if os.environ.get("DICODEC_REGISTER", "1") == "1":
 if os.environ.get("DICODEC_AS_PYLIBJPEG_J2K") == "1":
     # pydicom's JPEG 2000 Lossless encoder tests name their plugin
     # (encoding_plugin="pylibjpeg"): run dicodec's encoder under that name.
-    import dicodec.j2k_encode
     from pydicom.pixels.encoders.base import get_encoder
     from pydicom.uid import JPEG2000Lossless
+
+    import dicodec.j2k_encode
 
     _enc = get_encoder(JPEG2000Lossless)
     assert "pylibjpeg" in _enc._available, "pylibjpeg-openjpeg is needed for these tests"
