@@ -250,6 +250,32 @@ def _jxl_decode_into(
 def _deflate_frame_decode_into(data: npt.NDArray[np.uint8], out: npt.NDArray[np.uint8]) -> None: ...
 def _deflate_frame_encode(data: npt.NDArray[np.uint8], level: int = ...) -> bytes: ...
 
+# ---- encoding through the registry ----
+
+def _encode_frames(
+    syntax: str,
+    data: npt.NDArray[np.uint8],
+    frames: int,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    bits_stored: int,
+    pixel_representation: int,
+    photometric_interpretation: str,
+    *,
+    codec: str = "default",
+    threads: int | None = None,
+    predictor: int = 1,
+    restart_interval: int = 0,
+    optimise: bool = True,
+    near: int = 0,
+    interleave: int | None = None,
+    levels: int | None = None,
+    code_block: tuple[int, int] | None = None,
+    level: int = 6,
+) -> list[bytes]: ...
+
 # ---- scan ----
 
 def scan_column_types(tags: list[int], vrs: list[str], vms: list[str]) -> list[str]: ...

@@ -1,13 +1,15 @@
 """``dicodec.compress``: re-encode a pydicom Dataset's pixel data in place.
 
 The missing half of pydicom: any source syntax dicodec decodes, to any syntax
-dicodec encodes, frames encoded in parallel with the GIL released. It sets
-what :meth:`pydicom.dataset.Dataset.compress` sets (Transfer Syntax UID,
+dicodec encodes, frames encoded in parallel with the GIL released (the core's
+codec registry does the encoding). It sets what
+:meth:`pydicom.dataset.Dataset.compress` sets (Transfer Syntax UID,
 encapsulation with a Basic Offset Table, or an Extended Offset Table when the
 frames are too large for one, a new SOP Instance UID) plus what the syntax
-requires of the Image Pixel module (Planar Configuration, a YBR_FULL_422
-source that comes out upsampled as YBR_FULL), and the Lossy Image
-Compression attributes when the encoding is lossy.
+requires of the Image Pixel module (Planar Configuration, YBR_RCT for RGB
+stored with JPEG 2000's colour transform, a YBR_FULL_422 source that comes out
+upsampled as YBR_FULL), and the Lossy Image Compression attributes when the
+encoding is lossy.
 
 Example::
 
@@ -16,23 +18,21 @@ Example::
     >>> ds = pydicom.dcmread("ct.dcm")
     >>> dicodec.compress(ds, uids.JPEG_LOSSLESS_SV1)
     >>> ds.save_as("ct_jpll.dcm")
+    >>> dicodec.compress(ds, uids.JPEG_LS_NEAR_LOSSLESS, near=2)  # lossy: asked for
+    >>> ds.LossyImageCompression, ds.LossyImageCompressionMethod
+    ('01', 'ISO_14495_1')
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dicodec import uids
-from dicodec.errors import DicodecError, UnsupportedError
-from dicodec.jpegll import jpegll_encode
+from dicodec import _native, uids
+from dicodec.errors import DicodecError, InvalidArgumentError, UnsupportedError
 from dicodec.reader import read_pixels
-from dicodec.rle import rle_encode
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
@@ -47,34 +47,31 @@ _BOT_LIMIT = 2**32 - 1
 class _Target:
     """How frames are encoded for one transfer syntax."""
 
-    encode: Callable[[np.ndarray, dict[str, Any], dict[str, Any]], bytes] | None
+    #: The core's parameter family (``_native._encode_frames(codec=...)``);
+    #: None: native (no encoding).
+    codec: str | None
     #: Planar Configuration the syntax requires for colour data.
     planar: int
+    #: Options the target takes.
+    options: frozenset[str] = frozenset()
+    #: Lossy Image Compression Method when the encoding is lossy.
+    lossy_method: str | None = None
 
 
-def _jpegll(predictor: int | None) -> Callable[[np.ndarray, dict[str, Any], dict[str, Any]], bytes]:
-    def enc(frame: np.ndarray, px: dict[str, Any], opts: dict[str, Any]) -> bytes:
-        p = predictor if predictor is not None else int(opts.get("predictor", 1))
-        return jpegll_encode(
-            frame,
-            predictor=p,
-            bits_stored=px["bits_stored"],
-            restart_interval=int(opts.get("restart_interval", 0)),
-            optimise=bool(opts.get("optimise", True)),
-        )
-
-    return enc
-
-
-def _rle(frame: np.ndarray, px: dict[str, Any], opts: dict[str, Any]) -> bytes:
-    return rle_encode(frame, bits_allocated=px["bits_allocated"])
-
-
+_JLS = frozenset({"near", "jls_error", "interleave", "restart_interval"})
 _TARGETS: dict[str, _Target] = {
     uids.EXPLICIT_VR_LITTLE_ENDIAN: _Target(None, planar=0),
-    uids.RLE_LOSSLESS: _Target(_rle, planar=1),
-    uids.JPEG_LOSSLESS: _Target(_jpegll(None), planar=0),
-    uids.JPEG_LOSSLESS_SV1: _Target(_jpegll(1), planar=0),
+    uids.RLE_LOSSLESS: _Target("default", planar=1),
+    uids.JPEG_LOSSLESS: _Target(
+        "jpeg-lossless", 0, frozenset({"predictor", "restart_interval", "optimise"})
+    ),
+    uids.JPEG_LOSSLESS_SV1: _Target(
+        "jpeg-lossless", 0, frozenset({"restart_interval", "optimise"})
+    ),
+    uids.JPEG_LS_LOSSLESS: _Target("jpeg-ls", 0, _JLS),
+    uids.JPEG_LS_NEAR_LOSSLESS: _Target("jpeg-ls", 0, _JLS, lossy_method="ISO_14495_1"),
+    uids.JPEG_2000_LOSSLESS: _Target("j2k", 0, frozenset({"levels", "code_block", "mct"})),
+    uids.DEFLATED_IMAGE_FRAME_COMPRESSION: _Target("deflate", 0, frozenset({"level"})),
 }
 
 #: Transfer syntaxes :func:`compress` can write.
@@ -85,10 +82,79 @@ def _pixel_facts(ds: Dataset) -> dict[str, Any]:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     return {
         "frames": frames,
+        "rows": int(ds.Rows),
+        "columns": int(ds.Columns),
         "bits_allocated": int(ds.BitsAllocated),
         "bits_stored": int(ds.get("BitsStored", ds.BitsAllocated)),
         "samples": int(ds.get("SamplesPerPixel", 1)),
+        "signed": int(ds.get("PixelRepresentation", 0)),
     }
+
+
+def _native_options(uid: str, target: _Target, options: dict[str, Any]) -> dict[str, Any]:
+    """The target's options as ``_native._encode_frames`` keywords; unknown
+    options and a lossy target without its loss asked for are errors."""
+    unknown = sorted(set(options) - target.options)
+    if unknown:
+        takes = ", ".join(sorted(target.options)) or "no options"
+        raise InvalidArgumentError(
+            f"option(s) {', '.join(unknown)} do not apply to {_name(uid)} (it takes {takes})"
+        )
+    opts = {k: v for k, v in options.items() if k != "mct"}
+    if "jls_error" in opts:
+        err = opts.pop("jls_error")
+        if "near" in opts and int(opts["near"]) != int(err):
+            raise InvalidArgumentError(f"near={opts['near']} and jls_error={err} disagree")
+        opts["near"] = err
+    if target.lossy_method is not None and int(opts.get("near", 0)) < 1:
+        raise InvalidArgumentError(
+            f"{_name(uid)} is lossy: pass near=N (or pydicom's jls_error=N), the largest "
+            "error per sample (1-255), to accept the loss, or use JPEG-LS Lossless"
+        )
+    if "code_block" in opts:
+        opts["code_block"] = tuple(int(v) for v in opts["code_block"])
+    return opts
+
+
+def _name(uid: str) -> str:
+    from pydicom.uid import UID
+
+    return UID(uid).name
+
+
+def _photometric(ds: Dataset, uid: str, samples: int, options: dict[str, Any]) -> str:
+    """The Photometric Interpretation of the values ``read_pixels`` returns,
+    as the target stores them."""
+    pi = str(ds.get("PhotometricInterpretation", ""))
+    if pi == "YBR_FULL_422":
+        # read_pixels returns native 4:2:2 data upsampled, and an encapsulated
+        # YBR_FULL_422 frame decoded without colour conversion is full-size YCbCr.
+        pi = "YBR_FULL"
+    elif pi in ("YBR_RCT", "YBR_ICT"):
+        pi = "RGB"  # JPEG 2000's colour transforms are undone by the decoder
+    if uid == uids.JPEG_2000_LOSSLESS and samples == 3 and pi == "RGB" and options.get("mct", True):
+        pi = "YBR_RCT"  # PS3.5 8.2.4: the reversible colour transform is applied
+    return pi
+
+
+def _teach_pydicom(uid: str) -> None:
+    """pydicom 3.0 does not know Deflated Image Frame Compression (2024) and
+    refuses to write a file of that syntax: add the standard's name for it to
+    pydicom's UID dictionary (nothing else changes)."""
+    from pydicom._uid_dict import UID_dictionary
+    from pydicom.uid import UID
+
+    if uid == uids.DEFLATED_IMAGE_FRAME_COMPRESSION and not UID(uid).is_transfer_syntax:
+        name = "Deflated Image Frame Compression"
+        UID_dictionary[uid] = (name, "Transfer Syntax", "", "", name.replace(" ", ""))
+
+
+def _append(ds: Dataset, keyword: str, value: str) -> None:
+    from pydicom.multival import MultiValue
+
+    old = ds.get(keyword)
+    values = [] if old in (None, "") else list(old) if isinstance(old, MultiValue) else [old]
+    setattr(ds, keyword, [*values, value] if values else value)
 
 
 def compress(
@@ -103,24 +169,54 @@ def compress(
     """Re-encodes the pixel data of `ds` (a pydicom Dataset, in place) as
     transfer syntax `syntax` and returns `ds`.
 
-    The source may use any transfer syntax :func:`dicodec.read_pixels` decodes;
-    the values are kept exactly (every target here is lossless). Targets:
-    Explicit VR Little Endian (decompression), RLE Lossless, JPEG Lossless
-    (``.57``, option ``predictor`` 1-7) and JPEG Lossless SV1 (``.70``); JPEG
-    Lossless also takes ``restart_interval`` and ``optimise`` (see
-    :func:`dicodec.jpegll_encode`). Frames are encoded on `threads` threads
-    (default: the CPUs). `encapsulate_ext` forces an Extended Offset Table
-    (one is also used when the frames are too large for a Basic Offset
-    Table); `generate_instance_uid` gives the instance a new SOP Instance UID,
-    as :meth:`pydicom.dataset.Dataset.compress` does.
+    The source may use any transfer syntax :func:`dicodec.read_pixels` decodes.
+    Targets (:data:`ENCODABLE_SYNTAXES`) and their options:
+
+    * Explicit VR Little Endian (decompression), RLE Lossless: none.
+    * JPEG Lossless (``.57``: ``predictor`` 1-7) and JPEG Lossless SV1
+      (``.70``): ``restart_interval``, ``optimise`` (see
+      :func:`dicodec.jpegll_encode`).
+    * JPEG-LS Lossless (``.80``) and Near-Lossless (``.81``):
+      ``interleave`` (0 none, 1 line, 2 sample: the default), ``restart_interval``
+      (lines), and for ``.81`` ``near`` (pydicom's ``jls_error``), the largest
+      error per sample, 1-255, which must be given: the loss is never implied.
+    * JPEG 2000 Lossless (``.90``, OpenJPEG, reversible 5/3): ``levels``
+      (default 5, fewer for small images), ``code_block`` (default
+      ``(64, 64)``), ``mct`` (default True: RGB is stored with the reversible
+      colour transform and Photometric Interpretation becomes YBR_RCT, as
+      DICOM requires; False keeps RGB).
+    * Deflated Image Frame Compression (``.8.1``): ``level`` 0-12 (default 6).
+
+    Every target except ``.81`` keeps the values exactly. A lossy encoding
+    sets Lossy Image Compression "01", appends its ratio (uncompressed /
+    compressed bytes) to Lossy Image Compression Ratio and its method
+    (ISO_14495_1) to Lossy Image Compression Method, and always gives a new
+    SOP Instance UID.
+
+    Frames are encoded on `threads` threads (default: the CPUs).
+    `encapsulate_ext` forces an Extended Offset Table (one is also used when
+    the frames are too large for a Basic Offset Table); `generate_instance_uid`
+    gives the instance a new SOP Instance UID, as
+    :meth:`pydicom.dataset.Dataset.compress` does.
+
+    pydicom 3.0 does not know Deflated Image Frame Compression: compressing to
+    it adds the syntax to pydicom's UID dictionary, so ``save_as`` writes it.
 
     A dataset read from a big-endian file is written with
     :func:`pydicom.dcmwrite` afterwards (pydicom's ``save_as`` refuses to change
     the byte order of a dataset).
 
     Raises :class:`~dicodec.UnsupportedError` for a target syntax dicodec does
-    not encode and :class:`~dicodec.DicodecError` for data the target cannot
-    hold (e.g. 32-bit samples in JPEG Lossless).
+    not encode, :class:`~dicodec.InvalidArgumentError` for an option the
+    target does not take or out of range (including NEAR > 0 for a lossless
+    syntax), and :class:`~dicodec.DicodecError` for data the target cannot
+    hold (e.g. 32-bit samples in JPEG Lossless). The dataset is unchanged when
+    it raises.
+
+    Example::
+
+        >>> dicodec.compress(ds, uids.JPEG_2000_LOSSLESS)      # RGB -> YBR_RCT
+        >>> dicodec.compress(ds, uids.JPEG_LS_LOSSLESS, interleave=1)
     """
     from pydicom.dataset import FileMetaDataset
     from pydicom.encaps import encapsulate, encapsulate_extended
@@ -135,25 +231,23 @@ def compress(
         )
     if "PixelData" not in ds:
         raise DicodecError("the dataset has no Pixel Data (7FE0,0010) to compress")
-    arr = read_pixels(ds, threads=threads)
+    opts = _native_options(uid, target, options)
     px = _pixel_facts(ds)
-    frames = arr.reshape((px["frames"], *arr.shape[-(3 if px["samples"] > 1 else 2) :]))
-    if px["bits_allocated"] == 1 and target.encode is not None:
+    if px["bits_allocated"] == 1 and target.codec is not None:
         raise UnsupportedError("compressing 1-bit (Bits Allocated 1) pixel data")
+    photometric = _photometric(ds, uid, px["samples"], options)
+    arr = read_pixels(ds, threads=threads)
+    frames = arr.reshape((px["frames"], *arr.shape[-(3 if px["samples"] > 1 else 2) :]))
+    frames = np.ascontiguousarray(frames, dtype=frames.dtype.newbyteorder("<"))
 
-    photometric = str(ds.get("PhotometricInterpretation", ""))
-    if photometric == "YBR_FULL_422":
-        # read_pixels returns native 4:2:2 data upsampled, and an encapsulated
-        # YBR_FULL_422 frame decoded without colour conversion is full-size YCbCr.
-        photometric = "YBR_FULL"
-
-    if target.encode is None:
+    lossy = False
+    if target.codec is None:
         if px["bits_allocated"] == 1:
             from pydicom.pixels import pack_bits
 
             data = pack_bits(frames)
         else:
-            data = np.ascontiguousarray(frames, dtype=frames.dtype.newbyteorder("<")).tobytes()
+            data = frames.tobytes()
         if len(data) % 2:
             data += b"\0"
         ds.PixelData = data
@@ -164,13 +258,24 @@ def compress(
             if kw in ds:
                 del ds[kw]
     else:
-        encode = target.encode
-        workers = max(1, min(threads or os.cpu_count() or 1, len(frames)))
-        if workers == 1:
-            encoded = [encode(f, px, options) for f in frames]
-        else:
-            with ThreadPoolExecutor(workers) as pool:
-                encoded = list(pool.map(lambda f: encode(f, px, options), frames))
+        encoded = _native._encode_frames(
+            uid,
+            frames.reshape(-1).view(np.uint8),
+            px["frames"],
+            px["rows"],
+            px["columns"],
+            px["samples"],
+            px["bits_allocated"],
+            px["bits_stored"],
+            px["signed"],
+            photometric,
+            codec=target.codec,
+            threads=threads,
+            **opts,
+        )
+        lossy = target.lossy_method is not None
+        if lossy:
+            ratio = frames.nbytes / max(1, sum(len(e) for e in encoded))
         total = (len(encoded) - 1) * 8 + sum(len(e) for e in encoded[:-1])
         if encapsulate_ext or total > _BOT_LIMIT:
             ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
@@ -189,10 +294,16 @@ def compress(
         ds.PlanarConfiguration = target.planar
     if photometric and photometric != ds.get("PhotometricInterpretation"):
         ds.PhotometricInterpretation = photometric
+    if lossy:
+        assert target.lossy_method is not None
+        ds.LossyImageCompression = "01"
+        _append(ds, "LossyImageCompressionRatio", f"{ratio:.2f}")
+        _append(ds, "LossyImageCompressionMethod", target.lossy_method)
     if not hasattr(ds, "file_meta"):
         ds.file_meta = FileMetaDataset()
+    _teach_pydicom(uid)
     ds.file_meta.TransferSyntaxUID = UID(uid)
-    if generate_instance_uid:
+    if generate_instance_uid or lossy:
         ds.SOPInstanceUID = generate_uid()
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     ds._pixel_array = None

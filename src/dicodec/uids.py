@@ -16,6 +16,10 @@ __all__ = [
     "JPEG_LS_LOSSLESS",
     "JPEG_LS_NEAR_LOSSLESS",
     "RLE_LOSSLESS",
+    "JPEG_LS_LOSSLESS",
+    "JPEG_LS_NEAR_LOSSLESS",
+    "JPEG_2000_LOSSLESS",
+    "DEFLATED_IMAGE_FRAME_COMPRESSION",
     "NATIVE_SYNTAXES",
     "native_syntax",
 ]
@@ -38,6 +42,14 @@ JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
 JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
 #: RLE Lossless.
 RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+#: JPEG-LS Lossless Image Compression.
+JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
+#: JPEG-LS Lossy (Near-Lossless) Image Compression.
+JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
+#: JPEG 2000 Image Compression (Lossless Only).
+JPEG_2000_LOSSLESS = "1.2.840.10008.1.2.4.90"
+#: Deflated Image Frame Compression.
+DEFLATED_IMAGE_FRAME_COMPRESSION = "1.2.840.10008.1.2.8.1"
 
 #: Transfer syntaxes whose pixel data is native (not encapsulated).
 NATIVE_SYNTAXES = frozenset(

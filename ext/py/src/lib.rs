@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod codecs;
+mod encode;
 mod errors;
 mod frame;
 #[cfg(feature = "jpeg-lossless")]
@@ -41,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_max_alloc, m)?)?;
     m.add_function(wrap_pyfunction!(set_max_alloc, m)?)?;
     codecs::register(m)?;
+    encode::register(m)?;
     reader::register(m)?;
     frame::register(m)?;
     #[cfg(feature = "rle")]

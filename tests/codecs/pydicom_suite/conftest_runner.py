@@ -19,6 +19,14 @@ _original = _dm.get_testdata_file
 _in_test = False
 
 
+#: In the JPEG 2000 encoder run (DICODEC_AS_PYLIBJPEG_J2K=1): bundled
+#: stand-ins for files pydicom downloads (the tests only take an RGB image's
+#: values and size from it).
+_STAND_INS = (
+    {"US1_UNCR.dcm": "SC_rgb_rle.dcm"} if os.environ.get("DICODEC_AS_PYLIBJPEG_J2K") == "1" else {}
+)
+
+
 _CORPUS = os.environ.get("DICODEC_CORPUS")
 
 
@@ -34,7 +42,7 @@ def _from_corpus(name, read):
 
 
 def _local_only(name, read=False, download=True):
-    found = _original(name, read=read, download=False)
+    found = _original(_STAND_INS.get(name, name), read=read, download=False)
     if found is None:
         found = _from_corpus(name, read)
     if found is None and _in_test:
@@ -78,3 +86,15 @@ if os.environ.get("DICODEC_REGISTER", "1") == "1":
     from pydicom.uid import RLELossless
 
     assert next(iter(get_decoder(RLELossless)._available)) == "dicodec"  # tried first
+
+if os.environ.get("DICODEC_AS_PYLIBJPEG_J2K") == "1":
+    # pydicom's JPEG 2000 Lossless encoder tests name their plugin
+    # (encoding_plugin="pylibjpeg"): run dicodec's encoder under that name.
+    from pydicom.pixels.encoders.base import get_encoder
+    from pydicom.uid import JPEG2000Lossless
+
+    import dicodec.j2k_encode
+
+    _enc = get_encoder(JPEG2000Lossless)
+    assert "pylibjpeg" in _enc._available, "pylibjpeg-openjpeg is needed for these tests"
+    _enc._available["pylibjpeg"] = dicodec.j2k_encode._pydicom_encode_frame

@@ -19,6 +19,7 @@
 use crate::error::Result;
 use crate::pixels::{FrameReport, PixelDescription};
 
+pub mod encode_params;
 pub mod native;
 pub mod registry;
 
@@ -29,8 +30,9 @@ pub mod jpegls;
 #[cfg(feature = "rle")]
 pub mod rle;
 
+pub use encode_params::{DeflateParams, EncodeParams, J2kParams, JpegLosslessParams, JpegLsParams};
 pub use native::ByteOrder;
-pub use registry::{lookup, CodecEntry, REGISTRY};
+pub use registry::{encode_frame, encode_frames, lookup, CodecEntry, REGISTRY};
 
 /// The stored bytes of one frame, as a decoder receives them.
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +113,20 @@ pub trait FrameDecoder: Send + Sync {
 pub struct EncodeContext {
     /// Threads the encoder may use (`None`: all cores).
     pub threads: Option<usize>,
+    /// The codec's parameters (see [`encode_params`]); an encoder answers
+    /// `InvalidArgument` for another codec's parameters or values out of
+    /// range.
+    pub params: EncodeParams,
+}
+
+impl EncodeContext {
+    /// A context with `params` (all cores).
+    pub fn with_params(params: EncodeParams) -> EncodeContext {
+        EncodeContext {
+            threads: None,
+            params,
+        }
+    }
 }
 
 /// Encodes frames for one or more transfer syntaxes.

@@ -7,9 +7,10 @@
 //! its lines, without decoder and encoder, and is reported as unsupported
 //! naming the feature.
 
-use super::{FrameDecoder, FrameEncoder};
+use super::{EncodeContext, FrameDecoder, FrameEncoder};
 use crate::error::{Error, Feature, Result};
 use crate::parser::syntax::{self, TransferSyntax};
+use crate::pixels::PixelDescription;
 use crate::uid;
 
 /// One transfer syntax and the codec serving it.
@@ -125,6 +126,11 @@ const JPEG_LL_ENC: Option<&'static dyn FrameEncoder> = when!(
     FrameEncoder,
     super::jpeg::JpegLosslessCodec
 );
+const JPEG_SV1_ENC: Option<&'static dyn FrameEncoder> = when!(
+    "jpeg-lossless",
+    FrameEncoder,
+    super::jpeg::JpegLosslessSv1Encoder
+);
 
 const JPEG_DCT: Option<&'static dyn FrameDecoder> =
     when!("jpeg-dct", FrameDecoder, super::jpeg::dct::JpegDctCodec);
@@ -134,6 +140,7 @@ const JPEG_LS_ENC: Option<&'static dyn FrameEncoder> =
     when!("jpeg-ls", FrameEncoder, super::jpegls::JpegLsCodec);
 
 const J2K: Option<&'static dyn FrameDecoder> = when!("j2k", FrameDecoder, super::j2k::J2kCodec);
+const J2K_ENC: Option<&'static dyn FrameEncoder> = when!("j2k", FrameEncoder, super::j2k::J2kCodec);
 const JXL: Option<&'static dyn FrameDecoder> = when!("jxl", FrameDecoder, super::jxl::JxlCodec);
 const DEFLATE: Option<&'static dyn FrameDecoder> = when!(
     "deflate-frames",
@@ -236,7 +243,7 @@ pub static REGISTRY: &[CodecEntry] = &[
         false,
         "jpeg-lossless",
         JPEG_LL,
-        JPEG_LL_ENC,
+        JPEG_SV1_ENC,
     ),
     entry(
         uid::JPEG_LS_LOSSLESS,
@@ -252,9 +259,9 @@ pub static REGISTRY: &[CodecEntry] = &[
         true,
         "jpeg-ls",
         JPEG_LS,
-        None,
+        JPEG_LS_ENC,
     ),
-    entry(uid::JPEG_2000_LOSSLESS, true, false, "j2k", J2K, None),
+    entry(uid::JPEG_2000_LOSSLESS, true, false, "j2k", J2K, J2K_ENC),
     entry(uid::JPEG_2000, true, true, "j2k", J2K, None),
     entry(uid::HTJ2K_LOSSLESS, true, false, "j2k", J2K, None),
     entry(uid::HTJ2K_LOSSLESS_RPCL, true, false, "j2k", J2K, None),
@@ -283,6 +290,72 @@ pub static REGISTRY: &[CodecEntry] = &[
 pub fn lookup(uid: &str) -> Option<&'static CodecEntry> {
     let uid = uid.trim_end_matches(['\0', ' ']).trim();
     REGISTRY.iter().find(|e| e.uid == uid)
+}
+
+/// Encodes one frame for transfer syntax `uid` through its registry
+/// encoder: [`Error::Unsupported`] when there is none,
+/// [`Error::InvalidArgument`] for lossy parameters with a lossless syntax
+/// (e.g. JPEG-LS NEAR > 0 for JPEG-LS Lossless) or parameters of another
+/// codec.
+pub fn encode_frame(
+    uid: &str,
+    src: &[u8],
+    desc: &PixelDescription,
+    ctx: &EncodeContext,
+) -> Result<Vec<u8>> {
+    let entry = lookup(uid).ok_or_else(|| {
+        Error::unsupported_feature(
+            Feature::TransferSyntax(uid.to_owned()),
+            format!(
+                "no encoder for {}",
+                TransferSyntax::from_uid(uid).describe()
+            ),
+        )
+    })?;
+    let encoder = entry.encoder()?;
+    ctx.params.validate()?;
+    if ctx.params.is_lossy() && !entry.lossy {
+        return Err(Error::invalid_argument(format!(
+            "lossy {} parameters for the lossless transfer syntax {} ({})",
+            ctx.params.name(),
+            entry.name(),
+            entry.uid
+        )));
+    }
+    encoder.encode(src, desc, ctx)
+}
+
+/// Encodes every frame of `data` (`desc.number_of_frames` frames of
+/// [`PixelDescription::frame_output_len`] bytes each, as the decoders write
+/// them) for transfer syntax `uid`, frames in parallel on `ctx.threads`
+/// threads; the same checks as [`encode_frame`].
+pub fn encode_frames(
+    uid: &str,
+    data: &[u8],
+    desc: &PixelDescription,
+    ctx: &EncodeContext,
+) -> Result<Vec<Vec<u8>>> {
+    use rayon::prelude::*;
+    let frames = desc.number_of_frames.max(1) as u64;
+    let mut one = desc.clone();
+    one.number_of_frames = 1;
+    let len = one.frame_output_len()?;
+    if data.len() as u64 != len * frames {
+        return Err(Error::invalid_argument(format!(
+            "{} bytes of pixel data for {frames} frames of {len} bytes",
+            data.len()
+        )));
+    }
+    let chunks: Vec<&[u8]> = data.chunks(len.max(1) as usize).collect();
+    let one = &one;
+    crate::exec::with_threads(ctx.threads, |parallel| {
+        let f = |c: &&[u8]| encode_frame(uid, c, one, ctx);
+        if parallel && chunks.len() > 1 {
+            chunks.par_iter().map(f).collect()
+        } else {
+            chunks.iter().map(f).collect()
+        }
+    })?
 }
 
 /// The decoder for the pixel data of `syntax`, or why there is none:
@@ -356,6 +429,38 @@ mod tests {
         assert!(lookup(uid::RLE_LOSSLESS).unwrap().encoder().is_ok());
         let e = lookup(uid::EXPLICIT_VR_LITTLE_ENDIAN).unwrap().encoder();
         assert!(e.is_err());
+    }
+
+    #[cfg(all(feature = "jpeg-ls", feature = "rle"))]
+    #[test]
+    fn encode_frame_refuses_lossy_parameters_for_lossless_syntaxes() {
+        use crate::codecs::{EncodeParams, JpegLsParams};
+        let desc = PixelDescription {
+            rows: 2,
+            columns: 3,
+            number_of_frames: 1,
+            samples_per_pixel: 1,
+            bits_allocated: 8,
+            bits_stored: 8,
+            high_bit: 7,
+            photometric_interpretation: "MONOCHROME2".into(),
+            ..Default::default()
+        };
+        let src = [0u8, 10, 20, 30, 40, 50];
+        let near = EncodeContext::with_params(EncodeParams::JpegLs(JpegLsParams {
+            near: 2,
+            ..Default::default()
+        }));
+        let e = encode_frame(uid::JPEG_LS_LOSSLESS, &src, &desc, &near).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }), "{e}");
+        assert!(e.to_string().contains("lossy JPEG-LS parameters"), "{e}");
+        assert!(encode_frame(uid::JPEG_LS_NEAR_LOSSLESS, &src, &desc, &near).is_ok());
+        let e = encode_frame(uid::RLE_LOSSLESS, &src, &desc, &near).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { .. }), "{e}");
+        let e = encode_frame(uid::JPEG_EXTENDED_P3_5, &src, &desc, &near).unwrap_err();
+        assert!(matches!(e, Error::Unsupported(_)), "{e}");
+        let e = encode_frame(uid::JPEG_BASELINE_8BIT, &src, &desc, &near).unwrap_err();
+        assert!(e.to_string().contains("no encoder"), "{e}");
     }
 
     #[cfg(not(feature = "rle"))]

@@ -148,20 +148,22 @@ impl crate::codecs::FrameDecoder for DeflateFramesCodec {
 }
 
 impl crate::codecs::FrameEncoder for DeflateFramesCodec {
-    /// Level 6; frames of 8 bits or more (their decoded bytes are the stored
-    /// ones; 1-bit frames would need packing first).
+    /// Level from `ctx.params` (6 by default); frames of 8 bits or more
+    /// (their decoded bytes are the stored ones; 1-bit frames would need
+    /// packing first).
     fn encode(
         &self,
         src: &[u8],
         desc: &PixelDescription,
-        _ctx: &crate::codecs::EncodeContext,
+        ctx: &crate::codecs::EncodeContext,
     ) -> Result<Vec<u8>> {
+        let level = ctx.params.deflate()?.level;
         if desc.bits_allocated < 8 {
             return Err(Error::unsupported(
                 "encoding 1-bit frames as Deflated Image Frame Compression",
             ));
         }
-        encode_frame(src, 6)
+        encode_frame(src, level)
     }
 }
 

@@ -3,6 +3,8 @@
 //! through OpenJPEG ≥ 2.5 (`openjpeg-sys`: the bundled C sources, compiled
 //! with `cc`).
 //!
+//! Encoding (lossless, .90): `encode` ([`encode_frame`]).
+//!
 //! Modules: `header` (the main header read in Rust: [`info`] and the checks
 //! made before OpenJPEG runs), `sys` (the only `unsafe` code: OpenJPEG
 //! through a memory stream, its messages captured by callbacks), `output`
@@ -25,10 +27,12 @@
 //! Tolerance: none beyond OpenJPEG's own (its warnings are reported);
 //! truncated codestreams are errors (OpenJPEG's strict mode).
 
+mod encode;
 mod header;
 mod output;
 mod sys;
 
+pub use encode::{encode_frame, max_levels, DEFAULT_LEVELS};
 pub use header::{is_jp2, ComponentInfo, J2kInfo, Progression};
 
 use crate::error::{Error, Result};
@@ -343,5 +347,20 @@ impl crate::codecs::FrameDecoder for J2kCodec {
     }
 }
 
+impl crate::codecs::FrameEncoder for J2kCodec {
+    /// Lossless (reversible 5/3), `ctx.params` [`crate::codecs::J2kParams`];
+    /// MCT exactly for YBR_RCT (see [`encode_frame`]).
+    fn encode(
+        &self,
+        src: &[u8],
+        desc: &PixelDescription,
+        ctx: &crate::codecs::EncodeContext,
+    ) -> Result<Vec<u8>> {
+        encode_frame(src, desc, &ctx.params.j2k()?)
+    }
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_encode;

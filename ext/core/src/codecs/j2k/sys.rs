@@ -327,3 +327,214 @@ pub fn version() -> String {
     // SAFETY: non-null static C string.
     unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned()
 }
+
+/// What [`compress`] encodes: one image, every component full size.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CompressSpec {
+    pub width: u32,
+    pub height: u32,
+    /// 1-4 components.
+    pub components: u32,
+    /// Bits per sample (1-16 here).
+    pub precision: u32,
+    pub signed: bool,
+    /// Number of resolutions (levels + 1).
+    pub resolutions: i32,
+    /// Code-block width and height.
+    pub code_block: (i32, i32),
+    /// Reversible colour transform of components 0-2 (3 components only).
+    pub mct: bool,
+}
+
+/// The memory output stream's state: the codestream and a write position
+/// (OpenJPEG may seek back to patch a marker).
+#[derive(Default)]
+struct Writer {
+    out: Vec<u8>,
+    pos: usize,
+}
+
+unsafe extern "C" fn write(buf: *mut c_void, n: usize, user: *mut c_void) -> usize {
+    // SAFETY: `user` is the boxed `Writer` owned by `compress`, alive until
+    // the stream is destroyed; OpenJPEG calls the stream from one thread.
+    let w = unsafe { &mut *(user as *mut Writer) };
+    if n == 0 {
+        return 0;
+    }
+    // SAFETY: OpenJPEG passes `n` readable bytes at `buf`.
+    let src = unsafe { std::slice::from_raw_parts(buf as *const u8, n) };
+    let end = w.pos + n;
+    if end > w.out.len() {
+        w.out.resize(end, 0);
+    }
+    w.out[w.pos..end].copy_from_slice(src);
+    w.pos = end;
+    n
+}
+
+unsafe extern "C" fn write_skip(n: i64, user: *mut c_void) -> i64 {
+    // SAFETY: as in `write`.
+    let w = unsafe { &mut *(user as *mut Writer) };
+    let to = w.pos as i64 + n;
+    if to < 0 {
+        return -1;
+    }
+    w.pos = to as usize;
+    if w.pos > w.out.len() {
+        w.out.resize(w.pos, 0);
+    }
+    n
+}
+
+unsafe extern "C" fn write_seek(n: i64, user: *mut c_void) -> i32 {
+    // SAFETY: as in `write`.
+    let w = unsafe { &mut *(user as *mut Writer) };
+    if n < 0 || n as u64 > w.out.len() as u64 {
+        return 0;
+    }
+    w.pos = n as usize;
+    1
+}
+
+/// Frees what `compress` created, in order (stream, codec, image).
+struct Compression {
+    codec: *mut opj::opj_codec_t,
+    stream: *mut opj::opj_stream_t,
+    image: *mut opj::opj_image_t,
+}
+
+impl Drop for Compression {
+    fn drop(&mut self) {
+        // SAFETY: each handle is null or was created by `compress` and is
+        // destroyed once, here; the stream and codec go before the writer
+        // and sink they point to (which `compress` drops after this value).
+        unsafe {
+            if !self.stream.is_null() {
+                opj::opj_stream_destroy(self.stream);
+            }
+            if !self.codec.is_null() {
+                opj::opj_destroy_codec(self.codec);
+            }
+            if !self.image.is_null() {
+                opj::opj_image_destroy(self.image);
+            }
+        }
+    }
+}
+
+/// Encodes one image as a JPEG 2000 codestream (reversible 5/3 wavelet, one
+/// quality layer, LRCP, one tile) into memory. `fill(k, plane)` writes
+/// component `k`'s `width × height` samples. The caller checks the sizes
+/// against [`crate::limits`] first. Returns the codestream with OpenJPEG's
+/// warnings, or its messages on failure.
+pub(super) fn compress(
+    spec: &CompressSpec,
+    mut fill: impl FnMut(usize, &mut [i32]),
+) -> Result<(Vec<u8>, Messages), Messages> {
+    let fail = |text: &str| Messages {
+        errors: vec![text.to_owned()],
+        ..Default::default()
+    };
+    let sink: Box<Sink> = Box::default();
+    let mut writer: Box<Writer> = Box::default();
+    let mut cmpt: Vec<opj::opj_image_cmptparm_t> = (0..spec.components)
+        .map(|_| opj::opj_image_cmptparm_t {
+            dx: 1,
+            dy: 1,
+            w: spec.width,
+            h: spec.height,
+            x0: 0,
+            y0: 0,
+            prec: spec.precision,
+            bpp: spec.precision,
+            sgnd: u32::from(spec.signed),
+        })
+        .collect();
+    let space = match spec.components {
+        1 => opj::COLOR_SPACE::OPJ_CLRSPC_GRAY,
+        3 if spec.mct => opj::COLOR_SPACE::OPJ_CLRSPC_SRGB,
+        _ => opj::COLOR_SPACE::OPJ_CLRSPC_UNSPECIFIED,
+    };
+    let mut c = Compression {
+        codec: ptr::null_mut(),
+        stream: ptr::null_mut(),
+        // SAFETY: `cmpt` holds `components` initialised parameter records.
+        image: unsafe { opj::opj_image_create(spec.components, cmpt.as_mut_ptr(), space) },
+    };
+    if c.image.is_null() {
+        return Err(fail("OpenJPEG could not allocate the image"));
+    }
+    {
+        // SAFETY: a live image with `components` components, each holding
+        // `w × h` allocated samples (opj_image_create allocates them).
+        let img = unsafe { &mut *c.image };
+        img.x0 = 0;
+        img.y0 = 0;
+        img.x1 = spec.width;
+        img.y1 = spec.height;
+        let n = spec.width as usize * spec.height as usize;
+        for k in 0..spec.components as usize {
+            // SAFETY: `comps` has `numcomps` (= components) records.
+            let comp = unsafe { &mut *img.comps.add(k) };
+            if comp.data.is_null() {
+                return Err(fail("OpenJPEG did not allocate a component"));
+            }
+            // SAFETY: `data` holds `w × h` = n samples owned by the image,
+            // which outlives this borrow.
+            fill(k, unsafe { std::slice::from_raw_parts_mut(comp.data, n) });
+        }
+    }
+    // SAFETY: zeroed is a valid bit pattern for the plain C struct, which
+    // opj_set_default_encoder_parameters then fills.
+    let mut params: opj::opj_cparameters_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `params` is a valid, writable parameter record.
+    unsafe { opj::opj_set_default_encoder_parameters(&mut params) };
+    params.tcp_numlayers = 1;
+    params.tcp_rates[0] = 0.0;
+    params.cp_disto_alloc = 1;
+    params.irreversible = 0;
+    params.numresolution = spec.resolutions;
+    params.cblockw_init = spec.code_block.0;
+    params.cblockh_init = spec.code_block.1;
+    params.tcp_mct = c_char::from(spec.mct && spec.components == 3);
+    // SAFETY: plain constructor; a null result is handled.
+    c.codec = unsafe { opj::opj_create_compress(opj::CODEC_FORMAT::OPJ_CODEC_J2K) };
+    if c.codec.is_null() {
+        return Err(fail("cannot create an OpenJPEG compressor"));
+    }
+    let sink_ptr = &*sink as *const Sink as *mut c_void;
+    let writer_ptr = &mut *writer as *mut Writer as *mut c_void;
+    // SAFETY: codec and image are valid; the sink is boxed and outlives the
+    // codec (`c` is dropped before `sink`: declared after it).
+    let ok = unsafe {
+        opj::opj_set_info_handler(c.codec, Some(on_info), sink_ptr);
+        opj::opj_set_warning_handler(c.codec, Some(on_warning), sink_ptr);
+        opj::opj_set_error_handler(c.codec, Some(on_error), sink_ptr);
+        opj::opj_setup_encoder(c.codec, &mut params, c.image) != 0
+    };
+    if !ok {
+        return Err(sink.take());
+    }
+    // SAFETY: creates an output stream; a null result is handled.
+    c.stream = unsafe { opj::opj_stream_create(STREAM_CHUNK, 0) };
+    if c.stream.is_null() {
+        return Err(fail("cannot create an OpenJPEG stream"));
+    }
+    // SAFETY: valid stream; the writer is boxed and outlives the stream
+    // (`c` drops first). Codec, stream and image belong together.
+    let ok = unsafe {
+        opj::opj_stream_set_write_function(c.stream, Some(write));
+        opj::opj_stream_set_skip_function(c.stream, Some(write_skip));
+        opj::opj_stream_set_seek_function(c.stream, Some(write_seek));
+        opj::opj_stream_set_user_data(c.stream, writer_ptr, None);
+        opj::opj_start_compress(c.codec, c.image, c.stream) != 0
+            && opj::opj_encode(c.codec, c.stream) != 0
+            && opj::opj_end_compress(c.codec, c.stream) != 0
+    };
+    drop(c);
+    let messages = sink.take();
+    if !ok {
+        return Err(messages);
+    }
+    Ok((std::mem::take(&mut writer.out), messages))
+}

@@ -62,9 +62,34 @@ impl FrameDecoder for JpegLosslessCodec {
 }
 
 impl FrameEncoder for JpegLosslessCodec {
-    /// Predictor 1 (valid for .57 and .70), optimised tables, no restarts.
-    fn encode(&self, src: &[u8], desc: &PixelDescription, _ctx: &EncodeContext) -> Result<Vec<u8>> {
-        encode::encode_frame(src, desc, &encode::EncodeOptions::default())
+    /// `ctx.params` [`EncodeParams::JpegLossless`](super::EncodeParams)
+    /// (default: predictor 1, optimised tables, no restarts).
+    fn encode(&self, src: &[u8], desc: &PixelDescription, ctx: &EncodeContext) -> Result<Vec<u8>> {
+        let p = ctx.params.jpeg_lossless()?;
+        let opts = encode::EncodeOptions {
+            predictor: p.predictor,
+            restart_interval: p.restart_interval,
+            optimise: p.optimise,
+            ..Default::default()
+        };
+        encode::encode_frame(src, desc, &opts)
+    }
+}
+
+/// The JPEG Lossless SV1 (.70) encoder: [`JpegLosslessCodec`]'s, predictor 1
+/// only (another predictor is an `InvalidArgument`).
+pub struct JpegLosslessSv1Encoder;
+
+impl FrameEncoder for JpegLosslessSv1Encoder {
+    fn encode(&self, src: &[u8], desc: &PixelDescription, ctx: &EncodeContext) -> Result<Vec<u8>> {
+        let p = ctx.params.jpeg_lossless()?;
+        if p.predictor != 1 {
+            return Err(Error::invalid_argument(format!(
+                "JPEG Lossless SV1 uses predictor 1, not {}",
+                p.predictor
+            )));
+        }
+        JpegLosslessCodec.encode(src, desc, ctx)
     }
 }
 

@@ -106,7 +106,9 @@ impl FrameDecoder for RleCodec {
 }
 
 impl FrameEncoder for RleCodec {
-    fn encode(&self, src: &[u8], desc: &PixelDescription, _ctx: &EncodeContext) -> Result<Vec<u8>> {
+    /// No parameters (`ctx.params` must be the default).
+    fn encode(&self, src: &[u8], desc: &PixelDescription, ctx: &EncodeContext) -> Result<Vec<u8>> {
+        ctx.params.none("RLE")?;
         encode_frame(src, desc)
     }
 }
