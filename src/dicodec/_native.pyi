@@ -144,6 +144,22 @@ def _frame_info_parts(
 ) -> FrameInfo: ...
 def _transfer_syntax_name(uid: str) -> str | None: ...
 
+# ---- encode (registry) ----
+
+def _encode_frames(
+    syntax: str,
+    data: npt.NDArray[np.uint8],
+    rows: int,
+    columns: int,
+    frames: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    bits_stored: int,
+    pixel_representation: int,
+    photometric_interpretation: str,
+    threads: int | None = None,
+) -> list[bytes]: ...
+
 # ---- rle ----
 
 def rle_decode_into(

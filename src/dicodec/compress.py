@@ -37,7 +37,16 @@ from dicodec.rle import rle_encode
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
 
-__all__ = ["compress", "ENCODABLE_SYNTAXES"]
+__all__ = [
+    "compress",
+    "ENCODABLE_SYNTAXES",
+    "encodable_syntaxes",
+    "encode_frames",
+    "encapsulated_value",
+    "image_updates",
+    "is_lossy",
+    "pixel_facts",
+]
 
 #: Largest total for a Basic Offset Table (32-bit offsets).
 _BOT_LIMIT = 2**32 - 1
@@ -50,6 +59,8 @@ class _Target:
     encode: Callable[[np.ndarray, dict[str, Any], dict[str, Any]], bytes] | None
     #: Planar Configuration the syntax requires for colour data.
     planar: int
+    #: Frames go to the codec registry's encoder (no options here).
+    registry: bool = False
 
 
 def _jpegll(predictor: int | None) -> Callable[[np.ndarray, dict[str, Any], dict[str, Any]], bytes]:
@@ -77,18 +88,195 @@ _TARGETS: dict[str, _Target] = {
     uids.JPEG_LOSSLESS_SV1: _Target(_jpegll(1), planar=0),
 }
 
-#: Transfer syntaxes :func:`compress` can write.
-ENCODABLE_SYNTAXES = frozenset(_TARGETS)
+
+def _registry() -> dict[str, Any]:
+    """The codec registry's lines that can encode, by transfer syntax UID."""
+    from dicodec import _native
+
+    return {c.transfer_syntax_uid: c for c in _native.codecs() if c.can_encode}
 
 
-def _pixel_facts(ds: Dataset) -> dict[str, Any]:
+def encodable_syntaxes() -> frozenset[str]:
+    """Every transfer syntax :func:`compress` (and ``dicodec transcode``)
+    can write: those with options here, and every syntax whose encoder is in
+    the codec registry of this build (it grows as encoders are registered)."""
+    return frozenset(_TARGETS) | frozenset(_registry())
+
+
+#: Transfer syntaxes :func:`compress` can write (see :func:`encodable_syntaxes`).
+ENCODABLE_SYNTAXES = encodable_syntaxes()
+
+
+def is_lossy(syntax: str) -> bool:
+    """True when the codec registry marks ``syntax`` as (possibly) lossy."""
+    from dicodec import _native
+
+    return any(c.transfer_syntax_uid == syntax and c.lossy for c in _native.codecs())
+
+
+def _target(uid: str) -> _Target:
+    """How ``uid`` is encoded, or an :class:`UnsupportedError` naming what is."""
+    target = _TARGETS.get(uid)
+    if target is not None:
+        return target
+    if uid in _registry():
+        return _Target(None, planar=0, registry=True)
+    from pydicom.uid import UID
+
+    names = sorted(UID(u).name for u in encodable_syntaxes())
+    raise UnsupportedError(
+        f"dicodec cannot encode transfer syntax {UID(uid).name} ({uid}); "
+        f"it encodes: {', '.join(names)}"
+    )
+
+
+def pixel_facts(ds: Any) -> dict[str, Any]:
+    """The Image Pixel values an encoder needs, from a pydicom Dataset (or
+    anything with the same attributes)."""
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     return {
         "frames": frames,
+        "rows": int(ds.Rows),
+        "columns": int(ds.Columns),
         "bits_allocated": int(ds.BitsAllocated),
         "bits_stored": int(ds.get("BitsStored", ds.BitsAllocated)),
         "samples": int(ds.get("SamplesPerPixel", 1)),
+        "pixel_representation": int(ds.get("PixelRepresentation", 0)),
+        "photometric": str(ds.get("PhotometricInterpretation", "")),
     }
+
+
+def as_frames(arr: np.ndarray, px: dict[str, Any]) -> np.ndarray:
+    """``arr`` (as :func:`read_pixels` returns it) as ``(frames, rows,
+    columns[, samples])``."""
+    return arr.reshape((px["frames"], *arr.shape[-(3 if px["samples"] > 1 else 2) :]))
+
+
+def encode_frames(
+    frames: np.ndarray,
+    px: dict[str, Any],
+    syntax: str,
+    options: dict[str, Any] | None = None,
+    threads: int | None = None,
+) -> list[bytes] | bytes:
+    """Encodes ``frames`` (see :func:`as_frames`) for ``syntax``: one
+    ``bytes`` per frame for an encapsulated syntax, the native Pixel Data
+    value (even length) for Explicit VR Little Endian. Frames are encoded in
+    parallel on ``threads`` threads (default: the CPUs), the GIL released."""
+    options = dict(options or {})
+    target = _target(syntax)
+    if target.registry:
+        if px["bits_allocated"] == 1:
+            raise UnsupportedError("compressing 1-bit (Bits Allocated 1) pixel data")
+        return _encode_registry(frames, px, syntax, options, threads)
+    if target.encode is None:
+        if px["bits_allocated"] == 1:
+            from pydicom.pixels import pack_bits
+
+            data = pack_bits(frames)
+        else:
+            data = np.ascontiguousarray(frames, dtype=frames.dtype.newbyteorder("<")).tobytes()
+        return data + b"\0" if len(data) % 2 else data
+    if px["bits_allocated"] == 1:
+        raise UnsupportedError("compressing 1-bit (Bits Allocated 1) pixel data")
+    encode = target.encode
+    workers = max(1, min(threads or os.cpu_count() or 1, len(frames)))
+    if workers == 1:
+        return [encode(f, px, options) for f in frames]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda f: encode(f, px, options), frames))
+
+
+def _encode_registry(
+    frames: np.ndarray,
+    px: dict[str, Any],
+    syntax: str,
+    options: dict[str, Any],
+    threads: int | None,
+) -> list[bytes]:
+    """All frames through the registry's encoder in one call (parallel in Rust)."""
+    from dicodec import _native
+
+    if options:
+        raise UnsupportedError(
+            f"options {', '.join(sorted(options))} for this transfer syntax ({syntax})"
+        )
+    data = np.ascontiguousarray(frames, dtype=frames.dtype.newbyteorder("<"))
+    return _native._encode_frames(
+        syntax,
+        data.reshape(-1).view(np.uint8),
+        px["rows"],
+        px["columns"],
+        len(frames),
+        px["samples"],
+        px["bits_allocated"],
+        px["bits_stored"],
+        px["pixel_representation"],
+        px["photometric"],
+        threads,
+    )
+
+
+def encapsulated_value(encoded: list[bytes], extended: bool = False) -> tuple[bytes, Any, Any]:
+    """The Pixel Data value of encoded frames (one fragment per frame) and,
+    when ``extended`` or when the frames are too large for a Basic Offset
+    Table, the Extended Offset Table and its lengths (else ``None, None``)."""
+    from pydicom.encaps import encapsulate, encapsulate_extended
+
+    total = (len(encoded) - 1) * 8 + sum(len(e) for e in encoded[:-1])
+    if extended or total > _BOT_LIMIT:
+        return encapsulate_extended(encoded)
+    return encapsulate(encoded), None, None
+
+
+#: Lossy Image Compression Method (0028,2114) per lossy syntax (pydicom's
+#: UID keyword -> the defined term of PS3.3 C.7.6.1.1.5.1).
+_LOSSY_METHODS = {
+    "JPEGBaseline8Bit": "ISO_10918_1",
+    "JPEGExtended12Bit": "ISO_10918_1",
+    "JPEGLSNearLossless": "ISO_14495_1",
+    "JPEG2000": "ISO_15444_1",
+    "JPEG2000MC": "ISO_15444_2",
+    "HTJ2K": "ISO_15444_15",
+}
+
+
+def lossy_attributes(
+    syntax: str, ratio: float, ratios: list[str], methods: list[str]
+) -> dict[str, Any]:
+    """What a lossy encoding to ``syntax`` with compression ``ratio`` sets
+    (keyword -> value): Lossy Image Compression "01", the ratio and method
+    appended to those of earlier lossy steps (``ratios``/``methods``)."""
+    from pydicom.uid import UID
+
+    method = _LOSSY_METHODS.get(UID(syntax).keyword, UID(syntax).name)
+    return {
+        "LossyImageCompression": "01",
+        "LossyImageCompressionRatio": [*ratios, f"{ratio:.4g}"],
+        "LossyImageCompressionMethod": [*methods, method],
+    }
+
+
+def _strings(value: Any) -> list[str]:
+    """A pydicom value (absent, single or multi-valued) as strings."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def image_updates(px: dict[str, Any], syntax: str) -> dict[str, Any]:
+    """The Image Pixel attributes that change with the encoding (keyword ->
+    new value): Planar Configuration as the syntax requires for colour data;
+    Photometric Interpretation YBR_FULL for YBR_FULL_422 data (decoded
+    pixels are full-size YCbCr)."""
+    updates: dict[str, Any] = {}
+    if px["samples"] > 1:
+        updates["PlanarConfiguration"] = _target(syntax).planar
+    if px["photometric"] == "YBR_FULL_422":
+        updates["PhotometricInterpretation"] = "YBR_FULL"
+    return updates
 
 
 def compress(
@@ -123,72 +311,46 @@ def compress(
     hold (e.g. 32-bit samples in JPEG Lossless).
     """
     from pydicom.dataset import FileMetaDataset
-    from pydicom.encaps import encapsulate, encapsulate_extended
     from pydicom.uid import UID, generate_uid
 
     uid = str(syntax)
-    target = _TARGETS.get(uid)
-    if target is None:
-        raise UnsupportedError(
-            f"dicodec cannot encode transfer syntax {UID(uid).name} ({uid}); "
-            f"it encodes: {', '.join(sorted(UID(u).name for u in _TARGETS))}"
-        )
+    _target(uid)  # an unknown target is refused before any work
     if "PixelData" not in ds:
         raise DicodecError("the dataset has no Pixel Data (7FE0,0010) to compress")
     arr = read_pixels(ds, threads=threads)
-    px = _pixel_facts(ds)
-    frames = arr.reshape((px["frames"], *arr.shape[-(3 if px["samples"] > 1 else 2) :]))
-    if px["bits_allocated"] == 1 and target.encode is not None:
-        raise UnsupportedError("compressing 1-bit (Bits Allocated 1) pixel data")
-
-    photometric = str(ds.get("PhotometricInterpretation", ""))
-    if photometric == "YBR_FULL_422":
-        # read_pixels returns native 4:2:2 data upsampled, and an encapsulated
-        # YBR_FULL_422 frame decoded without colour conversion is full-size YCbCr.
-        photometric = "YBR_FULL"
-
-    if target.encode is None:
-        if px["bits_allocated"] == 1:
-            from pydicom.pixels import pack_bits
-
-            data = pack_bits(frames)
-        else:
-            data = np.ascontiguousarray(frames, dtype=frames.dtype.newbyteorder("<")).tobytes()
-        if len(data) % 2:
-            data += b"\0"
-        ds.PixelData = data
+    px = pixel_facts(ds)
+    encoded = encode_frames(as_frames(arr, px), px, uid, options, threads)
+    eot_kws = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
+    if isinstance(encoded, bytes):
+        ds.PixelData = encoded
         elem = ds["PixelData"]
         elem.VR = "OB" if px["bits_allocated"] <= 8 else "OW"
         elem.is_undefined_length = False
-        for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-            if kw in ds:
-                del ds[kw]
+        eot: Any = None
     else:
-        encode = target.encode
-        workers = max(1, min(threads or os.cpu_count() or 1, len(frames)))
-        if workers == 1:
-            encoded = [encode(f, px, options) for f in frames]
-        else:
-            with ThreadPoolExecutor(workers) as pool:
-                encoded = list(pool.map(lambda f: encode(f, px, options), frames))
-        total = (len(encoded) - 1) * 8 + sum(len(e) for e in encoded[:-1])
-        if encapsulate_ext or total > _BOT_LIMIT:
-            ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
-                encapsulate_extended(encoded)
-            )
-        else:
-            ds.PixelData = encapsulate(encoded)
-            for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-                if kw in ds:
-                    del ds[kw]
+        ds.PixelData, eot, lengths = encapsulated_value(encoded, encapsulate_ext)
+        if eot is not None:
+            ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = eot, lengths
         elem = ds["PixelData"]
         elem.VR = "OB"
         elem.is_undefined_length = True
-
-    if px["samples"] > 1:
-        ds.PlanarConfiguration = target.planar
-    if photometric and photometric != ds.get("PhotometricInterpretation"):
-        ds.PhotometricInterpretation = photometric
+    if eot is None:
+        for kw in eot_kws:
+            if kw in ds:
+                del ds[kw]
+    for kw, value in image_updates(px, uid).items():
+        setattr(ds, kw, value)
+    if is_lossy(uid):
+        ratio = arr.nbytes / max(1, sum(map(len, encoded)) if isinstance(encoded, list) else 1)
+        lossy = lossy_attributes(
+            uid,
+            ratio,
+            _strings(ds.get("LossyImageCompressionRatio")),
+            _strings(ds.get("LossyImageCompressionMethod")),
+        )
+        for kw, value in lossy.items():
+            setattr(ds, kw, value)
+        generate_instance_uid = True  # a lossy copy is a new instance
     if not hasattr(ds, "file_meta"):
         ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = UID(uid)

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod codecs;
+mod encode;
 mod errors;
 #[cfg(feature = "jpeg-lossless")]
 mod jpeg;
@@ -38,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_max_alloc, m)?)?;
     m.add_function(wrap_pyfunction!(set_max_alloc, m)?)?;
     codecs::register(m)?;
+    encode::register(m)?;
     reader::register(m)?;
     #[cfg(feature = "rle")]
     rle::register(m)?;
