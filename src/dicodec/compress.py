@@ -270,12 +270,16 @@ def image_updates(px: dict[str, Any], syntax: str) -> dict[str, Any]:
     """The Image Pixel attributes that change with the encoding (keyword ->
     new value): Planar Configuration as the syntax requires for colour data;
     Photometric Interpretation YBR_FULL for YBR_FULL_422 data (decoded
-    pixels are full-size YCbCr)."""
+    pixels are full-size YCbCr), RGB for YBR_RCT/YBR_ICT (JPEG 2000's
+    decoder undoes the component transform)."""
     updates: dict[str, Any] = {}
     if px["samples"] > 1:
         updates["PlanarConfiguration"] = _target(syntax).planar
     if px["photometric"] == "YBR_FULL_422":
         updates["PhotometricInterpretation"] = "YBR_FULL"
+    elif px["photometric"] in ("YBR_RCT", "YBR_ICT"):
+        # The JPEG 2000 decoder undid the component transform: the pixels are RGB.
+        updates["PhotometricInterpretation"] = "RGB"
     return updates
 
 

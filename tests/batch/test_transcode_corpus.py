@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 TARGETS = sorted(u for u in encodable_syntaxes() if not is_lossy(u))
-PER_GROUP = 6
+PER_GROUP = 4
 MAX_SIZE = 2_000_000
 
 

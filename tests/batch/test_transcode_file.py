@@ -122,6 +122,22 @@ def test_extended_offset_table() -> None:
     assert "ExtendedOffsetTable" not in pydicom.dcmread(io.BytesIO(back.data))
 
 
+def test_source_without_file_meta() -> None:
+    """A bare data set (no preamble, no file meta): read by pydicom, written
+    as a valid Part 10 file with the meta group pydicom makes."""
+    from dicodec import _part10
+
+    src, pixels = SOURCES["u12"]
+    part = _part10.split(src, 1 << 30)
+    bare = src[part.elements[0].start :]
+    res = transcode_file(bare, "jpeg-ls", verify=True)
+    assert res.route == "pydicom" and res.data[128:132] == b"DICM"
+    ds = pydicom.dcmread(io.BytesIO(res.data))
+    assert ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID
+    assert same_elements(src, res.data) == []  # the data set's elements
+    assert np.array_equal(pydicom_pixels(res.data), pixels)
+
+
 def test_aliases() -> None:
     assert resolve_syntax("native") == uids.EXPLICIT_VR_LITTLE_ENDIAN
     assert resolve_syntax("jpeg-lossless") == uids.JPEG_LOSSLESS_SV1
@@ -142,6 +158,7 @@ PYDICOM_FILES = [
     "MR_small_jpeg_ls_lossless.dcm",
     "MR_small_jp2klossless.dcm",
     "JPEG2000.dcm",
+    "GDCMJ2K_TextGBR.dcm",  # YBR_RCT: decoded as RGB, written as RGB
     "SC_ybr_full_422_uncompressed.dcm",  # written as YBR_FULL
     "SC_rgb_jpeg_dcmtk.dcm",  # lossy source: decoded YCbCr kept losslessly
     "emri_small_jpeg_2k_lossless.dcm",
@@ -186,6 +203,7 @@ def test_pydicom_files(name: str, syntax: str) -> None:
         if info.transfer_syntax_uid == uid
         else "pydicom"
         if info.transfer_syntax_uid in (uids.IMPLICIT_VR_LITTLE_ENDIAN, uids.EXPLICIT_VR_BIG_ENDIAN)
+        or not info.has_file_meta
         else "raw"
     )
     assert res.route == expected_route
@@ -200,4 +218,8 @@ def test_pydicom_files(name: str, syntax: str) -> None:
     ds = pydicom.dcmread(io.BytesIO(res.data))
     if info.photometric_interpretation == "YBR_FULL_422" and res.route != "copy":
         assert ds.PhotometricInterpretation == "YBR_FULL"
+    if info.photometric_interpretation == "YBR_RCT":
+        assert ds.PhotometricInterpretation == "RGB"
+        rgb = pydicom.pixels.pixel_array(path, decoding_plugin="gdcm")  # colour-converted
+        assert np.array_equal(got.reshape(rgb.shape), rgb)
     assert ds.SOPInstanceUID == pydicom.dcmread(path).SOPInstanceUID  # lossless: kept
