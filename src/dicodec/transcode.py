@@ -346,5 +346,16 @@ def _with_pydicom(
     # A source with a file meta group keeps it as it is (but the Transfer
     # Syntax UID); one without gets what pydicom makes for a valid Part 10 file.
     enforce = not (ds.preamble is not None and "MediaStorageSOPClassUID" in ds.file_meta)
+    known = ds.file_meta.TransferSyntaxUID.is_transfer_syntax
+    if not known:  # pydicom 3.0 refuses to write a syntax it does not know (deflated frames)
+        from pydicom.uid import ExplicitVRLittleEndian
+
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     pydicom.dcmwrite(buf, ds, enforce_file_format=enforce, implicit_vr=False, little_endian=True)
-    return buf.getvalue()
+    if known:
+        return buf.getvalue()
+    from dicodec import _part10
+
+    part = _part10.split(buf.getvalue(), len(buf.getvalue()))
+    ts = _part10.element_bytes(0x00020010, "UI", _encode("UI", uid))
+    return _part10.rebuild(part, {0x00020010: ts}, {})

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from batch_util import CORPUS, index_rows, manifest
+from batch_util import index_rows
 from transcode_util import NoPeerDecoder, pydicom_pixels, same_elements
 
 import dicodec
 import dicodec.batch
+from conftest import CORPUS, corpus_rows
 from dicodec.compress import encodable_syntaxes, is_lossy
 
 pytestmark = pytest.mark.skipif(
@@ -38,7 +39,7 @@ def picks() -> dict[str, dict[str, str]]:
     from another IDCT are not the transcoder's business)."""
     chosen: dict[str, dict[str, str]] = {}
     per: dict[str, int] = {}
-    for m in sorted(manifest().values(), key=lambda m: m["file"]):
+    for m in sorted(corpus_rows(), key=lambda m: m["file"]):
         if m["kind"] != "dicom" or not m["ref_sha256"] or int(m["size"]) > MAX_SIZE:
             continue
         if per.get(m["ts_group"], 0) >= PER_GROUP:

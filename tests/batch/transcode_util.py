@@ -133,6 +133,8 @@ def _plugin(ds: Any) -> str:
     from pydicom.pixels import get_decoder
 
     uid = ds.file_meta.TransferSyntaxUID
+    if not uid.is_transfer_syntax:  # e.g. Deflated Image Frame Compression in pydicom 3.0
+        raise NoPeerDecoder(f"pydicom does not know transfer syntax {uid}")
     if not uid.is_compressed:
         return ""  # pydicom's own native reader
     try:
