@@ -331,7 +331,11 @@ def _with_pydicom(
 
     from dicodec.compress import compress
 
-    ds = pydicom.dcmread(io.BytesIO(data), force=True)
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=True)
+        ds.file_meta  # noqa: B018 - parsed now, not on first use
+    except Exception as e:  # noqa: BLE001 - pydicom raises many types for bad data
+        raise MalformedError(f"pydicom cannot read the data set: {type(e).__name__}: {e}") from e
     if "PixelData" not in ds:
         raise UnsupportedError("no top-level Pixel Data element")
     compress(
