@@ -223,3 +223,33 @@ def test_pydicom_files(name: str, syntax: str) -> None:
         rgb = pydicom.pixels.pixel_array(path, decoding_plugin="gdcm")  # colour-converted
         assert np.array_equal(got.reshape(rgb.shape), rgb)
     assert ds.SOPInstanceUID == pydicom.dcmread(path).SOPInstanceUID  # lossless: kept
+
+
+def test_lossy_marks_the_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a lossy target writes (no lossy encoder is registered in every
+    build: RLE is declared lossy here to drive the mechanism): Lossy Image
+    Compression "01", the ratio and method appended, a new SOP Instance UID
+    in the data set and the file meta group; refused without allow_lossy."""
+    import dicodec.transcode as t
+
+    lossy = {uids.RLE_LOSSLESS, uids.JPEG_LOSSLESS_SV1}
+    monkeypatch.setattr(t, "is_lossy", lambda uid: uid in lossy)
+    src, pixels = SOURCES["s16x3"]
+    with pytest.raises(InvalidArgumentError, match="allow_lossy"):
+        transcode_file(src, "rle")
+    res = transcode_file(src, "rle", allow_lossy=True, verify=True)
+    assert res.lossy and res.max_error == 0
+    before = pydicom.dcmread(io.BytesIO(src))
+    after = pydicom.dcmread(io.BytesIO(res.data))
+    assert after.LossyImageCompression == "01"
+    assert after.LossyImageCompressionMethod == pydicom.uid.UID(uids.RLE_LOSSLESS).name
+    ratio = before.PixelData and len(before.PixelData) / len(after.PixelData)
+    assert float(after.LossyImageCompressionRatio) == pytest.approx(ratio, rel=0.01)
+    assert after.SOPInstanceUID != before.SOPInstanceUID
+    assert after.file_meta.MediaStorageSOPInstanceUID == after.SOPInstanceUID
+    assert np.array_equal(pydicom_pixels(res.data), pixels)
+    # A second lossy step appends to the ratio and method.
+    step2 = transcode_file(res.data, "jpeg-lossless", allow_lossy=True)
+    again = pydicom.dcmread(io.BytesIO(step2.data))
+    assert len(again.LossyImageCompressionRatio) == 2
+    assert len(again.LossyImageCompressionMethod) == 2
