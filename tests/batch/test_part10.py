@@ -45,7 +45,7 @@ def test_top_level_elements_match_pydicom() -> None:
 def test_pydicom_files_walk(name: str) -> None:
     from pydicom.data import get_testdata_file
 
-    path = get_testdata_file(name)
+    path = get_testdata_file(name, download=False)
     if path is None:
         pytest.skip(f"{name} absent")
     data = open(path, "rb").read()

@@ -161,7 +161,6 @@ PYDICOM_FILES = [
     "GDCMJ2K_TextGBR.dcm",  # YBR_RCT: decoded as RGB, written as RGB
     "SC_ybr_full_422_uncompressed.dcm",  # written as YBR_FULL
     "SC_rgb_jpeg_dcmtk.dcm",  # lossy source: decoded YCbCr kept losslessly
-    "emri_small_jpeg_2k_lossless.dcm",
     "liver_1frame.dcm",
     "rtdose_1frame.dcm",
     "examples_palette.dcm",
@@ -171,7 +170,7 @@ PYDICOM_FILES = [
 def _testfile(name: str):  # noqa: ANN202
     from pydicom.data import get_testdata_file
 
-    path = get_testdata_file(name)
+    path = get_testdata_file(name, download=False)
     if path is None:
         pytest.skip(f"pydicom test file {name} absent")
     return path
