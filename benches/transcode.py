@@ -221,13 +221,13 @@ def _check(ours: Path, peer: Path, native: bytes) -> None:
 
 def _ratios(data: bytes) -> None:
     from dicodec.compress import encodable_syntaxes, is_lossy
-    from dicodec.transcode import transcode_file
+    from dicodec.transcode import syntax_name, transcode_file
 
     gz = len(gzip.compress(data, 6))
     print(f"compression ratio (native file size / output size): gzip -6 {len(data) / gz:.2f}")
     for uid in sorted(u for u in encodable_syntaxes() if not is_lossy(u)):
         out = transcode_file(data, uid)
-        print(f"  {pydicom.uid.UID(uid).name}: {len(data) / len(out.data):.2f}")
+        print(f"  {syntax_name(uid)}: {len(data) / len(out.data):.2f}")
 
 
 if __name__ == "__main__":

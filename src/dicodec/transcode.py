@@ -56,7 +56,15 @@ from dicodec.errors import (
     UnsupportedError,
 )
 
-__all__ = ["Transcoded", "transcode_file", "resolve_syntax", "SYNTAX_ALIASES", "VerifyError"]
+__all__ = [
+    "Transcoded",
+    "transcode_file",
+    "resolve_syntax",
+    "syntax_name",
+    "check_target",
+    "SYNTAX_ALIASES",
+    "VerifyError",
+]
 
 #: Short names accepted by ``--to`` (and ``to=``), as pydicom UID keywords.
 SYNTAX_ALIASES = {
@@ -114,19 +122,27 @@ def resolve_syntax(name: str) -> str:
     )
 
 
+def syntax_name(uid: str) -> str:
+    """The name of a transfer syntax (the codec registry's, then pydicom's)."""
+    from pydicom.uid import UID
+
+    from dicodec import _native
+
+    return next((c.name for c in _native.codecs() if c.transfer_syntax_uid == uid), UID(uid).name)
+
+
 def check_target(syntax: str, allow_lossy: bool) -> None:
     """Refuses a syntax dicodec cannot write, or a lossy one without
     ``allow_lossy``."""
-    from pydicom.uid import UID
-
     if syntax not in encodable_syntaxes():
-        names = sorted(f"{UID(u).name} ({u})" for u in encodable_syntaxes())
+        names = sorted(f"{syntax_name(u)} ({u})" for u in encodable_syntaxes())
         raise UnsupportedError(
-            f"dicodec cannot encode {UID(syntax).name} ({syntax}); it encodes: {', '.join(names)}"
+            f"dicodec cannot encode {syntax_name(syntax)} ({syntax}); "
+            f"it encodes: {', '.join(names)}"
         )
     if is_lossy(syntax) and not allow_lossy:
         raise InvalidArgumentError(
-            f"{UID(syntax).name} is lossy: pass allow_lossy=True (--allow-lossy) to accept that"
+            f"{syntax_name(syntax)} is lossy: pass allow_lossy=True (--allow-lossy) to accept that"
         )
 
 
@@ -184,9 +200,7 @@ def transcode_file(
     except (UnsupportedError, LimitExceededError):
         raise
     except DicodecError as e:  # the decoded data does not fit the target
-        from pydicom.uid import UID
-
-        raise UnsupportedError(f"{UID(uid).name} cannot hold these pixels: {e}") from e
+        raise UnsupportedError(f"{syntax_name(uid)} cannot hold these pixels: {e}") from e
     lossy = is_lossy(uid)
     try:
         out = _raw(data, px, uid, encoded, arr.nbytes, lossy, encapsulate_ext)

@@ -5,6 +5,7 @@ keeping every other element, as a mirrored tree of Part 10 files."""
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 _EPILOG = """\
 SYNTAX: a transfer syntax UID, a pydicom keyword (JPEGLSLossless...) or one of
@@ -29,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "transcode",
         help="re-encode files, folders and archives to another transfer syntax (DICOM out)",
-        description=(
+        description=textwrap.fill(
             "Transcode every DICOM image below SOURCE... (files, folders, .zip/.tar/.tar.gz "
             "members) to the transfer syntax --to and write it as a Part 10 file at "
             "OUT/<source name>/<path below it>. Every data element but Pixel Data, the "
@@ -38,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "OUT/index.parquet lists every input with its status; re-running the same "
             "command resumes. Exit status: 0 done, 1 an input failed (or nothing was "
             "found, or the output disk filled), 2 a usage error (bad SYNTAX, OUT busy or "
-            "holding another output), 130 interrupted."
+            "holding another output), 130 interrupted.",
+            width=79,
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -116,10 +118,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list() -> None:
-    from pydicom.uid import UID
-
     from dicodec.compress import encodable_syntaxes, is_lossy
+    from dicodec.transcode import syntax_name
 
     for uid in sorted(encodable_syntaxes(), key=lambda u: [int(x) for x in u.split(".")]):
         kind = "lossy" if is_lossy(uid) else "lossless"
-        print(f"{uid:<26} {kind:<9} {UID(uid).name}")
+        print(f"{uid:<26} {kind:<9} {syntax_name(uid)}")
