@@ -41,20 +41,30 @@ def test_top_level_elements_match_pydicom() -> None:
     assert same == want
 
 
-@pytest.mark.parametrize("name", ["UN_sequence.dcm", "nested_priv_SQ.dcm", "priv_SQ.dcm"])
-def test_pydicom_files_walk(name: str) -> None:
+def _testfile(name: str) -> bytes:
     from pydicom.data import get_testdata_file
 
     path = get_testdata_file(name, download=False)
     if path is None:
         pytest.skip(f"{name} absent")
-    data = open(path, "rb").read()
-    try:
-        part = _part10.split(data, 1 << 26)
-    except MalformedError:
-        pytest.skip(f"{name} is not Explicit VR Little Endian with a file meta group")
+    return open(path, "rb").read()
+
+
+def test_un_sequence_walk() -> None:
+    """UN elements of undefined length (Implicit VR sequences inside an
+    Explicit VR data set) are walked to their delimiter."""
+    data = _testfile("UN_sequence.dcm")
+    part = _part10.split(data, 1 << 26)
     assert [e.tag for e in part.elements] == _pydicom_tags(data)
     assert part.elements[-1].end == len(data)
+
+
+@pytest.mark.parametrize("name", ["nested_priv_SQ.dcm", "priv_SQ.dcm", "MR_small_implicit.dcm"])
+def test_not_explicit_little_endian_is_refused(name: str) -> None:
+    """Implicit VR (or no file meta): not for the byte-copying route (the
+    transcoder then goes through pydicom)."""
+    with pytest.raises(MalformedError):
+        _part10.split(_testfile(name), 1 << 26)
 
 
 def test_stray_item_at_top_level_is_kept() -> None:
