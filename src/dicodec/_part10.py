@@ -16,6 +16,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from dicodec.errors import LimitExceededError, MalformedError
 
@@ -203,7 +204,7 @@ def element_bytes(tag: int, vr: str, value: bytes, undefined: bool = False) -> b
     return head + struct.pack("<H", len(value)) + value
 
 
-def _with_group_lengths(elements: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+def _with_group_lengths(elements: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
     """Group length elements (gggg,0000) recomputed for their groups."""
     out = list(elements)
     for i, (tag, _) in enumerate(out):
@@ -223,8 +224,10 @@ def rebuild(
     removed (tag -> ``None``) or inserted in tag order, in the file meta
     group and in the data set; group lengths recomputed; everything else
     copied byte for byte."""
-    meta = _apply([(e.tag, part.data[e.start : e.end]) for e in part.meta], meta_updates)
-    body = _apply([(e.tag, part.dataset[e.start : e.end]) for e in part.elements], updates)
+    # Views, not copies: the source's Pixel Data (most of the bytes) is dropped.
+    data, dataset = memoryview(part.data), memoryview(part.dataset)
+    meta = _apply([(e.tag, data[e.start : e.end]) for e in part.meta], meta_updates)
+    body = _apply([(e.tag, dataset[e.start : e.end]) for e in part.elements], updates)
     pieces = [part.preamble, b"DICM"]
     pieces += [b for _, b in _with_group_lengths(meta)]
     pieces += [b for _, b in _with_group_lengths(body)]
@@ -232,9 +235,9 @@ def rebuild(
 
 
 def _apply(
-    elements: list[tuple[int, bytes]], updates: dict[int, bytes | None]
-) -> list[tuple[int, bytes]]:
-    out: list[tuple[int, bytes]] = []
+    elements: list[tuple[int, Any]], updates: dict[int, bytes | None]
+) -> list[tuple[int, Any]]:
+    out: list[tuple[int, Any]] = []
     todo = dict(updates)
     present = {t for t, _ in elements}
     for tag, raw in elements:
