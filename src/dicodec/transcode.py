@@ -32,6 +32,7 @@ import io
 import os
 import re
 import struct
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,27 @@ def check_target(syntax: str, allow_lossy: bool) -> None:
         )
 
 
+_IMPORT_LOCK = threading.Lock()
+_imported = False
+
+
+def _import_pydicom() -> None:
+    """Imports pydicom once, under a lock: two threads of a fresh process (a
+    Dask worker) importing it at once see half-initialised modules (pydicom's
+    imports are circular)."""
+    global _imported
+    if _imported:
+        return
+    with _IMPORT_LOCK:
+        if not _imported:
+            import pydicom  # noqa: F401
+            import pydicom.datadict  # noqa: F401
+            import pydicom.encaps  # noqa: F401
+            import pydicom.uid  # noqa: F401
+
+            _imported = True
+
+
 @dataclass
 class Transcoded:
     """One transcoded file: its bytes and how it was made."""
@@ -178,6 +200,7 @@ def transcode_file(
     ``predictor``, ``restart_interval``, ``optimise``)."""
     from dicodec.reader import frame_info, read_pixels
 
+    _import_pydicom()
     uid = resolve_syntax(syntax)
     check_target(uid, allow_lossy)
     data = source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
