@@ -159,6 +159,8 @@ def _frame_info_parts(
 ) -> FrameInfo: ...
 def _transfer_syntax_name(uid: str) -> str | None: ...
 
+# ---- encode (registry) ----
+
 # ---- rle ----
 
 def rle_decode_into(

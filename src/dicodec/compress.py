@@ -37,7 +37,18 @@ from dicodec.reader import read_pixels
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
 
-__all__ = ["compress", "ENCODABLE_SYNTAXES"]
+__all__ = [
+    "compress",
+    "ENCODABLE_SYNTAXES",
+    "as_frames",
+    "encodable_syntaxes",
+    "encode_frames",
+    "encapsulated_value",
+    "image_updates",
+    "is_lossy",
+    "lossy_attributes",
+    "pixel_facts",
+]
 
 #: Largest total for a Basic Offset Table (32-bit offsets).
 _BOT_LIMIT = 2**32 - 1
@@ -74,11 +85,46 @@ _TARGETS: dict[str, _Target] = {
     uids.DEFLATED_IMAGE_FRAME_COMPRESSION: _Target("deflate", 0, frozenset({"level"})),
 }
 
-#: Transfer syntaxes :func:`compress` can write.
-ENCODABLE_SYNTAXES = frozenset(_TARGETS)
+def _registry() -> dict[str, Any]:
+    """The codec registry's lines that can encode, by transfer syntax UID."""
+    return {c.transfer_syntax_uid: c for c in _native.codecs() if c.can_encode}
 
 
-def _pixel_facts(ds: Dataset) -> dict[str, Any]:
+def encodable_syntaxes() -> frozenset[str]:
+    """Every transfer syntax :func:`compress` (and ``dicodec transcode``)
+    can write: those with options here, and every syntax whose encoder is in
+    the codec registry of this build (it grows as encoders are registered)."""
+    return frozenset(_TARGETS) | frozenset(_registry())
+
+
+#: Transfer syntaxes :func:`compress` can write (see :func:`encodable_syntaxes`).
+ENCODABLE_SYNTAXES = encodable_syntaxes()
+
+
+def is_lossy(syntax: str) -> bool:
+    """True when the codec registry marks ``syntax`` as (possibly) lossy."""
+    return any(c.transfer_syntax_uid == syntax and c.lossy for c in _native.codecs())
+
+
+def _target(uid: str) -> _Target:
+    """How ``uid`` is encoded, or an :class:`UnsupportedError` naming what is."""
+    target = _TARGETS.get(uid)
+    if target is not None:
+        return target
+    if uid in _registry():
+        return _Target("default", planar=0)
+    from pydicom.uid import UID
+
+    names = sorted(UID(u).name for u in encodable_syntaxes())
+    raise UnsupportedError(
+        f"dicodec cannot encode transfer syntax {UID(uid).name} ({uid}); "
+        f"it encodes: {', '.join(names)}"
+    )
+
+
+def pixel_facts(ds: Any) -> dict[str, Any]:
+    """The Image Pixel values an encoder needs, from a pydicom Dataset (or
+    anything with the same attributes)."""
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     return {
         "frames": frames,
@@ -87,8 +133,15 @@ def _pixel_facts(ds: Dataset) -> dict[str, Any]:
         "bits_allocated": int(ds.BitsAllocated),
         "bits_stored": int(ds.get("BitsStored", ds.BitsAllocated)),
         "samples": int(ds.get("SamplesPerPixel", 1)),
-        "signed": int(ds.get("PixelRepresentation", 0)),
+        "pixel_representation": int(ds.get("PixelRepresentation", 0)),
+        "photometric": str(ds.get("PhotometricInterpretation", "")),
     }
+
+
+def as_frames(arr: np.ndarray, px: dict[str, Any]) -> np.ndarray:
+    """``arr`` (as :func:`read_pixels` returns it) as ``(frames, rows,
+    columns[, samples])``."""
+    return arr.reshape((px["frames"], *arr.shape[-(3 if px["samples"] > 1 else 2) :]))
 
 
 def _native_options(uid: str, target: _Target, options: dict[str, Any]) -> dict[str, Any]:
@@ -122,10 +175,11 @@ def _name(uid: str) -> str:
     return UID(uid).name
 
 
-def _photometric(ds: Dataset, uid: str, samples: int, options: dict[str, Any]) -> str:
+def _photometric(px: dict[str, Any], uid: str, options: dict[str, Any]) -> str:
     """The Photometric Interpretation of the values ``read_pixels`` returns,
     as the target stores them."""
-    pi = str(ds.get("PhotometricInterpretation", ""))
+    pi = str(px["photometric"])
+    samples = px["samples"]
     if pi == "YBR_FULL_422":
         # read_pixels returns native 4:2:2 data upsampled, and an encapsulated
         # YBR_FULL_422 frame decoded without colour conversion is full-size YCbCr.
@@ -135,6 +189,118 @@ def _photometric(ds: Dataset, uid: str, samples: int, options: dict[str, Any]) -
     if uid == uids.JPEG_2000_LOSSLESS and samples == 3 and pi == "RGB" and options.get("mct", True):
         pi = "YBR_RCT"  # PS3.5 8.2.4: the reversible colour transform is applied
     return pi
+
+
+def encode_frames(
+    frames: np.ndarray,
+    px: dict[str, Any],
+    syntax: str,
+    options: dict[str, Any] | None = None,
+    threads: int | None = None,
+) -> list[bytes] | bytes:
+    """Encodes ``frames`` (see :func:`as_frames`) for ``syntax``: one
+    ``bytes`` per frame for an encapsulated syntax, the native Pixel Data
+    value (even length) for Explicit VR Little Endian. Frames are encoded in
+    parallel on ``threads`` threads (default: the CPUs) by the core's codec
+    registry, the GIL released. ``options`` are the target's (see
+    :func:`compress`); unknown ones are an :class:`InvalidArgumentError`."""
+    uid = str(syntax)
+    target = _target(uid)
+    opts = _native_options(uid, target, dict(options or {}))
+    data = np.ascontiguousarray(frames, dtype=frames.dtype.newbyteorder("<"))
+    if target.codec is None:
+        if px["bits_allocated"] == 1:
+            from pydicom.pixels import pack_bits
+
+            raw = pack_bits(data)
+        else:
+            raw = data.tobytes()
+        return raw + b"\0" if len(raw) % 2 else raw
+    if px["bits_allocated"] == 1:
+        raise UnsupportedError("compressing 1-bit (Bits Allocated 1) pixel data")
+    encoded: list[bytes] = _native._encode_frames(
+        uid,
+        data.reshape(-1).view(np.uint8),
+        len(data),
+        px["rows"],
+        px["columns"],
+        px["samples"],
+        px["bits_allocated"],
+        px["bits_stored"],
+        px["pixel_representation"],
+        _photometric(px, uid, dict(options or {})),
+        codec=target.codec,
+        threads=threads,
+        **opts,
+    )
+    return encoded
+
+
+def encapsulated_value(encoded: list[bytes], extended: bool = False) -> tuple[bytes, Any, Any]:
+    """The Pixel Data value of encoded frames (one fragment per frame) and,
+    when ``extended`` or when the frames are too large for a Basic Offset
+    Table, the Extended Offset Table and its lengths (else ``None, None``)."""
+    from pydicom.encaps import encapsulate, encapsulate_extended
+
+    total = (len(encoded) - 1) * 8 + sum(len(e) for e in encoded[:-1])
+    if extended or total > _BOT_LIMIT:
+        return encapsulate_extended(encoded)
+    return encapsulate(encoded), None, None
+
+
+#: Lossy Image Compression Method (0028,2114) per lossy syntax (pydicom's
+#: UID keyword -> the defined term of PS3.3 C.7.6.1.1.5.1).
+_LOSSY_METHODS = {
+    "JPEGBaseline8Bit": "ISO_10918_1",
+    "JPEGExtended12Bit": "ISO_10918_1",
+    "JPEGLSNearLossless": "ISO_14495_1",
+    "JPEG2000": "ISO_15444_1",
+    "JPEG2000MC": "ISO_15444_2",
+    "HTJ2K": "ISO_15444_15",
+}
+
+
+def lossy_attributes(
+    syntax: str, ratio: float, ratios: list[str], methods: list[str]
+) -> dict[str, Any]:
+    """What a lossy encoding to ``syntax`` with compression ``ratio`` sets
+    (keyword -> value): Lossy Image Compression "01", the ratio and method
+    appended to those of earlier lossy steps (``ratios``/``methods``)."""
+    from pydicom.uid import UID
+
+    method = _LOSSY_METHODS.get(UID(syntax).keyword, UID(syntax).name)
+    return {
+        "LossyImageCompression": "01",
+        "LossyImageCompressionRatio": [*ratios, f"{ratio:.2f}"],
+        "LossyImageCompressionMethod": [*methods, method],
+    }
+
+
+def _strings(value: Any) -> list[str]:
+    """A pydicom value (absent, single or multi-valued) as strings."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def image_updates(
+    px: dict[str, Any], syntax: str, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The Image Pixel attributes that change with the encoding (keyword ->
+    new value): Planar Configuration as the syntax requires for colour data;
+    Photometric Interpretation YBR_FULL for YBR_FULL_422 data (decoded
+    pixels are full-size YCbCr), RGB for YBR_RCT/YBR_ICT (JPEG 2000's
+    decoder undoes the component transform), YBR_RCT for RGB stored as JPEG
+    2000 Lossless with its reversible colour transform (``mct``, the default)."""
+    updates: dict[str, Any] = {}
+    if px["samples"] > 1:
+        updates["PlanarConfiguration"] = _target(syntax).planar
+    pi = _photometric(px, str(syntax), dict(options or {}))
+    if pi and pi != px["photometric"]:
+        updates["PhotometricInterpretation"] = pi
+    return updates
 
 
 def _teach_pydicom(uid: str) -> None:
@@ -147,14 +313,6 @@ def _teach_pydicom(uid: str) -> None:
     if uid == uids.DEFLATED_IMAGE_FRAME_COMPRESSION and not UID(uid).is_transfer_syntax:
         name = "Deflated Image Frame Compression"
         UID_dictionary[uid] = (name, "Transfer Syntax", "", "", name.replace(" ", ""))
-
-
-def _append(ds: Dataset, keyword: str, value: str) -> None:
-    from pydicom.multival import MultiValue
-
-    old = ds.get(keyword)
-    values = [] if old in (None, "") else list(old) if isinstance(old, MultiValue) else [old]
-    setattr(ds, keyword, [*values, value] if values else value)
 
 
 def compress(
@@ -219,91 +377,51 @@ def compress(
         >>> dicodec.compress(ds, uids.JPEG_LS_LOSSLESS, interleave=1)
     """
     from pydicom.dataset import FileMetaDataset
-    from pydicom.encaps import encapsulate, encapsulate_extended
     from pydicom.uid import UID, generate_uid
 
     uid = str(syntax)
-    target = _TARGETS.get(uid)
-    if target is None:
-        raise UnsupportedError(
-            f"dicodec cannot encode transfer syntax {UID(uid).name} ({uid}); "
-            f"it encodes: {', '.join(sorted(UID(u).name for u in _TARGETS))}"
-        )
+    _native_options(uid, _target(uid), dict(options))  # refused before any work
     if "PixelData" not in ds:
         raise DicodecError("the dataset has no Pixel Data (7FE0,0010) to compress")
-    opts = _native_options(uid, target, options)
-    px = _pixel_facts(ds)
-    if px["bits_allocated"] == 1 and target.codec is not None:
-        raise UnsupportedError("compressing 1-bit (Bits Allocated 1) pixel data")
-    photometric = _photometric(ds, uid, px["samples"], options)
     arr = read_pixels(ds, threads=threads)
-    frames = arr.reshape((px["frames"], *arr.shape[-(3 if px["samples"] > 1 else 2) :]))
-    frames = np.ascontiguousarray(frames, dtype=frames.dtype.newbyteorder("<"))
-
-    lossy = False
-    if target.codec is None:
-        if px["bits_allocated"] == 1:
-            from pydicom.pixels import pack_bits
-
-            data = pack_bits(frames)
-        else:
-            data = frames.tobytes()
-        if len(data) % 2:
-            data += b"\0"
-        ds.PixelData = data
+    px = pixel_facts(ds)
+    encoded = encode_frames(as_frames(arr, px), px, uid, options, threads)
+    eot_kws = ("ExtendedOffsetTable", "ExtendedOffsetTableLengths")
+    if isinstance(encoded, bytes):
+        ds.PixelData = encoded
         elem = ds["PixelData"]
         elem.VR = "OB" if px["bits_allocated"] <= 8 else "OW"
         elem.is_undefined_length = False
-        for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-            if kw in ds:
-                del ds[kw]
+        eot: Any = None
     else:
-        encoded = _native._encode_frames(
-            uid,
-            frames.reshape(-1).view(np.uint8),
-            px["frames"],
-            px["rows"],
-            px["columns"],
-            px["samples"],
-            px["bits_allocated"],
-            px["bits_stored"],
-            px["signed"],
-            photometric,
-            codec=target.codec,
-            threads=threads,
-            **opts,
-        )
-        lossy = target.lossy_method is not None
-        if lossy:
-            ratio = frames.nbytes / max(1, sum(len(e) for e in encoded))
-        total = (len(encoded) - 1) * 8 + sum(len(e) for e in encoded[:-1])
-        if encapsulate_ext or total > _BOT_LIMIT:
-            ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
-                encapsulate_extended(encoded)
-            )
-        else:
-            ds.PixelData = encapsulate(encoded)
-            for kw in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
-                if kw in ds:
-                    del ds[kw]
+        ds.PixelData, eot, lengths = encapsulated_value(encoded, encapsulate_ext)
+        if eot is not None:
+            ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = eot, lengths
         elem = ds["PixelData"]
         elem.VR = "OB"
         elem.is_undefined_length = True
-
-    if px["samples"] > 1:
-        ds.PlanarConfiguration = target.planar
-    if photometric and photometric != ds.get("PhotometricInterpretation"):
-        ds.PhotometricInterpretation = photometric
-    if lossy:
-        assert target.lossy_method is not None
-        ds.LossyImageCompression = "01"
-        _append(ds, "LossyImageCompressionRatio", f"{ratio:.2f}")
-        _append(ds, "LossyImageCompressionMethod", target.lossy_method)
+    if eot is None:
+        for kw in eot_kws:
+            if kw in ds:
+                del ds[kw]
+    for kw, value in image_updates(px, uid, options).items():
+        setattr(ds, kw, value)
+    if is_lossy(uid):
+        ratio = arr.nbytes / max(1, sum(map(len, encoded)) if isinstance(encoded, list) else 1)
+        lossy = lossy_attributes(
+            uid,
+            ratio,
+            _strings(ds.get("LossyImageCompressionRatio")),
+            _strings(ds.get("LossyImageCompressionMethod")),
+        )
+        for kw, value in lossy.items():
+            setattr(ds, kw, value)
+        generate_instance_uid = True  # a lossy copy is a new instance
     if not hasattr(ds, "file_meta"):
         ds.file_meta = FileMetaDataset()
     _teach_pydicom(uid)
     ds.file_meta.TransferSyntaxUID = UID(uid)
-    if generate_instance_uid or lossy:
+    if generate_instance_uid:
         ds.SOPInstanceUID = generate_uid()
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     ds._pixel_array = None

@@ -19,9 +19,11 @@ from dicodec.batch.core import decode, default_threads, iter_decode
 from dicodec.batch.plan import resolve_frames
 from dicodec.batch.report import INDEX_NAME, BatchReport
 from dicodec.batch.sources import Item, enumerate_sources
+from dicodec.batch.transcode import transcode
 
 __all__ = [
     "decode",
+    "transcode",
     "iter_decode",
     "BatchReport",
     "INDEX_NAME",

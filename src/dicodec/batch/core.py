@@ -34,19 +34,19 @@ from dicodec.batch.values import check_values, plan_values
 from dicodec.batch.work import base_row, capture_warnings, failure_row
 from dicodec.batch.writers import clear_output, make_writer
 
-__all__ = ["decode", "iter_decode", "default_threads", "Source"]
+__all__ = ["decode", "iter_decode", "default_threads", "Source", "Job", "run_job"]
 
 Source = str | os.PathLike[str]
 
 
-def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
+def _prepare_out(out: Path, fmt: str, overwrite: bool, command: str = "decode") -> None:
     state = out / STATE_DIR / "state.json"
     if overwrite:
         clear_output(out, STATE_DIR)
     elif out.exists() and any(p.name != STATE_DIR for p in out.iterdir()):  # lock only
         if not state.is_file():
             raise FileExistsError(
-                f"{out} is not empty and was not written by dicodec decode "
+                f"{out} is not empty and was not written by dicodec {command} "
                 "(choose another OUT, or empty it)"
             )
         prev = json.loads(state.read_text()).get("format")
@@ -68,10 +68,10 @@ def _prepare_out(out: Path, fmt: str, overwrite: bool) -> None:
     running.touch()
 
 
-def _announcer(progress: ProgressArg) -> Callable[[str], None]:
+def _announcer(progress: ProgressArg, command: str = "decode") -> Callable[[str], None]:
     """Prints phase messages to stderr when a bar or lines are shown."""
     if progress in (True, "auto", "bar", "lines"):
-        return lambda msg: print(f"dicodec decode: {msg}", file=sys.stderr, flush=True)
+        return lambda msg: print(f"dicodec {command}: {msg}", file=sys.stderr, flush=True)
     return lambda msg: None
 
 
@@ -123,25 +123,75 @@ def decode(
     When interrupted (``KeyboardInterrupt``), what finished is journalled and
     the index is written before the exception propagates.
     """
-    t0 = time.perf_counter()
     if format not in ("zarr", "npy"):
         raise ValueError(f"unknown format {format!r} (zarr, npy)")
-    check_values(values)
-    out_path = Path(os.fspath(out)).absolute()
-    _prepare_out(out_path, format, overwrite)
-    writer = make_writer(format, out_path, compression)
-    journal = Journal(out_path)
-    run = Run(out_path, format, writer, journal)
     parse_frames(frames)  # refuses a bad selection before any work
-    nthreads = check_threads(threads) or default_threads()
-    say = _announcer(progress)
+    check_values(values)
+    job = Job("decode", format, format, compression, frames=frames, values=values)
+    return run_job(
+        job,
+        sources,
+        out,
+        threads=threads,
+        client=client,
+        overwrite=overwrite,
+        retry_failed=retry_failed,
+        progress=progress,
+    )
 
-    inputs = _read_inputs(run, sources, frames, nthreads, say)
+
+@dataclass(frozen=True)
+class Job:
+    """What a batch run makes of every input (shared by ``dicodec decode``
+    and ``dicodec transcode``): ``fmt`` names the writer (see
+    :func:`dicodec.batch.writers.make_writer`, which gets ``writer_arg``),
+    ``state`` what ``OUT/.dicodec/state.json`` records (a rerun with another
+    ``state`` is refused), ``suffix`` what the writer appends to mirrored
+    output paths; ``dedupe`` drops repeated SOP Instance UIDs with equal
+    pixels."""
+
+    command: str
+    fmt: str
+    state: str
+    writer_arg: str
+    frames: FrameSpec = None
+    dedupe: bool = True
+    suffix: str = ".npy"
+    #: Which values the writer stores (``--values``; see
+    #: :mod:`dicodec.batch.values`).
+    values: str = "stored"
+
+
+def run_job(
+    job: Job,
+    sources: Source | Iterable[Source],
+    out: Source,
+    *,
+    threads: int | None = None,
+    client: Any = None,
+    overwrite: bool = False,
+    retry_failed: bool = False,
+    progress: ProgressArg = None,
+) -> BatchReport:
+    """The batch engine (the caller holds the lock of ``out``): lists and
+    reads the inputs, plans, runs the writer's work on every input (local
+    pool or Dask), journals, writes the index; resumes what an earlier run
+    left."""
+    t0 = time.perf_counter()
+    out_path = Path(os.fspath(out)).absolute()
+    nthreads = check_threads(threads) or default_threads()
+    _prepare_out(out_path, job.state, overwrite, job.command)
+    writer = make_writer(job.fmt, out_path, job.writer_arg)
+    journal = Journal(out_path)
+    run = Run(out_path, job.fmt, writer, journal)
+    say = _announcer(progress, job.command)
+
+    inputs = _read_inputs(run, sources, job, nthreads, say)
     for _, h in inputs.entries:
-        plan_values(h, values)
+        plan_values(h, job.values)
     journal.open()
     try:
-        todo = _plan_outputs(run, inputs, frames, retry_failed)
+        todo = _plan_outputs(run, inputs, job.frames, retry_failed)
         _decode_and_write(run, inputs, todo, client, nthreads, progress, say, t0)
     finally:
         journal.close()
@@ -161,16 +211,21 @@ class _Inputs:
 def _read_inputs(
     run: Run,
     sources: Source | Iterable[Source],
-    frames: FrameSpec,
+    job: Job,
     nthreads: int,
     say: Callable[[str], None],
 ) -> _Inputs:
     """Phase 1: lists the inputs and reads their headers; records a failure
     row for every source or header that cannot be used."""
+    frames = job.frames
     source_errors: list[tuple[str, BaseException]] = []
     member_skips: list[tuple[Item, str, str]] = []
     items = enumerate_sources(
-        sources, exclude=[run.out], on_error=source_errors, on_skip=member_skips
+        sources,
+        exclude=[run.out],
+        on_error=source_errors,
+        on_skip=member_skips,
+        suffix=job.suffix,
     )
     say(f"{len(items)} inputs found; reading headers")
     for path, err in source_errors:
@@ -194,9 +249,10 @@ def _read_inputs(
             )
         else:
             entries.append((item, h))
-    entries, duplicates = drop_duplicates(entries)  # same SOP Instance UID, same pixels
-    for item, dup in duplicates:
-        run.rows[item.path] = failure_row(item, dup)
+    if job.dedupe:
+        entries, duplicates = drop_duplicates(entries)  # same SOP Instance UID, same pixels
+        for item, dup in duplicates:
+            run.rows[item.path] = failure_row(item, dup)
     return _Inputs(items, [it.path for it in items], entries)
 
 

@@ -40,6 +40,9 @@ FrameSpec = int | str | slice | Sequence[int] | None
 
 _TOL = 1e-4
 
+#: Formats with one output file per input (mirroring the sources) -> suffix.
+_MIRRORED = {"npy": ".npy", "dicom": ""}
+
 
 @dataclass
 class Slot:
@@ -226,8 +229,9 @@ def plan_series(
 ) -> list[SeriesPlan]:
     """Group decodable inputs by series and give each a :class:`Slot`.
 
-    ``fmt="npy"`` gives every input its own ``<rel>.npy`` file; the series
-    grouping still orders the inputs and counts series."""
+    ``fmt="npy"`` gives every input its own ``<rel>.npy`` file (``"dicom"``:
+    ``<rel>``, a transcoded copy); the series grouping still orders the
+    inputs and counts series."""
     groups: dict[str, list[tuple[Item, Header]]] = {}
     folded: dict[str, str] = {}  # casefolded key -> key (case-insensitive file systems)
     for item, h in entries:
@@ -248,11 +252,11 @@ def plan_series(
         why = _mismatch([h for _, h in members]) if fmt == "zarr" else None
         stacked = fmt == "zarr" and why is None
         tasks = []
-        if fmt == "npy":
+        if fmt in _MIRRORED:
             for (item, h), (sel, n) in zip(members, counts, strict=True):
-                slot = Slot(item.rel + ".npy", 0, n, sel, h.frame_shape(), h.dtype())
+                slot = Slot(item.rel + _MIRRORED[fmt], 0, n, sel, h.frame_shape(), h.dtype())
                 tasks.append(Task(item, h, slot, key))
-            plans.append(SeriesPlan(key, False, tasks, "npy output"))
+            plans.append(SeriesPlan(key, False, tasks, f"{fmt} output"))
             continue
         if stacked:
             start = 0

@@ -62,9 +62,10 @@ class BatchReport:
                 ", ".join(f"{k}: {v}" for k, v in sorted(d.items(), key=lambda kv: -kv[1])) or "-"
             )
 
+        verb = "transcoded" if self.format == "dicom" else "decoded"
         rows = [
             ("files", f"{self.files}"),
-            ("  decoded", f"{self.decoded}"),
+            (f"  {verb}", f"{self.decoded}"),
             ("  resumed (done before)", f"{self.resumed}"),
             ("  failed", f"{self.failed}"),
             ("  skipped (see reasons)", f"{self.skipped}"),
@@ -74,7 +75,7 @@ class BatchReport:
             ("time", f"{self.seconds:.2f} s"),
             (
                 "throughput (whole run)",
-                f"{self.files_per_s:.1f} files/s, {self.mb_per_s:.1f} MB/s decoded "
+                f"{self.files_per_s:.1f} files/s, {self.mb_per_s:.1f} MB/s {verb} "
                 "(the time includes listing, headers and planning; the progress line's "
                 "rate counts decoding only)",
             ),

@@ -184,6 +184,7 @@ def enumerate_sources(
     exclude: Sequence[str | os.PathLike[str]] = (),
     on_error: list[tuple[str, BaseException]] | None = None,
     on_skip: list[Skip] | None = None,
+    suffix: str = ".npy",
 ) -> list[Item]:
     """Every input below ``sources``, in a deterministic order.
 
@@ -195,7 +196,8 @@ def enumerate_sources(
     Archive members that are links, not regular files, or whose name occurs
     twice are left out and appended to ``on_skip`` as ``(item, reason,
     message)``. Every item's ``rel`` is sanitised (see
-    :mod:`dicodec.batch.safepath`): relative, inside, unique ignoring case.
+    :mod:`dicodec.batch.safepath`): relative, inside, unique ignoring case
+    once the writer's ``suffix`` is appended.
     """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
@@ -231,7 +233,7 @@ def enumerate_sources(
             if on_error is None:
                 raise err
             on_error.append((str(path), err))
-    safe = unique_outputs([safe_relpath([it.rel]) for it in items], ".npy")
+    safe = unique_outputs([safe_relpath([it.rel]) for it in items], suffix)
     return [it if it.rel == r else replace(it, rel=r) for it, r in zip(items, safe, strict=True)]
 
 

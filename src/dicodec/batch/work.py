@@ -22,6 +22,7 @@ from dicodec.errors import (
     MalformedError,
     UnsupportedError,
 )
+from dicodec.transcode import VerifyError
 
 __all__ = ["decode_task", "classify", "base_row", "run_batch"]
 
@@ -53,6 +54,7 @@ def capture_warnings() -> Iterator[None]:
 #: Failure reason per exception type (first match wins).
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (OutputError, OUTPUT_ERROR),
+    (VerifyError, "verify_failed"),
     (UnsupportedError, "unsupported"),
     (MalformedError, "malformed"),
     (LimitExceededError, "limit_exceeded"),
@@ -117,18 +119,7 @@ def decode_task(
     try:
         if isinstance(payload, BaseException):
             raise payload
-        from dicodec import read_pixels
-
-        arr = read_pixels(payload, frames=slot.frames, threads=threads)
-        if task.header.values != "stored":
-            from dicodec.batch.values import convert_values
-
-            arr = convert_values(arr, payload, slot.frames, task.header)
-        row.update(shape=list(arr.shape), dtype=str(arr.dtype))
-        try:
-            row["bytes_out"] = writer.write(slot, arr)
-        except OSError as e:  # the output's fault, not the input's
-            raise OutputError(e, slot.array) from e
+        row["bytes_out"] = writer.produce(slot, payload, threads, row, task.header)
         row.update(status="done", frame_count=slot.count)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the batch goes on
         row.update(status="failed", reason=classify(e), error=f"{type(e).__name__}: {e}")

@@ -11,12 +11,16 @@ import shutil
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dicodec.batch.faults import OutputError
 from dicodec.batch.plan import SeriesPlan, Slot
 from dicodec.batch.safepath import inside
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dicodec.batch.headers import Header
 
 __all__ = ["Writer", "ZarrWriter", "NpyWriter", "make_writer", "LayoutMismatch"]
 
@@ -95,6 +99,31 @@ class Writer:
 
     def write(self, slot: Slot, arr: np.ndarray) -> int:
         raise NotImplementedError
+
+    def produce(
+        self,
+        slot: Slot,
+        payload: str | bytes,
+        threads: int | None,
+        row: dict[str, Any],
+        header: Header | None = None,
+    ) -> int:
+        """Makes and writes the output of one input (``payload``: a path or
+        member bytes); fills ``row``'s ``shape``/``dtype``; returns the bytes
+        written. Here: decode with dicodec, then :meth:`write`. A failure to
+        write is an :class:`~dicodec.batch.faults.OutputError`."""
+        from dicodec import read_pixels
+
+        arr = read_pixels(payload, frames=slot.frames, threads=threads)
+        if header is not None and header.values != "stored":
+            from dicodec.batch.values import convert_values
+
+            arr = convert_values(arr, payload, slot.frames, header)
+        row.update(shape=list(arr.shape), dtype=str(arr.dtype))
+        try:
+            return self.write(slot, arr)
+        except OSError as e:  # the output's fault, not the input's
+            raise OutputError(e, slot.array) from e
 
     def finalize(self, plan: SeriesPlan, decoded: list[bool]) -> None:
         """Records which instances of the series hold data."""
@@ -269,6 +298,10 @@ def make_writer(fmt: str, out: str | os.PathLike[str], compression: str = "lz4")
         return ZarrWriter(out, compression)
     if fmt == "npy":
         return NpyWriter(out, compression)
+    if fmt == "dicom":  # dicodec transcode: ``compression`` holds its options
+        from dicodec.batch.dicomwriter import DicomWriter
+
+        return DicomWriter(out, compression)
     raise ValueError(f"unknown format {fmt!r} (zarr, npy)")
 
 

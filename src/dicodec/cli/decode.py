@@ -5,10 +5,11 @@ an index, resumption and optional Dask distribution."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from dicodec.cli._batch import add_batch_options
+
     p = subparsers.add_parser(
         "decode",
         help="decode files, folders and .zip/.tar/.tar.gz archives into Zarr or .npy",
@@ -38,17 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "palette colour images as RGB",
     )
     p.add_argument(
-        "--threads", type=int, default=None, help="inputs decoded at once (default: CPUs)"
-    )
-    p.add_argument(
         "--frames",
         default=None,
         metavar="SPEC",
         help='decode only these frames of each input, e.g. "0" or "0,2,5:8,-1"',
-    )
-    p.add_argument("--overwrite", action="store_true", help="delete OUT's previous output first")
-    p.add_argument(
-        "--retry-failed", action="store_true", help="on resume, retry inputs that failed before"
     )
     p.add_argument(
         "--compression",
@@ -56,44 +50,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="lz4",
         help="Zarr chunk compression (default: Blosc LZ4 with byte shuffle)",
     )
-    p.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        default=None,
-        help="distribute over an existing dask.distributed cluster (e.g. tcp://HOST:8786)",
-    )
-    p.add_argument(
-        "--dask-timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="how long to wait for the --dask scheduler (default: 10)",
-    )
-    p.add_argument(
-        "--allow-empty",
-        action="store_true",
-        help="exit 0 when no input is found (default: a warning and exit status 1)",
-    )
-    p.add_argument(
-        "--progress",
-        choices=("auto", "bar", "lines", "none"),
-        default="auto",
-        help="progress display (auto: a bar on a terminal, plain lines otherwise)",
-    )
+    add_batch_options(p, "decoded")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from dicodec._frames import parse_frames
-    from dicodec._settings import check_threads
-    from dicodec.cli._common import (
-        EXIT_FAILED,
-        CliError,
-        check_inputs,
-        check_output_dir,
-        require,
-    )
-    from dicodec.errors import FrameSelectionError, SettingsError
+    from dicodec.cli._batch import run_batch
+    from dicodec.cli._common import CliError, require
+    from dicodec.errors import FrameSelectionError
 
     modules = ["pydicom", "pyarrow"] + (["zarr"] if args.format == "zarr" else [])
     require("dicodec decode", modules, "batch")
@@ -101,19 +66,12 @@ def run(args: argparse.Namespace) -> int:
         parse_frames(args.frames)
     except FrameSelectionError as e:
         raise CliError(f"--frames: {e}") from None
-    try:
-        check_threads(args.threads, "--threads")
-    except SettingsError as e:
-        raise CliError(str(e)) from None
-    check_inputs(args.sources)
-    check_output_dir(args.out)
-    client = _connect(args.dask, args.dask_timeout) if args.dask else None
     from dicodec.batch import decode
-    from dicodec.batch.faults import OutputError, stop_message
-    from dicodec.batch.lock import OutputBusyError
 
-    try:
-        report = decode(
+    return run_batch(
+        "decode",
+        args,
+        lambda client: decode(
             args.sources,
             args.out,
             threads=args.threads,
@@ -125,44 +83,5 @@ def run(args: argparse.Namespace) -> int:
             compression=args.compression,
             progress=args.progress,
             values=args.values,
-        )
-    except KeyboardInterrupt:
-        print(
-            "\ndicodec decode: interrupted; finished work is saved - run the same command "
-            "again to resume.",
-            file=sys.stderr,
-        )
-        return 130
-    except (FileExistsError, ValueError, ImportError, OutputBusyError) as e:
-        print(f"dicodec decode: {e}", file=sys.stderr)
-        return 2
-    except (OutputError, OSError) as e:  # writing OUT failed (disk full...)
-        print(f"dicodec decode: {stop_message(e)}", file=sys.stderr)
-        return 1
-    finally:
-        if client is not None:
-            client.close()
-    print(report.table())
-    if report.files == 0 and not args.allow_empty:
-        print(
-            f"dicodec decode: warning: no inputs found in {' '.join(args.sources)} "
-            "(--allow-empty to accept)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    return 0 if report.ok else EXIT_FAILED
-
-
-def _connect(address: str, timeout: float):  # noqa: ANN202 - dask is optional
-    """A ``dask.distributed.Client`` for ``address``, or one clear line."""
-    from dicodec.cli._common import CliError, require
-
-    require("dicodec decode --dask", ["distributed"], "dask")
-    from distributed import Client
-
-    try:
-        return Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as e:
-        raise CliError(
-            f"--dask {address}: cannot reach the scheduler within {timeout:g} s ({e})"
-        ) from None
+        ),
+    )
