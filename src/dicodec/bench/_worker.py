@@ -7,7 +7,7 @@ protocol. A peer that crashes takes only this process down; the parent
 reports it and starts a fresh worker for the next file.
 
 Request: ``{"peer": ref, "threads": int, "repeat": int, "warmup": int,
-"desc": FileDesc.to_json(), "whole_file": bool}``.
+"desc": FileDesc.to_json(), "whole_file": bool, "save_to": path or null}``.
 Reply: ``{"codec": path_result, "file": path_result}`` where a path result is
 ``{"status": "ok", "times": [s...], "sha256": str, "shape": [...],
 "dtype": str}`` or ``{"status": "unsupported"|"error"|"skipped", "message": str}``.
@@ -64,11 +64,20 @@ def _error(exc: BaseException) -> dict[str, Any]:
 
 
 def _path(
-    peer: Peer, desc: FileDesc, fn: Callable[[], Any], repeat: int, warmup: int
+    peer: Peer,
+    desc: FileDesc,
+    fn: Callable[[], Any],
+    repeat: int,
+    warmup: int,
+    save_to: str | None = None,
 ) -> dict[str, Any]:
     try:
         result, times = _timed(fn, repeat, warmup)
         arr = normalise(result, desc, planar=peer.planar, packed_bits=peer.packed_bits)
+        if save_to:
+            import numpy as np
+
+            np.save(save_to, arr)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
@@ -84,8 +93,18 @@ def _path(
     }
 
 
-def measure(peer: Peer, desc: FileDesc, *, repeat: int, warmup: int, whole_file: bool) -> dict:
-    """Measures both paths of ``peer`` on ``desc`` (in this process)."""
+def measure(
+    peer: Peer,
+    desc: FileDesc,
+    *,
+    repeat: int,
+    warmup: int,
+    whole_file: bool,
+    save_to: str | None = None,
+) -> dict:
+    """Measures both paths of ``peer`` on ``desc`` (in this process); with
+    ``save_to``, the normalised result of the codec path (else of the
+    whole-file path) is saved there (``.npy``) for a closer comparison."""
     out: dict[str, Any] = {}
     if peer.supports(desc):
         try:
@@ -93,14 +112,18 @@ def measure(peer: Peer, desc: FileDesc, *, repeat: int, warmup: int, whole_file:
         except Exception as exc:
             out["codec"] = _error(exc)
         else:
-            out["codec"] = _path(peer, desc, lambda: peer.decode(prepared, desc), repeat, warmup)
+            out["codec"] = _path(
+                peer, desc, lambda: peer.decode(prepared, desc), repeat, warmup, save_to
+            )
+            if out["codec"]["status"] == "ok":
+                save_to = None
             del prepared
     else:
         out["codec"] = {"status": "unsupported", "message": NOT_APPLICABLE}
     if not whole_file:
         out["file"] = {"status": "skipped", "message": "whole-file timing off"}
     elif peer.supports_file(desc):
-        out["file"] = _path(peer, desc, lambda: peer.decode_file(desc), repeat, warmup)
+        out["file"] = _path(peer, desc, lambda: peer.decode_file(desc), repeat, warmup, save_to)
     else:
         out["file"] = {"status": "unsupported", "message": NOT_APPLICABLE}
     return out
@@ -125,6 +148,7 @@ def main() -> int:
                 repeat=int(req.get("repeat", 5)),
                 warmup=int(req.get("warmup", 1)),
                 whole_file=bool(req.get("whole_file", True)),
+                save_to=req.get("save_to"),
             )
         except Exception as exc:
             err = _error(exc)

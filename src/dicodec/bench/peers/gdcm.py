@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from dicodec.bench.files import RLE, FileDesc
-from dicodec.bench.peers.base import JPEG_LL, Peer, stack_frames
+from dicodec.bench.peers.base import HTJ2K, J2K, JPEG_DCT, JPEG_LL, JPEG_LS, Peer, stack_frames
 
 
 def _gdcm_bytes(image: Any) -> bytes:
@@ -28,7 +28,7 @@ class GdcmPeer(Peer):
     packed_bits = True
     # GDCM reads DICOM only from files; frames of encapsulated data can be
     # decoded from memory through gdcm.Image (what pydicom's plugin does).
-    syntaxes = frozenset({RLE}) | JPEG_LL
+    syntaxes = frozenset({RLE}) | JPEG_LL | JPEG_LS | JPEG_DCT | (J2K - HTJ2K)
     describes = "gdcm.Image per frame from memory / gdcm.ImageReader(path)"
 
     def supports_file(self, desc: FileDesc) -> bool:
