@@ -1,8 +1,11 @@
 """GDCM as an encoder: ``gdcm.ImageChangeTransferSyntax`` on the native file's
-``gdcm.Image`` (read once, untimed), one fragment per frame out.
+``gdcm.Image``, one fragment per frame out.
 
-(An image built in memory through the Python bindings crashes GDCM 3.2 in
-``ImageChangeTransferSyntax``; the image of an ``ImageReader`` does not.)"""
+The timed call reads the native file too (from the page cache): GDCM encodes
+the reader's image in place, so a second change of the same image is a no-op,
+and an image built in memory through the Python bindings crashes GDCM 3.2 in
+``ImageChangeTransferSyntax``. GDCM's times are therefore a little
+pessimistic (a read of the native file each)."""
 
 from __future__ import annotations
 
@@ -33,11 +36,12 @@ def gdcm_read(img: Image) -> Any:
     return reader
 
 
-def gdcm_encode(reader: Any, ts_name: str) -> list[bytes]:
-    """Every frame of the reader's image encoded by GDCM to transfer syntax
-    ``ts_name`` (a ``gdcm.TransferSyntax`` constant's name)."""
+def gdcm_encode(img: Image, ts_name: str) -> list[bytes]:
+    """Every frame of ``img`` (read from its native file) encoded by GDCM to
+    transfer syntax ``ts_name`` (a ``gdcm.TransferSyntax`` constant's name)."""
     import gdcm
 
+    reader = gdcm_read(img)
     change = gdcm.ImageChangeTransferSyntax()
     change.SetTransferSyntax(gdcm.TransferSyntax(getattr(gdcm.TransferSyntax, ts_name)))
     change.SetInput(reader.GetImage())
@@ -46,6 +50,5 @@ def gdcm_encode(reader: Any, ts_name: str) -> list[bytes]:
     fragments = change.GetOutput().GetDataElement().GetSequenceOfFragments()
     if fragments is None:
         raise RuntimeError(f"GDCM gave no fragments for {ts_name}")
-    return [
-        _fragment_bytes(fragments.GetFragment(i)) for i in range(fragments.GetNumberOfFragments())
-    ]
+    n = fragments.GetNumberOfFragments()
+    return [_fragment_bytes(fragments.GetFragment(i)) for i in range(n)]

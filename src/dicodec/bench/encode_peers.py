@@ -206,9 +206,9 @@ def _libdeflate(img: Image) -> FrameEncoder:
 
 
 def _gdcm(ts_name: str) -> dict[str, Any]:
-    from dicodec.bench.encode_gdcm import gdcm_encode, gdcm_read
+    from dicodec.bench.encode_gdcm import gdcm_encode
 
-    return {"prepare": gdcm_read, "encode_all": lambda reader: gdcm_encode(reader, ts_name)}
+    return {"encode_all": lambda img: gdcm_encode(img, ts_name)}
 
 
 def _spec(name: str, codec: str, engine: str, modules: tuple[str, ...], **kw: Any) -> EncoderSpec:
