@@ -226,3 +226,13 @@ def test_cli_encode(small_set, tmp_path):
     assert "Encode: RLE Lossless" in out_md.read_text()
     data = json.loads(out_json.read_text())
     assert {r["status"] for r in data["results"]} <= {"ok", "missing", "unsupported"}
+
+
+def test_min_time_repeats_fast_decoders():
+    from dicodec.bench._worker import MAX_REPEAT, _timed
+
+    calls = []
+    _, times = _timed(lambda: calls.append(1), 2, 1, 0.0)
+    assert len(times) == 2 and len(calls) == 3  # warm-up + 2
+    _, times = _timed(lambda: None, 2, 1, 10.0)  # never adds up: capped
+    assert len(times) == MAX_REPEAT

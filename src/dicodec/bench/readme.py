@@ -7,7 +7,7 @@ dicodec alone on the multi-frame files with two threads (frames in
 parallel; the peers decode one frame at a time, so their one-thread times
 stand); and the encoders (``dicodec bench --encode``).
 
-    python -m dicodec.bench.readme [README.md] [--repeat N] [--small] [--no-encode]
+    python -m dicodec.bench.readme [README.md] [--repeat N] [--min-time S] [--small] [--no-encode]
 """
 
 from __future__ import annotations
@@ -159,7 +159,8 @@ def render(
         f"{report.created[:10]} "
         f"({report.created} UTC): {m.get('cpu')}, {m.get('cpus_usable')} usable CPUs, "
         f"{m.get('platform')}, Python {m.get('python')}; threads={s['threads']}, best of "
-        f"{s['repeat']} after {s['warmup']} warm-up (medians in the JSON).",
+        f"{s['repeat']} after {s['warmup']} warm-up, more runs until they add up to "
+        f"{s.get('min_time_s', 0):g} s (medians in the JSON).",
         "",
         "The machine is shared with other jobs and was loaded while this ran"
         + (f" (load average {load})" if load else "")
@@ -210,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dicodec.bench.readme")
     parser.add_argument("readme", nargs="?", default="README.md")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--min-time", type=float, default=0.2, help="seconds of timed runs per decode, at least"
+    )
     parser.add_argument("--small", action="store_true", help="the tiny set (a dry run)")
     parser.add_argument("--no-encode", action="store_true", help="skip the encoder table")
     parser.add_argument("--json", default=".benchmarks/bench-readme.json")
@@ -229,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:  # pragma: no cover - not on Linux/macOS
         pass
-    command = f"dicodec bench --repeat {args.repeat} --threads 1"
+    command = (
+        f"dicodec bench --repeat {args.repeat} --min-time {args.min_time:g} --threads 1 "
+        "--no-whole-file"
+    )
     if args.small:
         command += " --small"
     report = run(
@@ -237,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         select_peers(None),
         threads=1,
         repeat=args.repeat,
+        min_time=args.min_time,
+        whole_file=False,
         progress=progress,
         command=command.split(),
     )
@@ -247,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         [PEERS["dicodec"]],
         threads=2,
         repeat=args.repeat,
+        min_time=args.min_time,
         whole_file=False,
         progress=progress,
     )

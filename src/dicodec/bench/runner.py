@@ -372,8 +372,11 @@ def run(
     whole_file: bool = True,
     progress: Callable[[str], None] | None = None,
     command: Sequence[str] = (),
+    min_time: float = 0.0,
 ) -> Report:
-    """Measures every peer on every file it supports; see the module docstring."""
+    """Measures every peer on every file it supports; see the module docstring.
+    ``min_time``: the codec path repeats (beyond ``repeat``, up to 200 runs)
+    until its timed runs add up to this many seconds."""
     infos = [_peer_info(cls) for cls in peers]
     results: list[Result] = []
     save_dir = tempfile.TemporaryDirectory(prefix="dicodec-bench-")
@@ -390,6 +393,7 @@ def run(
             timeout,
             whole_file,
             progress,
+            min_time,
         )
         _decide_agreement(files, results)
     finally:
@@ -407,6 +411,7 @@ def run(
             "warmup": warmup,
             "timeout_s": timeout,
             "whole_file": whole_file,
+            "min_time_s": min_time,
             "timer": "time.perf_counter, garbage collector paused",
             "metric": "best of repeat (median also recorded); MB = 10^6 bytes of decoded output",
         },
@@ -429,6 +434,7 @@ def _run_peers(
     timeout: float,
     whole_file: bool,
     progress: Callable[[str], None] | None,
+    min_time: float,
 ) -> None:
     for cls, info in zip(peers, infos, strict=True):
         if not info.available:
@@ -453,6 +459,7 @@ def _run_peers(
                 if not desc.ref_sha256 and desc.transfer_syntax in LOSSY_DCT:
                     saved = os.path.join(save_dir, f"{len(results)}.npy")
                 req = {
+                    "min_time": min_time,
                     "save_to": saved or None,
                     "peer": peer_ref(cls),
                     "threads": threads,

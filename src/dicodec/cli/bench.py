@@ -45,6 +45,13 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     p.add_argument(
+        "--min-time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="repeat each in-memory decode (up to 200 runs) until the runs add up to this",
+    )
+    p.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per peer and file (default 300)"
     )
     p.add_argument("--json", metavar="FILE", help="write all results, machine and versions")
@@ -139,6 +146,7 @@ def main(args: argparse.Namespace) -> int:
         warmup=max(args.warmup, 1),
         timeout=args.timeout,
         whole_file=not args.no_whole_file,
+        min_time=max(args.min_time, 0.0),
         progress=progress,
         command=["dicodec", "bench", *sys.argv[2:]] if sys.argv[1:2] == ["bench"] else [],
     )
