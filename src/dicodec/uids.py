@@ -22,6 +22,7 @@ __all__ = [
     "DEFLATED_IMAGE_FRAME_COMPRESSION",
     "NATIVE_SYNTAXES",
     "native_syntax",
+    "BENCH_SYNTAXES",
 ]
 
 #: Implicit VR Little Endian (the DICOM default).
@@ -68,3 +69,49 @@ def native_syntax(implicit: bool, little: bool) -> str:
     if implicit:
         return IMPLICIT_VR_LITTLE_ENDIAN
     return EXPLICIT_VR_LITTLE_ENDIAN if little else EXPLICIT_VR_BIG_ENDIAN
+
+
+# Compressed syntaxes the benchmark set holds (``dicodec.bench``), by name.
+#: JPEG Baseline (Process 1), 8-bit.
+JPEG_BASELINE_8BIT = "1.2.840.10008.1.2.4.50"
+#: JPEG Extended (Process 2 and 4), 8/12-bit.
+JPEG_EXTENDED_12BIT = "1.2.840.10008.1.2.4.51"
+#: JPEG-LS Lossless.
+JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
+#: JPEG-LS Lossy (Near-Lossless).
+JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
+#: JPEG 2000 Image Compression (Lossless Only).
+JPEG_2000_LOSSLESS = "1.2.840.10008.1.2.4.90"
+#: JPEG 2000 Image Compression.
+JPEG_2000 = "1.2.840.10008.1.2.4.91"
+#: High-Throughput JPEG 2000 Image Compression (Lossless Only).
+HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201"
+#: High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only).
+HTJ2K_LOSSLESS_RPCL = "1.2.840.10008.1.2.4.202"
+#: High-Throughput JPEG 2000 Image Compression.
+HTJ2K = "1.2.840.10008.1.2.4.203"
+#: JPEG XL Lossless.
+JPEG_XL_LOSSLESS = "1.2.840.10008.1.2.4.110"
+#: JPEG XL JPEG Recompression.
+JPEG_XL_JPEG_RECOMPRESSION = "1.2.840.10008.1.2.4.111"
+#: JPEG XL.
+JPEG_XL = "1.2.840.10008.1.2.4.112"
+#: Deflated Image Frame Compression (each frame raw deflate).
+DEFLATED_IMAGE_FRAME_COMPRESSION = "1.2.840.10008.1.2.8.1"
+
+#: name -> UID of the syntaxes above (the benchmark's peers and set use these).
+BENCH_SYNTAXES = {
+    "JPEG_BASELINE_8BIT": JPEG_BASELINE_8BIT,
+    "JPEG_EXTENDED_12BIT": JPEG_EXTENDED_12BIT,
+    "JPEG_LS_LOSSLESS": JPEG_LS_LOSSLESS,
+    "JPEG_LS_NEAR_LOSSLESS": JPEG_LS_NEAR_LOSSLESS,
+    "JPEG_2000_LOSSLESS": JPEG_2000_LOSSLESS,
+    "JPEG_2000": JPEG_2000,
+    "HTJ2K_LOSSLESS": HTJ2K_LOSSLESS,
+    "HTJ2K_LOSSLESS_RPCL": HTJ2K_LOSSLESS_RPCL,
+    "HTJ2K": HTJ2K,
+    "JPEG_XL_LOSSLESS": JPEG_XL_LOSSLESS,
+    "JPEG_XL_JPEG_RECOMPRESSION": JPEG_XL_JPEG_RECOMPRESSION,
+    "JPEG_XL": JPEG_XL,
+    "DEFLATED_IMAGE_FRAME_COMPRESSION": DEFLATED_IMAGE_FRAME_COMPRESSION,
+}

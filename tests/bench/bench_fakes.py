@@ -13,6 +13,16 @@ import numpy as np
 from dicodec.bench.files import FileDesc
 from dicodec.bench.peers import Peer, PydicomPeer
 
+#: (peer, file stem) pairs of the small set whose results legitimately differ
+#: from the consensus, and are reported so: on 4:2:2 colour JPEG, Thomas
+#: Richter's libjpeg upsamples chroma without libjpeg-turbo's "fancy" filter
+#: (±5), dicomsdl returns RGB for YBR_FULL_422.
+KNOWN_DIFFERENT = {
+    ("pylibjpeg.libjpeg", "us_rgb-jpeg8-422-turbo"),
+    ("pydicom.pylibjpeg", "us_rgb-jpeg8-422-turbo"),
+    ("dicomsdl", "us_rgb-jpeg8-422-turbo"),
+}
+
 
 class CorruptPeer(PydicomPeer):
     """pydicom's real decoder, with one sample of every result changed."""
@@ -77,3 +87,37 @@ class MissingPeer(Peer):
     tags = frozenset({"fake"})
     modules = ("dicodec_bench_no_such_module",)
     pip = "pip install dicodec-bench-no-such-package"
+
+
+class _Shifted(Peer):
+    """libjpeg-turbo's result with one sample moved by ``delta``: a lossy
+    decoder that is ±1 off (allowed for DCT JPEG) or wrong."""
+
+    tags = frozenset({"fake"})
+    modules = ("imagecodecs",)
+    votes = False
+    delta = 1
+    syntaxes = frozenset()
+
+    def supports(self, desc: FileDesc) -> bool:
+        return desc.samples == 1 and desc.bits_stored <= 8
+
+    def engine(self, desc: FileDesc) -> str:
+        return self.name
+
+    def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
+        from imagecodecs import jpeg8_decode
+
+        out = np.stack([jpeg8_decode(f) for f in prepared]).astype(np.int16)
+        out.flat[0] += self.delta if out.flat[0] < 128 else -self.delta
+        return out.astype(np.uint8)
+
+
+class OffByOnePeer(_Shifted):
+    name = "offbyone"
+    delta = 1
+
+
+class OffByThreePeer(_Shifted):
+    name = "offbythree"
+    delta = 3

@@ -15,7 +15,14 @@ import pytest
 
 pytest.importorskip("pydicom")
 
-from bench_fakes import AbortPeer, CorruptPeer, HangPeer, MissingPeer, RaisePeer  # noqa: E402
+from bench_fakes import (  # noqa: E402
+    KNOWN_DIFFERENT,
+    AbortPeer,
+    CorruptPeer,
+    HangPeer,
+    MissingPeer,
+    RaisePeer,
+)
 
 from dicodec.bench import benchset  # noqa: E402
 from dicodec.bench.files import FileDesc, describe  # noqa: E402
@@ -50,9 +57,13 @@ def test_small_set_is_complete_verified_and_reproducible(small_set, tmp_path):
         for enc in spec.encodings:
             assert (spec.key, enc) in got, f"{spec.key}/{enc} missing: {small_set.notes}"
     for f in small_set.files:
-        # Every file decodes (with pydicom) to the array it was made from.
-        assert f.verified_by.startswith("pydicom/"), f
-        assert f.ref_sha256 == small_set.file(f.image, "native").ref_sha256
+        # Every file decodes (with pydicom, or the library where pydicom has no
+        # decoder) to the array it was made from; lossy ones close to it.
+        assert f.verified_by.startswith("pydicom/") or f.verified_by == "library", f
+        if f.encoding in benchset.LOSSY:
+            assert f.ref_sha256 == ""
+        else:
+            assert f.ref_sha256 == small_set.file(f.image, "native").ref_sha256
         assert f.transfer_syntax == benchset.ENCODINGS[f.encoding][0]
         assert describe(f.path).transfer_syntax == f.transfer_syntax
     # Third-party encoders, not dicodec's.
@@ -229,7 +240,12 @@ def test_cli_on_tiny_set(cache_dir, small_set, tmp_path):
         cwd=REPO,
         timeout=300,
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(out_json.read_text())
+    wrong = {(r["peer"], r["name"]) for r in data["results"] if r["agrees"] is False}
+    # The known, legitimate differences on 4:2:2 colour JPEG (see
+    # test_bench_codecs.py); --check reports them with exit status 1.
+    assert wrong <= {(peer, f"{stem}.dcm") for peer, stem in KNOWN_DIFFERENT}, wrong
+    assert proc.returncode == (1 if wrong else 0), proc.stdout + proc.stderr
     table = proc.stdout
     header = next(ln for ln in table.splitlines() if ln.strip().startswith("codec"))
     for col in COLUMNS:
@@ -239,7 +255,6 @@ def test_cli_on_tiny_set(cache_dir, small_set, tmp_path):
     for f in small_set.files:
         assert f.name in table
 
-    data = json.loads(out_json.read_text())
     assert data["schema"] == SCHEMA
     assert data["command"][:2] == ["dicodec", "bench"]
     assert data["machine"]["cpu"] and data["machine"]["cpus_usable"] >= 1
@@ -249,9 +264,12 @@ def test_cli_on_tiny_set(cache_dir, small_set, tmp_path):
     assert len(data["files"]) == len(small_set.files)
     ok = [r for r in data["results"] if r["status"] == "ok"]
     assert ok
+    lossy = {f.name for f in small_set.files if f.encoding in benchset.LOSSY}
     for r in ok:
+        if (r["peer"], r["name"]) in wrong:
+            continue
         assert r["agrees"] is True, r
-        assert r["agreement_basis"] == "reference"
+        assert r["agreement_basis"] == ("peers" if r["name"] in lossy else "reference"), r
         if r["codec"]["status"] == "ok":
             assert r["mb_per_s"] > 0 and r["mpx_per_s"] > 0
             assert r["codec"]["best_s"] <= r["codec"]["median_s"]
@@ -261,7 +279,8 @@ def test_cli_on_tiny_set(cache_dir, small_set, tmp_path):
         indep = {
             r["engine"] for r in ok if r["name"] == f.name and not r["peer"].startswith("dicodec")
         }
-        assert len(indep) >= 2, (f.name, indep)
+        # JPEG XL: libjxl is the only other decoder installed.
+        assert len(indep) >= (1 if f.encoding == "jxl-libjxl" else 2), (f.name, indep)
     # Every built-in peer shows up on some file (or is listed as missing).
     installed = {p["name"] for p in data["peers"] if p["status"] == "available"}
     assert installed - {"dicodec.frames", "dicodec.pydicom", "dicodec"} <= {r["peer"] for r in ok}
@@ -287,7 +306,8 @@ def test_readme_block_is_rewritten(small_set):
     block = readme.render(report, "dicodec bench --repeat 1")
     assert "dicodec bench --repeat 1" in block and report.machine["cpu"] in block
     assert "| codec | ct16-rle |" in block
-    assert "**Disagreements:** corrupt on ct16-rle.dcm" in block
+    assert "**Wrong output (not timed, marked ✗):** corrupt on ct16-rle.dcm" in block
+    assert "| corrupt | wrong ✗ |" in block
     text = f"# T\n\nbefore\n{readme.START}\nold\n{readme.END}\nafter\n"
     new = readme.replace_block(text, block)
     assert "old" not in new and new.startswith("# T\n\nbefore\n") and new.endswith("after\n")

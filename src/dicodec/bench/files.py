@@ -24,6 +24,7 @@ __all__ = [
     "find_dicom_files",
     "read_frames",
     "ts_label",
+    "register_newer_syntaxes",
     "NATIVE_SYNTAXES",
     "RLE",
     "JPEG_LOSSLESS",
@@ -40,7 +41,41 @@ _SHORT_NAMES = {
     RLE: "RLE Lossless",
     JPEG_LOSSLESS: "JPEG Lossless, process 14",
     JPEG_LOSSLESS_SV1: "JPEG Lossless SV1",
+    uids.JPEG_BASELINE_8BIT: "JPEG Baseline 8-bit",
+    uids.JPEG_EXTENDED_12BIT: "JPEG Extended 12-bit",
+    uids.JPEG_LS_LOSSLESS: "JPEG-LS Lossless",
+    uids.JPEG_LS_NEAR_LOSSLESS: "JPEG-LS Near-Lossless",
+    uids.JPEG_2000_LOSSLESS: "JPEG 2000 Lossless",
+    uids.JPEG_2000: "JPEG 2000",
+    uids.HTJ2K_LOSSLESS: "HTJ2K Lossless",
+    uids.HTJ2K: "HTJ2K",
+    uids.JPEG_XL_LOSSLESS: "JPEG XL Lossless",
+    uids.DEFLATED_IMAGE_FRAME_COMPRESSION: "Deflated Image Frames",
 }
+
+
+#: Transfer syntaxes newer than some pydicom 3 releases: (name, keyword).
+_NEWER_SYNTAXES = {
+    uids.JPEG_XL_LOSSLESS: ("JPEG XL Lossless", "JPEGXLLossless"),
+    uids.JPEG_XL_JPEG_RECOMPRESSION: ("JPEG XL JPEG Recompression", "JPEGXLJPEGRecompression"),
+    uids.JPEG_XL: ("JPEG XL", "JPEGXL"),
+    uids.DEFLATED_IMAGE_FRAME_COMPRESSION: (
+        "Deflated Image Frame Compression",
+        "DeflatedImageFrameCompression",
+    ),
+}
+
+
+def register_newer_syntaxes() -> None:
+    """Makes pydicom know the transfer syntaxes it is too old for (JPEG XL,
+    Deflated Image Frames), so it can read and write the benchmark's files of
+    them (encapsulated, explicit VR little endian). Adds only missing entries."""
+    try:
+        from pydicom._uid_dict import UID_dictionary
+    except ImportError:  # pragma: no cover - pydicom absent or reorganised
+        return
+    for uid, (name, keyword) in _NEWER_SYNTAXES.items():
+        UID_dictionary.setdefault(uid, (name, "Transfer Syntax", "", "", keyword))
 
 
 def ts_label(uid: str) -> str:
@@ -155,6 +190,7 @@ def describe(path: str | os.PathLike[str], ref_sha256: str | None = None) -> Fil
     Raises ``ValueError`` when the file has no (usable) Pixel Data."""
     import pydicom
 
+    register_newer_syntaxes()
     path = os.fspath(path)
     # Large values (the pixel data) are left on disk: deferred, never read.
     ds = pydicom.dcmread(path, defer_size=1024, force=True)
@@ -201,6 +237,7 @@ def read_frames(desc: FileDesc) -> list[bytes]:
     import pydicom
     from pydicom.encaps import generate_frames
 
+    register_newer_syntaxes()
     ds = pydicom.dcmread(desc.path, force=True)
     extended = None
     if "ExtendedOffsetTable" in ds:

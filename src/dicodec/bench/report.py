@@ -126,8 +126,10 @@ def _short(desc: FileDesc) -> str:
 
 def format_markdown(report: Report, *, title_level: int = 4) -> str:
     """Compact Markdown: per transfer syntax, a codec × file table of codec
-    MB/s with the ratio to dicodec; ✗ marks a result that disagrees, "not yet"
-    a dicodec path that says it cannot decode the file (yet)."""
+    MB/s with the ratio to dicodec; "not yet" marks a dicodec path that says
+    it cannot decode the file (yet); a result that
+    disagrees shows "wrong ✗" instead of a speed; ≈ marks a lossy result
+    within ±1 of the others' consensus (decoders of lossy JPEG may differ so)."""
     out: list[str] = []
     hashes = "#" * title_level
     for _ts, descs in report.groups():
@@ -156,14 +158,18 @@ def format_markdown(report: Report, *, title_level: int = 4) -> str:
                     cells.append("not yet")
                 elif r.status != "ok":
                     cells.append(r.status)
+                elif r.agrees is False:
+                    # A wrong result is reported, not timed.
+                    off = f" (max diff {r.max_diff})" if r.max_diff is not None else ""
+                    cells.append(f"wrong ✗{off}")
                 elif r.mb_per_s is None:
                     cells.append(f"file {_num(r.file_mb_per_s, 0).strip()}")
                 else:
                     cell = _num(r.mb_per_s, 0).strip()
                     if r.ratio is not None:
                         cell += f" ({_ratio(r.ratio)})"
-                    if r.agrees is False:
-                        cell += " ✗"
+                    if r.note.startswith("within"):
+                        cell += " ≈"
                     cells.append(cell)
             label = f"**{name}**" if name == "dicodec" else name
             out.append(f"| {label} | " + " | ".join(cells) + " |")

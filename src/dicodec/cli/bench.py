@@ -45,6 +45,13 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     p.add_argument(
+        "--min-time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="repeat each in-memory decode (up to 200 runs) until the runs add up to this",
+    )
+    p.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per peer and file (default 300)"
     )
     p.add_argument("--json", metavar="FILE", help="write all results, machine and versions")
@@ -68,6 +75,11 @@ def add_parser(subparsers: Any) -> None:
         "--check",
         action="store_true",
         help="exit with status 1 when any result disagrees with the reference",
+    )
+    p.add_argument(
+        "--encode",
+        action="store_true",
+        help="compare encoders instead (speed and compressed size, on the set's native images)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=main)
@@ -104,6 +116,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"dicodec bench: {exc}", file=sys.stderr)
         return 2
     progress = _progress(args.quiet)
+    if args.encode:
+        return _encode(args, progress)
     notes: list[str] = []
     if args.paths:
         files = []
@@ -132,6 +146,7 @@ def main(args: argparse.Namespace) -> int:
         warmup=max(args.warmup, 1),
         timeout=args.timeout,
         whole_file=not args.no_whole_file,
+        min_time=max(args.min_time, 0.0),
         progress=progress,
         command=["dicodec", "bench", *sys.argv[2:]] if sys.argv[1:2] == ["bench"] else [],
     )
@@ -151,4 +166,39 @@ def main(args: argparse.Namespace) -> int:
     if args.check and any(r.agrees is False for r in report.results):
         print("dicodec bench: some results disagree (see 'agrees')", file=sys.stderr)
         return 1
+    return 0
+
+
+def _encode(args: argparse.Namespace, progress: Any) -> int:
+    """``dicodec bench --encode``: encoders on the native images (of PATH or
+    the standard set)."""
+    import json
+
+    from dicodec.bench import benchset
+    from dicodec.bench.encode import (
+        format_encode_markdown,
+        format_encode_table,
+        load_images,
+        run_encode,
+    )
+    from dicodec.bench.files import find_dicom_files
+
+    if args.paths:
+        pairs = [(p.stem, str(p)) for p in find_dicom_files(args.paths)]
+    else:
+        variant = "small" if args.small else "standard"
+        bench_set = benchset.build(variant, rebuild=args.rebuild_set, progress=progress)
+        pairs = [(f.image, f.path) for f in bench_set.select(encoding="native")]
+    images = load_images(pairs)
+    if not images:
+        print("dicodec bench --encode: no native 8/16-bit images", file=sys.stderr)
+        return 2
+    report = run_encode(images, repeat=max(args.repeat, 1), progress=progress)
+    sys.stdout.write(format_encode_table(report))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report.to_json(), f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(format_encode_markdown(report))
     return 0

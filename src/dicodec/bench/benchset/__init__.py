@@ -26,9 +26,24 @@ count (``ct16``: 24 frames in the standard set). Each image is written as
   (``imagecodecs.jpeg8_encode(lossless=True, predictor=1)``);
 * ``jpll-p7-turbo`` — JPEG Lossless process 14 (.57), predictor 7, libjpeg-turbo;
 
-(``seg1`` is native only). Every file records ``ref_sha256``, the sha256 of
-the array it was made from in the normalised layout (``normalise.py``), and is
-checked once after writing by decoding it with pydicom.
+and, for the other codecs, by their reference encoders (``codecs.py``):
+
+* ``jls-charls`` / ``jls-near2-charls`` — JPEG-LS (.80) / NEAR=2 (.81), CharLS;
+* ``jpeg8-turbo`` (``mr8``, 8-bit grey), ``jpeg8-422-turbo`` (``us_rgb``,
+  YBR_FULL_422) — JPEG baseline (.50), libjpeg-turbo q90;
+* ``jpeg12-turbo`` (``mr12``) — JPEG extended 12-bit (.51), libjpeg-turbo q90;
+* ``j2k-openjpeg`` / ``j2k-lossy-openjpeg`` — JPEG 2000 (.90 / .91), OpenJPEG;
+* ``htj2k-openjph`` — HTJ2K lossless (.201), OpenJPH;
+* ``jxl-libjxl`` — JPEG XL lossless (.110), libjxl;
+* ``deflate-zlib`` — Deflated Image Frame Compression, zlib raw deflate.
+
+(``seg1`` is native only; ``mr8`` is ``mr12``'s top 8 bits.) Every lossless
+file records ``ref_sha256``, the sha256 of the array it was made from in the
+normalised layout (``normalise.py``), and is checked once after writing by
+decoding it with pydicom (with the library itself for JPEG XL and deflated
+frames, which pydicom 3.0 cannot decode); lossy files (``LOSSY``) have no
+reference hash: they are checked to decode close to the source (PSNR ≥ 25
+dB) and the benchmark compares the peers with each other.
 
 The ``small`` variant (for tests) uses only pydicom's bundled files, cropped to
 at most 64×64, two frames each: it is the same on every machine.
@@ -46,6 +61,7 @@ from dicodec.bench.benchset.spec import (
     ENCODINGS,
     GENERATOR_VERSION,
     IMAGES,
+    LOSSY,
     VARIANTS,
     BenchFile,
     BenchSet,
@@ -55,6 +71,7 @@ from dicodec.bench.benchset.spec import (
 __all__ = [
     "IMAGES",
     "ENCODINGS",
+    "LOSSY",
     "VARIANTS",
     "GENERATOR_VERSION",
     "BenchFile",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from dicodec.bench.benchset import codecs
 from dicodec.bench.benchset.encoders import (
     encode_gdcm,
     encode_rle,
@@ -33,6 +34,7 @@ from dicodec.bench.benchset.spec import (
     ENCODINGS,
     EXPLICIT_LE,
     GENERATOR_VERSION,
+    LOSSY,
     VARIANTS,
     BenchFile,
     BenchSet,
@@ -49,6 +51,9 @@ def _fingerprint(variant: str, sources: list[Source]) -> str:
             h.update(sha256_file(p).encode())
     for dist in ("pydicom", "numpy", "pylibjpeg-rle", "python-gdcm", "imagecodecs"):
         h.update(f"{dist}={dist_version(dist)}".encode())
+    import zlib
+
+    h.update(f"zlib={zlib.ZLIB_RUNTIME_VERSION}".encode())
     return h.hexdigest()[:16]
 
 
@@ -121,6 +126,9 @@ def _generate(
 ) -> tuple[list[BenchFile], list[str]]:
     import importlib.util
 
+    from dicodec.bench.files import register_newer_syntaxes
+
+    register_newer_syntaxes()
     have = {m: importlib.util.find_spec(m) is not None for m in ("gdcm", "imagecodecs")}
     files: list[BenchFile] = []
     notes: list[str] = []
@@ -141,6 +149,7 @@ def _generate(
             path = work / f"{spec.key}-{encoding}.dcm"
             if progress:
                 progress(f"bench set: {path.name}")
+            changed: dict[str, str] = {}
             try:
                 if encoding == "native":
                     encoder = "none"
@@ -153,18 +162,26 @@ def _generate(
                             continue
                         frames, encoder = encode_gdcm(native, work)
                     else:
-                        if not have["imagecodecs"]:
+                        if not have["imagecodecs"] and encoding != "deflate-zlib":
                             notes.append(f"{path.name} skipped: pip install imagecodecs")
                             continue
-                        frames, encoder = encode_turbo(
-                            arr, attrs, 7 if encoding == "jpll-p7-turbo" else 1
-                        )
+                        if encoding in codecs.ENCODERS:
+                            frames, encoder, changed = codecs.encode(encoding, arr, attrs)
+                        else:
+                            frames, encoder = encode_turbo(
+                                arr, attrs, 7 if encoding == "jpll-p7-turbo" else 1
+                            )
                     if len(frames) != arr.shape[0]:
                         raise RuntimeError(f"{len(frames)} frames encoded, {arr.shape[0]} wanted")
-                    enc = new_dataset(arr, attrs, spec, f"{spec.key}/{encoding}", ts)
+                    enc = new_dataset(arr, {**attrs, **changed}, spec, f"{spec.key}/{encoding}", ts)
                     enc.ImageComments = f"dicodec bench set: {spec.title}, encoded by {encoder}"
                     save(enc, path, frames, attrs["BitsAllocated"])
-                verified = verify(path, ref)
+                verified = verify(
+                    path,
+                    ref,
+                    lossy=encoding in LOSSY,
+                    frame_decoder=codecs.library_decoder(encoding),
+                )
             except Exception as exc:
                 notes.append(f"{path.name} left out: {type(exc).__name__}: {exc}")
                 if path.exists() and encoding != "native":
@@ -178,7 +195,7 @@ def _generate(
                     transfer_syntax=ts,
                     encoder=encoder,
                     sources=[f"{src.origin}:{n}" for n in names],
-                    ref_sha256=ref,
+                    ref_sha256="" if encoding in LOSSY else ref,
                     verified_by=verified,
                 )
             )

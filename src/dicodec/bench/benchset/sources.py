@@ -116,7 +116,7 @@ def load_frames(src: Source, variant: str) -> tuple[np.ndarray, dict[str, Any]]:
         stack = stack[:, r0 : r0 + max_side, c0 : c0 + max_side]
     want = frames_override or src.spec.frames
     stack = np.ascontiguousarray(stack[[i % len(stack) for i in range(want)]])
-    attrs = {
+    attrs: dict[str, Any] = {
         "BitsAllocated": int(first.BitsAllocated),
         "BitsStored": int(first.BitsStored),
         "PixelRepresentation": int(first.PixelRepresentation),
@@ -125,6 +125,12 @@ def load_frames(src: Source, variant: str) -> tuple[np.ndarray, dict[str, Any]]:
         "Modality": str(first.get("Modality", "OT")),
         "SOPClassUID": spec_sop_class(src, first),
     }
+    if src.spec.reduce_to_bits:
+        keep = src.spec.reduce_to_bits
+        shift = max(attrs["BitsStored"] - keep, 0)
+        stack = (stack.astype(np.int64) >> shift).astype(np.uint8)
+        attrs.update(BitsAllocated=8, BitsStored=keep, PixelRepresentation=0, Modality="OT")
+        attrs["SOPClassUID"] = src.spec.sop_class
     return stack, attrs
 
 

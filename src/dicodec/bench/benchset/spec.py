@@ -10,12 +10,17 @@ from pathlib import Path
 from dicodec import uids
 from dicodec.bench.files import FileDesc, describe
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 EXPLICIT_LE = uids.EXPLICIT_VR_LITTLE_ENDIAN
 RLE_TS = uids.RLE_LOSSLESS
 JPLL_TS = uids.JPEG_LOSSLESS
 JPLL_SV1_TS = uids.JPEG_LOSSLESS_SV1
+
+#: The encodings of the first set, kept for every image that has them.
+LOSSLESS_V1 = ("native", "rle", "jpll-gdcm", "jpll-turbo", "jpll-p7-turbo")
+#: Lossless encodings by the other codecs' reference encoders.
+LOSSLESS_OTHERS = ("jls-charls", "j2k-openjpeg", "htj2k-openjph", "jxl-libjxl", "deflate-zlib")
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,10 @@ class ImageSpec:
     sop_class: str
     #: Said when the bundled fallback is not the kind of image wanted.
     bundled_note: str = ""
-    encodings: tuple[str, ...] = ("native", "rle", "jpll-gdcm", "jpll-turbo", "jpll-p7-turbo")
+    encodings: tuple[str, ...] = LOSSLESS_V1 + LOSSLESS_OTHERS
+    #: Bits kept (the most significant ones) when the image is a reduced-
+    #: precision copy of its source (``mr8``); 0 keeps the source's values.
+    reduce_to_bits: int = 0
 
 
 IMAGES: dict[str, ImageSpec] = {
@@ -50,6 +58,7 @@ IMAGES: dict[str, ImageSpec] = {
             ("CT_small.dcm",),
             24,
             "1.2.840.10008.5.1.4.1.1.2.1",  # Enhanced CT Image Storage
+            encodings=LOSSLESS_V1 + LOSSLESS_OTHERS + ("jls-near2-charls", "j2k-lossy-openjpeg"),
         ),
         ImageSpec(
             "mr12",
@@ -58,6 +67,17 @@ IMAGES: dict[str, ImageSpec] = {
             ("examples_overlay.dcm",),
             1,
             "1.2.840.10008.5.1.4.1.1.4",  # MR Image Storage
+            encodings=LOSSLESS_V1 + LOSSLESS_OTHERS + ("jls-near2-charls", "jpeg12-turbo"),
+        ),
+        ImageSpec(
+            "mr8",
+            "8-bit grey (the 12-bit MR's top 8 bits)",
+            ("pydicomdata__MR2_UNCI.dcm",),
+            ("examples_overlay.dcm",),
+            1,
+            "1.2.840.10008.5.1.4.1.1.7",  # Secondary Capture Image Storage
+            encodings=("native", "jpeg8-turbo", "jls-charls"),
+            reduce_to_bits=8,
         ),
         ImageSpec(
             "cr15",
@@ -70,6 +90,7 @@ IMAGES: dict[str, ImageSpec] = {
                 "pydicom's bundled test data has no real CR: cr15 uses CT_small.dcm "
                 "(16-bit CT, the highest-precision real image there) instead"
             ),
+            encodings=LOSSLESS_V1 + LOSSLESS_OTHERS + ("jls-near2-charls",),
         ),
         ImageSpec(
             "us_rgb",
@@ -78,6 +99,7 @@ IMAGES: dict[str, ImageSpec] = {
             ("examples_rgb_color.dcm",),
             8,
             "1.2.840.10008.5.1.4.1.1.3.1",  # Ultrasound Multi-frame Image Storage
+            encodings=LOSSLESS_V1 + LOSSLESS_OTHERS + ("jpeg8-422-turbo",),
         ),
         ImageSpec(
             "seg1",
@@ -98,7 +120,26 @@ ENCODINGS: dict[str, tuple[str, str]] = {
     "jpll-gdcm": (JPLL_SV1_TS, "GDCM (ImageChangeTransferSyntax)"),
     "jpll-turbo": (JPLL_SV1_TS, "libjpeg-turbo (imagecodecs.jpeg8_encode, predictor 1)"),
     "jpll-p7-turbo": (JPLL_TS, "libjpeg-turbo (imagecodecs.jpeg8_encode, predictor 7)"),
+    "jls-charls": (uids.JPEG_LS_LOSSLESS, "CharLS (imagecodecs.jpegls_encode)"),
+    "jls-near2-charls": (uids.JPEG_LS_NEAR_LOSSLESS, "CharLS, NEAR=2 (imagecodecs.jpegls_encode)"),
+    "jpeg8-turbo": (uids.JPEG_BASELINE_8BIT, "libjpeg-turbo q90 (imagecodecs.jpeg8_encode)"),
+    "jpeg8-422-turbo": (
+        uids.JPEG_BASELINE_8BIT,
+        "libjpeg-turbo q90, YCbCr 4:2:2 (imagecodecs.jpeg8_encode)",
+    ),
+    "jpeg12-turbo": (uids.JPEG_EXTENDED_12BIT, "libjpeg-turbo q90, 12-bit (imagecodecs)"),
+    "j2k-openjpeg": (uids.JPEG_2000_LOSSLESS, "OpenJPEG reversible (imagecodecs.jpeg2k_encode)"),
+    "j2k-lossy-openjpeg": (uids.JPEG_2000, "OpenJPEG irreversible (imagecodecs.jpeg2k_encode)"),
+    "htj2k-openjph": (uids.HTJ2K_LOSSLESS, "OpenJPH reversible (imagecodecs.htj2k_encode)"),
+    "jxl-libjxl": (uids.JPEG_XL_LOSSLESS, "libjxl lossless (imagecodecs.jpegxl_encode)"),
+    "deflate-zlib": (uids.DEFLATED_IMAGE_FRAME_COMPRESSION, "zlib raw deflate, level 6"),
 }
+
+#: Encodings that change the values: their files have no reference hash
+#: (peers are checked against each other instead).
+LOSSY = frozenset(
+    {"jls-near2-charls", "jpeg8-turbo", "jpeg8-422-turbo", "jpeg12-turbo", "j2k-lossy-openjpeg"}
+)
 
 #: variant -> (max rows/cols or 0, frames override or 0, use the corpus)
 VARIANTS: dict[str, tuple[int, int, bool]] = {

@@ -1,6 +1,7 @@
 """Peers: one small adapter class per decoder and path into it, one module
-per family (``base``, ``dicodec``, ``pydicom``, ``pylibjpeg``, ``gdcm``,
-``imagecodecs``, ``dicomsdl``); this module holds the registry.
+per family (``base``, ``dicodec``, ``pydicom``, ``pylibjpeg`` (with
+pyjpegls), ``gdcm``, ``imagecodecs`` (with zlib), ``pillow``, ``dicomsdl``);
+this module holds the registry.
 
 Each adapter says which files it can decode and how to decode all frames of
 a file to a NumPy array, along two paths:
@@ -39,19 +40,31 @@ from dicodec.bench.peers.dicodec import DicodecFramesPeer, DicodecPeer, DicodecP
 from dicodec.bench.peers.dicomsdl import DicomsdlPeer
 from dicodec.bench.peers.gdcm import GdcmPeer
 from dicodec.bench.peers.imagecodecs import (
+    ImagecodecsDeflatePeer,
+    ImagecodecsHtj2kPeer,
+    ImagecodecsJpeg2kPeer,
     ImagecodecsJpeg8Peer,
+    ImagecodecsJpeglsPeer,
+    ImagecodecsJpegxlPeer,
     ImagecodecsLjpegPeer,
     ImagecodecsPeer,
     ImagecodecsRlePeer,
+    ZlibDeflatePeer,
     imagecodecs_libraries,
 )
+from dicodec.bench.peers.pillow import PillowPeer
 from dicodec.bench.peers.pydicom import (
     PydicomGdcmPeer,
     PydicomPeer,
     PydicomPluginPeer,
     PydicomPylibjpegPeer,
 )
-from dicodec.bench.peers.pylibjpeg import PylibjpegLibjpegPeer, PylibjpegRlePeer
+from dicodec.bench.peers.pylibjpeg import (
+    PyjpeglsPeer,
+    PylibjpegLibjpegPeer,
+    PylibjpegOpenjpegPeer,
+    PylibjpegRlePeer,
+)
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -82,6 +95,15 @@ __all__ = [
     "ImagecodecsJpeg8Peer",
     "ImagecodecsLjpegPeer",
     "DicomsdlPeer",
+    "ImagecodecsJpeglsPeer",
+    "ImagecodecsJpeg2kPeer",
+    "ImagecodecsHtj2kPeer",
+    "ImagecodecsJpegxlPeer",
+    "ImagecodecsDeflatePeer",
+    "ZlibDeflatePeer",
+    "PillowPeer",
+    "PylibjpegOpenjpegPeer",
+    "PyjpeglsPeer",
 ]
 
 #: Built-in peers, in table order.
@@ -100,12 +122,31 @@ PEERS: dict[str, type[Peer]] = {
         ImagecodecsRlePeer,
         ImagecodecsJpeg8Peer,
         ImagecodecsLjpegPeer,
+        ImagecodecsJpeglsPeer,
+        PyjpeglsPeer,
+        ImagecodecsJpeg2kPeer,
+        PylibjpegOpenjpegPeer,
+        ImagecodecsHtj2kPeer,
+        ImagecodecsJpegxlPeer,
+        ImagecodecsDeflatePeer,
+        ZlibDeflatePeer,
+        PillowPeer,
         DicomsdlPeer,
     )
 }
 
 #: ``--codecs`` choices.
-FAMILIES = ("dicodec", "pydicom", "pylibjpeg", "gdcm", "imagecodecs", "dicomsdl")
+FAMILIES = (
+    "dicodec",
+    "pydicom",
+    "pylibjpeg",
+    "pyjpegls",
+    "gdcm",
+    "imagecodecs",
+    "pillow",
+    "zlib",
+    "dicomsdl",
+)
 
 
 def peer_ref(cls: type[Peer]) -> str:

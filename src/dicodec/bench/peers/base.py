@@ -10,9 +10,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from dicodec import uids
 from dicodec.bench.files import JPEG_LOSSLESS, JPEG_LOSSLESS_SV1, RLE, FileDesc, read_frames
 
 __all__ = [
+    "DEFLATE_FRAMES",
+    "HTJ2K",
+    "J2K",
+    "JPEG_DCT",
+    "JPEG_LS",
+    "JXL",
     "JPEG_LL",
     "NOT_APPLICABLE",
     "FramePeer",
@@ -23,6 +30,18 @@ __all__ = [
 ]
 
 JPEG_LL = frozenset({JPEG_LOSSLESS, JPEG_LOSSLESS_SV1})
+#: JPEG-LS lossless and near-lossless.
+JPEG_LS = frozenset({uids.JPEG_LS_LOSSLESS, uids.JPEG_LS_NEAR_LOSSLESS})
+#: Huffman DCT JPEG: baseline 8-bit and extended 12-bit.
+JPEG_DCT = frozenset({uids.JPEG_BASELINE_8BIT, uids.JPEG_EXTENDED_12BIT})
+#: High-Throughput JPEG 2000.
+HTJ2K = frozenset({uids.HTJ2K_LOSSLESS, uids.HTJ2K_LOSSLESS_RPCL, uids.HTJ2K})
+#: JPEG 2000, Part 1 and Part 15 (HT) code-streams.
+J2K = frozenset({uids.JPEG_2000_LOSSLESS, uids.JPEG_2000}) | HTJ2K
+#: JPEG XL.
+JXL = frozenset({uids.JPEG_XL_LOSSLESS, uids.JPEG_XL_JPEG_RECOMPRESSION, uids.JPEG_XL})
+#: Deflated Image Frame Compression.
+DEFLATE_FRAMES = frozenset({uids.DEFLATED_IMAGE_FRAME_COMPRESSION})
 
 #: Message of a path that does not apply to a file (not shown in tables).
 NOT_APPLICABLE = "not applicable to this file"
@@ -73,6 +92,9 @@ class Peer:
     dists: ClassVar[tuple[str, ...]] = ()
     #: Part of dicodec: never counts as an independent reference.
     is_dicodec: ClassVar[bool] = False
+    #: Counts toward the consensus of the independent peers (dicodec's paths
+    #: never do, whatever this says).
+    votes: ClassVar[bool] = True
     #: Result is colour-by-plane (normalised afterwards, outside the timer);
     #: an adapter may set it per instance once it knows.
     planar: bool = False

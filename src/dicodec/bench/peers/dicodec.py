@@ -9,7 +9,17 @@ from typing import Any
 import numpy as np
 
 from dicodec.bench.files import RLE, FileDesc
-from dicodec.bench.peers.base import JPEG_LL, FramePeer, Peer, UnsupportedByPeer
+from dicodec.bench.peers.base import (
+    DEFLATE_FRAMES,
+    J2K,
+    JPEG_DCT,
+    JPEG_LL,
+    JPEG_LS,
+    JXL,
+    FramePeer,
+    Peer,
+    UnsupportedByPeer,
+)
 from dicodec.bench.peers.pydicom import PydicomPluginPeer
 
 
@@ -62,13 +72,18 @@ class DicodecFramesPeer(FramePeer):
     pip = "pip install dicodec"
     dists = ("dicodec",)
     is_dicodec = True
-    syntaxes = frozenset({RLE}) | JPEG_LL
-    describes = "dicodec.rle_decode(out=) / jpegll_decode per frame, one thread"
+    syntaxes = frozenset({RLE}) | JPEG_LL | JPEG_DCT | J2K | JXL | DEFLATE_FRAMES | JPEG_LS
+    describes = (
+        "dicodec's codec function per frame, one thread, into the result array (rle_decode, "
+        "jpegll_decode, jpeg_decode, jpegls_decode, j2k_decode, jxl_decode, deflate_frame_decode)"
+    )
 
-    def _func(self, desc: FileDesc) -> Callable[..., Any]:
-        from dicodec import jpegll_decode, rle_decode
+    def supports(self, desc: FileDesc) -> bool:
+        if desc.transfer_syntax in JPEG_LS:
+            import dicodec
 
-        return rle_decode if desc.transfer_syntax == RLE else jpegll_decode
+            return hasattr(dicodec, "jpegls_decode")
+        return super().supports(desc)
 
     def _rle_kwargs(self, desc: FileDesc) -> dict[str, int]:
         return dict(
@@ -78,24 +93,47 @@ class DicodecFramesPeer(FramePeer):
             bits_allocated=desc.bits_allocated,
         )
 
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        func = self._func(desc)
-        if desc.transfer_syntax != RLE:
-            return func
-        kwargs = self._rle_kwargs(desc)
-        return lambda frame: func(frame, **kwargs)
+    def frame_writer(self, desc: FileDesc) -> Callable[[bytes, np.ndarray], Any]:
+        """``write(frame, out)``: decodes one frame into ``out`` (one frame
+        of the result array), as ``read_pixels`` does."""
+        import dicodec
+
+        ts = desc.transfer_syntax
+        if ts == RLE:
+            k = self._rle_kwargs(desc)
+            return lambda f, out: dicodec.rle_decode(
+                f,
+                rows=k["rows"],
+                columns=k["columns"],
+                samples_per_pixel=k["samples_per_pixel"],
+                bits_allocated=k["bits_allocated"],
+                out=out,
+            )
+        if ts in JPEG_LL:
+            return lambda f, out: dicodec.jpegll_decode(f, out=out, parallel=False)
+        if ts in JPEG_DCT:
+            return lambda f, out: dicodec.jpeg_decode(f, out=out)
+        if ts in J2K:
+            return lambda f, out: dicodec.j2k_decode(f, out=out, threads=1)
+        if ts in JXL:
+            return lambda f, out: dicodec.jxl_decode(f, out=out, threads=1)
+        if ts in DEFLATE_FRAMES:
+            n = desc.rows * desc.columns * desc.samples * desc.dtype.itemsize
+            return lambda f, out: dicodec.deflate_frame_decode(
+                f, n, out=out.reshape(-1).view(np.uint8)
+            )
+        if ts in JPEG_LS:
+            func = dicodec.jpegls_decode  # type: ignore[attr-defined]
+            return lambda f, out: func(f, out=out)
+        raise UnsupportedByPeer(f"no dicodec codec function for {desc.ts_name}")
 
     def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
         try:
-            if desc.transfer_syntax == RLE:
-                # rle_decode(out=) writes each frame straight into the result,
-                # as read_pixels does; the per-frame JPEG path stacks copies.
-                func, kwargs = self._func(desc), self._rle_kwargs(desc)
-                out = np.empty((len(prepared), *desc.frame_shape), desc.dtype)
-                for i, frame in enumerate(prepared):
-                    func(frame, out=out[i], **kwargs)
-                return out
-            return super().decode(prepared, desc)
+            write = self.frame_writer(desc)
+            out = np.empty((len(prepared), *desc.frame_shape), desc.dtype)
+            for i, frame in enumerate(prepared):
+                write(frame, out[i])
+            return out
         except Exception as exc:
             if _dicodec_unsupported(exc):
                 raise UnsupportedByPeer(str(exc)) from exc

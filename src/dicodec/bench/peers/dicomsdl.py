@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from dicodec.bench.files import FileDesc
-from dicodec.bench.peers.base import Peer
+from dicodec.bench.peers.base import DEFLATE_FRAMES, HTJ2K, J2K, JPEG_LS, JXL, Peer
 
 
 class DicomsdlPeer(Peer):
@@ -19,7 +19,17 @@ class DicomsdlPeer(Peer):
     describes = "dicomsdl.open_memory(bytes) / open_file(path), copyFrameData per frame"
 
     def supports(self, desc: FileDesc) -> bool:
-        return desc.bits_allocated != 1
+        # dicomsdl 0.109 has no HTJ2K, JPEG XL or deflated-frame codec.
+        return desc.bits_allocated != 1 and desc.transfer_syntax not in HTJ2K | JXL | DEFLATE_FRAMES
+
+    def engine(self, desc: FileDesc) -> str:
+        # dicomsdl wraps the usual libraries: their results count once.
+        ts = desc.transfer_syntax
+        if ts in JPEG_LS:
+            return "charls"
+        if ts in J2K - HTJ2K:
+            return "openjpeg"
+        return self.name
 
     supports_file = supports
 

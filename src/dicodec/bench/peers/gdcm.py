@@ -8,7 +8,16 @@ from typing import Any
 import numpy as np
 
 from dicodec.bench.files import RLE, FileDesc
-from dicodec.bench.peers.base import JPEG_LL, Peer, stack_frames
+from dicodec.bench.peers.base import (
+    DEFLATE_FRAMES,
+    J2K,
+    JPEG_DCT,
+    JPEG_LL,
+    JPEG_LS,
+    JXL,
+    Peer,
+    stack_frames,
+)
 
 
 def _gdcm_bytes(image: Any) -> bytes:
@@ -28,11 +37,12 @@ class GdcmPeer(Peer):
     packed_bits = True
     # GDCM reads DICOM only from files; frames of encapsulated data can be
     # decoded from memory through gdcm.Image (what pydicom's plugin does).
-    syntaxes = frozenset({RLE}) | JPEG_LL
+    syntaxes = frozenset({RLE}) | JPEG_LL | JPEG_LS | JPEG_DCT | J2K
     describes = "gdcm.Image per frame from memory / gdcm.ImageReader(path)"
 
     def supports_file(self, desc: FileDesc) -> bool:
-        return True
+        # GDCM 3.2 has no JPEG XL or deflated-frame codec.
+        return desc.transfer_syntax not in JXL | DEFLATE_FRAMES
 
     def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
         import gdcm

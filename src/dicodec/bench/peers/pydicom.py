@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from dicodec.bench.files import RLE, FileDesc
-from dicodec.bench.peers.base import Peer
+from dicodec.bench.peers.base import J2K, JPEG_DCT, Peer
 
 
 class PydicomPluginPeer(Peer):
@@ -88,7 +88,9 @@ class PydicomPylibjpegPeer(PydicomPluginPeer):
     describes = "pydicom with its pylibjpeg plugin (pylibjpeg-rle, pylibjpeg-libjpeg)"
 
     def engine(self, desc: FileDesc) -> str:
-        return "pylibjpeg-rle" if desc.transfer_syntax == RLE else "libjpeg"
+        if desc.transfer_syntax == RLE:
+            return "pylibjpeg-rle"
+        return "openjpeg" if desc.transfer_syntax in J2K else "libjpeg"
 
 
 class PydicomGdcmPeer(PydicomPluginPeer):
@@ -100,3 +102,11 @@ class PydicomGdcmPeer(PydicomPluginPeer):
     label = "gdcm"
     engine_name = "gdcm"
     describes = "pydicom with its GDCM plugin"
+
+    def supports(self, desc: FileDesc) -> bool:
+        # GDCM: "does not support 'JPEG Extended' for samples with 12-bit precision".
+        if desc.transfer_syntax in JPEG_DCT and desc.bits_stored > 8:
+            return False
+        return super().supports(desc)
+
+    supports_file = supports

@@ -1,4 +1,6 @@
-"""pylibjpeg's codec packages called directly: pylibjpeg-rle and pylibjpeg-libjpeg."""
+"""pylibjpeg's codec packages called directly: pylibjpeg-rle,
+pylibjpeg-libjpeg and pylibjpeg-openjpeg; and pyjpegls (CharLS), the JPEG-LS
+package pydicom uses."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from dicodec.bench.files import FileDesc
-from dicodec.bench.peers.base import JPEG_LL, FramePeer, RleFramePeer
+from dicodec.bench.peers.base import J2K, JPEG_DCT, JPEG_LL, JPEG_LS, FramePeer, RleFramePeer
 
 
 class PylibjpegRlePeer(RleFramePeer):
@@ -36,11 +38,43 @@ class PylibjpegLibjpegPeer(FramePeer):
     modules = ("libjpeg",)
     pip = "pip install pylibjpeg-libjpeg"
     dists = ("pylibjpeg-libjpeg",)
-    syntaxes = JPEG_LL
+    syntaxes = JPEG_LL | JPEG_LS | JPEG_DCT
     engine_name = "libjpeg"
-    describes = "libjpeg.decode per frame (Thomas Richter's libjpeg)"
+    describes = "libjpeg.decode per frame (Thomas Richter's libjpeg; no colour transform)"
 
     def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
         from libjpeg import decode
 
         return decode
+
+
+class PylibjpegOpenjpegPeer(FramePeer):
+    name = "pylibjpeg.openjpeg"
+    tags = frozenset({"pylibjpeg"})
+    modules = ("openjpeg",)
+    pip = "pip install pylibjpeg-openjpeg"
+    dists = ("pylibjpeg-openjpeg",)
+    syntaxes = J2K
+    engine_name = "openjpeg"
+    describes = "openjpeg.decode per frame (pylibjpeg-openjpeg, OpenJPEG)"
+
+    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
+        from openjpeg import decode
+
+        return decode
+
+
+class PyjpeglsPeer(FramePeer):
+    name = "pyjpegls"
+    tags = frozenset({"pyjpegls"})
+    modules = ("jpeg_ls",)
+    pip = "pip install pyjpegls"
+    dists = ("pyjpegls",)
+    syntaxes = JPEG_LS
+    engine_name = "charls"
+    describes = "jpeg_ls.decode per frame (pyjpegls, CharLS)"
+
+    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
+        from jpeg_ls import decode
+
+        return lambda frame: decode(np.frombuffer(frame, np.uint8))
