@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from dicodec.batch.failures import InputChangedError, check_unchanged
 from dicodec.batch.faults import OUTPUT_ERROR, OutputError
 from dicodec.batch.headers import Header, HeaderFailure
 from dicodec.batch.plan import Slot, Task
@@ -53,6 +54,7 @@ def capture_warnings() -> Iterator[None]:
 #: Failure reason per exception type (first match wins).
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (OutputError, OUTPUT_ERROR),
+    (InputChangedError, "input_changed"),
     (UnsupportedError, "unsupported"),
     (MalformedError, "malformed"),
     (LimitExceededError, "limit_exceeded"),
@@ -119,7 +121,15 @@ def decode_task(
             raise payload
         from dicodec import read_pixels
 
+        item = task.item
+        # A file is read by path: it must still be what the run listed (and
+        # read the header of), before and after its pixels are read.
+        same_file = isinstance(payload, str) and item.kind == "file" and "|" in item.key
+        if same_file:
+            check_unchanged(item.path, item.size, item.key)
         arr = read_pixels(payload, frames=slot.frames, threads=threads)
+        if same_file:
+            check_unchanged(item.path, item.size, item.key)
         row.update(shape=list(arr.shape), dtype=str(arr.dtype))
         try:
             row["bytes_out"] = writer.write(slot, arr)
