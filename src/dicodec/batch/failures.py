@@ -11,13 +11,35 @@ from dicodec.errors import DicodecError, MalformedError, NoPixelDataError, NotDi
 if TYPE_CHECKING:  # pragma: no cover
     from dicodec.batch.headers import HeaderFailure
 
-__all__ = ["header_error", "with_path", "InputReadError"]
+__all__ = ["header_error", "with_path", "InputReadError", "InputChangedError", "check_unchanged"]
 
 E = TypeVar("E", bound=BaseException)
 
 
 class InputReadError(DicodecError, OSError):
     """An input could not be read (also an ``OSError``)."""
+
+
+class InputChangedError(DicodecError):
+    """An input file changed (size or modification time) after the run listed
+    it: its header and its pixels could come from different contents, so it
+    is not decoded (index reason ``input_changed``); the next run of the same
+    command decodes the new content."""
+
+
+def check_unchanged(path: str, size: int, key: str) -> None:
+    """Raises :class:`InputChangedError` unless the file at ``path`` still has
+    the size and modification time its item ``key`` recorded (``OSError`` if
+    it is gone)."""
+    import os
+
+    st = os.stat(path)
+    if f"{path}|{st.st_size}|{st.st_mtime_ns}" != key:
+        raise InputChangedError(
+            f"{path}: the file changed during the run (size {size} -> {st.st_size} "
+            "bytes, or its modification time); not decoded, run the same command "
+            "again to decode its new content"
+        )
 
 
 def header_error(h: HeaderFailure) -> Exception:

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from dicodec.batch.failures import InputChangedError, check_unchanged
 from dicodec.batch.faults import OUTPUT_ERROR, OutputError
 from dicodec.batch.headers import Header, HeaderFailure
 from dicodec.batch.plan import Slot, Task
@@ -55,6 +56,7 @@ def capture_warnings() -> Iterator[None]:
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (OutputError, OUTPUT_ERROR),
     (VerifyError, "verify_failed"),
+    (InputChangedError, "input_changed"),
     (UnsupportedError, "unsupported"),
     (MalformedError, "malformed"),
     (LimitExceededError, "limit_exceeded"),
@@ -119,7 +121,15 @@ def decode_task(
     try:
         if isinstance(payload, BaseException):
             raise payload
+        item = task.item
+        # A file is read by path: it must still be what the run listed (and
+        # read the header of), before and after its output is made.
+        same_file = isinstance(payload, str) and item.kind == "file" and "|" in item.key
+        if same_file:
+            check_unchanged(item.path, item.size, item.key)
         row["bytes_out"] = writer.produce(slot, payload, threads, row, task.header)
+        if same_file:
+            check_unchanged(item.path, item.size, item.key)
         row.update(status="done", frame_count=slot.count)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the batch goes on
         row.update(status="failed", reason=classify(e), error=f"{type(e).__name__}: {e}")
