@@ -11,14 +11,21 @@ __all__ = [
     "EXPLICIT_VR_LITTLE_ENDIAN",
     "DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN",
     "EXPLICIT_VR_BIG_ENDIAN",
+    "JPEG_BASELINE_8BIT",
+    "JPEG_EXTENDED_12BIT",
     "JPEG_LOSSLESS",
     "JPEG_LOSSLESS_SV1",
     "JPEG_LS_LOSSLESS",
     "JPEG_LS_NEAR_LOSSLESS",
-    "RLE_LOSSLESS",
-    "JPEG_LS_LOSSLESS",
-    "JPEG_LS_NEAR_LOSSLESS",
     "JPEG_2000_LOSSLESS",
+    "JPEG_2000",
+    "HTJ2K_LOSSLESS",
+    "HTJ2K_LOSSLESS_RPCL",
+    "HTJ2K",
+    "JPEG_XL_LOSSLESS",
+    "JPEG_XL_JPEG_RECOMPRESSION",
+    "JPEG_XL",
+    "RLE_LOSSLESS",
     "DEFLATED_IMAGE_FRAME_COMPRESSION",
     "NATIVE_SYNTAXES",
     "native_syntax",
@@ -33,23 +40,37 @@ EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
 DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1.99"
 #: Explicit VR Big Endian (retired).
 EXPLICIT_VR_BIG_ENDIAN = "1.2.840.10008.1.2.2"
+#: JPEG Baseline (Process 1), 8-bit.
+JPEG_BASELINE_8BIT = "1.2.840.10008.1.2.4.50"
+#: JPEG Extended (Process 2 and 4), 8/12-bit.
+JPEG_EXTENDED_12BIT = "1.2.840.10008.1.2.4.51"
 #: JPEG Lossless, Non-Hierarchical (Process 14).
 JPEG_LOSSLESS = "1.2.840.10008.1.2.4.57"
 #: JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, Selection Value 1).
 JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"
-#: JPEG-LS Lossless.
-JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
-#: JPEG-LS Lossy (Near-Lossless).
-JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
-#: RLE Lossless.
-RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 #: JPEG-LS Lossless Image Compression.
 JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
 #: JPEG-LS Lossy (Near-Lossless) Image Compression.
 JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
 #: JPEG 2000 Image Compression (Lossless Only).
 JPEG_2000_LOSSLESS = "1.2.840.10008.1.2.4.90"
-#: Deflated Image Frame Compression.
+#: JPEG 2000 Image Compression.
+JPEG_2000 = "1.2.840.10008.1.2.4.91"
+#: High-Throughput JPEG 2000 Image Compression (Lossless Only).
+HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201"
+#: High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only).
+HTJ2K_LOSSLESS_RPCL = "1.2.840.10008.1.2.4.202"
+#: High-Throughput JPEG 2000 Image Compression.
+HTJ2K = "1.2.840.10008.1.2.4.203"
+#: JPEG XL Lossless.
+JPEG_XL_LOSSLESS = "1.2.840.10008.1.2.4.110"
+#: JPEG XL JPEG Recompression.
+JPEG_XL_JPEG_RECOMPRESSION = "1.2.840.10008.1.2.4.111"
+#: JPEG XL.
+JPEG_XL = "1.2.840.10008.1.2.4.112"
+#: RLE Lossless.
+RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+#: Deflated Image Frame Compression (each frame raw deflate).
 DEFLATED_IMAGE_FRAME_COMPRESSION = "1.2.840.10008.1.2.8.1"
 
 #: Transfer syntaxes whose pixel data is native (not encapsulated).
@@ -70,34 +91,6 @@ def native_syntax(implicit: bool, little: bool) -> str:
         return IMPLICIT_VR_LITTLE_ENDIAN
     return EXPLICIT_VR_LITTLE_ENDIAN if little else EXPLICIT_VR_BIG_ENDIAN
 
-
-# Compressed syntaxes the benchmark set holds (``dicodec.bench``), by name.
-#: JPEG Baseline (Process 1), 8-bit.
-JPEG_BASELINE_8BIT = "1.2.840.10008.1.2.4.50"
-#: JPEG Extended (Process 2 and 4), 8/12-bit.
-JPEG_EXTENDED_12BIT = "1.2.840.10008.1.2.4.51"
-#: JPEG-LS Lossless.
-JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80"
-#: JPEG-LS Lossy (Near-Lossless).
-JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81"
-#: JPEG 2000 Image Compression (Lossless Only).
-JPEG_2000_LOSSLESS = "1.2.840.10008.1.2.4.90"
-#: JPEG 2000 Image Compression.
-JPEG_2000 = "1.2.840.10008.1.2.4.91"
-#: High-Throughput JPEG 2000 Image Compression (Lossless Only).
-HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201"
-#: High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only).
-HTJ2K_LOSSLESS_RPCL = "1.2.840.10008.1.2.4.202"
-#: High-Throughput JPEG 2000 Image Compression.
-HTJ2K = "1.2.840.10008.1.2.4.203"
-#: JPEG XL Lossless.
-JPEG_XL_LOSSLESS = "1.2.840.10008.1.2.4.110"
-#: JPEG XL JPEG Recompression.
-JPEG_XL_JPEG_RECOMPRESSION = "1.2.840.10008.1.2.4.111"
-#: JPEG XL.
-JPEG_XL = "1.2.840.10008.1.2.4.112"
-#: Deflated Image Frame Compression (each frame raw deflate).
-DEFLATED_IMAGE_FRAME_COMPRESSION = "1.2.840.10008.1.2.8.1"
 
 #: name -> UID of the syntaxes above (the benchmark's peers and set use these).
 BENCH_SYNTAXES = {
