@@ -85,6 +85,7 @@ _TARGETS: dict[str, _Target] = {
     uids.DEFLATED_IMAGE_FRAME_COMPRESSION: _Target("deflate", 0, frozenset({"level"})),
 }
 
+
 def _registry() -> dict[str, Any]:
     """The codec registry's lines that can encode, by transfer syntax UID."""
     return {c.transfer_syntax_uid: c for c in _native.codecs() if c.can_encode}

@@ -62,6 +62,84 @@ def suite(tmp_path_factory) -> Path:
     return root
 
 
+# pydicom's per-plugin decoder modules (JPEG, JPEG-LS, JPEG 2000 / HTJ2K and
+# their reference tables, tests/pixels/pixels_reference.py) run against
+# dicodec: every ``decoding_plugin="<plugin>"`` names "dicodec" instead and
+# the module's "is <plugin> installed" skips are lifted. The expectations
+# stay the plugin's: Pillow's for lossy JPEG (libjpeg-turbo, which dicodec
+# equals to the bit), pylibjpeg's (OpenJPEG, libjpeg) and pyjpegls's (CharLS).
+AS_DICODEC = {
+    "test_decoder_pillow.py": "pillow",
+    "test_decoder_pylibjpeg.py": "pylibjpeg",
+    "test_decoder_pyjpegls.py": "pyjpegls",
+    "test_decoder_gdcm.py": "gdcm",
+}
+
+
+def _as_dicodec_name(module: str) -> str:
+    return module.replace(".py", "_as_dicodec.py")
+
+
+def _as_dicodec(text: str, plugin: str) -> str:
+    text = text.replace(f'decoding_plugin="{plugin}"', 'decoding_plugin="dicodec"')
+    text = re.sub(r"(?m)^(SKIP_\w+) = .*$", r"\1 = False", text)
+    return text
+
+
+# Tests of those modules that check the named plugin's own behaviour, not
+# the decoded pixels, with the reason dicodec differs (node id -> reason).
+_REFUSES = (
+    "checks that {plugin} refuses this data ({what}); dicodec decodes it "
+    "(checked against {ref} in tests/codecs/test_pydicom_plugin_decoders.py)"
+)
+_TWELVE = _REFUSES.format(
+    plugin="{plugin}", what="12-bit JPEG Extended", ref="libjpeg-turbo (imagecodecs)"
+)
+_LIBJPEG6B = (
+    "expects libjpeg 6b's IDCT values (pylibjpeg-libjpeg); dicodec equals libjpeg-turbo, "
+    "and the same file passes test_decoder_pillow_as_dicodec.py (Pillow's libjpeg-turbo values)"
+)
+EXCLUDED: dict[str, str] = {
+    **{
+        f"test_decoder_{p}_as_dicodec.py::{c}::test_jpg_extended[{f}]": _TWELVE.format(plugin=p)
+        for p, c in (("pillow", "TestLibJpegDecoder"), ("gdcm", "TestDecoding"))
+        for f in ("JPEG-lossy.dcm", "JPGExtended.dcm")
+    },
+    "test_decoder_pillow_as_dicodec.py::TestOpenJpegDecoder::test_j2k_lossless"
+    "[GDCMJ2K_TextGBR.dcm]": _REFUSES.format(
+        plugin="Pillow", what="'broken data stream' on YBR_RCT", ref="its ref_sha256"
+    ),
+    "test_decoder_pillow_as_dicodec.py::TestOpenJpegDecoder::test_u4_raises": (
+        "checks Pillow's refusal of J2K precision > 16; dicodec decodes it as pydicom's "
+        "pylibjpeg plugin does (32-bit container, wrapped into Bits Allocated, with a warning)"
+    ),
+    **{
+        f"test_decoder_pylibjpeg_as_dicodec.py::TestLibJpegDecoder::test_jpg_baseline[{f}]": (
+            _LIBJPEG6B
+        )
+        for f in (
+            "SC_jpeg_no_color_transform.dcm",
+            "SC_jpeg_no_color_transform_2.dcm",
+            "SC_rgb_jpeg_app14_dcmd.dcm",
+            "SC_rgb_dcmtk_+eb+cy+np.dcm",
+            "SC_rgb_dcmtk_+eb+cy+n1.dcm",
+        )
+    },
+    "test_decoder_pylibjpeg_as_dicodec.py::TestLibJpegDecoder::"
+    "test_jpg_extended_invalid_se_raises": (
+        "checks libjpeg 6b's error on a sequential scan with Se != 63; libjpeg-turbo decodes "
+        "it with a warning, and so does dicodec (a DicodecWarning), equal to libjpeg-turbo"
+    ),
+    "test_decoder_gdcm_as_dicodec.py::TestDecoding::test_jls_lossless[JLSL_08_07_0_1F.dcm]": (
+        _REFUSES.format(plugin="GDCM", what="JPEG-LS precision 6 or 7", ref="ref_sha256 (CharLS)")
+    ),
+    "test_decoder_gdcm_as_dicodec.py::TestDecoding::test_jls_lossy_signed_raises": (
+        "checks GDCM's refusal of signed near-lossless JPEG-LS below 8 bits; dicodec decodes "
+        "it as pydicom's pyjpegls and pylibjpeg plugins do (their modules pass)"
+    ),
+}
+
+
 def _run(
     root: Path, module: str, register: bool, *extra: str, **env_extra: str
 ) -> subprocess.CompletedProcess:

@@ -112,7 +112,7 @@ def _dicodec_rle(img: Image) -> FrameEncoder:
 def _dicodec_jls(img: Image) -> FrameEncoder:
     import dicodec
 
-    enc = dicodec.jpegls_encode  # type: ignore[attr-defined]
+    enc = dicodec.jpegls_encode
     return lambda f: enc(f, bits_stored=img.bits_stored)
 
 

@@ -123,7 +123,7 @@ class DicodecFramesPeer(FramePeer):
                 f, n, out=out.reshape(-1).view(np.uint8)
             )
         if ts in JPEG_LS:
-            func = dicodec.jpegls_decode  # type: ignore[attr-defined]
+            func = dicodec.jpegls_decode
             return lambda f, out: func(f, out=out)
         raise UnsupportedByPeer(f"no dicodec codec function for {desc.ts_name}")
 
