@@ -189,6 +189,12 @@ def test_headers_from_scan_match_pydicom():
             # Both say "not decodable"; the exact class may differ on broken files.
             assert isinstance(h, HeaderFailure) and isinstance(ref, HeaderFailure), item.path
             continue
-        assert h.to_dict() == ref.to_dict(), item.path
+        got, want = h.to_dict(), ref.to_dict()
+        # The scanner reads top-level values only: the Modality LUT Sequence's
+        # descriptor is read for --values modality when a run needs it
+        # (dicodec.batch.values.read_lut_bits).
+        got.pop("modality_lut_bits")
+        want.pop("modality_lut_bits")
+        assert got == want, item.path
         compared += 1
     assert compared > 200

@@ -176,3 +176,26 @@ def test_values_that_do_not_fit_fail_the_input(tmp_path):
     with pytest.raises(DicodecError, match="do not fit"):
         _fit(np.array([-5.5, 3.0]), "uint16", "modality")
     assert _fit(np.array([1.0, 300.0]), "uint16", "modality").dtype == np.uint16
+
+
+def test_modality_lut_sequence_file_equals_pydicom(tmp_path):
+    """A plain file whose Modality LUT is a sequence (its header comes from the
+    scanner, which cannot see sequences): the LUT's dtype and values as
+    pydicom's apply_modality_lut."""
+    from batch_util import CORPUS
+
+    path = CORPUS / "fodicom__CR-ModalitySequenceLUT.dcm"
+    if not path.is_file():
+        pytest.skip(f"shared corpus absent: {path}")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out"
+    rep = decode([src], out, format="npy", values="modality", progress=None)
+    assert rep.ok, rep.table()
+    ds = pydicom.dcmread(path)
+    want = apply_modality_lut(_ref(path, raw=True), ds)
+    got = _npy(out, src / path.name)
+    bits = int(ds.ModalityLUTSequence[0].LUTDescriptor[2])
+    assert got.dtype == ("uint8" if bits <= 8 else "uint16")
+    np.testing.assert_array_equal(got, want)

@@ -30,7 +30,7 @@ from dicodec.batch.progress import ProgressArg, make_progress
 from dicodec.batch.report import BatchReport, count_reasons, write_index
 from dicodec.batch.sources import Item, enumerate_sources
 from dicodec.batch.threads import default_threads
-from dicodec.batch.values import check_values, plan_values
+from dicodec.batch.values import check_values, plan_values, read_lut_bits
 from dicodec.batch.work import base_row, capture_warnings, failure_row
 from dicodec.batch.writers import clear_output, make_writer
 
@@ -187,7 +187,9 @@ def run_job(
     say = _announcer(progress, job.command)
 
     inputs = _read_inputs(run, sources, job, nthreads, say)
-    for _, h in inputs.entries:
+    for item, h in inputs.entries:
+        if job.values == "modality" and item.kind == "file":
+            read_lut_bits(h, item.path)  # the scanner's headers lack the LUT Sequence
         plan_values(h, job.values)
     journal.open()
     try:

@@ -49,6 +49,7 @@ TAGS = (
     "BitsAllocated",
     "BitsStored",
     "PixelRepresentation",
+    "RedPaletteColorLookupTableDescriptor",
 )
 
 
@@ -227,12 +228,12 @@ def header_from_values(get: Callable[[str], Any], transfer_syntax: str | None) -
         bits_allocated=_int(get("BitsAllocated")),
         bits_stored=_int(get("BitsStored")),
         pixel_representation=_int(get("PixelRepresentation")) or 0,
-        palette_bits=_lut_bits(get("RedPaletteColorLookupTableDescriptor")),
-        modality_lut_bits=_lut_bits(_first_item(get("ModalityLUTSequence"), "LUTDescriptor")),
+        palette_bits=lut_bits(get("RedPaletteColorLookupTableDescriptor")),
+        modality_lut_bits=lut_bits(_first_item(get("ModalityLUTSequence"), "LUTDescriptor")),
     )
 
 
-def _lut_bits(descriptor: Any) -> int | None:
+def lut_bits(descriptor: Any) -> int | None:
     """The third value (bits per entry) of a LUT descriptor, or None."""
     v = _floats(descriptor)
     return int(v[2]) if v is not None and len(v) >= 3 else None

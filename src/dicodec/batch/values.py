@@ -29,7 +29,7 @@ import numpy as np
 from dicodec.batch.headers import Header
 from dicodec.errors import DicodecError
 
-__all__ = ["VALUES", "check_values", "plan_values", "convert_values"]
+__all__ = ["VALUES", "check_values", "plan_values", "convert_values", "read_lut_bits"]
 
 #: The accepted ``values=``.
 VALUES = ("stored", "modality", "rgb")
@@ -75,6 +75,25 @@ def _modality_dtype(h: Header) -> str:
     if float(slope).is_integer() and float(icpt).is_integer():
         return _smallest_int(min(ends), max(ends))
     return "float32"
+
+
+def read_lut_bits(h: Header, path: str) -> None:
+    """Fills ``h.modality_lut_bits`` for a header that came from
+    :func:`dicodec.scan` (it reads top-level values only, so it cannot see the
+    Modality LUT Sequence): the first item's LUT Descriptor, read with
+    pydicom (header only). Needed only for ``values="modality"``."""
+    if h.modality_lut_bits is not None:
+        return
+    import pydicom
+
+    from dicodec.batch.headers import lut_bits
+
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["ModalityLUTSequence"])
+        seq = ds.get("ModalityLUTSequence")
+        h.modality_lut_bits = lut_bits(seq[0].get("LUTDescriptor")) if seq else None
+    except Exception:  # noqa: BLE001 - unreadable here: decoding will say why
+        return
 
 
 def plan_values(h: Header, values: str) -> None:
