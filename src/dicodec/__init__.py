@@ -10,7 +10,7 @@ from dicodec._native import __version__
 from dicodec._settings import apply_environment as _apply_environment
 from dicodec._settings import get_max_alloc, set_max_alloc
 from dicodec.batch import iter_decode
-from dicodec.compress import compress
+from dicodec.compress import ENCODABLE_SYNTAXES, compress
 from dicodec.display import render
 from dicodec.errors import (
     DicodecError,
@@ -59,6 +59,7 @@ from dicodec.scan import scan, scan_batches
 
 __all__ = [
     "compress",
+    "ENCODABLE_SYNTAXES",
     "__version__",
     "DicodecError",
     "MalformedError",

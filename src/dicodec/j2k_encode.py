@@ -45,6 +45,10 @@ def _pydicom_encode_frame(src: bytes, runner: EncodeRunner) -> bytes:
         )
     rows, columns, samples = runner.rows, runner.columns, runner.samples_per_pixel
     bits_stored, signed = runner.bits_stored, int(runner.pixel_representation)
+    if not 1 <= bits_stored <= 24:  # pylibjpeg-openjpeg's message, which pydicom's tests expect
+        raise ValueError(
+            f"Invalid 'bits_stored' value '{bits_stored}', must be in the range [1, 24]"
+        )
     data = _byte_view(src)
     n = rows * columns * samples
     width = data.size // n if n else 0

@@ -107,3 +107,13 @@ def test_out_of_range_samples_are_refused():
     arr = np.array([[0, 4096]], dtype=np.uint16)
     with pytest.raises(InvalidArgumentError, match="outside 0..=4095"):
         _encode(arr, 12, "MONOCHROME2")
+
+
+def test_openjpeg_prints_nothing(capfd):
+    arr = _image(40, 40, 3, 8, False, 1)
+    _encode(arr, 8, "YBR_RCT")
+    _encode(arr, 8, "RGB", levels=0, code_block=(4, 1024 // 4))
+    with pytest.raises(InvalidArgumentError):
+        _encode(arr, 8, "RGB", levels=9)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""

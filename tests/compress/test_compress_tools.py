@@ -24,7 +24,6 @@ import pytest
 
 import dicodec
 from dicodec import uids
-from dicodec.compress import ENCODABLE_SYNTAXES
 
 pydicom = pytest.importorskip("pydicom")
 from pydicom.data import get_testdata_file  # noqa: E402
@@ -59,7 +58,7 @@ _MODULES = {
 
 
 def test_every_encodable_syntax_is_checked():
-    assert set(TARGETS) == set(ENCODABLE_SYNTAXES)
+    assert set(TARGETS) == set(dicodec.ENCODABLE_SYNTAXES)
 
 
 def _compressed(path: str, target: str, tmp_path: Path) -> tuple[Path, object]:

@@ -175,3 +175,29 @@ fn bad_inputs_are_errors_not_panics() {
     let e = encode_frame(&[0u8; 16], &d, &bad_cb).unwrap_err();
     assert!(e.to_string().contains("code-block 8 x 1024"), "{e}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Random sizes, depths, colour models and parameters: an `Ok` stream
+    /// decodes to the input exactly, anything else is an `Error`, never a
+    /// panic.
+    #[test]
+    fn random_images_and_parameters_never_panic(
+        w in 1u32..40, h in 1u32..40, spp in proptest::sample::select(vec![1u16, 2, 3, 4]),
+        ba in proptest::sample::select(vec![8u16, 16, 32]), bs_off in 0u16..8,
+        signed: bool, levels in proptest::option::of(0u8..8),
+        cb in proptest::option::of((2u32..11, 2u32..11)), seed: u32,
+        pi in proptest::sample::select(vec!["MONOCHROME2", "RGB", "YBR_RCT", "YBR_ICT", ""]),
+    ) {
+        let bs = ba.min(24).saturating_sub(bs_off).max(1);
+        let d = desc(w, h, spp, ba, bs, signed, pi);
+        let params = J2kParams { levels, code_block: cb.map(|(a, b)| (1 << a, 1 << b)) };
+        let src = image(&d, seed);
+        if let Ok(stream) = encode_frame(&src, &d, &params) {
+            let mut dst = vec![0u8; src.len()];
+            decode_frame(&stream, &d, &mut dst).unwrap();
+            proptest::prop_assert!(dst == src);
+        }
+    }
+}
