@@ -216,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--small", action="store_true", help="the tiny set (a dry run)")
     parser.add_argument("--no-encode", action="store_true", help="skip the encoder table")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated peers left out (a shorter run; said so)"
+    )
     parser.add_argument("--json", default=".benchmarks/bench-readme.json")
     args = parser.parse_args(argv)
 
@@ -239,9 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.small:
         command += " --small"
+    skipped = set(args.skip.split(",")) if args.skip else set()
+    peers = [p for p in select_peers(None) if p.name not in skipped]
+    if skipped:
+        command += f" --codecs {','.join(p.name for p in peers)}"
     report = run(
         bench_set.descs(),
-        select_peers(None),
+        peers,
         threads=1,
         repeat=args.repeat,
         min_time=args.min_time,
@@ -250,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         command=command.split(),
     )
     report.notes += bench_set.notes
+    if skipped:
+        report.notes.append(
+            f"Reduced run: {', '.join(sorted(skipped))} left out to keep it under ~10 minutes "
+            "on the shared machine."
+        )
     multi = [d for d in bench_set.descs() if d.frames > 1 and not d.is_native]
     two = run(
         multi,
