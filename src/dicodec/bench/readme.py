@@ -279,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     report.notes += bench_set.notes
     if skipped:
         report.notes.append(
-            f"Reduced run: {', '.join(sorted(skipped))} left out to keep it under ~10 minutes "
-            "on the shared machine."
+            f"Reduced run: {', '.join(sorted(skipped))} left out (they wrap the same "
+            "libraries as the direct peers) to keep the run short on the shared machine."
         )
     multi = [d for d in bench_set.descs() if d.frames > 1 and not d.is_native]
     two = run(
