@@ -232,7 +232,7 @@ def test_min_time_repeats_fast_decoders():
     from dicodec.bench._worker import MAX_REPEAT, _timed
 
     calls = []
-    _, times = _timed(lambda: calls.append(1), 2, 1, 0.0)
-    assert len(times) == 2 and len(calls) == 3  # warm-up + 2
-    _, times = _timed(lambda: None, 2, 1, 10.0)  # never adds up: capped
-    assert len(times) == MAX_REPEAT
+    _, times, cpu = _timed(lambda: calls.append(1), 2, 1, 0.0)
+    assert len(times) == len(cpu) == 2 and len(calls) == 3  # warm-up + 2
+    _, times, cpu = _timed(lambda: None, 2, 1, 10.0)  # never adds up: capped
+    assert len(times) == len(cpu) == MAX_REPEAT

@@ -53,6 +53,8 @@ class PathResult:
     status: str  # ok | unsupported | error | skipped | crashed | timeout
     message: str = ""
     times: list[float] = field(default_factory=list)
+    #: CPU time of the worker process per timed run (``time.process_time``).
+    cpu_times: list[float] = field(default_factory=list)
     sha256: str | None = None
     shape: list[int] | None = None
     dtype: str | None = None
@@ -69,6 +71,10 @@ class PathResult:
     def median(self) -> float | None:
         return median(self.times) if self.ok else None
 
+    @property
+    def best_cpu(self) -> float | None:
+        return min(self.cpu_times) if self.ok and self.cpu_times else None
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status}
         if self.message:
@@ -78,6 +84,8 @@ class PathResult:
                 best_s=self.best,
                 median_s=self.median,
                 times_s=self.times,
+                best_cpu_s=self.best_cpu,
+                cpu_times_s=self.cpu_times,
                 sha256=self.sha256,
                 shape=self.shape,
                 dtype=self.dtype,
@@ -90,6 +98,7 @@ class PathResult:
             status=str(data.get("status", "error")),
             message=str(data.get("message", "")),
             times=[float(t) for t in data.get("times", [])],
+            cpu_times=[float(t) for t in data.get("cpu_times", [])],
             sha256=data.get("sha256"),
             shape=data.get("shape"),
             dtype=data.get("dtype"),
@@ -150,6 +159,13 @@ class Result:
         return self._rate(self.desc.output_bytes, self.codec)
 
     @property
+    def cpu_mb_per_s(self) -> float | None:
+        """Decoded MB/s per second of the worker's CPU time (best run): for a
+        one-thread decoder on a loaded machine, steadier than ``mb_per_s``."""
+        best = self.codec.best_cpu
+        return self.desc.output_bytes / best / 1e6 if best else None
+
+    @property
     def mpx_per_s(self) -> float | None:
         return self._rate(self.desc.pixels, self.codec)
 
@@ -169,6 +185,7 @@ class Result:
             "codec": self.codec.to_json(),
             "whole_file": self.whole.to_json(),
             "mb_per_s": self.mb_per_s,
+            "cpu_mb_per_s": self.cpu_mb_per_s,
             "mpx_per_s": self.mpx_per_s,
             "file_mb_per_s": self.file_mb_per_s,
             "ratio_to_dicodec": self.ratio,
