@@ -163,54 +163,62 @@ impl Ycc {
 const H2V1: (i32, i32, u32) = (1, 2, 2);
 const H2V2: (i32, i32, u32) = (8, 7, 4);
 
-/// Pixels `2i` and `2i+1` of a chroma row upsampled 2:1 horizontally.
+/// A chroma row upsampled 2:1 horizontally from its per-column values
+/// `c` (at least 3) into `out[..2 * c.len()]`, filter `k`.
 #[inline(always)]
-fn pair(c: &[i32], i: usize, (b0, b1, sh): (i32, i32, u32)) -> (i32, i32) {
-    let last = c.len() - 1;
-    let t = c[i] * 3;
-    (
-        (t + c[i.saturating_sub(1)] + b0) >> sh,
-        (t + c[(i + 1).min(last)] + b1) >> sh,
-    )
+fn up_h2<T: Px>(c: &[i32], (b0, b1, sh): (i32, i32, u32), out: &mut [T]) {
+    let dw = c.len();
+    let out = &mut out[..2 * dw];
+    out[0] = T::from_i32((c[0] * 4 + b0) >> sh);
+    out[1] = T::from_i32((c[0] * 3 + c[1] + b1) >> sh);
+    for (o, w) in out[2..2 * dw - 2].chunks_exact_mut(2).zip(c.windows(3)) {
+        let t = w[1] * 3;
+        o[0] = T::from_i32((t + w[0] + b0) >> sh);
+        o[1] = T::from_i32((t + w[2] + b1) >> sh);
+    }
+    out[2 * dw - 2] = T::from_i32((c[dw - 1] * 3 + c[dw - 2] + b0) >> sh);
+    out[2 * dw - 1] = T::from_i32((c[dw - 1] * 4 + b1) >> sh);
 }
 
 /// Three components, luma at full resolution and both chroma components
 /// upsampled 2:1 horizontally (`k` gives the filter) from the per-column
-/// values `cb`, `cr`: writes `line` (`w` pixels) in one pass.
+/// values `cb`, `cr` into the row buffers `ub`, `ur`, then interleaved (or
+/// converted) into `line`.
+#[allow(clippy::too_many_arguments)]
 fn fused<T: Px>(
     y: &[T],
     cb: &[i32],
     cr: &[i32],
     k: (i32, i32, u32),
     ycc: Option<&Ycc>,
+    ub: &mut [T],
+    ur: &mut [T],
     line: &mut [T],
 ) {
     let w = line.len() / 3;
-    let px = |o: &mut [T], yv: T, b: i32, r: i32| match ycc {
+    up_h2(cb, k, ub);
+    up_h2(cr, k, ur);
+    let it = line
+        .chunks_exact_mut(3)
+        .zip(&y[..w])
+        .zip(&ub[..w])
+        .zip(&ur[..w]);
+    match ycc {
         Some(t) => {
-            let rgb = t.rgb(yv.to_i32(), b as usize, r as usize);
-            o[0] = T::from_i32(rgb[0]);
-            o[1] = T::from_i32(rgb[1]);
-            o[2] = T::from_i32(rgb[2]);
+            for (((o, a), b), c) in it {
+                let rgb = t.rgb(a.to_i32(), b.to_i32() as usize, c.to_i32() as usize);
+                o[0] = T::from_i32(rgb[0]);
+                o[1] = T::from_i32(rgb[1]);
+                o[2] = T::from_i32(rgb[2]);
+            }
         }
         None => {
-            o[0] = yv;
-            o[1] = T::from_i32(b);
-            o[2] = T::from_i32(r);
+            for (((o, a), b), c) in it {
+                o[0] = *a;
+                o[1] = *b;
+                o[2] = *c;
+            }
         }
-    };
-    let pairs = line.chunks_exact_mut(6).zip(y[..w].chunks_exact(2));
-    for (i, (o, yy)) in pairs.enumerate() {
-        let (b0, b1) = pair(cb, i, k);
-        let (r0, r1) = pair(cr, i, k);
-        px(&mut o[..3], yy[0], b0, r0);
-        px(&mut o[3..], yy[1], b1, r1);
-    }
-    if w % 2 == 1 {
-        let i = w / 2;
-        let (b0, _) = pair(cb, i, k);
-        let (r0, _) = pair(cr, i, k);
-        px(&mut line[3 * w - 3..], y[w - 1], b0, r0);
     }
 }
 
@@ -273,7 +281,8 @@ pub(super) fn rows<T: Px>(
         if let Some(k) = fused_k {
             chroma_cols(&comps[1], methods[1], y, &mut cb);
             chroma_cols(&comps[2], methods[2], y, &mut cr);
-            fused(full(&comps[0]), &cb, &cr, k, ycc, line);
+            let (ub, ur) = bufs.split_at_mut(2);
+            fused(full(&comps[0]), &cb, &cr, k, ycc, &mut ub[1], &mut ur[0], line);
             continue;
         }
         for (k, c) in comps.iter().enumerate() {
