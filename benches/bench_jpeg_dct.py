@@ -25,7 +25,8 @@ def image(h: int, w: int, c: int, bits: int, seed: int = 1) -> np.ndarray:
     m = (1 << bits) - 1
     planes = []
     for k in range(c):
-        p = (x * (k + 1) * 3 + y * 2 + 60 * np.sin(x / 17.0 + k) * np.cos(y / 23.0)) / (w + h) * m / 3
+        wave = 60 * np.sin(x / 17.0 + k) * np.cos(y / 23.0)
+        p = (x * (k + 1) * 3 + y * 2 + wave) / (w + h) * m / 3
         p = p + m / 4 + rng.normal(0, m / 40, (h, w))
         planes.append(np.clip(p, 0, m))
     a = np.stack(planes, -1) if c > 1 else planes[0]
@@ -38,7 +39,8 @@ def cases(h: int, w: int) -> list[tuple[str, bytes, str, str | None]]:
     g12 = image(h, w, 1, 12)
     c8 = image(h, w, 3, 8)
     out.append(("8-bit grey q90", imagecodecs.jpeg8_encode(g8, level=90), "keep", None))
-    out.append(("12-bit grey q90", imagecodecs.jpeg8_encode(g12, level=90, bitspersample=12), "keep", None))
+    g12s = imagecodecs.jpeg8_encode(g12, level=90, bitspersample=12)
+    out.append(("12-bit grey q90", g12s, "keep", None))
     for ss in ("422", "420"):
         s = imagecodecs.jpeg8_encode(c8, level=90, subsampling=ss)
         out.append((f"8-bit YCbCr {ss} q90 keep", s, "keep", "YCbCr"))

@@ -353,7 +353,6 @@ fn decode_into_with(
     Ok(report)
 }
 
-
 /// The JPEG 2000 / HTJ2K codec of the registry (.90, .91, .201, .202, .203).
 pub struct J2kCodec;
 

@@ -360,7 +360,6 @@ pub fn decode_into(
     Ok((info, sample_type, report))
 }
 
-
 /// The JPEG XL codec of the registry (.110, .111, .112).
 pub struct JxlCodec;
 

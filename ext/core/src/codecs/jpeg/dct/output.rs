@@ -155,11 +155,10 @@ impl Ycc {
     }
 }
 
-/// The fused 2:1 horizontal filters: `(even bias, odd bias, shift)` applied
-/// to per-column values `c` (the samples for h2v1, `3 * near + far` row sums
-/// for h2v2): even `(3 c[i] + c[i-1] + b0) >> sh`, odd `(3 c[i] + c[i+1] + b1)
-/// >> sh`, with `c[-1] = c[0]` and `c[dw] = c[dw-1]` (which gives libjpeg's
-/// edge columns).
+/// The 2:1 horizontal filters as `(even bias, odd bias, shift)`, applied to
+/// per-column values `c` (the samples for h2v1, `3 * near + far` row sums for
+/// h2v2): even `(3 c[i] + c[i-1] + b0) >> sh`, odd `(3 c[i] + c[i+1] + b1) >>
+/// sh`, with `c[-1] = c[0]` and `c[dw] = c[dw-1]` (libjpeg's edge columns).
 const H2V1: (i32, i32, u32) = (1, 2, 2);
 const H2V2: (i32, i32, u32) = (8, 7, 4);
 
@@ -282,7 +281,16 @@ pub(super) fn rows<T: Px>(
             chroma_cols(&comps[1], methods[1], y, &mut cb);
             chroma_cols(&comps[2], methods[2], y, &mut cr);
             let (ub, ur) = bufs.split_at_mut(2);
-            fused(full(&comps[0]), &cb, &cr, k, ycc, &mut ub[1], &mut ur[0], line);
+            fused(
+                full(&comps[0]),
+                &cb,
+                &cr,
+                k,
+                ycc,
+                &mut ub[1],
+                &mut ur[0],
+                line,
+            );
             continue;
         }
         for (k, c) in comps.iter().enumerate() {

@@ -21,11 +21,12 @@ use rayon::prelude::*;
 
 /// Frames with fewer samples (width × height × components) are decoded
 /// serially: below it the threads cost more than they save.
-const MIN_SAMPLES: usize = if cfg!(test) { 0 } else { 1 << 18 };
+const MIN_SAMPLES: usize = 1 << 18;
 
-/// True when a frame is large enough for parallel decoding.
+/// True when a frame is large enough for parallel decoding (always in
+/// tests, so that the small fixtures take the parallel path).
 pub(super) fn worth(f: &Frame, components: usize) -> bool {
-    f.width * f.height * components >= MIN_SAMPLES
+    cfg!(test) || f.width * f.height * components >= MIN_SAMPLES
 }
 
 fn gcd(a: usize, b: usize) -> usize {
@@ -99,16 +100,17 @@ pub(super) fn parallel<T: Px>(
         .map(|(g, lanes)| {
             let mut sink = Sequential::new(lanes, bits, idct);
             let mut end = 0;
-            for k in g * per..((g + 1) * per).min(nint) {
+            let first = g * per;
+            for (k, &(start, stop)) in segs.iter().enumerate().take(first + per).skip(first) {
                 sink.restart();
-                let mut r = BitReader::new(src, segs[k].0);
+                let mut r = BitReader::new(src, start);
                 let mut b = r.b;
                 for m in k * ri..((k + 1) * ri).min(total) {
                     mcu(&mut sink, &mut b, &mut r.c, geom, mx, m, false);
                 }
                 r.b = b;
                 let (at, extra) = r.finish();
-                if r.overrun() || extra > 0 || (k + 1 < nint && at != segs[k].1) {
+                if r.overrun() || extra > 0 || (k + 1 < nint && at != stop) {
                     return None;
                 }
                 end = at;
