@@ -96,3 +96,53 @@ def test_out_and_errors():
     with pytest.warns(dicodec.JpegWarning):
         arr = dicodec.jpeg_decode(cut)
     assert arr.shape == (29, 37)
+
+
+def _restart_dataset(tmp_path: Path, mode: str, **kw) -> tuple[Path, np.ndarray]:
+    """A one-frame .50 file of a 640 x 512 stream with restart intervals
+    (Pillow's libjpeg-turbo), and libjpeg-turbo's decoding of it."""
+    import io
+
+    from PIL import Image
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.encaps import encapsulate
+
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:512, 0:640]
+    nc = 1 if mode == "L" else 3
+    planes = [(x * (k + 2) + y * 3) % 256 + rng.normal(0, 6, x.shape) for k in range(nc)]
+    arr = np.clip(np.stack(planes, -1) if nc == 3 else planes[0], 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(arr, mode).save(buf, "JPEG", quality=90, **kw)
+    data = buf.getvalue()
+    ref = imagecodecs.jpeg8_decode(data, outcolorspace="YCbCr" if nc == 3 else None)
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.SOPClassUID = pydicom.uid.SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = pydicom.uid.generate_uid()
+    ds.set_pixel_data(arr, "RGB" if nc == 3 else "MONOCHROME2", 8)
+    if nc == 3:
+        ds.PhotometricInterpretation = "YBR_FULL_422"
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.JPEGBaseline8Bit
+    ds.PixelData = encapsulate([data])
+    path = tmp_path / "rst.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    return path, ref
+
+
+@pytest.mark.parametrize(
+    "mode,kw",
+    [
+        ("L", dict(restart_marker_rows=3)),
+        ("L", dict(restart_marker_blocks=50)),
+        ("RGB", dict(subsampling=1, restart_marker_blocks=7)),
+        ("RGB", dict(subsampling=2, restart_marker_rows=1)),
+    ],
+)
+def test_restart_intervals_in_parallel_equal_libjpeg_turbo(tmp_path, mode, kw):
+    """A large frame with restart intervals decodes the same on one thread
+    and on several (intervals and output rows in parallel)."""
+    path, ref = _restart_dataset(tmp_path, mode, **kw)
+    for threads in (1, 2, 4, None):
+        arr = dicodec.read_pixels(path, threads=threads)
+        assert np.array_equal(arr, ref), threads

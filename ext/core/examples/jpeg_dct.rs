@@ -19,7 +19,7 @@ fn main() {
                 &src,
                 &Options {
                     colour,
-                    portable: false,
+                    ..Options::default()
                 },
             )
             .unwrap_or_else(|e| {

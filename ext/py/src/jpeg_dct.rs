@@ -69,6 +69,7 @@ fn jpeg_decode_into(
     let opts = Options {
         colour: self::colour(colour)?,
         portable: false,
+        parallel: false,
     };
     let src = data
         .as_slice()

@@ -45,6 +45,22 @@ fn _j2k_info<'py>(
     Ok(d)
 }
 
+/// Runs `decode(data, out)` with the GIL released: the decoders write
+/// straight into the caller's array. Returns the warnings.
+fn decode_into<F>(
+    py: Python<'_>,
+    data: PyReadonlyArray1<'_, u8>,
+    mut out: PyReadwriteArray1<'_, u8>,
+    decode: F,
+) -> PyResult<Vec<String>>
+where
+    F: FnOnce(&[u8], &mut [u8]) -> dicodec_core::Result<Vec<String>> + Send,
+{
+    let src = slice(&data, "data")?;
+    let dst = slice_mut(&mut out)?;
+    py.detach(|| decode(src, dst)).py_err(py)
+}
+
 /// Decodes a JPEG 2000 codestream into `out` (a uint8 view of exactly rows ×
 /// columns × components samples of 1, 2 or 4 bytes by precision). Returns
 /// the warnings.
@@ -53,23 +69,13 @@ fn _j2k_info<'py>(
 fn _j2k_decode_into(
     py: Python<'_>,
     data: PyReadonlyArray1<'_, u8>,
-    mut out: PyReadwriteArray1<'_, u8>,
+    out: PyReadwriteArray1<'_, u8>,
     threads: usize,
 ) -> PyResult<Vec<String>> {
-    let src = slice(&data, "data")?;
-    let dst = slice_mut(&mut out)?;
-    let d = py
-        .detach(|| j2k::decode(src, &j2k::DecodeOptions { threads }))
-        .py_err(py)?;
-    if d.data.len() != dst.len() {
-        return Err(PyValueError::new_err(format!(
-            "out has {} bytes, the image {}",
-            dst.len(),
-            d.data.len()
-        )));
-    }
-    dst.copy_from_slice(&d.data);
-    Ok(d.report.warnings)
+    decode_into(py, data, out, |s, d| {
+        let opts = j2k::DecodeOptions { threads };
+        Ok(j2k::decode_into(s, &opts, d)?.2.warnings)
+    })
 }
 
 /// Header of a JPEG XL codestream or container (nothing is decoded).
@@ -98,23 +104,13 @@ fn _jxl_info<'py>(
 fn _jxl_decode_into(
     py: Python<'_>,
     data: PyReadonlyArray1<'_, u8>,
-    mut out: PyReadwriteArray1<'_, u8>,
+    out: PyReadwriteArray1<'_, u8>,
     threads: usize,
 ) -> PyResult<Vec<String>> {
-    let src = slice(&data, "data")?;
-    let dst = slice_mut(&mut out)?;
-    let d = py
-        .detach(|| jxl::decode(src, &jxl::DecodeOptions { threads }))
-        .py_err(py)?;
-    if d.data.len() != dst.len() {
-        return Err(PyValueError::new_err(format!(
-            "out has {} bytes, the image {}",
-            dst.len(),
-            d.data.len()
-        )));
-    }
-    dst.copy_from_slice(&d.data);
-    Ok(d.report.warnings)
+    decode_into(py, data, out, |s, d| {
+        let opts = jxl::DecodeOptions { threads };
+        Ok(jxl::decode_into(s, &opts, d)?.2.warnings)
+    })
 }
 
 /// Inflates one raw deflate frame into all of `out` (an error when it
@@ -123,12 +119,12 @@ fn _jxl_decode_into(
 fn _deflate_frame_decode_into(
     py: Python<'_>,
     data: PyReadonlyArray1<'_, u8>,
-    mut out: PyReadwriteArray1<'_, u8>,
+    out: PyReadwriteArray1<'_, u8>,
 ) -> PyResult<()> {
-    let src = slice(&data, "data")?;
-    let dst = slice_mut(&mut out)?;
-    py.detach(|| deflate_frames::inflate_exact(src, dst))
-        .py_err(py)
+    decode_into(py, data, out, |s, d| {
+        deflate_frames::inflate_exact(s, d).map(|()| Vec::new())
+    })
+    .map(|_| ())
 }
 
 /// Compresses one frame's bytes as raw deflate, padded to an even length.

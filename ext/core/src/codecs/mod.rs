@@ -85,6 +85,17 @@ impl DecodeContext {
             strict: false,
         }
     }
+
+    /// Threads a codec may start itself for one frame of `frame_len` bytes:
+    /// the call's threads (at most the CPUs) shared among the frames of the
+    /// pixel data, which the dispatch decodes in parallel: all of them for a
+    /// single frame, 1 when there are at least as many frames as threads.
+    pub fn frame_threads(&self, frame_len: usize) -> usize {
+        let cpus = crate::exec::available_cpus();
+        let threads = self.threads.unwrap_or(cpus).clamp(1, cpus);
+        let frames = (self.total_output / frame_len.max(1)).max(1);
+        (threads / frames).max(1)
+    }
 }
 
 /// Decodes frames of one or more transfer syntaxes.

@@ -282,7 +282,21 @@ pub struct Decoded {
 /// `u16`/`i16` up to 16, `u32`/`i32` beyond).
 pub fn decode(src: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
     let info = header::info(src)?;
-    check_codestream(&info)?;
+    let (sample_type, len) = output_size(&info)?;
+    let mut data = vec![0u8; len];
+    let report = decode_into_with(src, &info, sample_type, opts, &mut data)?;
+    Ok(Decoded {
+        info,
+        sample_type,
+        data,
+        report,
+    })
+}
+
+/// The element type and output bytes of [`decode`] for `info`, checked
+/// against the allocation limit.
+fn output_size(info: &J2kInfo) -> Result<(SampleType, usize)> {
+    check_codestream(info)?;
     let bits = match info.precision {
         1..=8 => 8,
         9..=16 => 16,
@@ -299,6 +313,36 @@ pub fn decode(src: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
         ],
     )?;
     limits::check_alloc("JPEG 2000 output", len)?;
+    Ok((sample_type, len as usize))
+}
+
+/// [`decode`] into `dst`, which must have exactly the output's length (rows
+/// × columns × components samples of the element type [`decode`] returns,
+/// little-endian). Returns the header and what was tolerated.
+pub fn decode_into(
+    src: &[u8],
+    opts: &DecodeOptions,
+    dst: &mut [u8],
+) -> Result<(J2kInfo, SampleType, FrameReport)> {
+    let info = header::info(src)?;
+    let (sample_type, len) = output_size(&info)?;
+    if dst.len() != len {
+        return Err(Error::invalid_argument(format!(
+            "the output buffer has {} bytes, the image needs {len}",
+            dst.len()
+        )));
+    }
+    let report = decode_into_with(src, &info, sample_type, opts, dst)?;
+    Ok((info, sample_type, report))
+}
+
+fn decode_into_with(
+    src: &[u8],
+    info: &J2kInfo,
+    sample_type: SampleType,
+    opts: &DecodeOptions,
+    dst: &mut [u8],
+) -> Result<FrameReport> {
     let mapping = Mapping::new(
         info.precision as u32,
         info.signed,
@@ -306,29 +350,11 @@ pub fn decode(src: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
         info.signed,
         false,
     )?;
-    let mut data = vec![0u8; len as usize];
     let mut report = FrameReport::default();
-    run(src, &info, opts, &mut report, |planes| {
-        output::write(planes, &mut data, &mapping, true)
+    run(src, info, opts, &mut report, |planes| {
+        output::write(planes, dst, &mapping, true)
     })?;
-    Ok(Decoded {
-        info,
-        sample_type,
-        data,
-        report,
-    })
-}
-
-/// Threads a codec may use for one frame: all of the call's when the call
-/// decodes a single frame, else 1 (the dispatch runs frames in parallel).
-fn frame_threads(dst: &[u8], ctx: &crate::codecs::DecodeContext) -> usize {
-    if ctx.total_output > dst.len() {
-        1
-    } else {
-        ctx.threads
-            .unwrap_or_else(crate::exec::available_cpus)
-            .clamp(1, crate::exec::available_cpus())
-    }
+    Ok(report)
 }
 
 /// The JPEG 2000 / HTJ2K codec of the registry (.90, .91, .201, .202, .203).
@@ -342,7 +368,7 @@ impl crate::codecs::FrameDecoder for J2kCodec {
         dst: &mut [u8],
         ctx: &crate::codecs::DecodeContext,
     ) -> Result<FrameReport> {
-        let threads = frame_threads(dst, ctx);
+        let threads = ctx.frame_threads(dst.len());
         decode_frame_with(frame.data, desc, dst, &DecodeOptions { threads })
     }
 }

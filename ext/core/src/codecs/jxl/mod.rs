@@ -310,18 +310,8 @@ pub struct Decoded {
 /// Decodes a JPEG XL codestream or container on its own.
 pub fn decode(src: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
     let (image, info) = open(src, opts.threads)?;
-    let sample_type = check(&info)?;
-    let len = limits::checked_size(
-        "JPEG XL output",
-        &[
-            info.width as u64,
-            info.height as u64,
-            info.channels as u64,
-            sample_type.size() as u64,
-        ],
-    )?;
-    limits::check_alloc("JPEG XL output", len)?;
-    let mut data = vec![0u8; len as usize];
+    let (sample_type, len) = output_size(&info)?;
+    let mut data = vec![0u8; len];
     let mut report = FrameReport::default();
     render(&image, &info, sample_type, &mut data, &mut report)?;
     Ok(Decoded {
@@ -332,16 +322,42 @@ pub fn decode(src: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
     })
 }
 
-/// Threads a codec may use for one frame: all of the call's when the call
-/// decodes a single frame, else 1 (the dispatch runs frames in parallel).
-fn frame_threads(dst: &[u8], ctx: &crate::codecs::DecodeContext) -> usize {
-    if ctx.total_output > dst.len() {
-        1
-    } else {
-        ctx.threads
-            .unwrap_or_else(crate::exec::available_cpus)
-            .clamp(1, crate::exec::available_cpus())
+/// The element type and output bytes of [`decode`] for `info`, checked
+/// against the allocation limit.
+fn output_size(info: &JxlInfo) -> Result<(SampleType, usize)> {
+    let sample_type = check(info)?;
+    let len = limits::checked_size(
+        "JPEG XL output",
+        &[
+            info.width as u64,
+            info.height as u64,
+            info.channels as u64,
+            sample_type.size() as u64,
+        ],
+    )?;
+    limits::check_alloc("JPEG XL output", len)?;
+    Ok((sample_type, len as usize))
+}
+
+/// [`decode`] into `dst`, which must have exactly the output's length (rows
+/// × columns × channels samples of the element type [`decode`] returns,
+/// little-endian). Returns the header and what was tolerated.
+pub fn decode_into(
+    src: &[u8],
+    opts: &DecodeOptions,
+    dst: &mut [u8],
+) -> Result<(JxlInfo, SampleType, FrameReport)> {
+    let (image, info) = open(src, opts.threads)?;
+    let (sample_type, len) = output_size(&info)?;
+    if dst.len() != len {
+        return Err(Error::invalid_argument(format!(
+            "the output buffer has {} bytes, the image needs {len}",
+            dst.len()
+        )));
     }
+    let mut report = FrameReport::default();
+    render(&image, &info, sample_type, dst, &mut report)?;
+    Ok((info, sample_type, report))
 }
 
 /// The JPEG XL codec of the registry (.110, .111, .112).
@@ -355,7 +371,7 @@ impl crate::codecs::FrameDecoder for JxlCodec {
         dst: &mut [u8],
         ctx: &crate::codecs::DecodeContext,
     ) -> Result<FrameReport> {
-        let threads = frame_threads(dst, ctx);
+        let threads = ctx.frame_threads(dst.len());
         decode_frame_with(frame.data, desc, dst, &DecodeOptions { threads })
     }
 }

@@ -83,6 +83,21 @@ def main():
         Image.fromarray(a, mode).save(buf, "JPEG", **kw)
         save(name, buf.getvalue())
         n += 1
+    restart_fixtures()
+
+
+def restart_fixtures():
+    """Larger streams with restart intervals for the parallel decoder: whole
+    MCU rows, and intervals that end inside an MCU row."""
+    for mode, size, kw, name in (
+        ("L", (80, 100), dict(quality=90, restart_marker_rows=2), "rst_grey_rows"),
+        ("RGB", (96, 120), dict(quality=90, subsampling=1, restart_marker_blocks=7), "rst_422_blocks"),
+        ("RGB", (176, 88), dict(quality=80, subsampling=2, restart_marker_blocks=5), "rst_420_blocks"),
+    ):
+        a = image(*size, 1 if mode == "L" else 3, 8, len(name))
+        buf = io.BytesIO()
+        Image.fromarray(a, mode).save(buf, "JPEG", **kw)
+        save(name, buf.getvalue())
 
 
 def corpus_refs():

@@ -29,6 +29,7 @@ mod huff;
 mod idct;
 mod output;
 mod prog;
+mod restart;
 mod scan;
 #[cfg(test)]
 mod tests;
@@ -49,6 +50,8 @@ pub trait Px: Copy + Default + Send + Sync + 'static {
     fn from_i32(v: i32) -> Self;
     /// The sample as an `i32`.
     fn to_i32(self) -> i32;
+    /// `bytes` as samples when a sample is one byte.
+    fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
 }
 impl Px for u8 {
     #[inline(always)]
@@ -59,6 +62,9 @@ impl Px for u8 {
     fn to_i32(self) -> i32 {
         self as i32
     }
+    fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [u8]> {
+        Some(bytes)
+    }
 }
 impl Px for u16 {
     #[inline(always)]
@@ -68,6 +74,9 @@ impl Px for u16 {
     #[inline(always)]
     fn to_i32(self) -> i32 {
         self as i32
+    }
+    fn from_bytes_mut(_: &mut [u8]) -> Option<&mut [u16]> {
+        None
     }
 }
 
@@ -88,6 +97,9 @@ pub struct Options {
     pub colour: Colour,
     /// Use the portable IDCT even where SIMD is available (for tests).
     pub portable: bool,
+    /// Decode restart intervals of a large sequential frame in parallel
+    /// (on the rayon pool the caller runs in).
+    pub parallel: bool,
 }
 
 /// Header information of a DCT JPEG stream.
@@ -287,15 +299,17 @@ fn planes<T: Px>(
                         report.warn("sequential scan with Ss, Se, Ah, Al other than 0, 63, 0, 0");
                     }
                     let tabs = scan::tables(&hd, &scan, true, true)?;
-                    let mut sink = scan::Sequential {
-                        comps,
-                        tabs,
-                        bits: f.precision,
-                        blk: [0; 64],
-                        bad: false,
-                        simd: idct,
-                    };
-                    scan::walk(src, f, &geo, hd.ri, &scan, &mut sink, report)
+                    let par = (opts.parallel && hd.ri > 0 && restart::worth(f, comps.len()))
+                        .then(|| restart::parallel(src, f, &geo, hd.ri, &scan, comps, &tabs, idct))
+                        .flatten();
+                    match par {
+                        Some(end) => end,
+                        None => {
+                            let lanes = scan::lanes(comps, &tabs);
+                            let mut sink = scan::Sequential::new(lanes, f.precision, idct);
+                            scan::walk(src, f, &geo, hd.ri, &scan, &mut sink, report)
+                        }
+                    }
                 };
                 cur.pos = end;
             }
@@ -378,10 +392,7 @@ fn decode_t<T: Px>(src: &[u8], opts: &Options) -> Result<(Info, Vec<T>, FrameRep
     crate::limits::check_alloc("JPEG image", n)?;
     let mut out = vec![T::default(); f.width * f.height * nc];
     let ycc = ycc_for(&info, opts.colour);
-    let rl = f.width * nc;
-    output::rows(&f, &comps, f.height, ycc.as_ref(), |y, row| {
-        out[y * rl..y * rl + rl].copy_from_slice(row);
-    });
+    output::rows(&f, &comps, 0..f.height, ycc.as_ref(), &mut out);
     Ok((info, out, report))
 }
 
@@ -428,11 +439,12 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
         )));
     }
     let ycc = ycc_for(&info, opts.colour);
-    write_rows(&f, &comps, f.height, ycc.as_ref(), dst, size);
+    write_rows(&f, &comps, f.height, ycc.as_ref(), dst, size, opts.parallel);
     Ok((info, report))
 }
 
-/// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`.
+/// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`,
+/// in bands of rows on the current rayon pool when `parallel`.
 fn write_rows<T: Px>(
     f: &Frame,
     comps: &[Comp<T>],
@@ -440,20 +452,36 @@ fn write_rows<T: Px>(
     ycc: Option<&output::Ycc>,
     dst: &mut [u8],
     size: usize,
+    parallel: bool,
 ) {
+    use rayon::prelude::*;
     let rl = f.width * comps.len() * size;
-    output::rows(f, comps, rows, ycc, |y, row| {
-        let d = &mut dst[y * rl..y * rl + rl];
-        if size == 1 {
-            for (o, v) in d.iter_mut().zip(row) {
-                *o = v.to_i32() as u8;
-            }
-        } else {
-            for (o, v) in d.chunks_exact_mut(2).zip(row) {
+    let rows = rows.min(f.height);
+    let band = |y0: usize, d: &mut [u8]| {
+        let n = d.len() / rl.max(1);
+        if let Some(d) = T::from_bytes_mut(d).filter(|_| size == 1) {
+            return output::rows(f, comps, y0..y0 + n, ycc, d);
+        }
+        // 2-byte samples: through a buffer of a few rows, little-endian.
+        let mut tmp = vec![T::default(); 8 * rl / size];
+        for (k, d) in d.chunks_mut(8 * rl).enumerate() {
+            let m = d.len() / rl;
+            let t = &mut tmp[..m * rl / size];
+            output::rows(f, comps, y0 + 8 * k..y0 + 8 * k + m, ycc, t);
+            for (o, v) in d.chunks_exact_mut(2).zip(t.iter()) {
                 o.copy_from_slice(&(v.to_i32() as u16).to_le_bytes());
             }
         }
-    });
+    };
+    let dst = &mut dst[..rows * rl];
+    if parallel && rl > 0 && restart::worth(f, comps.len()) {
+        let per = rows.div_ceil(4 * rayon::current_num_threads()).max(16);
+        dst.par_chunks_mut(per * rl)
+            .enumerate()
+            .for_each(|(i, d)| band(i * per, d));
+    } else {
+        band(0, dst);
+    }
 }
 
 /// The Huffman DCT JPEG decoder of the registry (.50, .51, .55).
@@ -465,23 +493,47 @@ impl crate::codecs::FrameDecoder for JpegDctCodec {
         frame: &crate::codecs::Frame<'_>,
         desc: &PixelDescription,
         dst: &mut [u8],
-        _ctx: &crate::codecs::DecodeContext,
+        ctx: &crate::codecs::DecodeContext,
     ) -> Result<FrameReport> {
-        decode_frame(frame.data, desc, dst)
+        // One frame of the call: its threads decode restart intervals and
+        // rows in parallel (several frames are already decoded in parallel).
+        if ctx.total_output > dst.len() || ctx.threads == Some(1) {
+            decode_frame(frame.data, desc, dst)
+        } else {
+            crate::exec::with_threads(ctx.threads, |parallel| {
+                decode_frame_with(frame.data, desc, dst, parallel)
+            })?
+        }
     }
 }
 
 /// Decodes one frame into `dst` (`desc.frame_output_len()` bytes,
 /// little-endian, colour-by-pixel) as pydicom returns it with `raw=True`.
 pub fn decode_frame(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result<FrameReport> {
+    decode_frame_with(src, desc, dst, false)
+}
+
+/// [`decode_frame`], decoding restart intervals and output rows of a large
+/// frame in parallel on the current rayon pool when `parallel`.
+pub fn decode_frame_with(
+    src: &[u8],
+    desc: &PixelDescription,
+    dst: &mut [u8],
+    parallel: bool,
+) -> Result<FrameReport> {
     if precision(src)? == 8 {
-        frame_t::<u8>(src, desc, dst)
+        frame_t::<u8>(src, desc, dst, parallel)
     } else {
-        frame_t::<u16>(src, desc, dst)
+        frame_t::<u16>(src, desc, dst, parallel)
     }
 }
 
-fn frame_t<T: Px>(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result<FrameReport> {
+fn frame_t<T: Px>(
+    src: &[u8],
+    desc: &PixelDescription,
+    dst: &mut [u8],
+    parallel: bool,
+) -> Result<FrameReport> {
     let mut report = FrameReport::default();
     let (rows, cols, spp) = (
         desc.rows as usize,
@@ -496,7 +548,11 @@ fn frame_t<T: Px>(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result
             dst.len()
         )));
     }
-    let (info, f, comps) = planes::<T>(src, Some(rows), &Options::default(), &mut report)?;
+    let opts = Options {
+        parallel,
+        ..Options::default()
+    };
+    let (info, f, comps) = planes::<T>(src, Some(rows), &opts, &mut report)?;
     if f.width != cols || comps.len() != spp {
         return Err(Error::malformed(
             f.offset as u64,
@@ -528,7 +584,7 @@ fn frame_t<T: Px>(src: &[u8], desc: &PixelDescription, dst: &mut [u8]) -> Result
     };
     let ycc = ycc_for(&info, colour);
     let rl = cols * spp * size;
-    write_rows(&f, &comps, rows, ycc.as_ref(), dst, size);
+    write_rows(&f, &comps, rows, ycc.as_ref(), dst, size, parallel);
     let done = rows.min(f.height) * rl;
     dst[done..].fill(0);
     Ok(report)

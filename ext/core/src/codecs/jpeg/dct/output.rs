@@ -155,27 +155,142 @@ impl Ycc {
     }
 }
 
-/// Produces the output rows `0..rows` (at most the frame height) of the
-/// frame, colour-by-pixel, calling `emit(y, row)` for each; `ycc` converts
-/// three components to RGB.
+/// The 2:1 horizontal filters as `(even bias, odd bias, shift)`, applied to
+/// per-column values `c` (the samples for h2v1, `3 * near + far` row sums for
+/// h2v2): even `(3 c[i] + c[i-1] + b0) >> sh`, odd `(3 c[i] + c[i+1] + b1) >>
+/// sh`, with `c[-1] = c[0]` and `c[dw] = c[dw-1]` (libjpeg's edge columns).
+const H2V1: (i32, i32, u32) = (1, 2, 2);
+const H2V2: (i32, i32, u32) = (8, 7, 4);
+
+/// A chroma row upsampled 2:1 horizontally from its per-column values
+/// `c` (at least 3) into `out[..2 * c.len()]`, filter `k`.
+#[inline(always)]
+fn up_h2<T: Px>(c: &[i32], (b0, b1, sh): (i32, i32, u32), out: &mut [T]) {
+    let dw = c.len();
+    let out = &mut out[..2 * dw];
+    out[0] = T::from_i32((c[0] * 4 + b0) >> sh);
+    out[1] = T::from_i32((c[0] * 3 + c[1] + b1) >> sh);
+    for (o, w) in out[2..2 * dw - 2].chunks_exact_mut(2).zip(c.windows(3)) {
+        let t = w[1] * 3;
+        o[0] = T::from_i32((t + w[0] + b0) >> sh);
+        o[1] = T::from_i32((t + w[2] + b1) >> sh);
+    }
+    out[2 * dw - 2] = T::from_i32((c[dw - 1] * 3 + c[dw - 2] + b0) >> sh);
+    out[2 * dw - 1] = T::from_i32((c[dw - 1] * 4 + b1) >> sh);
+}
+
+/// Three components, luma at full resolution and both chroma components
+/// upsampled 2:1 horizontally (`k` gives the filter) from the per-column
+/// values `cb`, `cr` into the row buffers `ub`, `ur`, then interleaved (or
+/// converted) into `line`.
+#[allow(clippy::too_many_arguments)]
+fn fused<T: Px>(
+    y: &[T],
+    cb: &[i32],
+    cr: &[i32],
+    k: (i32, i32, u32),
+    ycc: Option<&Ycc>,
+    ub: &mut [T],
+    ur: &mut [T],
+    line: &mut [T],
+) {
+    let w = line.len() / 3;
+    up_h2(cb, k, ub);
+    up_h2(cr, k, ur);
+    let it = line
+        .chunks_exact_mut(3)
+        .zip(&y[..w])
+        .zip(&ub[..w])
+        .zip(&ur[..w]);
+    match ycc {
+        Some(t) => {
+            for (((o, a), b), c) in it {
+                let rgb = t.rgb(a.to_i32(), b.to_i32() as usize, c.to_i32() as usize);
+                o[0] = T::from_i32(rgb[0]);
+                o[1] = T::from_i32(rgb[1]);
+                o[2] = T::from_i32(rgb[2]);
+            }
+        }
+        None => {
+            for (((o, a), b), c) in it {
+                o[0] = *a;
+                o[1] = *b;
+                o[2] = *c;
+            }
+        }
+    }
+}
+
+/// Per-column values of the chroma row for output row `y` of the fused
+/// filters: the samples (h2v1) or `3 * near + far` row sums (h2v2).
+fn chroma_cols<T: Px>(c: &Comp<T>, m: Up, y: usize, cols: &mut Vec<i32>) {
+    let s = c.stride();
+    let row = |r: usize| &c.plane[r * s..r * s + c.dw];
+    cols.clear();
+    if m == Up::H2V1Fancy {
+        cols.extend(row(y).iter().map(|v| v.to_i32()));
+    } else {
+        let iy = y / 2;
+        let nb = if y % 2 == 0 {
+            iy.saturating_sub(1)
+        } else {
+            (iy + 1).min(c.dh - 1)
+        };
+        let (a, b) = (row(iy), row(nb));
+        cols.extend(a.iter().zip(b).map(|(x, z)| x.to_i32() * 3 + z.to_i32()));
+    }
+}
+
+/// Row `y` of a full-resolution component (`w` samples).
+fn full_row<T>(c: &Comp<T>, y: usize, w: usize) -> &[T] {
+    let s = c.stride();
+    &c.plane[y * s..y * s + w]
+}
+
+/// Writes the output rows `ys` (those below the frame height) of the frame,
+/// colour-by-pixel, into `out` (`width * components` samples per row, the
+/// first row being `ys.start`); `ycc` converts three components to RGB.
 pub(super) fn rows<T: Px>(
     f: &Frame,
     comps: &[Comp<T>],
-    rows: usize,
+    ys: std::ops::Range<usize>,
     ycc: Option<&Ycc>,
-    mut emit: impl FnMut(usize, &[T]),
+    out: &mut [T],
 ) {
     let w = f.width;
     let nc = comps.len();
+    let rl = w * nc;
     let methods: Vec<Up> = comps.iter().map(|c| method(f, c)).collect();
     let blen = comps.iter().map(|c| 2 * c.dw).max().unwrap_or(0).max(w) + 2;
+    let fused_k = match methods[..] {
+        [Up::Full, Up::H2V1Fancy, Up::H2V1Fancy] => Some(H2V1),
+        [Up::Full, Up::H2V2Fancy, Up::H2V2Fancy] => Some(H2V2),
+        _ => None,
+    };
     let mut bufs: Vec<Vec<T>> = (0..nc).map(|_| vec![T::default(); blen]).collect();
-    let mut line = vec![T::default(); w * nc];
     let mut sums = Vec::with_capacity(blen);
-    for y in 0..rows.min(f.height) {
+    let (mut cb, mut cr) = (Vec::with_capacity(blen), Vec::with_capacity(blen));
+    for y in ys.start..ys.end.min(f.height) {
+        let line = &mut out[(y - ys.start) * rl..(y - ys.start + 1) * rl];
+        let full = |c| full_row(c, y, w);
         if nc == 1 && methods[0] == Up::Full {
-            let s = comps[0].stride();
-            emit(y, &comps[0].plane[y * s..y * s + w]);
+            line.copy_from_slice(full(&comps[0]));
+            continue;
+        }
+        if let Some(k) = fused_k {
+            chroma_cols(&comps[1], methods[1], y, &mut cb);
+            chroma_cols(&comps[2], methods[2], y, &mut cr);
+            let (ub, ur) = bufs.split_at_mut(2);
+            fused(
+                full(&comps[0]),
+                &cb,
+                &cr,
+                k,
+                ycc,
+                &mut ub[1],
+                &mut ur[0],
+                line,
+            );
             continue;
         }
         for (k, c) in comps.iter().enumerate() {
@@ -188,8 +303,7 @@ pub(super) fn rows<T: Px>(
             .enumerate()
             .map(|(k, c)| {
                 if methods[k] == Up::Full {
-                    let s = c.stride();
-                    &c.plane[y * s..y * s + w]
+                    full(c)
                 } else {
                     &bufs[k][..w]
                 }
@@ -221,6 +335,5 @@ pub(super) fn rows<T: Px>(
                 }
             }
         }
-        emit(y, &line);
     }
 }

@@ -85,6 +85,41 @@ pub(super) trait Sink {
     fn bad_code(&self) -> bool;
 }
 
+/// MCUs per row and rows of MCUs of a scan: the frame's MCUs when the scan
+/// is interleaved, else the component's blocks that hold image data.
+pub(super) fn mcus(f: &Frame, geom: &[Geo]) -> (usize, usize) {
+    if geom.len() == 1 {
+        (geom[0].2, geom[0].3)
+    } else {
+        (f.mcux, f.mcuy)
+    }
+}
+
+/// Decodes MCU `m` of a scan `mx` MCUs wide: its blocks in scan order.
+#[inline(always)]
+pub(super) fn mcu<S: Sink>(
+    sink: &mut S,
+    b: &mut Bits,
+    c: &mut Cold,
+    geom: &[Geo],
+    mx: usize,
+    m: usize,
+    skip: bool,
+) {
+    let (x, y) = (m % mx, m / mx);
+    if geom.len() == 1 {
+        sink.block(b, c, 0, x, y, skip);
+    } else {
+        for (k, &(h, v, _, _)) in geom.iter().enumerate() {
+            for yy in 0..v {
+                for xx in 0..h {
+                    sink.block(b, c, k, x * h + xx, y * v + yy, skip);
+                }
+            }
+        }
+    }
+}
+
 /// Walks the MCUs of `scan`, calling `sink` for each block. Returns the
 /// offset of the marker after the scan's entropy-coded data.
 pub(super) fn walk<S: Sink>(
@@ -96,12 +131,7 @@ pub(super) fn walk<S: Sink>(
     sink: &mut S,
     report: &mut FrameReport,
 ) -> usize {
-    let ns = scan.comps.len();
-    let (mx, my) = if ns == 1 {
-        (geom[0].2, geom[0].3)
-    } else {
-        (f.mcux, f.mcuy)
-    };
+    let (mx, my) = mcus(f, geom);
     let total = mx * my;
     let mut r = BitReader::new(src, scan.data_start);
     let mut skip = false;
@@ -141,18 +171,7 @@ pub(super) fn walk<S: Sink>(
             sink.restart();
             b = r.b;
         }
-        let (x, y) = (m % mx, m / mx);
-        if ns == 1 {
-            sink.block(&mut b, &mut r.c, 0, x, y, skip);
-        } else {
-            for (k, &(h, v, _, _)) in geom.iter().enumerate() {
-                for yy in 0..v {
-                    for xx in 0..h {
-                        sink.block(&mut b, &mut r.c, k, x * h + xx, y * v + yy, skip);
-                    }
-                }
-            }
-        }
+        mcu(sink, &mut b, &mut r.c, geom, mx, m, skip);
         if !skip && (BitReader { b, c: r.c }).overrun() {
             skip = true;
             if !warned {
@@ -182,26 +201,73 @@ pub(super) fn walk<S: Sink>(
     end
 }
 
+/// One scan component of a sequential scan: where its blocks go.
+pub(super) struct Lane<'a, T> {
+    /// The component's plane from block row `by0` on.
+    pub plane: &'a mut [T],
+    pub stride: usize,
+    pub by0: usize,
+    /// Quantisation table, natural order.
+    pub q: [i32; 64],
+    pub pred: i32,
+    pub dc: &'a Table,
+    pub ac: &'a Table,
+}
+
+/// The lanes of `scan` over the whole planes of `comps`.
+pub(super) fn lanes<'a, T>(
+    comps: &'a mut [Comp<T>],
+    tabs: &[(usize, &'a Table, &'a Table)],
+) -> Vec<Lane<'a, T>> {
+    let mut slots: Vec<Option<Lane<'a, T>>> = tabs.iter().map(|_| None).collect();
+    for (ci, comp) in comps.iter_mut().enumerate() {
+        if let Some(k) = tabs.iter().position(|t| t.0 == ci) {
+            slots[k] = Some(Lane {
+                stride: comp.stride(),
+                by0: 0,
+                q: comp.q.unwrap_or(NO_Q),
+                pred: 0,
+                dc: tabs[k].1,
+                ac: tabs[k].2,
+                plane: &mut comp.plane,
+            });
+        }
+    }
+    slots.into_iter().flatten().collect()
+}
+
 /// Sequential scan: decodes, dequantises and transforms each block.
 pub(super) struct Sequential<'a, T> {
-    pub comps: &'a mut [Comp<T>],
-    /// Per scan component: (frame index, DC table, AC table).
-    pub tabs: Vec<(usize, &'a Table, &'a Table)>,
+    /// Per scan component, in scan order.
+    pub lanes: Vec<Lane<'a, T>>,
     pub bits: u32,
     pub blk: [i32; 64],
     pub bad: bool,
     pub simd: arch::Idct,
 }
 
+impl<'a, T: Px> Sequential<'a, T> {
+    /// A sink over `lanes`.
+    pub fn new(lanes: Vec<Lane<'a, T>>, bits: u32, simd: arch::Idct) -> Self {
+        Sequential {
+            lanes,
+            bits,
+            blk: [0; 64],
+            bad: false,
+            simd,
+        }
+    }
+}
+
 impl<T: Px> Sink for Sequential<'_, T> {
     #[inline(always)]
     fn block(&mut self, b: &mut Bits, c: &mut Cold, k: usize, bx: usize, by: usize, skip: bool) {
-        let (ci, dc, ac) = self.tabs[k];
-        let comp = &mut self.comps[ci];
-        let q = comp.q.as_ref().unwrap_or(&NO_Q);
-        let stride = comp.stride();
-        let at = by * 8 * stride + bx * 8;
-        let out = &mut comp.plane[at..at + 7 * stride + 8];
+        let lane = &mut self.lanes[k];
+        let (dc, ac) = (lane.dc, lane.ac);
+        let q = &lane.q;
+        let stride = lane.stride;
+        let at = (by - lane.by0) * 8 * stride + bx * 8;
+        let out = &mut lane.plane[at..at + 7 * stride + 8];
         if skip {
             let v = T::from_i32(super::idct::dc_only(0, self.bits));
             for r in 0..8 {
@@ -210,9 +276,9 @@ impl<T: Px> Sink for Sequential<'_, T> {
             return;
         }
         let (_, diff) = symbol(b, c, dc, &mut self.bad);
-        comp.pred = comp.pred.wrapping_add(diff);
+        lane.pred = lane.pred.wrapping_add(diff);
         let blk = &mut self.blk;
-        blk[0] = (comp.pred as i16 as i32) * q[0];
+        blk[0] = (lane.pred as i16 as i32) * q[0];
         let mut k = 1usize;
         let mut any = false;
         while k < 64 {
@@ -243,8 +309,8 @@ impl<T: Px> Sink for Sequential<'_, T> {
     }
 
     fn restart(&mut self) {
-        for &(ci, _, _) in &self.tabs {
-            self.comps[ci].pred = 0;
+        for lane in &mut self.lanes {
+            lane.pred = 0;
         }
     }
 

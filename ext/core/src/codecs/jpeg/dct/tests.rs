@@ -28,7 +28,7 @@ fn first_diff(a: &[u8], b: &[u8]) -> String {
     )
 }
 
-fn check_fixtures(portable: bool) -> usize {
+fn check_fixtures(portable: bool, parallel: bool) -> usize {
     let mut n = 0;
     let mut names: Vec<_> = std::fs::read_dir(fixtures())
         .unwrap()
@@ -44,7 +44,18 @@ fn check_fixtures(portable: bool) -> usize {
             let Ok(want) = std::fs::read(&want) else {
                 continue;
             };
-            let d = decode(&src, &Options { colour, portable }).unwrap();
+            let opts = Options {
+                colour,
+                portable,
+                parallel,
+            };
+            let d = if parallel {
+                crate::exec::with_threads(Some(3), |_| decode(&src, &opts))
+                    .unwrap()
+                    .unwrap()
+            } else {
+                decode(&src, &opts).unwrap()
+            };
             assert!(d.report.is_clean(), "{}: {:?}", p.display(), d.report);
             let got = bytes(&d.samples);
             if got != want {
@@ -63,12 +74,94 @@ fn check_fixtures(portable: bool) -> usize {
 
 #[test]
 fn fixtures_equal_libjpeg_turbo() {
-    assert!(check_fixtures(false) >= 50);
+    assert!(check_fixtures(false, false) >= 50);
 }
 
 #[test]
 fn fixtures_equal_libjpeg_turbo_portable() {
-    assert!(check_fixtures(true) >= 50);
+    assert!(check_fixtures(true, false) >= 50);
+}
+
+#[test]
+fn fixtures_equal_libjpeg_turbo_parallel() {
+    assert!(check_fixtures(false, true) >= 50);
+    assert!(check_fixtures(true, true) >= 50);
+}
+
+/// The restart fixtures take the parallel path (every interval clean), with
+/// the same output as the serial path, into a caller's buffer too.
+#[test]
+fn restart_intervals_in_parallel_equal_serial() {
+    use std::sync::atomic::Ordering;
+    let names = [
+        "rst_grey",
+        "rst_420",
+        "rst_grey_rows",
+        "rst_422_blocks",
+        "rst_420_blocks",
+    ];
+    for name in names {
+        let src = std::fs::read(fixtures().join(format!("{name}.jpg"))).unwrap();
+        let info = info(&src).unwrap();
+        assert!(info.restart_interval > 0, "{name}");
+        let want = std::fs::read(fixtures().join(format!("{name}.keep.raw"))).unwrap();
+        let serial = Options::default();
+        let mut a = vec![0u8; want.len()];
+        decode_into(&src, &serial, &mut a).unwrap();
+        assert_eq!(a, want, "{name} serial");
+        for threads in [2, 4] {
+            let before = restart::DECODED.load(Ordering::Relaxed);
+            let par = Options {
+                parallel: true,
+                ..serial
+            };
+            let mut b = vec![0u8; want.len()];
+            let (_, report) =
+                crate::exec::with_threads(Some(threads), |_| decode_into(&src, &par, &mut b))
+                    .unwrap()
+                    .unwrap();
+            assert!(report.is_clean(), "{name}: {report:?}");
+            assert_eq!(b, want, "{name} on {threads} threads");
+            assert!(restart::DECODED.load(Ordering::Relaxed) > before, "{name}");
+        }
+    }
+}
+
+/// A damaged interval (a restart marker removed, bytes cut) makes the
+/// parallel path give up: the result and warnings are the serial decoder's.
+#[test]
+fn damaged_restart_intervals_fall_back_to_serial() {
+    let src = std::fs::read(fixtures().join("rst_422_blocks.jpg")).unwrap();
+    let rst: Vec<usize> = (0..src.len() - 1)
+        .filter(|&i| src[i] == 0xFF && (0xD0..=0xD7).contains(&src[i + 1]))
+        .collect();
+    assert!(rst.len() >= 4);
+    let mut variants = Vec::new();
+    let mut v = src.clone();
+    v.drain(rst[2]..rst[2] + 2);
+    variants.push(v);
+    let mut v = src.clone();
+    v.drain(rst[1] - 20..rst[1]);
+    variants.push(v);
+    let mut v = src.clone();
+    v[rst[3] + 1] = 0xD5;
+    variants.push(v);
+    let mut v = src.clone();
+    v.insert(rst[0], 0x12);
+    variants.push(v);
+    for (k, v) in variants.iter().enumerate() {
+        let serial = decode(v, &Options::default()).unwrap();
+        assert!(!serial.report.is_clean(), "variant {k}");
+        let par = Options {
+            parallel: true,
+            ..Options::default()
+        };
+        let p = crate::exec::with_threads(Some(2), |_| decode(v, &par))
+            .unwrap()
+            .unwrap();
+        assert_eq!(bytes(&p.samples), bytes(&serial.samples), "variant {k}");
+        assert_eq!(p.report.warnings, serial.report.warnings, "variant {k}");
+    }
 }
 
 #[test]
