@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dicodec import _native
+from dicodec import uids as _uids
 from dicodec._buffers import _byte_view, _out_view
 from dicodec.errors import DicodecWarning
 
@@ -31,6 +32,7 @@ __all__ = [
     "deflate_frame_decode",
     "deflate_frame_encode",
     "j2k_decode",
+    "j2k_encode",
     "j2k_info",
     "jxl_decode",
     "jxl_info",
@@ -87,6 +89,66 @@ def j2k_decode(
     dtype = np.dtype(f"<{'i' if i['signed'] else 'u'}{bits // 8}")
     shape = (i["rows"], i["columns"]) + ((i["components"],) if i["components"] > 1 else ())
     return _decode(_native._j2k_decode_into, src, shape, dtype, out, threads)
+
+
+def j2k_encode(
+    array: NDArray[Any],
+    /,
+    *,
+    bits_stored: int | None = None,
+    levels: int | None = None,
+    code_block: tuple[int, int] | None = None,
+    mct: bool = True,
+    threads: int | None = None,
+) -> bytes:
+    """Encodes ``array`` as a lossless JPEG 2000 codestream (OpenJPEG,
+    reversible 5/3 wavelet, one tile, one layer), as DICOM's JPEG 2000
+    Lossless syntax stores a frame.
+
+    ``array``: (rows, columns) or (rows, columns, 3) of (u)int8, (u)int16 or
+    (u)int32 (at most 24 bits stored); signed arrays are stored signed.
+    ``bits_stored``: the precision (default: the dtype's bits; samples must
+    fit it). ``levels``: decomposition levels (default 5, fewer for small
+    images); ``code_block``: (height, width), default (64, 64). ``mct``: apply
+    the reversible colour transform to 3-sample images (DICOM's YBR_RCT; the
+    decoder undoes it). Decoded by :func:`j2k_decode`, OpenJPEG, Kakadu...
+
+    Example::
+
+        >>> stream = dicodec.j2k_encode(ct)          # ct: (512, 512) int16
+        >>> np.array_equal(dicodec.j2k_decode(stream), ct)
+        True
+    """
+    arr = np.asarray(array)
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3)):
+        raise ValueError(f"j2k_encode takes (rows, columns[, 1 or 3]) arrays, not {arr.shape}")
+    if arr.dtype.kind not in "ui" or arr.dtype.itemsize not in (1, 2, 4):
+        raise TypeError(f"j2k_encode takes 8, 16 or 32-bit integers, not {arr.dtype}")
+    samples = arr.shape[2] if arr.ndim == 3 else 1
+    bits = 8 * arr.dtype.itemsize
+    data = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+    photometric = "MONOCHROME2" if samples == 1 else "YBR_RCT" if mct else "RGB"
+    kwargs: dict[str, Any] = {}
+    if levels is not None:
+        kwargs["levels"] = int(levels)
+    if code_block is not None:
+        kwargs["code_block"] = tuple(int(v) for v in code_block)
+    (stream,) = _native._encode_frames(
+        _uids.JPEG_2000_LOSSLESS,
+        data.reshape(-1).view(np.uint8),
+        1,
+        arr.shape[0],
+        arr.shape[1],
+        samples,
+        bits,
+        bits if bits_stored is None else int(bits_stored),
+        1 if arr.dtype.kind == "i" else 0,
+        photometric,
+        codec="j2k",
+        threads=threads,
+        **kwargs,
+    )
+    return bytes(stream)
 
 
 def jxl_info(data: Buffer, /) -> dict[str, Any]:

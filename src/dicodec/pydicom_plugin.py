@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dicodec import _native, _pydicom_decode, j2k_encode, jpegll, jpegls, rle, uids
+from dicodec import _native, _pydicom_decode, j2kenc, jpegll, jpegls, rle, uids
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner
@@ -57,7 +57,7 @@ _ENCODERS: dict[str, _Frame] = {
     uids.RLE_LOSSLESS: rle._pydicom_encode_frame,
     uids.JPEG_LS_LOSSLESS: jpegls._pydicom_encode_frame,
     uids.JPEG_LS_NEAR_LOSSLESS: jpegls._pydicom_encode_frame,
-    uids.JPEG_2000_LOSSLESS: j2k_encode._pydicom_encode_frame,
+    uids.JPEG_2000_LOSSLESS: j2kenc._pydicom_encode_frame,
 }
 
 _DEPENDENCY = ("dicodec",)

@@ -119,7 +119,7 @@ def _dicodec_jls(img: Image) -> FrameEncoder:
 def _dicodec_j2k(img: Image) -> FrameEncoder:
     import dicodec
 
-    enc = dicodec.j2k_encode  # type: ignore[attr-defined]
+    enc = dicodec.j2k_encode
     return lambda f: enc(f)
 
 

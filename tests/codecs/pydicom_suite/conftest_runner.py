@@ -93,8 +93,8 @@ if os.environ.get("DICODEC_AS_PYLIBJPEG_J2K") == "1":
     from pydicom.pixels.encoders.base import get_encoder
     from pydicom.uid import JPEG2000Lossless
 
-    import dicodec.j2k_encode
+    import dicodec.j2kenc
 
     _enc = get_encoder(JPEG2000Lossless)
     assert "pylibjpeg" in _enc._available, "pylibjpeg-openjpeg is needed for these tests"
-    _enc._available["pylibjpeg"] = dicodec.j2k_encode._pydicom_encode_frame
+    _enc._available["pylibjpeg"] = dicodec.j2kenc._pydicom_encode_frame
