@@ -21,7 +21,7 @@ pub struct BitReader<'a> {
 /// Prefixes shorter than this take [`BitReader::golomb`]'s fast path: it is
 /// below LIMIT - qbpp - 1 for every bit depth and NEAR (at least 17), and a
 /// prefix, its 1 and k <= 31 bits fit the 56 bits a refill guarantees.
-const FAST_PREFIX: u32 = 17;
+pub const FAST_PREFIX: u32 = 17;
 
 /// True when a byte of `w` is 0xFF.
 #[inline(always)]

@@ -1,7 +1,7 @@
 //! Scan decoding (T.87 Annex A, decoder side, and Annex F): context
 //! modelling, regular and run modes, line buffers and restart intervals.
 
-use super::bits::BitReader;
+use super::bits::{BitReader, FAST_PREFIX};
 use super::markers::{split_intervals, ScanHeader, CTX};
 use super::params::{golomb_k, Coding, J};
 use crate::error::{Error, Result};
@@ -147,9 +147,12 @@ impl Model {
         let temp = if t == 1 { cx.a + (cx.n >> 1) } else { cx.a };
         let k = golomb_k(cx.n, temp);
         let max = p.limit.saturating_sub(J[run_index] + 1 + p.qbpp + 1);
-        let m = rd
-            .golomb_any(k, max, p.qbpp)
-            .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
+        let m = if max >= FAST_PREFIX {
+            rd.golomb(k, max, p.qbpp)
+        } else {
+            rd.golomb_any(k, max, p.qbpp)
+        }
+        .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
         if m > p.range as u32 + 1 {
             return Err("run interruption error out of range");
         }
