@@ -7,6 +7,34 @@ use super::params::{golomb_k, Coding, Preset, J};
 use crate::error::{Error, Result};
 use crate::limits;
 
+#[path = "arch_enc.rs"]
+mod arch;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: encode with the portable line encoder even where [`arch`] runs.
+    pub static PORTABLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The line encoder for `nc` interleaved components: [`arch`]'s build where
+/// the CPU runs it, else the portable one.
+fn pick_line(nc: usize) -> arch::LineFn {
+    #[cfg(test)]
+    let fast = arch::available() && !PORTABLE.with(|p| p.get());
+    #[cfg(not(test))]
+    let fast = arch::available();
+    match (nc, fast) {
+        (1, true) => arch::line::<1>(),
+        (2, true) => arch::line::<2>(),
+        (3, true) => arch::line::<3>(),
+        (_, true) => arch::line::<4>(),
+        (1, false) => encode_line::<1>,
+        (2, false) => encode_line::<2>,
+        (3, false) => encode_line::<3>,
+        (_, false) => encode_line::<4>,
+    }
+}
+
 /// Encoding parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EncodeOptions {
@@ -303,6 +331,7 @@ fn encode_scan(
     let mut run_index = [0usize; 4];
     let per = if ri == 0 { h } else { ri };
     let mut src = vec![0i32; w * nc];
+    let line = pick_line(nc);
     for y in 0..h {
         if y > 0 && y % per == 0 {
             bw.flush();
@@ -323,12 +352,8 @@ fn encode_scan(
                     src[x * nc + c] = row[x * nf + comp] as i32;
                 }
             }
-            match nc {
-                1 => encode_line::<1>(&mut model, bw, &src, prev, cur, w, &mut run_index[j]),
-                2 => encode_line::<2>(&mut model, bw, &src, prev, cur, w, &mut run_index[0]),
-                3 => encode_line::<3>(&mut model, bw, &src, prev, cur, w, &mut run_index[0]),
-                _ => encode_line::<4>(&mut model, bw, &src, prev, cur, w, &mut run_index[0]),
-            }
+            let ri = &mut run_index[if nc == 1 { j } else { 0 }];
+            line(&mut model, bw, &src, prev, cur, w, ri);
             std::mem::swap(prev, cur);
         }
     }
@@ -363,6 +388,7 @@ fn quantize_error(p: &Coding, inv: u64, e: i32) -> i32 {
 
 /// Encodes one line of `NC` interleaved components; `cur` receives the
 /// reconstructed samples.
+#[inline(always)]
 fn encode_line<const NC: usize>(
     m: &mut Model,
     bw: &mut BitWriter,
@@ -503,6 +529,37 @@ fn encode_run<const NC: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn portable_and_arch_line_encoders_agree() {
+        use crate::codecs::jpegls::tests_encode::synth;
+        eprintln!("arch line encoder available: {}", arch::available());
+        for (nc, bits) in [(1usize, 16u8), (1, 12), (3, 8), (2, 10), (4, 5)] {
+            for near in [0u8, 2] {
+                for ilv in 0..3u8 {
+                    let v = synth(41, 19, nc, bits, (nc * 10 + bits as usize) as u64);
+                    let img = Image {
+                        samples: &v,
+                        width: 41,
+                        height: 19,
+                        components: nc as u8,
+                        precision: bits,
+                    };
+                    let opts = EncodeOptions {
+                        near,
+                        interleave: ilv,
+                        restart_interval: if ilv == 1 { 4 } else { 0 },
+                        ..Default::default()
+                    };
+                    PORTABLE.with(|p| p.set(true));
+                    let a = encode(&img, &opts).unwrap();
+                    PORTABLE.with(|p| p.set(false));
+                    let b = encode(&img, &opts).unwrap();
+                    assert_eq!(a, b, "{nc} comps {bits} bits NEAR {near} ilv {ilv}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn reciprocal_division_is_exact() {
