@@ -6,6 +6,13 @@
         --example jls_bench /tmp/jlsbench                 # dicodec MB/s per stream
 One thread, frames from memory, best of several runs, MB/s of decoded output;
 times are CPU time of the process (the shared machine is loaded: wall time varies 2x).
+
+Same process, interleaved with CharLS through its C API (the preferred comparison):
+    python benches/jpegls_charls.py raw /tmp/jlsraw      # NAME_WxHxC_BITS.raw
+    CHARLS_LIB=$(python -c "import imagecodecs, glob, os; print(glob.glob(os.path.join(
+        os.path.dirname(imagecodecs.__file__), '..', 'imagecodecs.libs', 'libcharls*'))[0])") \
+    cargo run --release --manifest-path ext/Cargo.toml -p dicodec-core \
+        --example jls_vs_charls /tmp/jlsraw 15            # every NEAR / interleave mode
 """
 
 import sys
@@ -36,6 +43,23 @@ def make(out: Path, corpus: Path) -> None:
             (out / f"{name}_near{near}.jls").write_bytes(imagecodecs.jpegls_encode(a, level=near))
 
 
+def raw(out: Path, corpus: Path) -> None:
+    """Writes the images as NAME_WxHxC_BITS.raw for examples/jls_vs_charls.rs."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, f in IMAGES.items():
+        ds = pydicom.dcmread(corpus / f)
+        a = ds.pixel_array
+        if a.dtype.kind == "i":
+            a = a.view(a.dtype.str.replace("i", "u"))
+        a = np.ascontiguousarray(a)
+        h, w = a.shape[:2]
+        nc = 1 if a.ndim == 2 else a.shape[2]
+        bits = max(int(ds.BitsStored), int(a.max()).bit_length())
+        a.astype("<u2" if a.dtype.itemsize == 2 else "u1").tofile(
+            out / f"{name}_{w}x{h}x{nc}_{bits}.raw"
+        )
+
+
 def timeit(out: Path) -> None:
     for f in sorted(out.glob("*.jls")):
         b = f.read_bytes()
@@ -62,4 +86,9 @@ def timeit(out: Path) -> None:
 if __name__ == "__main__":
     cmd, out = sys.argv[1], Path(sys.argv[2])
     corpus = Path(sys.argv[3]) if len(sys.argv) > 3 else CORPUS
-    make(out, corpus) if cmd == "make" else timeit(out)
+    if cmd == "make":
+        make(out, corpus)
+    elif cmd == "raw":
+        raw(out, corpus)
+    else:
+        timeit(out)

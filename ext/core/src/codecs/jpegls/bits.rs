@@ -5,7 +5,7 @@
 //! ends it, so it never meets a marker. Past the end it supplies 0 bits and
 //! counts them; [`BitReader::overrun`] says when the decoder has used any.
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct BitReader<'a> {
     data: &'a [u8],
     pos: usize,
@@ -16,9 +16,12 @@ pub struct BitReader<'a> {
     /// Zero bits supplied past the end of `data` and still counted in `bits`
     /// or already consumed.
     zeros: u32,
-    /// The last byte taken was 0xFF (the next one gives 7 bits).
-    after_ff: bool,
 }
+
+/// Prefixes shorter than this take [`BitReader::golomb`]'s fast path: it is
+/// below LIMIT - qbpp - 1 for every bit depth and NEAR (at least 17), and a
+/// prefix, its 1 and k <= 31 bits fit the 56 bits a refill guarantees.
+pub const FAST_PREFIX: u32 = 17;
 
 /// True when a byte of `w` is 0xFF.
 #[inline(always)]
@@ -35,34 +38,49 @@ impl<'a> BitReader<'a> {
             cache: 0,
             bits: 0,
             zeros: 0,
-            after_ff: false,
         };
         r.refill();
         r
     }
 
-    /// Fills the cache to at least 57 bits.
+    /// Fills the cache to at least 56 bits (57 after the first refill).
+    ///
+    /// Fast path: the 8 bytes from `pos - 1` hold no 0xFF (so the byte
+    /// before `pos` is no 0xFF either and no stuffing is involved); up to 7
+    /// of them are taken. Bits of `cache` past `bits` may hold bytes already
+    /// loaded but not counted: later refills OR the same bytes at the same
+    /// place.
     #[inline(always)]
     pub fn refill(&mut self) {
         if self.bits > 56 {
             return;
         }
-        if !self.after_ff && self.pos + 8 <= self.data.len() {
-            let w = u64::from_be_bytes(self.data[self.pos..self.pos + 8].try_into().unwrap());
+        if let Some(b) = self
+            .data
+            .get(self.pos.wrapping_sub(1)..self.pos.wrapping_add(7))
+        {
+            let w = u64::from_be_bytes(b.try_into().unwrap());
             if !has_ff(w) {
-                let n = (64 - self.bits) >> 3;
-                self.cache |= w >> self.bits;
+                let n = ((64 - self.bits) >> 3).min(7);
+                self.cache |= (w << 8) >> self.bits;
                 self.pos += n as usize;
                 self.bits += n << 3;
                 return;
             }
         }
-        self.refill_slow();
+        // By value, so that a reader held in a caller's locals stays in
+        // registers (its address never escapes).
+        *self = self.refill_slow();
     }
 
     #[cold]
     #[inline(never)]
-    fn refill_slow(&mut self) {
+    fn refill_slow(mut self) -> Self {
+        self.refill_bytes();
+        self
+    }
+
+    fn refill_bytes(&mut self) {
         while self.bits <= 56 {
             let Some(&b) = self.data.get(self.pos) else {
                 // Past the end: zeros.
@@ -71,15 +89,16 @@ impl<'a> BitReader<'a> {
                 self.bits = 64;
                 return;
             };
+            // The byte before is 0xFF: this one gives 7 bits.
+            let after_ff = self.pos > 0 && self.data[self.pos - 1] == 0xFF;
             self.pos += 1;
-            if self.after_ff {
+            if after_ff {
                 self.cache |= ((b & 0x7F) as u64) << (64 - 7 - self.bits);
                 self.bits += 7;
             } else {
                 self.cache |= (b as u64) << (64 - 8 - self.bits);
                 self.bits += 8;
             }
-            self.after_ff = b == 0xFF;
         }
     }
 
@@ -121,6 +140,46 @@ impl<'a> BitReader<'a> {
         v
     }
 
+    /// Reads a limited-length Golomb code with parameter `k` (T.87 A.5.3):
+    /// a unary prefix of at most `max` (= LIMIT - qbpp - 1) zeros, then `k`
+    /// bits, or after `max` zeros an escape of `qbpp` bits (value + 1).
+    /// `max` must be at least [`FAST_PREFIX`] (true of the regular mode);
+    /// `k` at most 31. `None`: invalid code.
+    #[inline(always)]
+    pub fn golomb(&mut self, k: u32, max: u32, qbpp: u32) -> Option<u32> {
+        self.refill();
+        let lz = self.cache.leading_zeros();
+        if lz < FAST_PREFIX {
+            let v = self.cache << (lz + 1);
+            let low = ((v >> 1) >> (63 - k)) as u32;
+            self.cache = v << k;
+            self.bits -= lz + 1 + k;
+            return Some(lz.wrapping_shl(k) | low);
+        }
+        let (r, m) = self.golomb_slow(k, max, qbpp);
+        *self = r;
+        m
+    }
+
+    /// [`BitReader::golomb`] for any `max` (the run interruption's).
+    #[inline]
+    pub fn golomb_any(&mut self, k: u32, max: u32, qbpp: u32) -> Option<u32> {
+        let (r, m) = self.golomb_slow(k, max, qbpp);
+        *self = r;
+        m
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn golomb_slow(mut self, k: u32, max: u32, qbpp: u32) -> (Self, Option<u32>) {
+        let m = match self.unary(max) {
+            None => None,
+            Some(u) if u < max => Some(u.wrapping_shl(k) | self.bits(k)),
+            Some(_) => Some(self.bits(qbpp) + 1),
+        };
+        (self, m)
+    }
+
     /// Counts 0 bits up to the next 1 bit, which is consumed. `None` when
     /// more than `max` zeros come first (the rest is then unspecified).
     #[inline(always)]
@@ -135,6 +194,7 @@ impl<'a> BitReader<'a> {
     }
 
     #[cold]
+    #[inline(never)]
     fn unary_slow(&mut self, max: u32) -> Option<u32> {
         let mut n = 0u32;
         loop {
@@ -180,6 +240,39 @@ mod tests {
         assert_eq!(r.bits(1), 0);
         assert!(r.overrun());
         assert_eq!(r.unary(200), None);
+    }
+
+    #[test]
+    fn golomb_fast_and_slow_paths_agree() {
+        // Pseudo-random bits with some 0xFF bytes; read the same codes with
+        // the fast path and with the slow path only.
+        let mut x = 12345u32;
+        let d: Vec<u8> = (0..400)
+            .map(|i| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                if i % 37 == 0 {
+                    0xFF
+                } else {
+                    ((x >> 16) as u8) & 0x7F
+                }
+            })
+            .collect();
+        for qbpp in [8u32, 16] {
+            let max = 2 * (qbpp + qbpp.max(8)) - qbpp - 1;
+            let (mut a, mut b) = (BitReader::new(&d), BitReader::new(&d));
+            for i in 0..300u32 {
+                let k = i % 18;
+                let x = a.golomb(k, max, qbpp);
+                let y = b.golomb_any(k, max, qbpp);
+                assert_eq!(x, y, "code {i}");
+                // Bits past `bits` may differ (loaded, not yet counted).
+                let valid = |r: &BitReader| r.cache.checked_shr(64 - r.bits).unwrap_or(0);
+                assert_eq!((valid(&a), a.bits, a.pos), (valid(&b), b.bits, b.pos));
+                if x.is_none() {
+                    break;
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Scan decoding (T.87 Annex A, decoder side, and Annex F): context
 //! modelling, regular and run modes, line buffers and restart intervals.
 
-use super::bits::BitReader;
+use super::bits::{BitReader, FAST_PREFIX};
 use super::markers::{split_intervals, ScanHeader, CTX};
 use super::params::{golomb_k, Coding, J};
 use crate::error::{Error, Result};
 use crate::pixels::FrameReport;
+
+#[path = "arch.rs"]
+mod arch;
 
 /// An output sample type (`u8` or `u16`).
 pub trait Out: Copy + Default + Send + Sync {
@@ -58,23 +61,59 @@ pub struct RunCtx {
 /// Bound on A: far above what any valid stream reaches, below overflow.
 pub const A_MAX: i32 = 1 << 30;
 
+/// Size of the gradient quantisation table: every difference of two 16-bit
+/// samples, index `d & QMASK` (negative d in the upper half).
+const QSIZE: usize = 1 << 17;
+const QMASK: usize = QSIZE - 1;
+
 /// Contexts of one scan.
 pub struct Model {
     pub p: Coding,
-    /// Q table, index d + MAXVAL (see [`Coding::quant_table`]).
-    pub qt: Vec<[i16; 3]>,
-    pub ctx: [Ctx; 365],
+    /// Q(d) (-4..4) at index `d & QMASK` for every d in -65536..=65535, so
+    /// that a look-up needs no clamp and no bounds check.
+    pub qt: Box<[i8; QSIZE]>,
+    /// Regular contexts 0..365, padded to 512 so that `i & 511` needs no
+    /// bounds check.
+    pub ctx: [Ctx; 512],
     pub run: [RunCtx; 2],
 }
 
 type Res<T> = std::result::Result<T, &'static str>;
 
+/// Builds the table of [`Model::qt`] from the thresholds and NEAR, filling
+/// ranges of equal Q (Q(-d) = -Q(d)).
+fn quant_table(p: &Coding) -> Box<[i8; QSIZE]> {
+    let mut t: Box<[i8; QSIZE]> = vec![0i8; QSIZE].into_boxed_slice().try_into().unwrap();
+    let half = (QSIZE / 2) as i64;
+    // Q = v for d in [b[v], b[v + 1]).
+    let b = [
+        0,
+        p.near as i64 + 1,
+        p.t1 as i64,
+        p.t2 as i64,
+        p.t3 as i64,
+        half + 1,
+    ];
+    let mut lo = 0i64;
+    for v in 0..5 {
+        let hi = b[v + 1].clamp(lo, half + 1);
+        // d in [lo, hi): positive half, index d.
+        t[lo.min(half) as usize..hi.min(half) as usize].fill(v as i8);
+        // -d in [lo, hi), d < 0: index QSIZE - (-d).
+        let (nlo, nhi) = (lo.max(1), hi.max(1));
+        t[(2 * half - nhi + 1).max(half) as usize..(2 * half - nlo + 1).max(half) as usize]
+            .fill(-(v as i8));
+        lo = hi;
+    }
+    t
+}
+
 impl Model {
     pub fn new(p: Coding) -> Model {
         let mut m = Model {
             p,
-            qt: p.quant_table(),
-            ctx: [Ctx::default(); 365],
+            qt: quant_table(&p),
+            ctx: [Ctx::default(); 512],
             run: [RunCtx::default(); 2],
         };
         m.reset();
@@ -89,61 +128,14 @@ impl Model {
             b: 0,
             c: 0,
             n: 1,
-        }; 365];
+        }; 512];
         self.run = [RunCtx { a, n: 1, nn: 0 }; 2];
     }
 
     /// Signed context id 81 Q1 + 9 Q2 + Q3 of gradients d1, d2, d3.
     #[inline(always)]
     pub fn qid(&self, d1: i32, d2: i32, d3: i32) -> i32 {
-        let m = self.p.maxval;
-        let qt = &self.qt;
-        (qt[(d1 + m) as usize][0] + qt[(d2 + m) as usize][1] + qt[(d3 + m) as usize][2]) as i32
-    }
-
-    /// Reads a limited-length Golomb code (T.87 A.5.3).
-    #[inline(always)]
-    fn golomb(&self, rd: &mut BitReader, k: u32, limit: u32) -> Res<u32> {
-        let max = limit.saturating_sub(self.p.qbpp + 1);
-        let u = rd
-            .unary(max)
-            .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
-        if u < max {
-            Ok(u.wrapping_shl(k) | rd.bits(k))
-        } else {
-            Ok(rd.bits(self.p.qbpp) + 1)
-        }
-    }
-
-    /// Decodes one regular-mode sample with signed context `q` and MED
-    /// prediction `pred`; returns the reconstructed value.
-    /// `POW2`: lossless with MAXVAL = 2^P - 1 (reconstruction is a mask).
-    #[inline(always)]
-    pub fn regular<const POW2: bool>(&mut self, rd: &mut BitReader, q: i32, pred: i32) -> Res<i32> {
-        let sign = q >> 31;
-        let qi = ((q ^ sign) - sign) as usize;
-        let p = self.p;
-        let limit = p.limit;
-        let cx = self.ctx[qi];
-        let px = (pred + ((cx.c ^ sign) - sign)).clamp(0, p.maxval);
-        let k = golomb_k(cx.n, cx.a);
-        let m = self.golomb(rd, k, limit)?;
-        if m > p.range as u32 {
-            return Err("prediction error out of range");
-        }
-        let mut e = ((m >> 1) as i32) ^ -((m & 1) as i32);
-        if k == 0 && (POW2 || p.near == 0) && 2 * cx.b + cx.n - 1 < 0 {
-            e = !e;
-        }
-        let cx = &mut self.ctx[qi];
-        if POW2 {
-            update_regular(cx, e, 1, p.reset)?;
-            Ok((px + ((e ^ sign) - sign)) & p.maxval)
-        } else {
-            update_regular(cx, e, p.step, p.reset)?;
-            let e = (e ^ sign) - sign;
-            Ok(p.fix(px + e * p.step))
-        }
+        qid(&self.qt, d1, d2, d3)
     }
 
     /// Decodes the prediction error of a run-interruption sample with
@@ -154,7 +146,13 @@ impl Model {
         let cx = self.run[t];
         let temp = if t == 1 { cx.a + (cx.n >> 1) } else { cx.a };
         let k = golomb_k(cx.n, temp);
-        let m = self.golomb(rd, k, p.limit.saturating_sub(J[run_index] + 1))?;
+        let max = p.limit.saturating_sub(J[run_index] + 1 + p.qbpp + 1);
+        let m = if max >= FAST_PREFIX {
+            rd.golomb(k, max, p.qbpp)
+        } else {
+            rd.golomb_any(k, max, p.qbpp)
+        }
+        .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
         if m > p.range as u32 + 1 {
             return Err("run interruption error out of range");
         }
@@ -172,37 +170,93 @@ impl Model {
     }
 }
 
-/// Context update and bias correction of the regular mode (T.87 A.6).
+/// Signed context id 81 Q1 + 9 Q2 + Q3 of gradients d1, d2, d3.
+#[inline(always)]
+fn qid(qt: &[i8; QSIZE], d1: i32, d2: i32, d3: i32) -> i32 {
+    let q = |d: i32| qt[(d as usize) & QMASK] as i32;
+    (q(d1) * 9 + q(d2)) * 9 + q(d3)
+}
+
+/// Decodes one regular-mode sample with signed context `q` and MED
+/// prediction `pred`; returns the reconstructed value. `max` is
+/// LIMIT - qbpp - 1. `POW2`: lossless with MAXVAL = 2^P - 1
+/// (reconstruction is a mask).
+#[inline(always)]
+fn regular<const POW2: bool>(
+    ctx: &mut [Ctx; 512],
+    p: &Coding,
+    max: u32,
+    rd: &mut BitReader,
+    q: i32,
+    pred: i32,
+) -> Res<i32> {
+    let sign = q >> 31;
+    let qi = ((q ^ sign) - sign) as usize & 511;
+    let cx = ctx[qi];
+    let px = (pred + ((cx.c ^ sign) - sign)).clamp(0, p.maxval);
+    let k = golomb_k(cx.n, cx.a);
+    let m = rd
+        .golomb(k, max, p.qbpp)
+        .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
+    if m > p.range as u32 {
+        return Err("prediction error out of range");
+    }
+    let mut e = ((m >> 1) as i32) ^ -((m & 1) as i32);
+    if POW2 || p.near == 0 {
+        // Error correction (T.87 A.5.2): invert when k = 0 and 2B <= -N.
+        e ^= -((k == 0 && 2 * cx.b + cx.n - 1 < 0) as i32);
+    }
+    let cx = &mut ctx[qi];
+    if POW2 {
+        update_regular(cx, e, 1, p.reset)?;
+        Ok((px + ((e ^ sign) - sign)) & p.maxval)
+    } else {
+        update_regular(cx, e, p.step, p.reset)?;
+        let e = (e ^ sign) - sign;
+        Ok(p.fix(px + e * p.step))
+    }
+}
+
+/// Context update and bias correction of the regular mode (T.87 A.6),
+/// written with selects rather than branches (the bias branches are data
+/// dependent and mispredict).
 #[inline(always)]
 pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32) -> Res<()> {
-    cx.a += e.abs();
-    cx.b += e * step;
-    if cx.a > A_MAX {
+    let mut a = cx.a + e.abs();
+    let mut b = cx.b + e * step;
+    let mut n = cx.n;
+    if a > A_MAX {
         return Err("context counter overflow");
     }
-    if cx.n == reset {
-        cx.a >>= 1;
-        cx.b >>= 1;
-        cx.n >>= 1;
+    if n == reset {
+        a >>= 1;
+        b >>= 1;
+        n >>= 1;
     }
-    cx.n += 1;
-    if cx.b + cx.n <= 0 {
-        cx.b += cx.n;
-        if cx.b <= -cx.n {
-            cx.b = 1 - cx.n;
-        }
-        if cx.c > -128 {
-            cx.c -= 1;
-        }
-    } else if cx.b > 0 {
-        cx.b -= cx.n;
-        if cx.b > 0 {
-            cx.b = 0;
-        }
-        if cx.c < 127 {
-            cx.c += 1;
-        }
-    }
+    n += 1;
+    let c = cx.c;
+    let neg = b + n <= 0;
+    let pos = b > 0;
+    // b + N <= 0: B += N, at least 1 - N, C -= 1 (down to -128).
+    let (bn, cn) = ((b + n).max(1 - n), c - (c > -128) as i32);
+    // B > 0: B -= N, at most 0, C += 1 (up to 127).
+    let (bp, cp) = ((b - n).min(0), c + (c < 127) as i32);
+    cx.b = if neg {
+        bn
+    } else if pos {
+        bp
+    } else {
+        b
+    };
+    cx.c = if neg {
+        cn
+    } else if pos {
+        cp
+    } else {
+        c
+    };
+    cx.a = a;
+    cx.n = n;
     Ok(())
 }
 
@@ -254,10 +308,57 @@ pub fn init_edges<const NC: usize>(prev: &mut [i32], cur: &mut [i32], width: usi
     }
 }
 
+/// The portable line decoder (see [`decode_line_impl`]).
+fn decode_line<const NC: usize, const POW2: bool>(
+    m: &mut Model,
+    rd: &mut BitReader,
+    prev: &mut [i32],
+    cur: &mut [i32],
+    width: usize,
+    run_index: &mut usize,
+) -> Res<()> {
+    decode_line_impl::<NC, POW2>(m, rd, prev, cur, width, run_index)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: decode with the portable line decoder even where [`arch`] runs.
+    pub static PORTABLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The line decoder for `nc` interleaved components: [`arch`]'s build
+/// where the CPU runs it, else the portable one.
+fn pick_line(nc: usize, pow2: bool) -> arch::LineFn {
+    #[cfg(test)]
+    let fast = arch::available() && !PORTABLE.with(|p| p.get());
+    #[cfg(not(test))]
+    let fast = arch::available();
+    macro_rules! pick {
+        ($nc:literal, $p:literal) => {
+            if fast {
+                arch::line::<$nc, $p>()
+            } else {
+                decode_line::<$nc, $p>
+            }
+        };
+    }
+    match (nc, pow2) {
+        (1, true) => pick!(1, true),
+        (1, false) => pick!(1, false),
+        (2, true) => pick!(2, true),
+        (2, false) => pick!(2, false),
+        (3, true) => pick!(3, true),
+        (3, false) => pick!(3, false),
+        (_, true) => pick!(4, true),
+        (_, false) => pick!(4, false),
+    }
+}
+
 /// Decodes one line of `NC` sample-interleaved components (NC = 1 for
 /// non-interleaved and line-interleaved scans). Buffers hold `width + 2`
 /// pixels: x = -1 at index 0.
-fn decode_line<const NC: usize, const POW2: bool>(
+#[inline(always)]
+fn decode_line_impl<const NC: usize, const POW2: bool>(
     m: &mut Model,
     rd: &mut BitReader,
     prev: &mut [i32],
@@ -268,45 +369,62 @@ fn decode_line<const NC: usize, const POW2: bool>(
     init_edges::<NC>(prev, cur, width);
     let prev = &prev[..(width + 2) * NC];
     let cur = &mut cur[..(width + 2) * NC];
+    // The bit reader and the parameters live in locals (registers) for the
+    // line; Ra, Rb, Rc slide along it.
+    let mut r = *rd;
+    let p = m.p;
+    let max = p.limit.saturating_sub(p.qbpp + 1);
+    let mut ra: [i32; NC] = std::array::from_fn(|c| cur[c]);
+    let mut rc: [i32; NC] = std::array::from_fn(|c| prev[c]);
+    let mut rb: [i32; NC] = std::array::from_fn(|c| prev[NC + c]);
     let mut x = 0;
     while x < width {
+        let rd_: [i32; NC] = std::array::from_fn(|c| prev[(x + 2) * NC + c]);
         let mut qs = [0i32; NC];
         let mut all0 = true;
         for c in 0..NC {
-            let ra = cur[x * NC + c];
-            let rc = prev[x * NC + c];
-            let rb = prev[(x + 1) * NC + c];
-            let rd_ = prev[(x + 2) * NC + c];
-            qs[c] = m.qid(rd_ - rb, rb - rc, rc - ra);
+            qs[c] = qid(&m.qt, rd_[c] - rb[c], rb[c] - rc[c], rc[c] - ra[c]);
             all0 &= qs[c] == 0;
         }
         if !all0 {
             for c in 0..NC {
-                let ra = cur[x * NC + c];
-                let rc = prev[x * NC + c];
-                let rb = prev[(x + 1) * NC + c];
-                cur[(x + 1) * NC + c] = m.regular::<POW2>(rd, qs[c], med(ra, rb, rc))?;
+                let v =
+                    regular::<POW2>(&mut m.ctx, &p, max, &mut r, qs[c], med(ra[c], rb[c], rc[c]))?;
+                cur[(x + 1) * NC + c] = v;
+                ra[c] = v;
             }
+            rc = rb;
+            rb = rd_;
             x += 1;
         } else {
-            x += run::<NC>(m, rd, prev, cur, x, width, run_index)?;
+            let (n, r2) = run::<NC>(m, r, prev, cur, x, width, run_index)?;
+            r = r2;
+            x += n;
+            if x < width {
+                ra = std::array::from_fn(|c| cur[x * NC + c]);
+                rc = std::array::from_fn(|c| prev[x * NC + c]);
+                rb = std::array::from_fn(|c| prev[(x + 1) * NC + c]);
+            }
         }
     }
+    *rd = r;
     Ok(())
 }
 
 /// Run mode from pixel `x` (T.87 A.7): the run, then the interruption
-/// sample unless the run reaches the end of the line. Returns the pixels done.
+/// sample unless the run reaches the end of the line. Returns the pixels
+/// done and the reader (by value, so that the caller's stays in registers).
 #[inline(never)]
-fn run<const NC: usize>(
+fn run<'a, const NC: usize>(
     m: &mut Model,
-    rd: &mut BitReader,
+    mut r: BitReader<'a>,
     prev: &[i32],
     cur: &mut [i32],
     x: usize,
     width: usize,
     ri: &mut usize,
-) -> Res<usize> {
+) -> Res<(usize, BitReader<'a>)> {
+    let rd = &mut r;
     let remaining = width - x;
     let mut count = 0usize;
     while rd.bit() {
@@ -326,13 +444,12 @@ fn run<const NC: usize>(
             return Err("run length runs past the end of the line");
         }
     }
-    for i in 0..count {
-        for c in 0..NC {
-            cur[(x + 1 + i) * NC + c] = cur[x * NC + c];
-        }
+    let v: [i32; NC] = std::array::from_fn(|c| cur[x * NC + c]);
+    for px in cur[(x + 1) * NC..(x + 1 + count) * NC].chunks_exact_mut(NC) {
+        px.copy_from_slice(&v);
     }
     if count == remaining {
-        return Ok(count);
+        return Ok((count, r));
     }
     let xi = x + count;
     let p = m.p;
@@ -349,7 +466,7 @@ fn run<const NC: usize>(
         cur[(xi + 1) * NC + c] = rx;
     }
     *ri = ri.saturating_sub(1);
-    Ok(count + 1)
+    Ok((count + 1, r))
 }
 
 /// Where a scan's samples go: `out[(y * width + x) * nf + comp]`.
@@ -406,6 +523,7 @@ pub fn decode_scan<T: Out>(
     let pow2 = coding.near == 0
         && coding.range == coding.maxval + 1
         && (coding.range & (coding.range - 1)) == 0;
+    let line = pick_line(nc, pow2);
     for (i, &(s0, s1)) in segs.iter().take(intervals).enumerate() {
         if i > 0 {
             model.reset();
@@ -423,26 +541,23 @@ pub fn decode_scan<T: Out>(
         for y in i * per..((i + 1) * per).min(height) {
             for (j, (prev, cur)) in bufs.iter_mut().enumerate() {
                 let ri = &mut run_index[if nc == 1 { j } else { 0 }];
-                let m = &mut model;
-                let r = match (nc, pow2) {
-                    (1, true) => decode_line::<1, true>(m, &mut rd, prev, cur, width, ri),
-                    (1, false) => decode_line::<1, false>(m, &mut rd, prev, cur, width, ri),
-                    (2, true) => decode_line::<2, true>(m, &mut rd, prev, cur, width, ri),
-                    (2, false) => decode_line::<2, false>(m, &mut rd, prev, cur, width, ri),
-                    (3, true) => decode_line::<3, true>(m, &mut rd, prev, cur, width, ri),
-                    (3, false) => decode_line::<3, false>(m, &mut rd, prev, cur, width, ri),
-                    (_, true) => decode_line::<4, true>(m, &mut rd, prev, cur, width, ri),
-                    (_, false) => decode_line::<4, false>(m, &mut rd, prev, cur, width, ri),
-                };
+                let r = line(&mut model, &mut rd, prev, cur, width, ri);
                 r.map_err(|m| err(&rd, m))?;
                 if rd.overrun() {
                     return Err(err(&rd, &format!("entropy-coded data ends in line {y}")));
                 }
                 let row = &mut t.out[y * width * nf..(y + 1) * width * nf];
-                for c in 0..nc {
-                    let comp = scan.comps[j * nc + c];
-                    for (x, o) in row.iter_mut().skip(comp).step_by(nf).enumerate() {
-                        *o = T::from_i32(cur[(x + 1) * nc + c]);
+                if nc == nf {
+                    // Every component of the pixel: one contiguous copy.
+                    for (o, &v) in row.iter_mut().zip(&cur[nc..]) {
+                        *o = T::from_i32(v);
+                    }
+                } else {
+                    for c in 0..nc {
+                        let comp = scan.comps[j * nc + c];
+                        for (x, o) in row.iter_mut().skip(comp).step_by(nf).enumerate() {
+                            *o = T::from_i32(cur[(x + 1) * nc + c]);
+                        }
                     }
                 }
                 std::mem::swap(prev, cur);
@@ -475,3 +590,7 @@ pub fn inverse_colour_transform<T: Out>(out: &mut [T], t: u8) {
         px[2] = T::from_i32(b);
     }
 }
+
+#[cfg(test)]
+#[path = "tests_decoder.rs"]
+mod tests;

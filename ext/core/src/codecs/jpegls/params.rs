@@ -154,7 +154,9 @@ impl Coding {
         ((self.range + 32) / 64).max(2)
     }
 
-    /// Quantised gradient Q(d) (T.87 A.3.3), as a signed digit -4..4.
+    /// Quantised gradient Q(d) (T.87 A.3.3), as a signed digit -4..4 (the
+    /// decoder's table is checked against it).
+    #[cfg(test)]
     pub fn quantize(&self, d: i32) -> i8 {
         let (t1, t2, t3, n) = (self.t1, self.t2, self.t3, self.near);
         if d <= -t3 {
@@ -178,18 +180,6 @@ impl Coding {
         }
     }
 
-    /// Table of Q(d) for d in -MAXVAL..=MAXVAL (index d + MAXVAL), premultiplied:
-    /// entry `[0]` is 81·Q, `[1]` 9·Q, `[2]` Q (so a context id is three look-ups
-    /// and two adds).
-    pub fn quant_table(&self) -> Vec<[i16; 3]> {
-        (-self.maxval..=self.maxval)
-            .map(|d| {
-                let q = self.quantize(d) as i16;
-                [81 * q, 9 * q, q]
-            })
-            .collect()
-    }
-
     /// Corrects a reconstructed value (T.87 A.4.5 and C.2.4.1.1): modulo
     /// RANGE·(2 NEAR + 1) into -NEAR..MAXVAL+NEAR, then clamped to 0..MAXVAL.
     #[inline(always)]
@@ -201,26 +191,6 @@ impl Coding {
             v -= self.range * self.step;
         }
         v.clamp(0, self.maxval)
-    }
-
-    /// Quantises a prediction error for near-lossless coding and reduces it
-    /// modulo RANGE (encoder side, T.87 A.4.4 and A.4.5).
-    #[inline(always)]
-    pub fn quantize_error(&self, e: i32) -> i32 {
-        let mut e = if self.near == 0 {
-            e
-        } else if e > 0 {
-            (e + self.near) / self.step
-        } else {
-            -((self.near - e) / self.step)
-        };
-        if e < 0 {
-            e += self.range;
-        }
-        if e >= (self.range + 1) / 2 {
-            e -= self.range;
-        }
-        e
     }
 }
 

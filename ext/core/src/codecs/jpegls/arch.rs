@@ -1,0 +1,58 @@
+//! The scan decoder's line loop compiled a second time for x86-64 CPUs with
+//! LZCNT, BMI1 and BMI2 (Haswell and later), chosen at run time: `lzcnt`
+//! needs no zero check for the Golomb prefix and k, and `shlx`/`shrx` shift
+//! by a register in one micro-op (the bit reader shifts several times per
+//! sample). Same source, same output: only the instruction selection
+//! differs. Tests run both this and the portable build.
+#![allow(unsafe_code)]
+
+use super::{decode_line_impl, BitReader, Model, Res};
+
+/// A line decoder: model, bit reader, previous and current line buffers,
+/// width, run index.
+pub type LineFn =
+    fn(&mut Model, &mut BitReader, &mut [i32], &mut [i32], usize, &mut usize) -> Res<()>;
+
+/// Whether this CPU runs [`line`].
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("lzcnt")
+            && std::arch::is_x86_feature_detected!("bmi1")
+            && std::arch::is_x86_feature_detected!("bmi2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "lzcnt,bmi1,bmi2")]
+unsafe fn line_bmi2<const NC: usize, const POW2: bool>(
+    m: &mut Model,
+    rd: &mut BitReader,
+    prev: &mut [i32],
+    cur: &mut [i32],
+    width: usize,
+    ri: &mut usize,
+) -> Res<()> {
+    decode_line_impl::<NC, POW2>(m, rd, prev, cur, width, ri)
+}
+
+/// The line decoder for `NC` components built with LZCNT/BMI2. Only call
+/// the result when [`available`] says so.
+pub fn line<const NC: usize, const POW2: bool>() -> LineFn {
+    #[cfg(target_arch = "x86_64")]
+    {
+        |m, rd, prev, cur, width, ri| {
+            // SAFETY: `line` is only used after `available()` confirmed that
+            // the CPU supports LZCNT, BMI1 and BMI2 (see `pick_line`).
+            unsafe { line_bmi2::<NC, POW2>(m, rd, prev, cur, width, ri) }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        super::decode_line::<NC, POW2>
+    }
+}

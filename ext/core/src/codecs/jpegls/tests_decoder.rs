@@ -1,0 +1,139 @@
+//! Unit tests of the decoder's tables and context update.
+
+use super::*;
+use crate::codecs::jpegls::params::Preset;
+
+#[test]
+fn quant_table_matches_quantize_over_the_full_range() {
+    for (prec, near, t) in [
+        (16u8, 0u8, [0u16; 3]),
+        (16, 2, [0; 3]),
+        (12, 0, [0; 3]),
+        (8, 3, [0; 3]),
+        (2, 0, [0; 3]),
+        (16, 0, [1, 1, 1]),
+        (16, 5, [6, 6, 65535]),
+        (10, 0, [3, 900, 1023]),
+    ] {
+        let pre = Preset {
+            t1: t[0],
+            t2: t[1],
+            t3: t[2],
+            ..Default::default()
+        };
+        let c = Coding::new(prec, near, &pre, false, 0).unwrap();
+        let qt = quant_table(&c);
+        for d in -65536..=65535i32 {
+            assert_eq!(
+                qt[(d as usize) & QMASK],
+                c.quantize(d),
+                "P {prec} NEAR {near} {t:?} d {d}"
+            );
+        }
+    }
+}
+
+#[test]
+fn update_regular_matches_the_standard() {
+    // T.87 A.6 as written (branches), against the select version.
+    for b0 in -70..70 {
+        for n0 in 1..=64 {
+            for e in [-3, -1, 0, 1, 2, 5] {
+                for c0 in [-128, -5, 0, 127] {
+                    let mut cx = Ctx {
+                        a: 10,
+                        b: b0,
+                        c: c0,
+                        n: n0,
+                    };
+                    update_regular(&mut cx, e, 1, 64).unwrap();
+                    let (mut a, mut b, mut c, mut n) = (10 + e.abs(), b0 + e, c0, n0);
+                    if n == 64 {
+                        a >>= 1;
+                        b >>= 1;
+                        n >>= 1;
+                    }
+                    n += 1;
+                    if b + n <= 0 {
+                        b += n;
+                        if b <= -n {
+                            b = 1 - n;
+                        }
+                        if c > -128 {
+                            c -= 1;
+                        }
+                    } else if b > 0 {
+                        b -= n;
+                        if b > 0 {
+                            b = 0;
+                        }
+                        if c < 127 {
+                            c += 1;
+                        }
+                    }
+                    assert_eq!((cx.a, cx.b, cx.c, cx.n), (a, b, c, n));
+                }
+            }
+        }
+    }
+}
+
+/// Decodes `s` with the portable line decoder and with the [`arch`] one.
+fn both_paths(s: &[u8]) -> (String, String) {
+    let run = |portable: bool| {
+        PORTABLE.with(|p| p.set(portable));
+        let r = crate::codecs::jpegls::decode(s);
+        PORTABLE.with(|p| p.set(false));
+        match r {
+            Ok(d) => format!("{:?}", d.samples),
+            Err(e) => format!("error {e}"),
+        }
+    };
+    (run(true), run(false))
+}
+
+#[test]
+fn portable_and_arch_line_decoders_agree() {
+    use crate::codecs::jpegls::tests_encode::synth;
+    use crate::codecs::jpegls::{encode, EncodeOptions, Image};
+    eprintln!("arch line decoder available: {}", arch::available());
+    for (nc, bits) in [(1usize, 16u8), (1, 12), (1, 15), (3, 8), (2, 10), (4, 5)] {
+        for near in [0u8, 2] {
+            for ilv in 0..3u8 {
+                let v = synth(37, 23, nc, bits, (nc * 100 + bits as usize) as u64);
+                let img = Image {
+                    samples: &v,
+                    width: 37,
+                    height: 23,
+                    components: nc as u8,
+                    precision: bits,
+                };
+                let opts = EncodeOptions {
+                    near,
+                    interleave: ilv,
+                    restart_interval: if ilv == 1 { 5 } else { 0 },
+                    ..Default::default()
+                };
+                let s = encode(&img, &opts).unwrap();
+                let (a, b) = both_paths(&s);
+                assert!(!a.starts_with("error"), "{a}");
+                assert_eq!(a, b, "{nc} comps {bits} bits NEAR {near} ilv {ilv}");
+            }
+        }
+    }
+    // The conformance streams and CharLS's malformed ones, where present.
+    let Some(dir) = crate::codecs::jpegls::tests::corpus_dir() else {
+        return;
+    };
+    let mut n = 0;
+    for f in std::fs::read_dir(dir.join("jpegls")).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|x| x == "jls") {
+            let s = std::fs::read(&p).unwrap();
+            let (a, b) = both_paths(&s);
+            assert_eq!(a, b, "{}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n > 20, "{n} streams");
+}
