@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dicodec.batch.faults import OutputError
@@ -51,6 +52,7 @@ class DicomWriter(NpyWriter):
         threads: int | None,
         row: dict[str, Any],
         header: Header | None = None,
+        before_write: Callable[[], None] | None = None,
     ) -> int:
         from dicodec.transcode import transcode_file
 
@@ -73,6 +75,8 @@ class DicomWriter(NpyWriter):
                 DicodecWarning,
                 stacklevel=2,
             )
+        if before_write is not None:
+            before_write()
         try:
             _atomic_write(inside(self._out, slot.array), res.data)
         except OSError as e:  # the output's fault, not the input's

@@ -125,11 +125,15 @@ def decode_task(
         # A file is read by path: it must still be what the run listed (and
         # read the header of), before and after its output is made.
         same_file = isinstance(payload, str) and item.kind == "file" and "|" in item.key
-        if same_file:
+
+        def unchanged() -> None:
             check_unchanged(item.path, item.size, item.key)
-        row["bytes_out"] = writer.produce(slot, payload, threads, row, task.header)
+
         if same_file:
-            check_unchanged(item.path, item.size, item.key)
+            unchanged()
+        row["bytes_out"] = writer.produce(
+            slot, payload, threads, row, task.header, unchanged if same_file else None
+        )
         row.update(status="done", frame_count=slot.count)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the batch goes on
         row.update(status="failed", reason=classify(e), error=f"{type(e).__name__}: {e}")

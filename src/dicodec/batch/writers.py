@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,11 +108,15 @@ class Writer:
         threads: int | None,
         row: dict[str, Any],
         header: Header | None = None,
+        before_write: Callable[[], None] | None = None,
     ) -> int:
         """Makes and writes the output of one input (``payload``: a path or
         member bytes); fills ``row``'s ``shape``/``dtype``; returns the bytes
         written. Here: decode with dicodec, then :meth:`write`. A failure to
-        write is an :class:`~dicodec.batch.faults.OutputError`."""
+        write is an :class:`~dicodec.batch.faults.OutputError`. ``header``
+        says which values to write (``--values``); ``before_write`` runs
+        between reading the input and writing (it raises to keep the output
+        unwritten, e.g. when the input changed meanwhile)."""
         from dicodec import read_pixels
 
         arr = read_pixels(payload, frames=slot.frames, threads=threads)
@@ -120,6 +125,8 @@ class Writer:
 
             arr = convert_values(arr, payload, slot.frames, header)
         row.update(shape=list(arr.shape), dtype=str(arr.dtype))
+        if before_write is not None:
+            before_write()
         try:
             return self.write(slot, arr)
         except OSError as e:  # the output's fault, not the input's
