@@ -82,11 +82,14 @@ clean:
 
 # Coverage-guided fuzzing (nightly + `cargo install cargo-fuzz`; see README's
 # Reliability section): make fuzz TARGET=read_pixels SECONDS=60
-# Targets: read_pixels frame_info scan rle_decode jpeg_lossless rle_roundtrip.
+# Targets: read_pixels frame_info scan rle_decode jpeg_lossless rle_roundtrip
+# jpegls_decode jpeg_dct j2k_decode jxl_decode deflate_decode
+# jpeg_lossless_roundtrip jpegls_roundtrip deflate_roundtrip. CFLAGS gives the
+# C libraries (OpenJPEG, libdeflate) AddressSanitizer too.
 TARGET ?= read_pixels
 SECONDS ?= 60
 fuzz: venv
 	test -d fuzz/corpus/$(TARGET) || $(PY) fuzz/seed.py $(TARGET) fuzz/corpus/$(TARGET)
-	nice cargo +nightly fuzz run --fuzz-dir fuzz $(TARGET) fuzz/corpus/$(TARGET) -- \
+	CFLAGS="-fsanitize=address -fno-omit-frame-pointer" nice cargo +nightly fuzz run --fuzz-dir fuzz $(TARGET) fuzz/corpus/$(TARGET) -- \
 		-max_total_time=$(SECONDS) -rss_limit_mb=2048 -max_len=262144 \
 		-print_final_stats=1

@@ -6,8 +6,13 @@ cd "$(dirname "$0")/.."
 SECS=${1:-180}
 PY=${PY:-.venv/bin/python}
 BIN=fuzz/target/x86_64-unknown-linux-gnu/release
+# The C libraries (OpenJPEG, libdeflate; built by `cc`) get AddressSanitizer
+# instrumentation too (rustc's -Zsanitizer=address covers the Rust code only).
+export CFLAGS="${CFLAGS:--fsanitize=address -fno-omit-frame-pointer}"
 nice cargo +nightly fuzz build --fuzz-dir fuzz >/dev/null 2>&1 || { echo "fuzz build failed"; exit 1; }
-for t in ${TARGETS:-read_pixels frame_info scan rle_decode jpeg_lossless rle_roundtrip}; do
+ALL="read_pixels frame_info scan rle_decode jpeg_lossless rle_roundtrip jpegls_decode jpeg_dct
+  j2k_decode jxl_decode deflate_decode jpeg_lossless_roundtrip jpegls_roundtrip deflate_roundtrip"
+for t in ${TARGETS:-$ALL}; do
   test -d fuzz/corpus/$t || $PY fuzz/seed.py $t fuzz/corpus/$t
   mkdir -p fuzz/artifacts/$t
   echo "== $t"

@@ -3,7 +3,7 @@
 >>> import dicodec
 >>> table = dicodec.scan("/data/archive", ["PatientID", "StudyInstanceUID", "Rows"])
 >>> table.column_names
-['path', 'PatientID', 'StudyInstanceUID', 'Rows', 'transfer_syntax', 'error']
+['path', 'PatientID', 'StudyInstanceUID', 'Rows', 'transfer_syntax', 'error', 'notes']
 
 How it works: the Rust core walks folders in parallel, reads only the start of
 each file (one 4 KiB read for most files), walks the elements without
@@ -29,14 +29,19 @@ Column types, from the data dictionary (``pydicom.datadict``):
 * a tag whose dictionary VM allows several values (e.g. PixelSpacing,
   ImageType, WindowCenter) -> ``list<...>`` of those, even when a file holds
   one value. A scalar column holding several values in a file gets the first
-  number, or the strings joined by a backslash.
+  number (noted in ``notes``), or the strings joined by a backslash.
 * a missing tag -> null; an empty text value -> ``""`` (``[]`` in a list
-  column); an empty or unparsable number -> null.
+  column); an empty number -> null; an unparsable number (IS ``"1A"``), a
+  binary value whose length does not fit its VR, or a number the column type
+  cannot hold -> null, noted in ``notes``.
 
 Extra columns: ``path``; ``transfer_syntax`` (the (0002,0010) UID, or for files
 without file meta the UID of the encoding detected); ``error`` (null when the
 file was scanned fine, else why not: missing, unreadable, empty, not DICOM,
-truncated...); with ``stats=True`` also ``bytes_read``.
+truncated...); ``notes`` (null when every requested value was kept as read,
+else what was not, per tag: ``"(0020,0013) IS value '1A' is not an integer:
+null"``, ``"(0028,0010) 2 values where VM is 1: the first is kept"``, joined
+by ``"; "``); with ``stats=True`` also ``bytes_read``.
 """
 
 from __future__ import annotations
@@ -240,6 +245,7 @@ def _schema(tags: Sequence[ScanTag], types: Sequence[str], stats: bool) -> pa.Sc
         fields.append(pa.field(t.name, _arrow_type(ty), metadata=meta))
     fields.append(pa.field("transfer_syntax", pa.string()))
     fields.append(pa.field("error", pa.string()))
+    fields.append(pa.field("notes", pa.string()))
     if stats:
         fields.append(pa.field("bytes_read", pa.uint64(), nullable=False))
     return pa.schema(fields)
@@ -361,6 +367,7 @@ def _batches(
             *cols,
             _array(raw["transfer_syntax"]),
             _array(raw["error"]),
+            _array(raw["notes"]),
         ]
         if stats:
             arrays.append(_array(raw["bytes_read"]))

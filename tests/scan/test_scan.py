@@ -66,6 +66,7 @@ def test_columns_types_and_values() -> None:
         "(0008,0060)",
         "transfer_syntax",
         "error",
+        "notes",
     ]
     assert t.schema.field("Rows").type == pa.int64()
     assert t.schema.field("PixelSpacing").type == pa.list_(pa.float64())
@@ -160,6 +161,7 @@ def test_schema_helper_and_empty_input(tmp_path: Path) -> None:
         "PixelSpacing",
         "transfer_syntax",
         "error",
+        "notes",
         "bytes_read",
     ]
     t = dicodec.scan(tmp_path, ["PatientID", "PixelSpacing"], stats=True)

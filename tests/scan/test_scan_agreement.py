@@ -123,6 +123,7 @@ def test_stray_item_at_the_top_level(tmp_path: Path) -> None:
     fi = dicodec.frame_info(p)
     row = dicodec.scan(p, [*TAGS, "StudyInstanceUID", "InstanceNumber"]).to_pylist()[0]
     assert row["error"] is None
+    assert row["notes"] is None
     assert (row["Rows"], row["Columns"]) == (fi.rows, fi.columns) == (ds.Rows, ds.Columns)
     assert row["StudyInstanceUID"] == ds.StudyInstanceUID == "1.2.3.4"
     assert row["InstanceNumber"] == 3
@@ -144,6 +145,11 @@ def test_two_valued_rows_and_bad_integer_string(tmp_path: Path) -> None:
     row = dicodec.scan(p, [*TAGS, "InstanceNumber"]).to_pylist()[0]
     # The rule: a VM-1 column takes the first value, as frame_info does...
     assert row["Rows"] == fi.rows == 2
-    # ...and a number that does not parse is null (the file is not an error).
+    # ...and a number that does not parse is null (the file is not an error);
+    # both are noted, in column order.
     assert row["InstanceNumber"] is None
     assert row["error"] is None
+    notes = row["notes"].split("; ")
+    assert "(0028,0010) 2 values where VM is 1: the first is kept" in notes
+    assert "(0020,0013) IS value '1A' is not an integer: null" in notes
+    assert len(notes) == 2

@@ -175,7 +175,7 @@ impl PyScanner {
 
     /// Walks and scans the next (at most) `max_files` files of `walker`.
     /// Returns None when the walk is over, else a dict of Arrow buffers:
-    /// `length`, `path`, `columns`, `transfer_syntax`, `error`, `bytes_read`,
+    /// `length`, `path`, `columns`, `transfer_syntax`, `error`, `notes`, `bytes_read`,
     /// and `deferred` (rows whose text needs pydicom's character set decoding:
     /// `(row, column, vr, value, specific_character_set)`).
     fn scan_next<'py>(
@@ -203,6 +203,7 @@ impl PyScanner {
         d.set_item("columns", cols)?;
         d.set_item("transfer_syntax", export(py, b.transfer_syntax)?)?;
         d.set_item("error", export(py, b.error)?)?;
+        d.set_item("notes", export(py, b.notes)?)?;
         d.set_item("bytes_read", export(py, b.bytes_read)?)?;
         let deferred = PyList::empty(py);
         for x in b.deferred {

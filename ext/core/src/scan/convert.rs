@@ -5,6 +5,12 @@
 //! takes the first value; a list column takes all (an unparsable item becomes
 //! a null item). Text: decoded and split/trimmed per VR (see [`super::text`]);
 //! a scalar text column holding several values gets them joined by `\`.
+//!
+//! What is not kept as read is noted (the `notes` column, see
+//! [`super::Batch::notes`]): an unparsable number (IS `"1A"` → null), a value
+//! whose length does not fit its binary VR, a number the column's type cannot
+//! hold, and a scalar (VM 1) number column given several values (the first
+//! is kept).
 
 use super::arrow::ArrowArray;
 use super::charset::Charset;
@@ -73,33 +79,71 @@ fn read_bin(vr: &[u8; 2], c: &[u8], le: bool) -> Num {
     }
 }
 
-/// Calls `f` with each number of the value; `false` if the VR holds no
-/// numbers or the length does not fit the VR (pydicom raises there).
-fn for_each_number(vr: [u8; 2], b: &[u8], le: bool, mut f: impl FnMut(Option<Num>)) -> bool {
+/// Calls `f` with each number of the value and its text (IS/DS; empty for
+/// binary VRs); `false` if the VR holds no numbers or the length does not
+/// fit the VR (pydicom raises there).
+fn for_each_number(vr: [u8; 2], b: &[u8], le: bool, mut f: impl FnMut(Option<Num>, &str)) -> bool {
     if let Some(size) = bin_size(&vr) {
         if b.len() % size != 0 {
             return false;
         }
         b.chunks_exact(size)
-            .for_each(|c| f(Some(read_bin(&vr, c, le))));
+            .for_each(|c| f(Some(read_bin(&vr, c, le)), ""));
         return true;
     }
     match &vr {
         b"IS" => {
             let s = text::latin1(b);
-            text::numeric_items(vr, &s, |x| f(text::parse_is(x).map(Num::I)));
+            text::numeric_items(vr, &s, |x| f(text::parse_is(x).map(Num::I), x));
             true
         }
         b"DS" => {
             let s = text::latin1(b);
-            text::numeric_items(vr, &s, |x| f(text::parse_f64(x).map(Num::F)));
+            text::numeric_items(vr, &s, |x| f(text::parse_f64(x).map(Num::F), x));
             true
         }
         _ => false,
     }
 }
 
-fn push_num(col: &mut ArrowArray, base: Base, n: Option<Num>) {
+/// Notes an item that became null although it held text (not empty).
+fn note_unparsable(note: &mut String, vr: [u8; 2], n: Option<Num>, raw: &str) {
+    let t = raw.trim_matches(|c: char| text::py_space(c) || c == '\0');
+    if n.is_none() && !t.is_empty() && note.is_empty() {
+        let shown: String = t.chars().take(32).collect();
+        let what = if &vr == b"IS" {
+            "an integer"
+        } else {
+            "a number"
+        };
+        note.push_str(&format!(
+            "{} value '{shown}' is not {what}: null",
+            String::from_utf8_lossy(&vr)
+        ));
+    }
+}
+
+/// Notes a number the column's type cannot hold (pushed as null).
+fn note_unfit(note: &mut String, pushed: bool, n: Option<Num>, base: Base) {
+    if !pushed && n.is_some() && note.is_empty() {
+        let v = match n {
+            Some(Num::I(v)) => v.to_string(),
+            Some(Num::U(v)) => v.to_string(),
+            Some(Num::F(v)) => v.to_string(),
+            None => String::new(),
+        };
+        let ty = match base {
+            Base::Int => "an integer",
+            Base::UInt => "an unsigned integer",
+            _ => "a number",
+        };
+        note.push_str(&format!("{v} is not {ty}: null"));
+    }
+}
+
+/// Pushes `n` (null when the column's type cannot hold it); `true` when a
+/// value was pushed.
+fn push_num(col: &mut ArrowArray, base: Base, n: Option<Num>) -> bool {
     let exact_int = |x: f64| x.fract() == 0.0 && x.abs() < 9.2e18;
     match (base, n) {
         (Base::Int, Some(Num::I(v))) => col.push_i64(v),
@@ -111,7 +155,21 @@ fn push_num(col: &mut ArrowArray, base: Base, n: Option<Num>) {
         (Base::Float, Some(Num::I(v))) => col.push_f64(v as f64),
         (Base::Float, Some(Num::U(v))) => col.push_f64(v as f64),
         (Base::Float, Some(Num::F(v))) => col.push_f64(v),
-        _ => col.push_null(),
+        _ => {
+            col.push_null();
+            return false;
+        }
+    }
+    true
+}
+
+/// Notes a binary value whose length is not a multiple of its VR's size.
+fn note_length(note: &mut String, vr: [u8; 2], len: usize) {
+    if note.is_empty() {
+        note.push_str(&format!(
+            "{len} bytes do not fit VR {}: null",
+            String::from_utf8_lossy(&vr)
+        ));
     }
 }
 
@@ -119,7 +177,9 @@ fn push_null(col: &mut ArrowArray) {
     col.push_null()
 }
 
-/// Appends the value `b` (VR `vr`, as read) to `col`.
+/// Appends the value `b` (VR `vr`, as read) to `col`; what was not kept as
+/// read is described in `note` (left empty otherwise).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn append(
     col: &mut ArrowArray,
     base: Base,
@@ -128,6 +188,7 @@ pub(crate) fn append(
     b: &[u8],
     le: bool,
     cs: &Charset,
+    note: &mut String,
 ) -> Appended {
     match base {
         Base::Bytes => {
@@ -141,11 +202,16 @@ pub(crate) fn append(
                     return Appended::Done;
                 };
                 let (mut count, mut last_none) = (0usize, false);
-                let ok = for_each_number(vr, b, le, |n| {
+                let ok = for_each_number(vr, b, le, |n, raw| {
                     count += 1;
                     last_none = n.is_none();
-                    push_num(child, base, n)
+                    note_unparsable(note, vr, n, raw);
+                    let pushed = push_num(child, base, n);
+                    note_unfit(note, pushed, n, base);
                 });
+                if !ok {
+                    note_length(note, vr, b.len());
+                }
                 // No value, or one empty/unparsable one: null (pydicom: None or '').
                 if ok && !(count == 0 || (count == 1 && last_none)) {
                     col.finish_list();
@@ -155,14 +221,25 @@ pub(crate) fn append(
                 }
             } else {
                 let mut first: Option<Option<Num>> = None;
-                let ok = for_each_number(vr, b, le, |n| {
+                let mut count = 0usize;
+                let ok = for_each_number(vr, b, le, |n, raw| {
+                    count += 1;
                     if first.is_none() {
                         first = Some(n);
+                        note_unparsable(note, vr, n, raw);
                     }
                 });
                 match first {
-                    Some(n) if ok => push_num(col, base, n),
+                    Some(n) if ok => {
+                        let pushed = push_num(col, base, n);
+                        note_unfit(note, pushed, n, base);
+                    }
                     _ => push_null(col),
+                }
+                if !ok {
+                    note_length(note, vr, b.len());
+                } else if count > 1 && note.is_empty() {
+                    note.push_str(&format!("{count} values where VM is 1: the first is kept"));
                 }
             }
             Appended::Done
@@ -238,7 +315,19 @@ mod tests {
         let mut c = ArrowArray::new(&ty);
         let r = values
             .iter()
-            .map(|(vr, b)| append(&mut c, base, list, **vr, b, true, &Charset::default()))
+            .map(|(vr, b)| {
+                let mut note = String::new();
+                append(
+                    &mut c,
+                    base,
+                    list,
+                    **vr,
+                    b,
+                    true,
+                    &Charset::default(),
+                    &mut note,
+                )
+            })
             .collect();
         (c, r)
     }
@@ -268,6 +357,7 @@ mod tests {
             &[0xFF, 0xFE],
             false,
             &Charset::default(),
+            &mut String::new(),
         );
         assert_eq!(i64::from_ne_bytes(fixed(&be)[0]), -2);
 
@@ -308,5 +398,68 @@ mod tests {
         };
         assert_eq!(offsets, &vec![0, 2, 2]);
         assert_eq!(c.null_count(), 0);
+    }
+
+    #[test]
+    fn lost_values_are_noted() {
+        let note = |base: Base, list: bool, vr: &[u8; 2], b: &[u8]| {
+            let ty = match (base, list) {
+                (Base::Float, false) => ColumnType::Float64,
+                (Base::UInt, false) => ColumnType::UInt64,
+                (Base::Int, true) => ColumnType::List(Box::new(ColumnType::Int64)),
+                _ => ColumnType::Int64,
+            };
+            let mut c = ArrowArray::new(&ty);
+            let mut n = String::new();
+            append(
+                &mut c,
+                base,
+                list,
+                *vr,
+                b,
+                true,
+                &Charset::default(),
+                &mut n,
+            );
+            n
+        };
+        assert_eq!(
+            note(Base::Int, false, b"IS", b"1A"),
+            "IS value '1A' is not an integer: null"
+        );
+        assert_eq!(
+            note(Base::Int, false, b"IS", b"1.5 "),
+            "IS value '1.5' is not an integer: null"
+        );
+        assert_eq!(
+            note(Base::Float, false, b"DS", b"x"),
+            "DS value 'x' is not a number: null"
+        );
+        assert_eq!(
+            note(Base::Int, true, b"IS", b"1\\B"),
+            "IS value 'B' is not an integer: null"
+        );
+        assert_eq!(
+            note(Base::Int, false, b"US", &[1, 0, 2, 0]),
+            "2 values where VM is 1: the first is kept"
+        );
+        assert_eq!(
+            note(Base::Int, false, b"US", &[1, 0, 2]),
+            "3 bytes do not fit VR US: null"
+        );
+        assert_eq!(
+            note(Base::UInt, false, b"SS", &[0xFF, 0xFF]),
+            "-1 is not an unsigned integer: null"
+        );
+        // Kept as read: nothing to note (an empty value is null, not lost).
+        for (base, list, vr, b) in [
+            (Base::Int, false, b"IS", &b" 7 "[..]),
+            (Base::Int, false, b"IS", &b""[..]),
+            (Base::Int, true, b"IS", &b"1\\2"[..]),
+            (Base::Float, false, b"DS", &b"0.5"[..]),
+            (Base::Int, false, b"US", &[1, 0][..]),
+        ] {
+            assert_eq!(note(base, list, vr, b), "", "{vr:?} {b:?}");
+        }
     }
 }

@@ -79,6 +79,10 @@ pub struct Batch {
     pub transfer_syntax: ArrowArray,
     /// The error column (null when the file was read).
     pub error: ArrowArray,
+    /// The notes column: what a read file's requested values lost (an
+    /// unparsable number became null, several values in a VM 1 number
+    /// column...), `"(gggg,eeee) ..."` joined by `"; "`; null when nothing.
+    pub notes: ArrowArray,
     /// Bytes read from each file (UInt64).
     pub bytes_read: ArrowArray,
     /// Values left for Python to decode.
@@ -98,6 +102,7 @@ impl Batch {
                 .collect(),
             transfer_syntax: ArrowArray::with_capacity(&ColumnType::Utf8, n),
             error: ArrowArray::new(&ColumnType::Utf8),
+            notes: ArrowArray::new(&ColumnType::Utf8),
             bytes_read: ArrowArray::with_capacity(&ColumnType::UInt64, n),
             deferred: Vec::new(),
             folders: Vec::new(),
@@ -110,6 +115,7 @@ impl Batch {
         let mut path = Vec::with_capacity(parts.len());
         let mut columns: Vec<Vec<ArrowArray>> = types.iter().map(|_| Vec::new()).collect();
         let (mut ts, mut error, mut bytes_read) = (Vec::new(), Vec::new(), Vec::new());
+        let mut notes = Vec::new();
         let mut deferred = Vec::new();
         let mut folders = Vec::new();
         for p in parts {
@@ -125,6 +131,7 @@ impl Batch {
             }
             ts.push(p.transfer_syntax);
             error.push(p.error);
+            notes.push(p.notes);
             bytes_read.push(p.bytes_read);
         }
         Batch {
@@ -137,6 +144,7 @@ impl Batch {
                 .collect(),
             transfer_syntax: ArrowArray::concat(&ColumnType::Utf8, ts),
             error: ArrowArray::concat(&ColumnType::Utf8, error),
+            notes: ArrowArray::concat(&ColumnType::Utf8, notes),
             bytes_read: ArrowArray::concat(&ColumnType::UInt64, bytes_read),
             deferred,
             folders,
@@ -249,7 +257,11 @@ impl Scanner {
                 .collect();
             Batch::concat(&self.types, parts)
         };
-        for c in out.columns.iter().chain([&out.path, &out.error]) {
+        for c in out
+            .columns
+            .iter()
+            .chain([&out.path, &out.error, &out.notes])
+        {
             c.check()?;
         }
         Ok(out)
@@ -308,10 +320,12 @@ impl Scanner {
             }
             b.transfer_syntax.push_null();
             b.error.push_str(msg);
+            b.notes.push_null();
             b.bytes_read.push_u64(0);
             return;
         }
         let cs = charset::Charset::parse(fs.charset.map(|f| fs.bytes(f)));
+        let (mut notes, mut note) = (String::new(), String::new());
         for (ci, col) in b.columns.iter_mut().enumerate() {
             let Some(found) = fs.found[self.col_tag[ci]] else {
                 col.push_null();
@@ -321,7 +335,16 @@ impl Scanner {
             let (base, list) = self.bases[ci];
             let bytes = fs.bytes(found);
             let vr = spec.effective_vr(found.vr, found.len, fs.pixrep);
-            if convert::append(col, base, list, vr, bytes, found.le, &cs) == Appended::Defer {
+            note.clear();
+            let appended = convert::append(col, base, list, vr, bytes, found.le, &cs, &mut note);
+            if !note.is_empty() {
+                if !notes.is_empty() {
+                    notes.push_str("; ");
+                }
+                let t = spec.tag;
+                notes.push_str(&format!("({:04X},{:04X}) {note}", t >> 16, t & 0xFFFF));
+            }
+            if appended == Appended::Defer {
                 b.deferred.push(Deferred {
                     row,
                     column: ci,
@@ -338,6 +361,11 @@ impl Scanner {
         match &fs.error {
             Some(msg) => b.error.push_str(msg),
             None => b.error.push_null(),
+        }
+        if notes.is_empty() {
+            b.notes.push_null();
+        } else {
+            b.notes.push_str(&notes);
         }
         b.bytes_read.push_u64(fs.bytes_read);
     }

@@ -52,11 +52,19 @@ fn stray_items_multi_values_and_bad_numbers_follow_the_reader() {
     let got = scan_paths(&sc, &refs);
     for i in 0..3 {
         assert_eq!(cell(&got.error, i), Cell::Null, "row {i}");
+        assert_eq!(cell(&got.notes, i), Cell::Null, "row {i}: nothing lost");
         assert_eq!(row(&got, i)[..14], expected("Doe^J")[..14], "row {i}");
     }
     let r = row(&got, 3);
     assert_eq!(r[10], Cell::I(512), "first of two Rows values");
     assert_eq!(r[8], Cell::Null, "IS '1A'");
+    // Both are noted (the file itself was read: no error).
+    assert_eq!(cell(&got.error, 3), Cell::Null);
+    assert_eq!(
+        cell(&got.notes, 3),
+        s("(0020,0013) IS value '1A' is not an integer: null; \
+           (0028,0010) 2 values where VM is 1: the first is kept")
+    );
     let Cell::S(msg) = cell(&got.error, 4) else {
         panic!("no error for an undefined-length item at the top level")
     };
