@@ -296,12 +296,15 @@ def compress(
     transfer syntax `syntax` and returns `ds`.
 
     The source may use any transfer syntax :func:`dicodec.read_pixels` decodes;
-    the values are kept exactly (every target here is lossless). Targets:
-    Explicit VR Little Endian (decompression), RLE Lossless, JPEG Lossless
-    (``.57``, option ``predictor`` 1-7) and JPEG Lossless SV1 (``.70``); JPEG
-    Lossless also takes ``restart_interval`` and ``optimise`` (see
-    :func:`dicodec.jpegll_encode`). Frames are encoded on `threads` threads
-    (default: the CPUs). `encapsulate_ext` forces an Extended Offset Table
+    the values are kept exactly on lossless targets. Targets: Explicit VR
+    Little Endian (decompression), RLE Lossless, JPEG Lossless (``.57``,
+    option ``predictor`` 1-7) and JPEG Lossless SV1 (``.70``), and every other
+    syntax whose encoder is in the codec registry (:func:`encodable_syntaxes`:
+    JPEG-LS Lossless and Deflated Image Frame Compression in this build; no
+    options). JPEG Lossless also takes ``restart_interval`` and ``optimise``
+    (see :func:`dicodec.jpegll_encode`). A lossy target sets the Lossy Image
+    Compression attributes and always a new SOP Instance UID. Frames are
+    encoded on `threads` threads (default: the CPUs). `encapsulate_ext` forces an Extended Offset Table
     (one is also used when the frames are too large for a Basic Offset
     Table); `generate_instance_uid` gives the instance a new SOP Instance UID,
     as :meth:`pydicom.dataset.Dataset.compress` does.
