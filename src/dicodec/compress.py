@@ -304,10 +304,11 @@ def compress(
     options). JPEG Lossless also takes ``restart_interval`` and ``optimise``
     (see :func:`dicodec.jpegll_encode`). A lossy target sets the Lossy Image
     Compression attributes and always a new SOP Instance UID. Frames are
-    encoded on `threads` threads (default: the CPUs). `encapsulate_ext` forces an Extended Offset Table
-    (one is also used when the frames are too large for a Basic Offset
-    Table); `generate_instance_uid` gives the instance a new SOP Instance UID,
-    as :meth:`pydicom.dataset.Dataset.compress` does.
+    encoded on `threads` threads (default: the CPUs). `encapsulate_ext`
+    forces an Extended Offset Table (one is also used when the frames are
+    too large for a Basic Offset Table); `generate_instance_uid` gives the
+    instance a new SOP Instance UID, as
+    :meth:`pydicom.dataset.Dataset.compress` does.
 
     A dataset read from a big-endian file is written with
     :func:`pydicom.dcmwrite` afterwards (pydicom's ``save_as`` refuses to change
