@@ -229,7 +229,14 @@ def transcode_file(
         out = _raw(data, px, uid, encoded, arr.nbytes, lossy, encapsulate_ext)
         route = "raw"
     except MalformedError:
-        out = _with_pydicom(data, uid, threads, encapsulate_ext, options)
+        try:
+            out = _with_pydicom(data, uid, threads, encapsulate_ext, options)
+        except DicodecError:
+            raise
+        except Exception as e:  # noqa: BLE001 - pydicom raises many types for bad data
+            raise MalformedError(
+                f"pydicom cannot convert the data set: {type(e).__name__}: {e}"
+            ) from e
         route = "pydicom"
     result = Transcoded(out, route, tuple(arr.shape), str(arr.dtype), lossy)
     if verify:
@@ -368,11 +375,7 @@ def _with_pydicom(
 
     from dicodec.compress import compress
 
-    try:
-        ds = pydicom.dcmread(io.BytesIO(data), force=True)
-        ds.file_meta  # noqa: B018 - parsed now, not on first use
-    except Exception as e:  # noqa: BLE001 - pydicom raises many types for bad data
-        raise MalformedError(f"pydicom cannot read the data set: {type(e).__name__}: {e}") from e
+    ds = pydicom.dcmread(io.BytesIO(data), force=True)
     if "PixelData" not in ds:
         raise UnsupportedError("no top-level Pixel Data element")
     compress(

@@ -109,3 +109,27 @@ def test_deep_nesting_is_refused() -> None:
     data = b"\0" * 128 + b"DICM" + meta + item
     with pytest.raises(MalformedError, match="nested deeper"):
         _part10.split(data, 1 << 20)
+
+
+def test_mutated_files_fail_with_dicodec_errors_only() -> None:
+    """Mutated files through the whole transcoder (either route, verify on):
+    a result or a DicodecError, never another exception."""
+    import warnings
+
+    from dicodec.errors import DicodecError
+
+    data = rich_dataset(np.arange(2 * 16 * 12, dtype=np.uint16).reshape(2, 16, 12))
+    rng = np.random.default_rng(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(150):
+            buf = bytearray(data)
+            for _ in range(int(rng.integers(1, 6))):
+                pos = int(rng.integers(132, len(buf)))
+                buf[pos] = int(rng.integers(0, 256))
+            if i % 5 == 0:
+                buf = buf[: int(rng.integers(132, len(buf)))]
+            try:
+                transcode_file(bytes(buf), "jpeg-ls", verify=True)
+            except DicodecError:
+                pass
