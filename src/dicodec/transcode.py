@@ -375,7 +375,11 @@ def _with_pydicom(
 
     from dicodec.compress import compress
 
-    ds = pydicom.dcmread(io.BytesIO(data), force=True)
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=True)
+        ds.file_meta  # noqa: B018 - read now
+    except Exception as e:  # noqa: BLE001 - pydicom raises many types for bad data
+        raise MalformedError(f"pydicom cannot read the data set: {type(e).__name__}: {e}") from e
     if "PixelData" not in ds:
         raise UnsupportedError("no top-level Pixel Data element")
     compress(
@@ -395,7 +399,15 @@ def _with_pydicom(
         from pydicom.uid import ExplicitVRLittleEndian
 
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    pydicom.dcmwrite(buf, ds, enforce_file_format=enforce, implicit_vr=False, little_endian=True)
+    try:
+        pydicom.dcmwrite(
+            buf, ds, enforce_file_format=enforce, implicit_vr=False, little_endian=True
+        )
+    except Exception as e:  # noqa: BLE001 - what pydicom cannot write as Explicit VR LE
+        raise UnsupportedError(
+            f"converting this data set to Explicit VR Little Endian (pydicom: "
+            f"{type(e).__name__}: {e})"
+        ) from e
     if known:
         return buf.getvalue()
     from dicodec import _part10
