@@ -211,13 +211,17 @@ def element_bytes(tag: int, vr: str, value: bytes, undefined: bool = False) -> b
 
 
 def _with_group_lengths(elements: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
-    """Group length elements (gggg,0000) recomputed for their groups."""
+    """Group length elements (gggg,0000) recomputed for their groups (one
+    pass from the end; command elements (0000,xxxx) are left as they are)."""
     out = list(elements)
-    for i, (tag, _) in enumerate(out):
-        if tag & 0xFFFF == 0:
-            group = tag >> 16
-            n = sum(len(b) for t, b in out[i + 1 :] if t >> 16 == group)
-            out[i] = (tag, element_bytes(tag, "UL", struct.pack("<I", n)))
+    after: dict[int, int] = {}  # group -> bytes of its elements after this one
+    for i in range(len(out) - 1, -1, -1):
+        tag, raw = out[i]
+        group = tag >> 16
+        if tag & 0xFFFF == 0 and group != 0x0000:
+            raw = element_bytes(tag, "UL", struct.pack("<I", after.get(group, 0)))
+            out[i] = (tag, raw)
+        after[group] = after.get(group, 0) + len(raw)
     return out
 
 
