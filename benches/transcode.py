@@ -4,11 +4,11 @@ workers (issue 14's transcode goal), native -> JPEG Lossless SV1 and native
 compression ratio of each syntax dicodec encodes beside gzip of the native
 file.
 
-Inputs: ``--files`` copies of a large multi-frame 16-bit native file: the
-largest multi-frame native file of the shared corpus when it is there,
-otherwise pydicom's CT_small (128x128) scaled to 512x512 with a little
-noise, ``--frames`` frames drifting by a pixel each (realistic
-redundancy, not random data). The output files are checked: dicodec's by
+Inputs: ``--files`` copies of a large multi-frame 16-bit native file:
+pydicom's CT_small (128x128) scaled to 512x512 with a little noise,
+``--frames`` frames drifting by a pixel each (realistic redundancy, not
+random data); ``--corpus``: the largest 16-bit native file of the shared
+corpus instead (the corpus has no large multi-frame one). The output files are checked: dicodec's by
 pydicom's own decoders (GDCM / pylibjpeg), the peers' by dicodec.
 
 Peers (one process per worker, ``--workers``, pool started before timing):
@@ -63,7 +63,6 @@ def _corpus_file() -> Path | None:
             and r["ts_group"] == "native_explicit_le"
             and r["bits_allocated"] == "16"
             and r["samples_per_pixel"] == "1"
-            and int(r.get("frames") or r.get("number_of_frames") or 1) > 1
         ]
     if not rows:
         return None
@@ -159,13 +158,18 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=4)
     ap.add_argument("--frames", type=int, default=24)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--corpus",
+        action="store_true",
+        help="the largest 16-bit native file of the shared corpus instead of the synthetic CT",
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="dicodec-transcode-bench-"))
     try:
         src_dir = tmp / "in"
         src_dir.mkdir()
-        corpus = _corpus_file()
+        corpus = _corpus_file() if args.corpus else None
         data = corpus.read_bytes() if corpus else _synthetic(args.frames)
         for i in range(args.files):
             (src_dir / f"f{i}.dcm").write_bytes(data)

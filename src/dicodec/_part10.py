@@ -85,6 +85,8 @@ def _header(buf: bytes, pos: int, explicit: bool) -> tuple[int, bytes | None, in
         return tag, None, pos + 8, struct.unpack_from("<I", buf, pos + 4)[0]
     vr = buf[pos + 4 : pos + 6]
     if not (65 <= vr[0] <= 90 and 65 <= vr[1] <= 90):
+        if group == 0x0000:  # command elements are Implicit VR (some files hold them)
+            return tag, None, pos + 8, struct.unpack_from("<I", buf, pos + 4)[0]
         raise _bad(pos, f"element ({group:04X},{elem:04X}) has no explicit VR ({vr!r})")
     if vr in _LONG_VRS:
         if pos + 12 > len(buf):
@@ -158,10 +160,14 @@ def split(data: bytes, max_inflated: int) -> Part10:
     preamble and file meta group or its data set is not Explicit VR (the
     caller converts those with pydicom). A deflated data set is inflated
     (at most ``max_inflated`` bytes)."""
-    if len(data) < 132 or data[128:132] != b"DICM":
+    if len(data) >= 132 and data[128:132] == b"DICM":
+        preamble, pos = data[:128], 132
+    elif data[:2] == b"\x02\x00" and data[4:6].isalpha():
+        # A file meta group without preamble: the output gets an empty one.
+        preamble, pos = b"\0" * 128, 0
+    else:
         raise _bad(128, "no DICOM preamble and file meta group")
     meta: list[Element] = []
-    pos = 132
     while pos + 8 <= len(data) and data[pos : pos + 2] == b"\x02\x00":
         tag, vr, value, length = _header(data, pos, True)
         end = _value_end(data, vr, value, length, True, 0)
@@ -179,7 +185,7 @@ def split(data: bytes, max_inflated: int) -> Part10:
     elif ts in (uids.EXPLICIT_VR_BIG_ENDIAN, uids.IMPLICIT_VR_LITTLE_ENDIAN):
         raise _bad(pos, f"the data set is not Explicit VR Little Endian ({ts})")
     elements = list(walk(dataset, start, len(dataset)))
-    return Part10(data, data[:128], meta, ts, dataset, elements)
+    return Part10(data, preamble, meta, ts, dataset, elements)
 
 
 def _inflate(raw: bytes, limit: int) -> bytes:
@@ -205,13 +211,17 @@ def element_bytes(tag: int, vr: str, value: bytes, undefined: bool = False) -> b
 
 
 def _with_group_lengths(elements: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
-    """Group length elements (gggg,0000) recomputed for their groups."""
+    """Group length elements (gggg,0000) recomputed for their groups (one
+    pass from the end; command elements (0000,xxxx) are left as they are)."""
     out = list(elements)
-    for i, (tag, _) in enumerate(out):
-        if tag & 0xFFFF == 0:
-            group = tag >> 16
-            n = sum(len(b) for t, b in out[i + 1 :] if t >> 16 == group)
-            out[i] = (tag, element_bytes(tag, "UL", struct.pack("<I", n)))
+    after: dict[int, int] = {}  # group -> bytes of its elements after this one
+    for i in range(len(out) - 1, -1, -1):
+        tag, raw = out[i]
+        group = tag >> 16
+        if tag & 0xFFFF == 0 and group != 0x0000:
+            raw = element_bytes(tag, "UL", struct.pack("<I", after.get(group, 0)))
+            out[i] = (tag, raw)
+        after[group] = after.get(group, 0) + len(raw)
     return out
 
 

@@ -229,7 +229,14 @@ def transcode_file(
         out = _raw(data, px, uid, encoded, arr.nbytes, lossy, encapsulate_ext)
         route = "raw"
     except MalformedError:
-        out = _with_pydicom(data, uid, threads, encapsulate_ext, options)
+        try:
+            out = _with_pydicom(data, uid, threads, encapsulate_ext, options)
+        except DicodecError:
+            raise
+        except Exception as e:  # noqa: BLE001 - pydicom raises many types for bad data
+            raise MalformedError(
+                f"pydicom cannot convert the data set: {type(e).__name__}: {e}"
+            ) from e
         route = "pydicom"
     result = Transcoded(out, route, tuple(arr.shape), str(arr.dtype), lossy)
     if verify:
@@ -370,7 +377,7 @@ def _with_pydicom(
 
     try:
         ds = pydicom.dcmread(io.BytesIO(data), force=True)
-        ds.file_meta  # noqa: B018 - parsed now, not on first use
+        ds.file_meta  # noqa: B018 - read now
     except Exception as e:  # noqa: BLE001 - pydicom raises many types for bad data
         raise MalformedError(f"pydicom cannot read the data set: {type(e).__name__}: {e}") from e
     if "PixelData" not in ds:
@@ -392,7 +399,15 @@ def _with_pydicom(
         from pydicom.uid import ExplicitVRLittleEndian
 
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    pydicom.dcmwrite(buf, ds, enforce_file_format=enforce, implicit_vr=False, little_endian=True)
+    try:
+        pydicom.dcmwrite(
+            buf, ds, enforce_file_format=enforce, implicit_vr=False, little_endian=True
+        )
+    except Exception as e:  # noqa: BLE001 - what pydicom cannot write as Explicit VR LE
+        raise UnsupportedError(
+            f"converting this data set to Explicit VR Little Endian (pydicom: "
+            f"{type(e).__name__}: {e})"
+        ) from e
     if known:
         return buf.getvalue()
     from dicodec import _part10

@@ -109,3 +109,44 @@ def test_deep_nesting_is_refused() -> None:
     data = b"\0" * 128 + b"DICM" + meta + item
     with pytest.raises(MalformedError, match="nested deeper"):
         _part10.split(data, 1 << 20)
+
+
+def test_mutated_files_fail_with_dicodec_errors_only() -> None:
+    """Mutated files through the whole transcoder (either route, verify on):
+    a result or a DicodecError, never another exception."""
+    import warnings
+
+    from dicodec.errors import DicodecError
+
+    data = rich_dataset(np.arange(2 * 16 * 12, dtype=np.uint16).reshape(2, 16, 12))
+    rng = np.random.default_rng(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(150):
+            buf = bytearray(data)
+            for _ in range(int(rng.integers(1, 6))):
+                pos = int(rng.integers(132, len(buf)))
+                buf[pos] = int(rng.integers(0, 256))
+            if i % 5 == 0:
+                buf = buf[: int(rng.integers(132, len(buf)))]
+            try:
+                transcode_file(bytes(buf), "jpeg-ls", verify=True)
+            except DicodecError:
+                pass
+
+
+def test_meta_without_preamble_and_command_elements() -> None:
+    """Real files: a file meta group with no preamble (written with an empty
+    one), and command elements (0000,xxxx), Implicit VR, inside an Explicit
+    VR data set (copied as they are)."""
+    pixels = np.arange(20, dtype=np.uint16).reshape(4, 5)
+    data = rich_dataset(pixels)
+    bare = data[132:]
+    res = transcode_file(bare, "jpeg-ls", verify=True)
+    assert res.route == "raw" and res.data[:132] == b"\0" * 128 + b"DICM"
+    assert res.data[132:].count(b"TX-1") == 1  # the data set follows, once
+    command = struct.pack("<HHI", 0, 0, 0)  # (0000,0000), Implicit VR, empty (as in a real file)
+    odd = data + command
+    assert _part10.split(odd, 1 << 20).elements[-1].tag == 0x00000000
+    out = transcode_file(odd, "rle", verify=True)
+    assert out.route == "raw" and command in out.data

@@ -252,3 +252,22 @@ def test_lossy_marks_the_instance(monkeypatch: pytest.MonkeyPatch) -> None:
     again = pydicom.dcmread(io.BytesIO(step2.data))
     assert len(again.LossyImageCompressionRatio) == 2
     assert len(again.LossyImageCompressionMethod) == 2
+
+
+def test_compress_uses_registry_encoders() -> None:
+    """dicodec.compress writes every syntax with a registered encoder (here
+    JPEG-LS Lossless), frames through the registry in one call; pydicom's own
+    decoder reads the result."""
+    from pydicom.data import get_testdata_file
+    from pydicom.uid import JPEGLSLossless
+
+    path = get_testdata_file("SC_rgb_rle_16bit_2frame.dcm", download=False)
+    ds = pydicom.dcmread(path)
+    before = dicodec.read_pixels(ds)
+    dicodec.compress(ds, JPEGLSLossless, generate_instance_uid=False)
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    assert ds.PlanarConfiguration == 0
+    assert np.array_equal(pydicom_pixels(buf.getvalue()).reshape(before.shape), before)
+    with pytest.raises(UnsupportedError, match="options"):
+        dicodec.compress(pydicom.dcmread(path), JPEGLSLossless, predictor=3)

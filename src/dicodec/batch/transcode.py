@@ -7,6 +7,7 @@ with :func:`dicodec.batch.decode`; what happens to one file is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,7 +67,9 @@ def transcode(
     uid = resolve_syntax(to)
     check_target(uid, allow_lossy)
     arg = transcode_options(uid, allow_lossy=allow_lossy, verify=verify, options=options)
-    job = Job("transcode", "dicom", f"dicom:{uid}", arg, dedupe=False, suffix="")
+    # What OUT holds: another target or other encoder options need --overwrite.
+    state = f"dicom:{uid}" + (f" {json.dumps(options, sort_keys=True)}" if options else "")
+    job = Job("transcode", "dicom", state, arg, dedupe=False, suffix="")
     return run_job(
         job,
         sources,
