@@ -144,20 +144,38 @@ fn ybr_pixel_tables(t: &YbrTables, y: u8, cb: u8, cr: u8) -> [u8; 3] {
     [c(y + dr as i32), c(y + dg as i32), c(y + db as i32)]
 }
 
+/// The table kernel over whole pixels: `src` → `dst` (same length).
+#[inline(always)]
+fn ybr_tables_run(t: &YbrTables, src: &[u8], dst: &mut [u8]) {
+    for (o, i) in dst.chunks_exact_mut(3).zip(src.chunks_exact(3)) {
+        let p = ybr_pixel_tables(t, i[0], i[1], i[2]);
+        o[0] = p[0];
+        o[1] = p[1];
+        o[2] = p[2];
+    }
+}
+
+/// Pixels per block of the in-place kernel (copied to the stack first).
+const BLOCK: usize = 512;
+
+/// In place through a stack copy of each block: reading and writing the
+/// same bytes in the loop ran 3× slower than into another buffer.
+fn ybr_in_place_blocks(buf: &mut [u8], run: impl Fn(&[u8], &mut [u8])) {
+    let mut tmp = [0u8; BLOCK * 3];
+    for blk in buf.chunks_mut(BLOCK * 3) {
+        let tmp = &mut tmp[..blk.len()];
+        tmp.copy_from_slice(blk);
+        run(tmp, blk);
+    }
+}
+
 /// YBR_FULL (also YBR_FULL_422 once upsampled, and 8-bit YBR_ICT) → RGB,
 /// 8 bits per sample, colour-by-pixel; `src` and `dst` have the same length.
 pub fn ybr_full_to_rgb(src: &[u8], dst: &mut [u8]) -> Result<()> {
     let px = check_rgb(src.len())?;
     if px >= TABLE_MIN_PIXELS {
         let t = ybr_tables();
-        return par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
-            for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
-                let p = ybr_pixel_tables(t, i[0], i[1], i[2]);
-                o[0] = p[0];
-                o[1] = p[1];
-                o[2] = p[2];
-            }
-        });
+        return par_frames(src, dst, px.max(1), 3, 3, |_, s, d| ybr_tables_run(t, s, d));
     }
     ybr_full_to_rgb_direct(src, dst)
 }
@@ -178,19 +196,16 @@ pub fn ybr_full_to_rgb_in_place(buf: &mut [u8]) -> Result<()> {
     use rayon::prelude::*;
     if px >= TABLE_MIN_PIXELS {
         let t = ybr_tables();
-        buf.par_chunks_mut(PIXELS * 3).for_each(|c| {
-            for p in c.chunks_exact_mut(3) {
-                let o = ybr_pixel_tables(t, p[0], p[1], p[2]);
-                p.copy_from_slice(&o);
-            }
-        });
+        buf.par_chunks_mut(PIXELS * 3)
+            .for_each(|c| ybr_in_place_blocks(c, |s, d| ybr_tables_run(t, s, d)));
         return Ok(());
     }
     buf.par_chunks_mut(PIXELS * 3).for_each(|c| {
-        for p in c.chunks_exact_mut(3) {
-            let o = ybr_pixel(p[0], p[1], p[2]);
-            p.copy_from_slice(&o);
-        }
+        ybr_in_place_blocks(c, |s, d| {
+            for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
+                o.copy_from_slice(&ybr_pixel(i[0], i[1], i[2]));
+            }
+        })
     });
     Ok(())
 }

@@ -34,6 +34,19 @@ pub trait Sample: Copy + Send + Sync + 'static {
     /// `None` if `self < first_map`, else the LUT offset `self - first_map`
     /// (floats truncated toward zero, as NumPy casts them to integers).
     fn lut_offset(self, first_map: i64) -> Option<i64>;
+    /// How many values the type has when it is an 8- or 16-bit integer
+    /// (a table over all of them pays), else 0.
+    const VALUES: usize = 0;
+    /// The position of `self` among the [`Sample::VALUES`] values (`self - MIN`).
+    #[inline(always)]
+    fn value_index(self) -> usize {
+        0
+    }
+    /// The value at position `i` of [`Sample::value_index`], as `f64`.
+    #[inline(always)]
+    fn value_at(i: usize) -> f64 {
+        i as f64
+    }
 }
 
 macro_rules! int_sample {
@@ -42,6 +55,19 @@ macro_rules! int_sample {
             #[inline(always)]
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+            const VALUES: usize = if std::mem::size_of::<$t>() <= 2 {
+                1 << (8 * std::mem::size_of::<$t>())
+            } else {
+                0
+            };
+            #[inline(always)]
+            fn value_index(self) -> usize {
+                (self as i64).wrapping_sub(<$t>::MIN as i64) as usize
+            }
+            #[inline(always)]
+            fn value_at(i: usize) -> f64 {
+                (i as i64).wrapping_add(<$t>::MIN as i64) as f64
             }
             #[inline(always)]
             fn lut_offset(self, first_map: i64) -> Option<i64> {

@@ -284,3 +284,68 @@ fn ybr_tables_equal_direct_for_all_values() {
     ybr_full_to_rgb_in_place(&mut c).unwrap();
     assert!(c == b);
 }
+
+/// pydicom's LINEAR windowing of a rescaled value into `0..=max`, then
+/// `clip(floor(y + 0.5), 0, max)` (written out here, independently of the
+/// kernels).
+fn pydicom_linear(v: f64, m: f64, b: f64, center: f64, width: f64, max: f64) -> u32 {
+    let x = v * m + b;
+    let (c, w) = (center - 0.5, width - 1.0);
+    let y = if x <= c - w / 2.0 {
+        0.0
+    } else if x > c + w / 2.0 {
+        max
+    } else {
+        ((x - c) / w + 0.5) * max
+    };
+    (y + 0.5).floor().clamp(0.0, max) as u32
+}
+
+#[test]
+fn render_table_path_equals_the_formula() {
+    // From 4 * 2^16 values on, 8- and 16-bit stored values go through a
+    // table; below, pixel by pixel: both against the formula.
+    let w = Window {
+        center: 40.0,
+        width: 400.0,
+        function: VoiFunction::Linear,
+        y_min: 0.0,
+        y_max: 0.0,
+    };
+    let voi = VoiStep::Window(w);
+    let (m, b) = (1.5, -1024.0);
+    let modality = ModalityStep::Rescale(Rescale::uniform(m, b));
+    for n in [1000usize, 1 << 19] {
+        let u: Vec<u16> = (0..n as u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 16) as u16)
+            .collect();
+        let mut d8 = vec![0u8; n];
+        render(&u, n / 8, &modality, &voi, false, &mut d8).unwrap();
+        let mut d16 = vec![0u16; n];
+        render(&u, n / 8, &modality, &voi, true, &mut d16).unwrap();
+        for (i, &v) in u.iter().enumerate() {
+            assert_eq!(
+                d8[i] as u32,
+                pydicom_linear(v as f64, m, b, 40.0, 400.0, 255.0)
+            );
+            let e = pydicom_linear(v as f64, m, b, 40.0, 400.0, 65535.0);
+            assert_eq!(d16[i] as u32, 65535 - e);
+        }
+        let s: Vec<i16> = u.iter().map(|&v| v as i16).collect();
+        render(&s, n, &ModalityStep::Identity, &voi, false, &mut d8).unwrap();
+        for (i, &v) in s.iter().enumerate() {
+            assert_eq!(
+                d8[i] as u32,
+                pydicom_linear(v as f64, 1.0, 0.0, 40.0, 400.0, 255.0)
+            );
+        }
+        let s: Vec<u8> = u.iter().map(|&v| v as u8).collect();
+        render(&s, n, &modality, &voi, false, &mut d8).unwrap();
+        for (i, &v) in s.iter().enumerate() {
+            assert_eq!(
+                d8[i] as u32,
+                pydicom_linear(v as f64, m, b, 40.0, 400.0, 255.0)
+            );
+        }
+    }
+}

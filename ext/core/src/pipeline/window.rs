@@ -160,14 +160,34 @@ impl Prepared {
             ((x - self.c) / self.w + 0.5) * self.y_range + self.y_min
         }
     }
+
+    /// [`Prepared::apply`] of a LINEAR / LINEAR_EXACT window without
+    /// branches (the same values: the selects keep the order of the tests),
+    /// so that the compiler vectorizes the loop.
+    #[inline(always)]
+    fn linear(&self, x: f64) -> f64 {
+        let v = ((x - self.c) / self.w + 0.5) * self.y_range + self.y_min;
+        let v = if x > self.hi { self.y_max } else { v };
+        if x <= self.lo {
+            self.y_min
+        } else {
+            v
+        }
+    }
 }
 
 /// Applies `window` to `src` (stored or rescaled values) into `dst`.
 pub fn apply_window<S: Sample>(src: &[S], window: &Window, dst: &mut [f64]) -> Result<()> {
     let p = window.prepare()?;
     par_frames(src, dst, src.len().max(1), 1, 1, |_, s, d| {
-        for (o, &v) in d.iter_mut().zip(s) {
-            *o = p.apply(v.to_f64());
+        if p.sigmoid {
+            for (o, &v) in d.iter_mut().zip(s) {
+                *o = p.apply(v.to_f64());
+            }
+        } else {
+            for (o, &v) in d.iter_mut().zip(s) {
+                *o = p.linear(v.to_f64());
+            }
         }
     })
 }
@@ -266,6 +286,34 @@ pub fn render<S: Sample, E: DisplayValue>(
         };
         E::from_u32(if invert { E::MAX - v } else { v })
     };
+    // 8- and 16-bit stored values with one window and one rescale (or
+    // none): a table of the display value of every stored value, built with
+    // the same arithmetic, then one lookup per pixel.
+    let uniform = match modality {
+        ModalityStep::Identity => Some(None),
+        ModalityStep::Rescale(r) if r.slopes.len() == 1 && r.intercepts.len() == 1 => {
+            Some(Some(r.of(0)))
+        }
+        _ => None,
+    };
+    if let (Ok(p), Some(mb)) = (&voi, uniform) {
+        if S::VALUES > 0 && src.len() >= 4 * S::VALUES {
+            let table: Vec<E> = (0..S::VALUES)
+                .map(|i| {
+                    let x = S::value_at(i);
+                    finish(p.apply(match mb {
+                        None => x,
+                        Some((m, b)) => x * m + b,
+                    }))
+                })
+                .collect();
+            return par_frames(src, dst, frame_len.max(1), 1, 1, |_, s, d| {
+                for (o, &v) in d.iter_mut().zip(s) {
+                    *o = table[v.value_index()];
+                }
+            });
+        }
+    }
     // One tight loop per combination of steps (no per-pixel dispatch).
     par_frames(src, dst, frame_len.max(1), 1, 1, |f, s, d| {
         match (&voi, modality) {
