@@ -269,5 +269,5 @@ def test_compress_uses_registry_encoders() -> None:
     ds.save_as(buf, enforce_file_format=True)
     assert ds.PlanarConfiguration == 0
     assert np.array_equal(pydicom_pixels(buf.getvalue()).reshape(before.shape), before)
-    with pytest.raises(UnsupportedError, match="options"):
+    with pytest.raises(InvalidArgumentError, match="do not apply"):
         dicodec.compress(pydicom.dcmread(path), JPEGLSLossless, predictor=3)
