@@ -15,10 +15,10 @@ use crate::error::{Error, Result};
 const PIXELS: usize = 1 << 15;
 
 // The matrices of pydicom, rounded to f32 as NumPy stores them.
-const YBR_G_CB: f32 = (-0.114 * 1.772 / 0.587) as f32;
-const YBR_G_CR: f32 = (-0.299 * 1.402 / 0.587) as f32;
-const YBR_R_CR: f32 = 1.402;
-const YBR_B_CB: f32 = 1.772;
+pub(super) const YBR_G_CB: f32 = (-0.114 * 1.772 / 0.587) as f32;
+pub(super) const YBR_G_CR: f32 = (-0.299 * 1.402 / 0.587) as f32;
+pub(super) const YBR_R_CR: f32 = 1.402;
+pub(super) const YBR_B_CB: f32 = 1.772;
 
 const RGB_TO_YBR: [[f32; 3]; 3] = [
     // rows: R, G, B coefficients; columns: Y, Cb, Cr
@@ -169,44 +169,86 @@ fn ybr_in_place_blocks(buf: &mut [u8], run: impl Fn(&[u8], &mut [u8])) {
     }
 }
 
-/// YBR_FULL (also YBR_FULL_422 once upsampled, and 8-bit YBR_ICT) → RGB,
-/// 8 bits per sample, colour-by-pixel; `src` and `dst` have the same length.
-pub fn ybr_full_to_rgb(src: &[u8], dst: &mut [u8]) -> Result<()> {
-    let px = check_rgb(src.len())?;
-    if px >= TABLE_MIN_PIXELS {
-        let t = ybr_tables();
-        return par_frames(src, dst, px.max(1), 3, 3, |_, s, d| ybr_tables_run(t, s, d));
-    }
-    ybr_full_to_rgb_direct(src, dst)
+/// The YBR_FULL → RGB kernel a call uses.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum YbrKernel {
+    /// [`arch`](super::arch): AVX2 + FMA, 16 pixels per step.
+    Simd,
+    /// [`YbrTables`] (portable, from [`TABLE_MIN_PIXELS`] on).
+    Tables,
+    /// [`ybr_pixel`] for every pixel (portable).
+    Direct,
 }
 
-/// [`ybr_full_to_rgb`] computing every pixel (no tables).
+/// The kernel for `px` pixels, picked on the calling thread.
+fn ybr_kernel(px: usize) -> YbrKernel {
+    if super::arch::use_simd() {
+        YbrKernel::Simd
+    } else if px >= TABLE_MIN_PIXELS {
+        YbrKernel::Tables
+    } else {
+        YbrKernel::Direct
+    }
+}
+
+/// The portable kernel over whole pixels: `src` → `dst` (same length).
+#[inline(always)]
+fn ybr_direct_run(src: &[u8], dst: &mut [u8]) {
+    for (o, i) in dst.chunks_exact_mut(3).zip(src.chunks_exact(3)) {
+        o.copy_from_slice(&ybr_pixel(i[0], i[1], i[2]));
+    }
+}
+
+/// Runs kernel `k` over whole pixels: `src` → `dst` (same length).
+fn ybr_run(k: YbrKernel, src: &[u8], dst: &mut [u8]) {
+    match k {
+        YbrKernel::Simd => {
+            let done = 3 * super::arch::ybr_full_to_rgb(src, dst);
+            ybr_direct_run(&src[done..], &mut dst[done..]);
+        }
+        YbrKernel::Tables => ybr_tables_run(ybr_tables(), src, dst),
+        YbrKernel::Direct => ybr_direct_run(src, dst),
+    }
+}
+
+/// Runs kernel `k` in place over whole pixels.
+fn ybr_run_in_place(k: YbrKernel, buf: &mut [u8]) {
+    match k {
+        YbrKernel::Simd => {
+            let done = 3 * super::arch::ybr_full_to_rgb_in_place(buf);
+            ybr_in_place_blocks(&mut buf[done..], ybr_direct_run);
+        }
+        YbrKernel::Tables => {
+            let t = ybr_tables();
+            ybr_in_place_blocks(buf, |s, d| ybr_tables_run(t, s, d))
+        }
+        YbrKernel::Direct => ybr_in_place_blocks(buf, ybr_direct_run),
+    }
+}
+
+/// YBR_FULL (also YBR_FULL_422 once upsampled, and 8-bit YBR_ICT) → RGB,
+/// 8 bits per sample, colour-by-pixel; `src` and `dst` have the same length.
+/// Chunks of the image run in parallel; each with the AVX2 + FMA kernel
+/// where the CPU has it, else a portable one (equal results).
+pub fn ybr_full_to_rgb(src: &[u8], dst: &mut [u8]) -> Result<()> {
+    let px = check_rgb(src.len())?;
+    let k = ybr_kernel(px);
+    par_frames(src, dst, px.max(1), 3, 3, |_, s, d| ybr_run(k, s, d))
+}
+
+/// [`ybr_full_to_rgb`] computing every pixel with the portable [`ybr_pixel`].
 pub fn ybr_full_to_rgb_direct(src: &[u8], dst: &mut [u8]) -> Result<()> {
     let px = check_rgb(src.len())?;
-    par_frames(src, dst, px.max(1), 3, 3, |_, s, d| {
-        for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
-            o.copy_from_slice(&ybr_pixel(i[0], i[1], i[2]));
-        }
-    })
+    par_frames(src, dst, px.max(1), 3, 3, |_, s, d| ybr_direct_run(s, d))
 }
 
 /// In place variant of [`ybr_full_to_rgb`].
 pub fn ybr_full_to_rgb_in_place(buf: &mut [u8]) -> Result<()> {
     let px = check_rgb(buf.len())?;
     use rayon::prelude::*;
-    if px >= TABLE_MIN_PIXELS {
-        let t = ybr_tables();
-        buf.par_chunks_mut(PIXELS * 3)
-            .for_each(|c| ybr_in_place_blocks(c, |s, d| ybr_tables_run(t, s, d)));
-        return Ok(());
-    }
-    buf.par_chunks_mut(PIXELS * 3).for_each(|c| {
-        ybr_in_place_blocks(c, |s, d| {
-            for (o, i) in d.chunks_exact_mut(3).zip(s.chunks_exact(3)) {
-                o.copy_from_slice(&ybr_pixel(i[0], i[1], i[2]));
-            }
-        })
-    });
+    let k = ybr_kernel(px);
+    buf.par_chunks_mut(PIXELS * 3)
+        .for_each(|c| ybr_run_in_place(k, c));
     Ok(())
 }
 

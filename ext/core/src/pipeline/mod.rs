@@ -11,11 +11,14 @@
 //! * [`png`]: PNG encoding of display images (`png` crate, fdeflate).
 //! * [`color`]: YBR_FULL / YBR_FULL_422 / YBR_ICT / YBR_RCT → RGB, RGB →
 //!   YBR_FULL, MONOCHROME1 inversion.
+//! * `arch`: the only `unsafe` here, the AVX2 + FMA YBR_FULL → RGB kernel
+//!   (runtime-detected; the portable kernels give the same bytes).
 //!
 //! The arithmetic follows `pydicom.pixels.processing` operation by operation,
 //! so results are equal (integers) or equal to the last bit except for `exp`
 //! (floats).
 
+mod arch;
 pub mod color;
 pub mod lut;
 pub mod png;
@@ -140,6 +143,10 @@ pub(crate) fn par_frames<S: Sync, D: Send>(
             "pixel pipeline: {units} pixels are not a whole number of {frame_units}-pixel frames"
         )));
     }
+    if std::mem::size_of_val(dst) >= REGION_MIN {
+        par_regions(src, dst, frame_units, in_per, out_per, &f);
+        return Ok(());
+    }
     let chunk = CHUNK.min(frame_units);
     dst.par_chunks_mut(frame_units * out_per)
         .zip(src.par_chunks(frame_units * in_per))
@@ -150,6 +157,61 @@ pub(crate) fn par_frames<S: Sync, D: Send>(
                 .for_each(|(d2, s2)| f(fi, s2, d2))
         });
     Ok(())
+}
+
+/// Bytes of output a parallel work item of a large output owns whole: a
+/// transparent huge page (NumPy asks for them for large arrays).
+const REGION: usize = 2 << 20;
+
+/// Outputs from this size on are cut at [`REGION`]-aligned addresses.
+const REGION_MIN: usize = 4 * REGION;
+
+/// [`par_frames`] for a large output: one work item per [`REGION`]-aligned
+/// region of `dst` (cut at the first whole unit at or after each aligned
+/// address), split at frame boundaries inside. Two threads then never
+/// fault in the same huge page of a new output at once, which made the
+/// kernel clear pages twice: measured 2.2x the CPU time of a pre-faulted
+/// output (float64 VOI LUT of a 31-Mpx CT) before, 1.4x after.
+fn par_regions<S: Sync, D: Send>(
+    src: &[S],
+    dst: &mut [D],
+    frame_units: usize,
+    in_per: usize,
+    out_per: usize,
+    f: &(impl Fn(usize, &[S], &mut [D]) + Sync),
+) {
+    let units = src.len() / in_per;
+    let unit_bytes = out_per * std::mem::size_of::<D>();
+    let base = dst.as_ptr() as usize;
+    let mut cuts = vec![0usize];
+    let mut aligned = (base / REGION + 1) * REGION;
+    while aligned < base + units * unit_bytes {
+        let u = (aligned - base).div_ceil(unit_bytes);
+        if u > cuts[cuts.len() - 1] && u < units {
+            cuts.push(u);
+        }
+        aligned += REGION;
+    }
+    cuts.push(units);
+    let mut items = Vec::with_capacity(cuts.len());
+    let (mut s_rest, mut d_rest) = (src, dst);
+    for w in cuts.windows(2) {
+        let n = w[1] - w[0];
+        let (s, s_tail) = s_rest.split_at(n * in_per);
+        let (d, d_tail) = std::mem::take(&mut d_rest).split_at_mut(n * out_per);
+        (s_rest, d_rest) = (s_tail, d_tail);
+        items.push((w[0], s, d));
+    }
+    items.into_par_iter().for_each(|(mut u, mut s, mut d)| {
+        while !d.is_empty() {
+            let fi = u / frame_units;
+            let n = ((fi + 1) * frame_units - u).min(d.len() / out_per);
+            let (sh, st) = s.split_at(n * in_per);
+            let (dh, dt) = std::mem::take(&mut d).split_at_mut(n * out_per);
+            f(fi, sh, dh);
+            (u, s, d) = (u + n, st, dt);
+        }
+    });
 }
 
 /// Minimum and maximum of the finite values of `src` (`None` when there are none).

@@ -129,6 +129,86 @@ fn rescale_per_frame() {
 }
 
 #[test]
+fn large_outputs_keep_frames_apart() {
+    // Outputs from 8 MiB on are cut at 2 MiB-aligned addresses (par_regions):
+    // every value still gets its own frame's slope, at every alignment of
+    // the output and with frames smaller and larger than a region.
+    for (frames, frame_len) in [(5usize, 250_001usize), (700, 1_601), (2, 1 << 20)] {
+        let n = frames * frame_len;
+        let src: Vec<u16> = (0..n).map(|i| (i % 65_521) as u16).collect();
+        let slopes: Vec<f64> = (0..frames).map(|f| f as f64 + 1.0).collect();
+        let r = Rescale {
+            slopes,
+            intercepts: vec![0.5],
+        };
+        let mut buf = vec![0f64; n + 3];
+        for off in [0, 1, 3] {
+            let dst = &mut buf[off..off + n];
+            rescale(&src, frame_len, &r, dst).unwrap();
+            for (i, (&v, &o)) in src.iter().zip(dst.iter()).enumerate() {
+                let want = v as f64 * ((i / frame_len) as f64 + 1.0) + 0.5;
+                assert!(o == want, "value {i} of {frames}x{frame_len} at +{off}");
+            }
+        }
+    }
+}
+
+#[test]
+fn window_simd_and_portable_agree() {
+    // The AVX-512 / AVX2 builds of the LINEAR loop and the 8/16-bit table
+    // path give the same bits as the portable per-value arithmetic, on
+    // values around and inside the window, specials included.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut vals: Vec<f64> = (0..20_000)
+        .map(|i| match i % 4 {
+            0 => (next() % 6000) as f64 - 3000.0,
+            1 => (next() % 1_000_000) as f64 / 997.0 - 500.0,
+            2 => f64::from_bits(next()),
+            _ => (next() % 400) as f64 - 160.5,
+        })
+        .collect();
+    vals.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, 1e308]);
+    let ints: Vec<i16> = (0..(1 << 18)).map(|_| next() as i16).collect();
+    eprintln!("window build: {:?}", super::arch::Wide::pick());
+    for function in [VoiFunction::Linear, VoiFunction::LinearExact, VoiFunction::Sigmoid] {
+        for (center, width) in [(40.0, 400.0), (-0.5, 1.0), (1e3, 3.3e3), (7.25, 0.5)] {
+            let w = Window {
+                center,
+                width,
+                function,
+                y_min: -1024.0,
+                y_max: 3071.0,
+            };
+            let Ok(p) = w.prepare() else {
+                continue;
+            };
+            let mut got = vec![0f64; vals.len()];
+            apply_window(&vals, &w, &mut got).unwrap();
+            let mut portable = vec![0f64; vals.len()];
+            super::arch::PORTABLE.with(|c| c.set(true));
+            apply_window(&vals, &w, &mut portable).unwrap();
+            super::arch::PORTABLE.with(|c| c.set(false));
+            for ((&v, &a), &b) in vals.iter().zip(&got).zip(&portable) {
+                let want = p.apply(v);
+                assert!(a.to_bits() == want.to_bits(), "{v} {w:?}: {a} != {want}");
+                assert!(b.to_bits() == want.to_bits(), "{v} {w:?}: {b} != {want}");
+            }
+            let mut got = vec![0f64; ints.len()];
+            apply_window(&ints, &w, &mut got).unwrap();
+            for (&v, &a) in ints.iter().zip(&got) {
+                assert!(a.to_bits() == p.apply(v as f64).to_bits(), "{v} {w:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn windows() {
     let w = Window {
         center: 50.0,
@@ -267,22 +347,73 @@ fn png_round_trip_sizes() {
     assert!(encode_pngs(PngSamples::Eight(&img), 3, 64, 48, 1).is_err());
 }
 
+/// Runs `f` with the portable colour kernels forced on this thread.
+fn portable<R>(f: impl FnOnce() -> R) -> R {
+    super::arch::PORTABLE.with(|p| p.set(true));
+    let r = f();
+    super::arch::PORTABLE.with(|p| p.set(false));
+    r
+}
+
 #[test]
-fn ybr_tables_equal_direct_for_all_values() {
-    // All 2^24 YCbCr triples: the table path (taken from 2^20 pixels on)
-    // equals the direct computation (itself equal to pydicom, see
-    // tests/pipeline/test_pipeline_pydicom.py::test_all_ycbcr_values).
+fn ybr_simd_and_portable_equal_for_all_values() {
+    // All 2^24 YCbCr triples through every kernel: the AVX2 + FMA one
+    // (where the CPU has it), the portable table kernel (taken from 2^16
+    // pixels on) and the direct one (`ybr_pixel`, itself equal to pydicom,
+    // see tests/pipeline/test_pipeline_pydicom.py::test_all_ycbcr_values),
+    // into another buffer and in place.
+    eprintln!("AVX2 + FMA kernel available: {}", super::arch::available());
     let src: Vec<u8> = (0..1u32 << 24)
         .flat_map(|i| [(i >> 16) as u8, (i >> 8) as u8, i as u8])
         .collect();
-    let mut a = vec![0u8; src.len()];
-    let mut b = vec![0u8; src.len()];
-    ybr_full_to_rgb(&src, &mut a).unwrap();
-    ybr_full_to_rgb_direct(&src, &mut b).unwrap();
-    assert!(a == b);
+    let mut want = vec![0u8; src.len()];
+    ybr_full_to_rgb_direct(&src, &mut want).unwrap();
+    let mut simd = vec![0u8; src.len()];
+    ybr_full_to_rgb(&src, &mut simd).unwrap();
+    assert!(simd == want, "SIMD kernel");
     let mut c = src.clone();
     ybr_full_to_rgb_in_place(&mut c).unwrap();
-    assert!(c == b);
+    assert!(c == want, "SIMD kernel in place");
+    let mut tables = vec![0u8; src.len()];
+    portable(|| ybr_full_to_rgb(&src, &mut tables)).unwrap();
+    assert!(tables == want, "portable table kernel");
+    let mut c = src.clone();
+    portable(|| ybr_full_to_rgb_in_place(&mut c)).unwrap();
+    assert!(c == want, "portable table kernel in place");
+}
+
+#[test]
+fn ybr_simd_tails_and_offsets() {
+    // Lengths that are not whole 16-pixel groups, at every start offset,
+    // small (direct portable kernel) and in place: equal to `ybr_pixel`.
+    let mut state = 0x1234_5678_9abc_def0u64;
+    let data: Vec<u8> = (0..3 * 200 + 64)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    for off in 0..7 {
+        for px in [0usize, 1, 5, 15, 16, 17, 31, 32, 33, 47, 100, 200] {
+            let src = &data[off..off + 3 * px];
+            let mut want = vec![0u8; src.len()];
+            ybr_full_to_rgb_direct(src, &mut want).unwrap();
+            for force_portable in [false, true] {
+                super::arch::PORTABLE.with(|p| p.set(force_portable));
+                let mut got = vec![0u8; src.len()];
+                ybr_full_to_rgb(src, &mut got).unwrap();
+                assert_eq!(got, want, "{px} pixels at {off}, portable {force_portable}");
+                let mut buf = data.clone();
+                ybr_full_to_rgb_in_place(&mut buf[off..off + 3 * px]).unwrap();
+                assert_eq!(&buf[off..off + 3 * px], &want[..], "in place, {px} at {off}");
+                assert_eq!(&buf[..off], &data[..off]);
+                assert_eq!(&buf[off + 3 * px..], &data[off + 3 * px..]);
+                super::arch::PORTABLE.with(|p| p.set(false));
+            }
+        }
+    }
 }
 
 /// pydicom's LINEAR windowing of a rescaled value into `0..=max`, then
