@@ -176,7 +176,11 @@ fn window_simd_and_portable_agree() {
     vals.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, 1e308]);
     let ints: Vec<i16> = (0..(1 << 18)).map(|_| next() as i16).collect();
     eprintln!("window build: {:?}", super::arch::Wide::pick());
-    for function in [VoiFunction::Linear, VoiFunction::LinearExact, VoiFunction::Sigmoid] {
+    for function in [
+        VoiFunction::Linear,
+        VoiFunction::LinearExact,
+        VoiFunction::Sigmoid,
+    ] {
         for (center, width) in [(40.0, 400.0), (-0.5, 1.0), (1e3, 3.3e3), (7.25, 0.5)] {
             let w = Window {
                 center,
@@ -407,7 +411,11 @@ fn ybr_simd_tails_and_offsets() {
                 assert_eq!(got, want, "{px} pixels at {off}, portable {force_portable}");
                 let mut buf = data.clone();
                 ybr_full_to_rgb_in_place(&mut buf[off..off + 3 * px]).unwrap();
-                assert_eq!(&buf[off..off + 3 * px], &want[..], "in place, {px} at {off}");
+                assert_eq!(
+                    &buf[off..off + 3 * px],
+                    &want[..],
+                    "in place, {px} at {off}"
+                );
                 assert_eq!(&buf[..off], &data[..off]);
                 assert_eq!(&buf[off + 3 * px..], &data[off + 3 * px..]);
                 super::arch::PORTABLE.with(|p| p.set(false));
