@@ -23,6 +23,28 @@ use crate::limits;
 #[path = "arch_enc.rs"]
 mod arch;
 
+/// `$body` for `$c` = 0 .. `$nc` (<= 4), unrolled.
+macro_rules! unroll {
+    ($nc:expr, $c:ident => $body:block) => {{
+        {
+            let $c: usize = 0;
+            if $c < $nc $body
+        }
+        {
+            let $c: usize = 1;
+            if $c < $nc $body
+        }
+        {
+            let $c: usize = 2;
+            if $c < $nc $body
+        }
+        {
+            let $c: usize = 3;
+            if $c < $nc $body
+        }
+    }};
+}
+
 #[cfg(test)]
 thread_local! {
     /// Tests: encode with the portable line encoder even where [`arch`] runs.
@@ -111,45 +133,58 @@ impl Source<'_> {
         }
     }
 
-    /// Writes samples `start + i * stride` (i < `dst.len()`) to `dst`.
+    /// Writes the samples of one line to `dst`: the `dst.len()` samples
+    /// from `start` (`comp` None), or component `comp` of the `dst.len()`
+    /// pixels of `nf` components from `start`.
     #[inline]
-    fn load(&self, start: usize, stride: usize, dst: &mut [i32]) {
+    fn load(&self, start: usize, nf: usize, comp: Option<usize>, dst: &mut [i32]) {
         let n = dst.len();
-        if n == 0 {
+        let Some(comp) = comp else {
+            let end = start + n;
+            match *self {
+                Source::U16(s) => {
+                    for (d, &v) in dst.iter_mut().zip(&s[start..end]) {
+                        *d = v as i32;
+                    }
+                }
+                Source::U8(s, m) => {
+                    for (d, &v) in dst.iter_mut().zip(&s[start..end]) {
+                        *d = (v & m) as i32;
+                    }
+                }
+                Source::Le16(s, m) => {
+                    for (d, v) in dst.iter_mut().zip(s[2 * start..2 * end].chunks_exact(2)) {
+                        *d = (u16::from_le_bytes([v[0], v[1]]) & m) as i32;
+                    }
+                }
+            }
             return;
+        };
+        let end = start + n * nf;
+        match nf {
+            2 => self.pick::<2>(start, end, comp, dst),
+            3 => self.pick::<3>(start, end, comp, dst),
+            _ => self.pick::<4>(start, end, comp, dst),
         }
-        let end = start + (n - 1) * stride + 1;
+    }
+
+    /// [`Source::load`] of component `comp` of `NF`.
+    #[inline(always)]
+    fn pick<const NF: usize>(&self, start: usize, end: usize, comp: usize, dst: &mut [i32]) {
         match *self {
-            Source::U16(s) if stride == 1 => {
-                for (d, &v) in dst.iter_mut().zip(&s[start..end]) {
-                    *d = v as i32;
-                }
-            }
             Source::U16(s) => {
-                for (d, &v) in dst.iter_mut().zip(s[start..end].iter().step_by(stride)) {
-                    *d = v as i32;
-                }
-            }
-            Source::U8(s, m) if stride == 1 => {
-                for (d, &v) in dst.iter_mut().zip(&s[start..end]) {
-                    *d = (v & m) as i32;
+                for (d, v) in dst.iter_mut().zip(s[start..end].chunks_exact(NF)) {
+                    *d = v[comp] as i32;
                 }
             }
             Source::U8(s, m) => {
-                for (d, &v) in dst.iter_mut().zip(s[start..end].iter().step_by(stride)) {
-                    *d = (v & m) as i32;
-                }
-            }
-            Source::Le16(s, m) if stride == 1 => {
-                for (d, v) in dst.iter_mut().zip(s[2 * start..2 * end].chunks_exact(2)) {
-                    *d = (u16::from_le_bytes([v[0], v[1]]) & m) as i32;
+                for (d, v) in dst.iter_mut().zip(s[start..end].chunks_exact(NF)) {
+                    *d = (v[comp] & m) as i32;
                 }
             }
             Source::Le16(s, m) => {
-                let s = &s[2 * start..2 * end];
-                for (i, d) in dst.iter_mut().enumerate() {
-                    let o = 2 * i * stride;
-                    *d = (u16::from_le_bytes([s[o], s[o + 1]]) & m) as i32;
+                for (d, v) in dst.iter_mut().zip(s[2 * start..2 * end].chunks_exact(2 * NF)) {
+                    *d = (u16::from_le_bytes([v[2 * comp], v[2 * comp + 1]]) & m) as i32;
                 }
             }
         }
@@ -328,32 +363,56 @@ impl<'a> LineWriter<'a> {
             // Prefix, its 1 and the k low bits in one go.
             self.put((1 << k) | (m & ((1 << k) - 1)), hi + 1 + k);
         } else {
-            self.golomb_long(m, k, max, qbpp);
+            // The writer's state by value: its address must not escape, or
+            // it leaves the registers.
+            (self.pos, self.acc, self.nbits, self.after_ff) = golomb_long(
+                self.buf,
+                self.state(),
+                m,
+                k,
+                max,
+                qbpp,
+            );
         }
     }
+}
 
-    /// [`LineWriter::golomb`]'s rare cases: more than 32 bits, or the
-    /// escape.
-    #[cold]
-    #[inline(never)]
-    fn golomb_long(&mut self, m: u32, k: u32, max: u32, qbpp: u32) {
-        let hi = m >> k;
-        if hi < max {
-            if hi < 32 {
-                self.put(1, hi + 1);
-            } else {
-                self.zeros(hi);
-                self.put(1, 1);
-            }
-            if k > 0 {
-                self.put(m & ((1 << k) - 1), k);
-            }
+/// [`LineWriter::golomb`]'s rare cases: more than 32 bits, or the escape.
+/// Takes and returns the writer's state.
+#[cold]
+#[inline(never)]
+fn golomb_long(
+    buf: &mut [u8],
+    (pos, acc, nbits, after_ff): (usize, u64, u32, bool),
+    m: u32,
+    k: u32,
+    max: u32,
+    qbpp: u32,
+) -> (usize, u64, u32, bool) {
+    let mut w = LineWriter {
+        buf,
+        pos,
+        acc,
+        nbits,
+        after_ff,
+    };
+    let hi = m >> k;
+    if hi < max {
+        if hi < 32 {
+            w.put(1, hi + 1);
         } else {
-            self.zeros(max);
-            self.put(1, 1);
-            self.put(m - 1, qbpp);
+            w.zeros(hi);
+            w.put(1, 1);
         }
+        if k > 0 {
+            w.put(m & ((1 << k) - 1), k);
+        }
+    } else {
+        w.zeros(max);
+        w.put(1, 1);
+        w.put(m - 1, qbpp);
     }
+    w.state()
 }
 
 /// Writes every whole byte of the `nbits` low bits of `acc` at `pos` (7
@@ -527,6 +586,11 @@ struct RunCtx {
     nn: i32,
 }
 
+/// Size of the gradient quantisation table: every difference of two 16-bit
+/// samples, index `d & QMASK` (negative d in the upper half).
+const QSIZE: usize = 1 << 17;
+const QMASK: usize = QSIZE - 1;
+
 /// Contexts and per-line scratch of a scan.
 pub struct Model {
     p: Coding,
@@ -534,10 +598,9 @@ pub struct Model {
     /// bounds check.
     ctx: [Ctx; 512],
     run: [RunCtx; 2],
-    /// Near-lossless: Q(d) at `d & qmask` for every difference d of two
+    /// Near-lossless: Q(d) at `d & QMASK` for every difference d of two
     /// samples <= MAXVAL.
-    qt: Vec<i8>,
-    qmask: usize,
+    qt: Box<[i8; QSIZE]>,
     /// Per line: the context ids (lossless) or 81 Q1 + 9 Q2 (near-lossless)
     /// of its samples.
     q: Vec<i32>,
@@ -547,19 +610,16 @@ pub struct Model {
 
 impl Model {
     fn new(p: Coding, width: usize) -> Model {
-        let (mut qt, mut qmask) = (Vec::new(), 0);
+        // Calloc'd: only the entries of d in -MAXVAL..=MAXVAL are written.
+        let mut qt: Box<[i8; QSIZE]> = vec![0i8; QSIZE].into_boxed_slice().try_into().unwrap();
         if p.near > 0 {
-            let size = 2 * (p.maxval as usize + 1).next_power_of_two();
-            qmask = size - 1;
-            qt = vec![0i8; size];
-            let half = size / 2;
-            let (pos, neg) = qt.split_at_mut(half);
-            for (d, t) in pos.iter_mut().enumerate() {
+            let m = p.maxval as usize;
+            for (d, t) in qt[..=m].iter_mut().enumerate() {
                 *t = qcalc(&p, d as i32) as i8;
             }
-            // Index half + j holds d = j - half.
-            for (j, t) in neg.iter_mut().enumerate() {
-                *t = qcalc(&p, j as i32 - half as i32) as i8;
+            // Index QSIZE - m + i holds d = i - m.
+            for (i, t) in qt[QSIZE - m..].iter_mut().enumerate() {
+                *t = qcalc(&p, i as i32 - m as i32) as i8;
             }
         }
         Model {
@@ -567,7 +627,6 @@ impl Model {
             ctx: [Ctx::default(); 512],
             run: [RunCtx::default(); 2],
             qt,
-            qmask,
             q: vec![0; width * 4],
             pred: vec![0; width * 4],
         }
@@ -630,10 +689,10 @@ fn encode_scan(
                 &mut srcline[..]
             };
             if whole {
-                src.load(row, 1, dst);
+                src.load(row, nf, None, dst);
             } else {
                 // One component (interleave none or line).
-                src.load(row + comps[j], nf, dst);
+                src.load(row, nf, Some(comps[j]), dst);
             }
             let ri = &mut run_index[if nc == 1 { j } else { 0 }];
             line(model, bw, &srcline, prev, cur, w, ri);
@@ -820,27 +879,21 @@ fn lossless_line<const NC: usize, const POW2: bool>(
     let mut x = 0;
     while x < width {
         let j = x * NC;
-        let all0 = (0..NC).all(|c| q[j + c] == 0);
-        if !all0 {
-            for c in 0..NC {
-                regular::<true, POW2>(
-                    &mut m.ctx,
-                    &p,
-                    w,
-                    max,
-                    sh,
-                    0,
-                    q[j + c],
-                    pred[j + c],
-                    ix[j + c],
-                );
-            }
+        let (qv, pv, iv) = (&q[j..j + NC], &pred[j..j + NC], &ix[j..j + NC]);
+        if qv.iter().any(|&q| q != 0) {
+            unroll!(NC, c => {
+                regular::<true, POW2>(&mut m.ctx, &p, w, max, sh, 0, qv[c], pv[c], iv[c]);
+            });
             x += 1;
         } else {
             x += run_lossless::<NC>(&mut m.run, &p, w, prev, cur, x, width, ri);
         }
     }
 }
+
+/// Samples compared at once when scanning a run (a multiple of 1-4
+/// components).
+const RUN: usize = 24;
 
 /// Run mode from pixel `x`, lossless; returns the pixels done.
 #[allow(clippy::too_many_arguments)]
@@ -855,22 +908,23 @@ fn run_lossless<const NC: usize>(
     width: usize,
     ri: &mut usize,
 ) -> usize {
-    let ra: [i32; NC] = std::array::from_fn(|c| cur[x * NC + c]);
+    let mut ra = [0i32; NC];
+    ra.copy_from_slice(&cur[x * NC..(x + 1) * NC]);
     let rest = &cur[(x + 1) * NC..(width + 1) * NC];
-    let mut count = 0;
-    if NC == 1 {
-        // Eight samples at a time, then one by one.
-        let mut chunks = rest.chunks_exact(8);
-        for ch in chunks.by_ref() {
-            if ch != [ra[0]; 8] {
-                break;
-            }
-            count += 8;
+    // RUN (24 / NC pixels) at a time, then pixel by pixel.
+    let pat: [i32; RUN] = std::array::from_fn(|i| ra[i % NC]);
+    let mut done = 0;
+    for ch in rest.chunks_exact(RUN) {
+        if *ch != pat {
+            break;
         }
-        count += rest[count..].iter().take_while(|&&v| v == ra[0]).count();
-    } else {
-        count = rest.chunks_exact(NC).take_while(|px| *px == ra).count();
+        done += RUN;
     }
+    let count = done / NC
+        + rest[done..]
+            .chunks_exact(NC)
+            .take_while(|px| *px == ra)
+            .count();
     if run_bits(w, count, x + count == width, ri) {
         return count;
     }
@@ -989,18 +1043,24 @@ fn near_line<const NC: usize>(
     }
     let inv = reciprocal(p.step);
     let max = p.limit - p.qbpp - 1;
-    let qmask = m.qmask;
-    let mut ra: [i32; NC] = std::array::from_fn(|c| cur[c]);
-    let mut rc: [i32; NC] = std::array::from_fn(|c| prev[c]);
-    let mut rb: [i32; NC] = std::array::from_fn(|c| prev[NC + c]);
+    let (q12, qt) = (&m.q[..n], &*m.qt);
+    // One component: Ra in a register (the serial chain); more: reloaded.
+    let mut ra1 = cur[0];
     let mut x = 0;
     while x < width {
         let j = x * NC;
-        let rd: [i32; NC] = std::array::from_fn(|c| prev[j + 2 * NC + c]);
-        let qs: [i32; NC] =
-            std::array::from_fn(|c| m.q[j + c] + m.qt[(rc[c] - ra[c]) as usize & qmask] as i32);
+        // Rc, Rb, Rd of component c at c, NC + c, 2 NC + c; Ra at c, the
+        // sample coded at NC + c.
+        let pv = &prev[j..j + 3 * NC];
+        let cv = &mut cur[j..j + 2 * NC];
+        let ra = |c: usize, cv: &[i32], r: i32| if NC == 1 { r } else { cv[c] };
+        let mut qs = [0i32; NC];
+        unroll!(NC, c => {
+            qs[c] = q12[j + c] + qt[(pv[c] - ra(c, cv, ra1)) as usize & QMASK] as i32;
+        });
         if qs.iter().any(|&q| q != 0) {
-            for c in 0..NC {
+            unroll!(NC, c => {
+                let a = ra(c, cv, ra1);
                 let v = regular::<false, false>(
                     &mut m.ctx,
                     &p,
@@ -1009,21 +1069,19 @@ fn near_line<const NC: usize>(
                     0,
                     inv,
                     qs[c],
-                    med(ra[c], rb[c], rc[c]),
+                    med(a, pv[NC + c], pv[c]),
                     src[j + c],
                 );
-                cur[j + NC + c] = v;
-                ra[c] = v;
-            }
-            rc = rb;
-            rb = rd;
+                cv[NC + c] = v;
+                if NC == 1 {
+                    ra1 = v;
+                }
+            });
             x += 1;
         } else {
             x += run_near::<NC>(&mut m.run, &p, w, src, prev, cur, x, width, ri, inv);
-            if x < width {
-                ra = std::array::from_fn(|c| cur[x * NC + c]);
-                rc = std::array::from_fn(|c| prev[x * NC + c]);
-                rb = std::array::from_fn(|c| prev[(x + 1) * NC + c]);
+            if NC == 1 && x < width {
+                ra1 = cur[x];
             }
         }
     }
@@ -1044,15 +1102,37 @@ fn run_near<const NC: usize>(
     ri: &mut usize,
     inv: u64,
 ) -> usize {
-    let ra: [i32; NC] = std::array::from_fn(|c| cur[x * NC + c]);
-    let mut count = 0;
-    for px in src[x * NC..width * NC].chunks_exact(NC) {
-        if !(0..NC).all(|c| (px[c] - ra[c]).abs() <= p.near) {
+    let mut ra = [0i32; NC];
+    ra.copy_from_slice(&cur[x * NC..(x + 1) * NC]);
+    // RUN (24 / NC pixels) at a time (the reconstructed run written with
+    // them), then pixel by pixel.
+    let pat: [i32; RUN] = std::array::from_fn(|i| ra[i % NC]);
+    let near = p.near;
+    let rest = &src[x * NC..width * NC];
+    let out = &mut cur[(x + 1) * NC..(width + 1) * NC];
+    let mut done = 0;
+    for (ch, o) in rest.chunks_exact(RUN).zip(out.chunks_exact_mut(RUN)) {
+        let ok = ch
+            .iter()
+            .zip(&pat)
+            .fold(true, |ok, (&v, &r)| ok & ((v - r).abs() <= near));
+        if !ok {
             break;
         }
-        cur[(x + 1 + count) * NC..(x + 2 + count) * NC].copy_from_slice(&ra);
-        count += 1;
+        o.copy_from_slice(&pat);
+        done += RUN;
     }
+    for (px, o) in rest[done..]
+        .chunks_exact(NC)
+        .zip(out[done..].chunks_exact_mut(NC))
+    {
+        if !(0..NC).all(|c| (px[c] - ra[c]).abs() <= near) {
+            break;
+        }
+        o.copy_from_slice(&ra);
+        done += NC;
+    }
+    let count = done / NC;
     if run_bits(w, count, x + count == width, ri) {
         return count;
     }
