@@ -1,20 +1,18 @@
-//! The encoder's line loop compiled a second time for x86-64 CPUs with
-//! LZCNT, BMI1 and BMI2, chosen at run time (as the decoder's `arch`: same
-//! source, same output, only the instruction selection differs). Tests run
-//! both this and the portable build.
+//! The encoder's line loops compiled a second time for x86-64 CPUs with
+//! AVX2, LZCNT, BMI1 and BMI2, chosen at run time (as the decoder's `arch`:
+//! same source, same output, only the instruction selection differs: the
+//! per-line gradient pass vectorises to AVX2, k and the bit writer use
+//! LZCNT and BMI2). Tests run both this and the portable build.
 #![allow(unsafe_code)]
 
-use super::{encode_line, BitWriter, Model};
-
-/// A line encoder: model, writer, source line, previous and current line
-/// buffers, width, run index.
-pub type LineFn = fn(&mut Model, &mut BitWriter, &[i32], &mut [i32], &mut [i32], usize, &mut usize);
+use super::{encode_line, BitWriter, LineFn, Model};
 
 /// Whether this CPU runs [`line`].
 pub fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("lzcnt")
+        std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("lzcnt")
             && std::arch::is_x86_feature_detected!("bmi1")
             && std::arch::is_x86_feature_detected!("bmi2")
     }
@@ -25,8 +23,8 @@ pub fn available() -> bool {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "lzcnt,bmi1,bmi2")]
-unsafe fn line_bmi2<const NC: usize>(
+#[target_feature(enable = "avx2,lzcnt,bmi1,bmi2")]
+unsafe fn line_avx2<const NC: usize, const LOSSLESS: bool, const POW2: bool>(
     m: &mut Model,
     bw: &mut BitWriter,
     src: &[i32],
@@ -35,22 +33,22 @@ unsafe fn line_bmi2<const NC: usize>(
     width: usize,
     ri: &mut usize,
 ) {
-    encode_line::<NC>(m, bw, src, prev, cur, width, ri)
+    encode_line::<NC, LOSSLESS, POW2>(m, bw, src, prev, cur, width, ri)
 }
 
-/// The line encoder for `NC` components built with LZCNT/BMI2. Only call
-/// the result when [`available`] says so.
-pub fn line<const NC: usize>() -> LineFn {
+/// The line encoder built with AVX2/LZCNT/BMI2. Only call the result when
+/// [`available`] says so.
+pub fn line<const NC: usize, const LOSSLESS: bool, const POW2: bool>() -> LineFn {
     #[cfg(target_arch = "x86_64")]
     {
         |m, bw, src, prev, cur, width, ri| {
             // SAFETY: `line` is only used after `available()` confirmed that
-            // the CPU supports LZCNT, BMI1 and BMI2 (see `pick_line`).
-            unsafe { line_bmi2::<NC>(m, bw, src, prev, cur, width, ri) }
+            // the CPU supports AVX2, LZCNT, BMI1 and BMI2 (see `pick_line`).
+            unsafe { line_avx2::<NC, LOSSLESS, POW2>(m, bw, src, prev, cur, width, ri) }
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        encode_line::<NC>
+        encode_line::<NC, LOSSLESS, POW2>
     }
 }

@@ -111,27 +111,41 @@ pub fn encode_frame(src: &[u8], desc: &PixelDescription, opts: &EncodeOptions) -
         )));
     }
     let mask = ((1u32 << bs) - 1) as u16;
-    let samples: Vec<u16> = match desc.sample_type()?.size() {
-        1 => src.iter().map(|&b| b as u16 & mask).collect(),
-        2 => src
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]) & mask)
-            .collect(),
-        n => {
-            return Err(Error::unsupported(format!(
-                "JPEG-LS encoding of {}-byte samples",
-                n
-            )))
-        }
-    };
-    encode(
-        &Image {
+    let size = desc.sample_type()?.size();
+    if !matches!(size, 1 | 2) {
+        return Err(Error::unsupported(format!(
+            "JPEG-LS encoding of {size}-byte samples"
+        )));
+    }
+    if opts.preset.is_some_and(|p| p.maxval != 0 && p.maxval < mask) {
+        // A MAXVAL below Bits Stored: the samples are checked against it.
+        let samples: Vec<u16> = match size {
+            1 => src.iter().map(|&b| b as u16 & mask).collect(),
+            _ => src
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]) & mask)
+                .collect(),
+        };
+        let img = Image {
             samples: &samples,
             width: desc.columns,
             height: desc.rows,
             components: desc.samples_per_pixel as u8,
             precision: bs as u8,
-        },
+        };
+        return encode(&img, opts);
+    }
+    // The frame's bytes straight to the encoder, masked to Bits Stored.
+    let source = match size {
+        1 => encoder::Source::U8(src, mask as u8),
+        _ => encoder::Source::Le16(src, mask),
+    };
+    encoder::encode_source(
+        source,
+        desc.columns,
+        desc.rows,
+        desc.samples_per_pixel as u8,
+        bs as u8,
         opts,
     )
 }
