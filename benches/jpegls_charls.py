@@ -58,6 +58,11 @@ def raw(out: Path, corpus: Path) -> None:
         a.astype("<u2" if a.dtype.itemsize == 2 else "u1").tofile(
             out / f"{name}_{w}x{h}x{nc}_{bits}.raw"
         )
+        if name == "mr12":
+            # The bench set's mr8: the 12-bit MR's top 8 bits (8-bit grey).
+            (a.astype(np.int64) >> max(int(ds.BitsStored) - 8, 0)).astype("u1").tofile(
+                out / f"mr8_{w}x{h}x{nc}_8.raw"
+            )
 
 
 def timeit(out: Path) -> None:

@@ -43,25 +43,27 @@ impl<'a> BitReader<'a> {
         r
     }
 
-    /// Fills the cache to at least 56 bits (57 after the first refill).
+    /// Fills the cache to at least 56 bits and at most 63.
     ///
     /// Fast path: the 8 bytes from `pos - 1` hold no 0xFF (so the byte
     /// before `pos` is no 0xFF either and no stuffing is involved); up to 7
     /// of them are taken. Bits of `cache` past `bits` may hold bytes already
     /// loaded but not counted: later refills OR the same bytes at the same
     /// place.
+    ///
+    /// No early return when the cache is full: a data dependent branch that
+    /// mispredicts costs more than the load (with 56 or more bits the fast
+    /// path takes 0 bytes and ORs the same bytes at the same place).
     #[inline(always)]
     pub fn refill(&mut self) {
-        if self.bits > 56 {
-            return;
-        }
         if let Some(b) = self
             .data
             .get(self.pos.wrapping_sub(1)..self.pos.wrapping_add(7))
         {
             let w = u64::from_be_bytes(b.try_into().unwrap());
             if !has_ff(w) {
-                let n = ((64 - self.bits) >> 3).min(7);
+                // `bits` stays below 64 (a shift by 64 would wrap).
+                let n = (63 - self.bits) >> 3;
                 self.cache |= (w << 8) >> self.bits;
                 self.pos += n as usize;
                 self.bits += n << 3;
@@ -81,12 +83,12 @@ impl<'a> BitReader<'a> {
     }
 
     fn refill_bytes(&mut self) {
-        while self.bits <= 56 {
+        while self.bits <= 55 {
             let Some(&b) = self.data.get(self.pos) else {
                 // Past the end: zeros.
-                let add = 64 - self.bits;
+                let add = 63 - self.bits;
                 self.zeros = self.zeros.saturating_add(add);
-                self.bits = 64;
+                self.bits = 63;
                 return;
             };
             // The byte before is 0xFF: this one gives 7 bits.
@@ -106,6 +108,14 @@ impl<'a> BitReader<'a> {
     #[inline]
     pub fn overrun(&self) -> bool {
         self.bits < self.zeros
+    }
+
+    /// Refills; returns the cache (left-aligned) and its number of valid
+    /// bits.
+    #[inline(always)]
+    pub fn peek(&mut self) -> (u64, u32) {
+        self.refill();
+        (self.cache, self.bits)
     }
 
     /// Skips `n` (< 64, <= valid) bits.

@@ -140,7 +140,7 @@ impl Model {
 
     /// Decodes the prediction error of a run-interruption sample with
     /// context `t` (RItype) at `run_index`.
-    #[inline]
+    #[inline(always)]
     pub fn ri_error(&mut self, rd: &mut BitReader, t: usize, run_index: usize) -> Res<i32> {
         let p = self.p;
         let cx = self.run[t];
@@ -193,7 +193,8 @@ fn regular<const POW2: bool>(
     let sign = q >> 31;
     let qi = ((q ^ sign) - sign) as usize & 511;
     let cx = ctx[qi];
-    let px = (pred + ((cx.c ^ sign) - sign)).clamp(0, p.maxval);
+    // max/min rather than clamp: clamp checks that 0 <= MAXVAL on every call.
+    let px = (pred + ((cx.c ^ sign) - sign)).max(0).min(p.maxval);
     let k = golomb_k(cx.n, cx.a);
     let m = rd
         .golomb(k, max, p.qbpp)
@@ -263,9 +264,8 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32) -> Res<()> {
 /// Context update of a run-interruption sample (T.87 A.7.2.2).
 #[inline(always)]
 pub fn update_run(cx: &mut RunCtx, e: i32, m: i32, t: i32, reset: i32) -> Res<()> {
-    if e < 0 {
-        cx.nn += 1;
-    }
+    // Without a branch: the sign of e is data dependent.
+    cx.nn += (e < 0) as i32;
     cx.a += (m + 1 - t) >> 1;
     if cx.a > A_MAX {
         return Err("context counter overflow");
@@ -290,6 +290,32 @@ pub fn med(ra: i32, rb: i32, rc: i32) -> i32 {
     } else {
         ra + rb - rc
     }
+}
+
+/// [`med`] without branches (its comparisons are data dependent and
+/// mispredict): `ra + rb - rc` clamped to `[min(ra, rb), max(ra, rb)]`,
+/// which equals T.87's three cases.
+#[inline(always)]
+fn med_sel(ra: i32, rb: i32, rc: i32) -> i32 {
+    let (lo, hi) = (ra.min(rb), ra.max(rb));
+    (ra + rb - rc).max(lo).min(hi)
+}
+
+/// Calls `f(c)` for c = 0..NC, unrolled (so that arrays indexed by c stay in
+/// registers; the loop of a large body is not unrolled by the compiler).
+#[inline(always)]
+fn each<const NC: usize>(mut f: impl FnMut(usize) -> Res<()>) -> Res<()> {
+    f(0)?;
+    if NC > 1 {
+        f(1)?;
+    }
+    if NC > 2 {
+        f(2)?;
+    }
+    if NC > 3 {
+        f(3)?;
+    }
+    Ok(())
 }
 
 /// +1 or -1 (sign(0) = +1).
@@ -387,12 +413,16 @@ fn decode_line_impl<const NC: usize, const POW2: bool>(
             all0 &= qs[c] == 0;
         }
         if !all0 {
-            for c in 0..NC {
-                let v =
-                    regular::<POW2>(&mut m.ctx, &p, max, &mut r, qs[c], med(ra[c], rb[c], rc[c]))?;
-                cur[(x + 1) * NC + c] = v;
-                ra[c] = v;
-            }
+            let (ctx, rr, px) = (&mut m.ctx, &mut r, &mut cur[(x + 1) * NC..(x + 2) * NC]);
+            each::<NC>(
+                #[inline(always)]
+                |c| {
+                    let v = regular::<POW2>(ctx, &p, max, rr, qs[c], med_sel(ra[c], rb[c], rc[c]))?;
+                    px[c] = v;
+                    ra[c] = v;
+                    Ok(())
+                },
+            )?;
             rc = rb;
             rb = rd_;
             x += 1;
@@ -411,6 +441,19 @@ fn decode_line_impl<const NC: usize, const POW2: bool>(
     Ok(())
 }
 
+/// `RUN_SUM[i]`: pixels of the run segments of run indices 0..i (the sum of
+/// 2^J[j] for j < i), so that n 1-bits from run index i cover
+/// `RUN_SUM[i + n] - RUN_SUM[i]` pixels without a loop.
+const RUN_SUM: [usize; 33] = {
+    let mut s = [0usize; 33];
+    let mut i = 0;
+    while i < 32 {
+        s[i + 1] = s[i] + (1 << J[i]);
+        i += 1;
+    }
+    s
+};
+
 /// Run mode from pixel `x` (T.87 A.7): the run, then the interruption
 /// sample unless the run reaches the end of the line. Returns the pixels
 /// done and the reader (by value, so that the caller's stays in registers).
@@ -424,22 +467,39 @@ fn run<'a, const NC: usize>(
     width: usize,
     ri: &mut usize,
 ) -> Res<(usize, BitReader<'a>)> {
-    let rd = &mut r;
     let remaining = width - x;
-    let mut count = 0usize;
-    while rd.bit() {
-        let len = 1usize << J[*ri];
-        let c = len.min(remaining - count);
-        count += c;
-        if c == len {
-            *ri = (*ri + 1).min(31);
-        }
-        if count == remaining {
-            break;
+    let mut idx = *ri;
+    // The 1-bits of the run at once: when they and the 0 after them are in
+    // the cache, stay below index 31 and end before the line does, the run
+    // covers RUN_SUM[idx + ones] - RUN_SUM[idx] pixels (every segment full).
+    let (cache, valid) = r.peek();
+    let ones = (!cache).leading_zeros().min(valid);
+    let end = idx + ones as usize;
+    let mut count = if end <= 31 {
+        RUN_SUM[end] - RUN_SUM[idx]
+    } else {
+        usize::MAX
+    };
+    if ones < valid && count < remaining {
+        idx = end;
+        r.skip(ones + 1);
+    } else {
+        // Bit by bit (the run reaches the end of the line, or is long).
+        count = 0;
+        while r.bit() {
+            let len = 1usize << J[idx];
+            let c = len.min(remaining - count);
+            count += c;
+            if c == len {
+                idx = (idx + 1).min(31);
+            }
+            if count == remaining {
+                break;
+            }
         }
     }
     if count < remaining {
-        count += rd.bits(J[*ri]) as usize;
+        count += r.bits(J[idx]) as usize;
         if count > remaining {
             return Err("run length runs past the end of the line");
         }
@@ -449,6 +509,7 @@ fn run<'a, const NC: usize>(
         px.copy_from_slice(&v);
     }
     if count == remaining {
+        *ri = idx;
         return Ok((count, r));
     }
     let xi = x + count;
@@ -456,16 +517,14 @@ fn run<'a, const NC: usize>(
     for c in 0..NC {
         let ra = cur[xi * NC + c];
         let rb = prev[(xi + 1) * NC + c];
-        let rx = if NC == 1 && (ra - rb).abs() <= p.near {
-            let e = m.ri_error(rd, 1, *ri)?;
-            p.fix(ra + e * p.step)
-        } else {
-            let e = m.ri_error(rd, 0, *ri)?;
-            p.fix(rb + e * sign(rb - ra) * p.step)
-        };
-        cur[(xi + 1) * NC + c] = rx;
+        // RItype 1 (Ra = Rb within NEAR, single component) or 0, chosen
+        // with selects: the choice is data dependent.
+        let t1 = NC == 1 && (ra - rb).abs() <= p.near;
+        let e = m.ri_error(&mut r, t1 as usize, idx)?;
+        let (base, sg) = if t1 { (ra, 1) } else { (rb, sign(rb - ra)) };
+        cur[(xi + 1) * NC + c] = p.fix(base + e * sg * p.step);
     }
-    *ri = ri.saturating_sub(1);
+    *ri = idx.saturating_sub(1);
     Ok((count + 1, r))
 }
 

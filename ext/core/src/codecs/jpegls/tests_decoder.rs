@@ -137,3 +137,72 @@ fn portable_and_arch_line_decoders_agree() {
     }
     assert!(n > 20, "{n} streams");
 }
+
+/// Run mode: runs of every length from 1 to past index 31 (J = 15), runs
+/// that end at the line end (the bit-by-bit path) or before it (the
+/// look-ahead over the cached 1-bits), interrupted by both RItypes, decoded
+/// with both line decoders; lossless equals the image, NEAR=2 stays within 2.
+#[test]
+fn runs_of_every_length_decode_on_both_paths() {
+    use crate::codecs::jpegls::{encode, EncodeOptions, Image};
+    use crate::pixels::Samples;
+    let w = 40_000usize;
+    let h = 3usize;
+    let mut v = Vec::with_capacity(w * h);
+    let mut s = 7u64;
+    for y in 0..h {
+        let mut x = 0;
+        let mut len = 1 + y;
+        while x < w {
+            // A flat run of `len` pixels, then one noisy pixel (value equal
+            // to or far from the run: RItype 1 or 0).
+            let flat = (y * 17 + len) as u16 & 0xFF;
+            for _ in 0..len.min(w - x) {
+                v.push(flat);
+            }
+            x += len.min(w - x);
+            if x < w {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+                v.push(if s >> 63 == 0 {
+                    flat
+                } else {
+                    (s >> 40) as u16 & 0xFF
+                });
+                x += 1;
+            }
+            len = if len > 20_000 { 1 } else { len * 3 / 2 + 1 };
+        }
+        // The last line ends in one long run (to the line end).
+        if y == h - 1 {
+            let n = v.len();
+            v[n - 30_000..].fill(9);
+        }
+    }
+    assert_eq!(v.len(), w * h);
+    let img = Image {
+        samples: &v,
+        width: w as u32,
+        height: h as u32,
+        components: 1,
+        precision: 8,
+    };
+    for near in [0u8, 2] {
+        let opts = EncodeOptions {
+            near,
+            ..Default::default()
+        };
+        let st = encode(&img, &opts).unwrap();
+        let (a, b) = both_paths(&st);
+        assert_eq!(a, b, "NEAR {near}");
+        let d = crate::codecs::jpegls::decode(&st).unwrap();
+        let Samples::U8(out) = d.samples else {
+            panic!("8-bit samples expected");
+        };
+        for (i, (&o, &x)) in out.iter().zip(&v).enumerate() {
+            assert!(
+                (o as i32 - x as i32).abs() <= near as i32,
+                "NEAR {near} sample {i}: {o} vs {x}"
+            );
+        }
+    }
+}
