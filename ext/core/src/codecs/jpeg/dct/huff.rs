@@ -20,6 +20,14 @@ const LUT_SIZE: usize = 1 << LUT_BITS;
 /// Entry flag: the value (and its extra bits) is included.
 pub const COMPLETE: u32 = 0x40;
 
+/// [`Table::ac`] entry flag: a complete AC coefficient symbol (or ZRL, a
+/// run of 15 with value 0): bits 0..6 the bits to consume (code and extra
+/// bits), bits 8..12 the run, bits 16..32 the value (i16).
+pub const AC_COEF: u32 = 0x40;
+/// [`Table::ac`] entry flag: end of block (a symbol of size 0 and a run
+/// other than 15); bits 0..6 the code length.
+pub const AC_EOB: u32 = 0x80;
+
 /// Sign extension of the `s` extra bits `v` (F.2.2.1, Figure F.12), s >= 1.
 #[inline(always)]
 pub fn extend(v: u32, s: u32) -> i32 {
@@ -34,6 +42,10 @@ pub struct Table {
     /// See the module doc: bits 0..6 bits to consume, bit 6 [`COMPLETE`],
     /// bits 8..16 the symbol, bits 16..32 the value (i16) when complete.
     pub lut: Box<[u32; LUT_SIZE]>,
+    /// The same index read as an AC table: [`AC_COEF`] and [`AC_EOB`]
+    /// entries; 0 where [`Table::lut`] must be used (codes or extra bits
+    /// longer than the index).
+    pub ac: Box<[u32; LUT_SIZE]>,
     maxcode: [i32; 18],
     valoff: [i32; 17],
     vals: [u8; 256],
@@ -82,8 +94,22 @@ impl Table {
                 lut[base..base + span].fill(rs | l);
             }
         }
+        let mut ac: Box<[u32; LUT_SIZE]> = Box::new([0u32; LUT_SIZE]);
+        for (a, &e) in ac.iter_mut().zip(lut.iter()) {
+            if e & COMPLETE == 0 {
+                continue;
+            }
+            let rs = (e >> 8) & 255;
+            let (r, s) = (rs >> 4, rs & 15);
+            *a = if s == 0 && r != 15 {
+                (e & 63) | AC_EOB
+            } else {
+                (e & 0xFFFF_0000) | (r << 8) | AC_COEF | (e & 63)
+            };
+        }
         Table {
             lut,
+            ac,
             maxcode,
             valoff,
             vals,
