@@ -3,7 +3,7 @@
 //! block decoder, which dequantises as it stores and runs the IDCT at once.
 
 use super::frame::{Comp, Frame, Headers, Scan};
-use super::huff::{extend, Table, AC_COEF, AC_EOB, COMPLETE};
+use super::huff::{extend, Table, AC2_COEF, AC2_COEF2, AC2_EOB, AC2_EOB2, COMPLETE};
 use super::{arch, Px};
 use crate::codecs::jpeg::bitreader::{BitReader, Bits, Cold};
 use crate::pixels::FrameReport;
@@ -86,7 +86,7 @@ fn ac_coefs(
     blk: &mut [i32; 64],
     bad: &mut bool,
 ) -> bool {
-    let lut = &*t.ac;
+    let lut = &*t.ac2;
     let mut k = 1usize;
     let mut slow_bad = false;
     // A local copy, so that the buffer stays in registers.
@@ -98,16 +98,33 @@ fn ac_coefs(
         if b.nbits < 32 {
             b.refill(c);
         }
-        if e & AC_COEF != 0 {
-            b.consume(e & 63);
+        if e & AC2_COEF != 0 {
             k += ((e >> 8) & 15) as usize;
             let pos = ZZ8[k & 127] as usize & 63;
-            blk[pos] = ((e >> 16) as i16 as i32) * q[pos];
+            blk[pos] = ((e >> 32) as i16 as i32) * q[pos];
+            k += 1;
+            if e & (AC2_COEF2 | AC2_EOB2) == 0 || k >= 64 {
+                // One symbol (the second belongs to the next block when
+                // this one ends it).
+                let n = ((e >> 20) & 63) as u32;
+                b.buf = b.buf.wrapping_shl(n);
+                b.nbits -= n;
+                continue;
+            }
+            b.buf = b.buf.wrapping_shl(e as u32);
+            b.nbits -= (e & 63) as u32;
+            if e & AC2_EOB2 != 0 {
+                break;
+            }
+            k += ((e >> 12) & 15) as usize;
+            let pos = ZZ8[k & 127] as usize & 63;
+            blk[pos] = ((e >> 48) as i16 as i32) * q[pos];
             k += 1;
             continue;
         }
-        if e & AC_EOB != 0 {
-            b.consume(e & 63);
+        if e & AC2_EOB != 0 {
+            b.buf = b.buf.wrapping_shl(e as u32);
+            b.nbits -= (e & 63) as u32;
             break;
         }
         let (rs, v) = symbol(b, c, t, &mut slow_bad);
