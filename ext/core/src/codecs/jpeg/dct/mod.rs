@@ -53,6 +53,8 @@ pub trait Px: Copy + Default + Send + Sync + 'static {
     fn to_i32(self) -> i32;
     /// `bytes` as samples when a sample is one byte.
     fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
+    /// `s` as samples when a sample is two bytes.
+    fn from_u16_mut(s: &mut [u16]) -> Option<&mut [Self]>;
     /// The samples as bytes when a sample is one byte.
     fn as_u8(s: &[Self]) -> Option<&[u8]>;
     /// The samples as bytes when a sample is one byte.
@@ -69,6 +71,9 @@ impl Px for u8 {
     }
     fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [u8]> {
         Some(bytes)
+    }
+    fn from_u16_mut(_: &mut [u16]) -> Option<&mut [u8]> {
+        None
     }
     fn as_u8(s: &[u8]) -> Option<&[u8]> {
         Some(s)
@@ -88,6 +93,9 @@ impl Px for u16 {
     }
     fn from_bytes_mut(_: &mut [u8]) -> Option<&mut [u16]> {
         None
+    }
+    fn from_u16_mut(s: &mut [u16]) -> Option<&mut [u16]> {
+        Some(s)
     }
     fn as_u8(_: &[u16]) -> Option<&[u8]> {
         None
@@ -484,7 +492,14 @@ fn write_rows<T: Px>(
         if let Some(d) = T::from_bytes_mut(d).filter(|_| size == 1) {
             return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
         }
-        // 2-byte samples: through a buffer of a few rows, little-endian.
+        // 2-byte samples: straight into `d` when it is an aligned buffer of
+        // native little-endian u16.
+        if size == 2 && cfg!(target_endian = "little") {
+            if let Some(d) = crate::codecs::jpeg::arch::as_u16(d).and_then(T::from_u16_mut) {
+                return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
+            }
+        }
+        // Otherwise through a buffer of a few rows, little-endian.
         let mut tmp = vec![T::default(); 8 * rl / size];
         for (k, d) in d.chunks_mut(8 * rl).enumerate() {
             let m = d.len() / rl;
