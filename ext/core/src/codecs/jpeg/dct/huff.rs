@@ -20,6 +20,29 @@ const LUT_SIZE: usize = 1 << LUT_BITS;
 /// Entry flag: the value (and its extra bits) is included.
 pub const COMPLETE: u32 = 0x40;
 
+/// An AC reading of a [`Table::lut`] entry (an intermediate table of
+/// [`Table::new`]): a complete AC coefficient symbol (or ZRL, a
+/// run of 15 with value 0): bits 0..6 the bits to consume (code and extra
+/// bits), bits 8..12 the run, bits 16..32 the value (i16).
+pub const AC_COEF: u32 = 0x40;
+/// [`Table::ac2`] entries (64 bits): bits 0..6 the bits to consume for both
+/// symbols, [`AC2_COEF`] (the first symbol is a coefficient or ZRL, run in
+/// bits 8..12, value in bits 32..48) or [`AC2_EOB`] (end of block); a
+/// second symbol that fits in the rest of the index is [`AC2_COEF2`] (run in
+/// bits 12..16, value in bits 48..64) or [`AC2_EOB2`]; bits 20..26 the bits
+/// of the first symbol alone. 0: see [`Table::lut`].
+pub const AC2_COEF: u64 = 0x40;
+/// See [`AC2_COEF`].
+pub const AC2_EOB: u64 = 0x80;
+/// See [`AC2_COEF`].
+pub const AC2_COEF2: u64 = 1 << 16;
+/// See [`AC2_COEF`].
+pub const AC2_EOB2: u64 = 1 << 17;
+
+/// An AC reading of a [`Table::lut`] entry: end of block (a symbol of size 0 and a run
+/// other than 15); bits 0..6 the code length.
+pub const AC_EOB: u32 = 0x80;
+
 /// Sign extension of the `s` extra bits `v` (F.2.2.1, Figure F.12), s >= 1.
 #[inline(always)]
 pub fn extend(v: u32, s: u32) -> i32 {
@@ -34,6 +57,9 @@ pub struct Table {
     /// See the module doc: bits 0..6 bits to consume, bit 6 [`COMPLETE`],
     /// bits 8..16 the symbol, bits 16..32 the value (i16) when complete.
     pub lut: Box<[u32; LUT_SIZE]>,
+    /// Two AC symbols per look-up where both fit in the index: see
+    /// [`AC2_COEF`].
+    pub ac2: Box<[u64; LUT_SIZE]>,
     maxcode: [i32; 18],
     valoff: [i32; 17],
     vals: [u8; 256],
@@ -82,8 +108,46 @@ impl Table {
                 lut[base..base + span].fill(rs | l);
             }
         }
+        let mut ac: Box<[u32; LUT_SIZE]> = Box::new([0u32; LUT_SIZE]);
+        for (a, &e) in ac.iter_mut().zip(lut.iter()) {
+            if e & COMPLETE == 0 {
+                continue;
+            }
+            let rs = (e >> 8) & 255;
+            let (r, s) = (rs >> 4, rs & 15);
+            *a = if s == 0 && r != 15 {
+                (e & 63) | AC_EOB
+            } else {
+                (e & 0xFFFF_0000) | (r << 8) | AC_COEF | (e & 63)
+            };
+        }
+        let mut ac2: Box<[u64; LUT_SIZE]> = Box::new([0u64; LUT_SIZE]);
+        for (i, a2) in ac2.iter_mut().enumerate() {
+            let e = ac[i] as u64;
+            let n1 = e & 63;
+            if e & AC_EOB as u64 != 0 {
+                *a2 = n1 | AC2_EOB;
+                continue;
+            }
+            if e & AC_COEF as u64 == 0 {
+                continue;
+            }
+            let mut v = n1 | AC2_COEF | (((e >> 8) & 15) << 8) | ((e >> 16) << 32) | (n1 << 20);
+            let rest = LUT_BITS as u64 - n1;
+            let f = ac[(i << n1) & (LUT_SIZE - 1)] as u64;
+            let n2 = f & 63;
+            if rest > 0 && n2 <= rest {
+                if f & AC_EOB as u64 != 0 {
+                    v = (v & !63) | (n1 + n2) | AC2_EOB2;
+                } else if f & AC_COEF as u64 != 0 {
+                    v = (v & !63) | (n1 + n2) | AC2_COEF2 | (((f >> 8) & 15) << 12) | ((f >> 16) << 48);
+                }
+            }
+            *a2 = v;
+        }
         Table {
             lut,
+            ac2,
             maxcode,
             valoff,
             vals,
@@ -171,5 +235,80 @@ mod tests {
             };
             assert_eq!((l, sym), (want_l, want_sym));
         }
+    }
+
+    /// The two-symbol AC table gives what decoding the bits one code at a
+    /// time gives: first symbol, its value and length, and a second symbol
+    /// exactly when it fits in the index.
+    #[test]
+    fn ac2_agrees_with_bitwise_decoding() {
+        let mut bits = [0u8; 17];
+        bits[1..].copy_from_slice(&[0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d]);
+        let mut vals: Vec<u8> = vec![0x01, 0x02, 0x00, 0xF0];
+        for r in 0..16u8 {
+            for s in 1..=10u8 {
+                if !vals.contains(&(r << 4 | s)) {
+                    vals.push(r << 4 | s);
+                }
+            }
+        }
+        assert_eq!(vals.len(), 162);
+        let spec = HuffSpec { bits, vals };
+        let codes = spec.codes().unwrap();
+        let t = Table::new(&spec);
+        // (length with extra bits, run, value, is EOB) of the code at the top.
+        let one = |buf: u64| -> Option<(u64, u64, i32, bool)> {
+            let &(l, _, sym) = codes.iter().find(|&&(l, c, _)| (buf >> (64 - l)) as u32 == c)?;
+            let (r, s) = ((sym >> 4) as u64, (sym & 15) as u32);
+            let v = if s > 0 {
+                extend(((buf << l) >> (64 - s)) as u32, s)
+            } else {
+                0
+            };
+            Some((l as u64 + s as u64, r, v, s == 0 && r != 15))
+        };
+        let mut st = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut pairs, mut n) = (0, 0);
+        for _ in 0..50000 {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            let buf = st;
+            let e = t.ac2[(buf >> 52) as usize];
+            let Some((n1, r1, v1, eob1)) = one(buf) else {
+                assert_eq!(e, 0);
+                continue;
+            };
+            if n1 > LUT_BITS as u64 {
+                assert_eq!(e, 0);
+                continue;
+            }
+            n += 1;
+            if eob1 {
+                assert_eq!(e, n1 | AC2_EOB);
+                continue;
+            }
+            assert!(e & AC2_COEF != 0);
+            assert_eq!(((e >> 8) & 15, (e >> 32) as i16 as i32), (r1, v1));
+            assert_eq!((e >> 20) & 63, n1);
+            let second = one(buf << n1).filter(|x| x.0 + n1 <= LUT_BITS as u64);
+            match second {
+                None => {
+                    assert_eq!(e & (AC2_COEF2 | AC2_EOB2), 0);
+                    assert_eq!(e & 63, n1);
+                }
+                Some((n2, r2, v2, eob2)) => {
+                    pairs += 1;
+                    assert_eq!(e & 63, n1 + n2);
+                    if eob2 {
+                        assert!(e & AC2_EOB2 != 0 && e & AC2_COEF2 == 0);
+                    } else {
+                        assert!(e & AC2_COEF2 != 0 && e & AC2_EOB2 == 0);
+                        assert_eq!(((e >> 12) & 15, (e >> 48) as i16 as i32), (r2, v2));
+                    }
+                }
+            }
+        }
+        assert!(pairs > 1000 && n > 20000, "{pairs} pairs of {n}");
     }
 }

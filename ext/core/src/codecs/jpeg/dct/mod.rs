@@ -24,6 +24,7 @@
 //! Not done: libjpeg's block smoothing of incomplete progressive frames.
 
 mod arch;
+mod arch_out;
 mod frame;
 mod huff;
 mod idct;
@@ -52,6 +53,12 @@ pub trait Px: Copy + Default + Send + Sync + 'static {
     fn to_i32(self) -> i32;
     /// `bytes` as samples when a sample is one byte.
     fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]>;
+    /// `s` as samples when a sample is two bytes.
+    fn from_u16_mut(s: &mut [u16]) -> Option<&mut [Self]>;
+    /// The samples as bytes when a sample is one byte.
+    fn as_u8(s: &[Self]) -> Option<&[u8]>;
+    /// The samples as bytes when a sample is one byte.
+    fn as_u8_mut(s: &mut [Self]) -> Option<&mut [u8]>;
 }
 impl Px for u8 {
     #[inline(always)]
@@ -65,6 +72,15 @@ impl Px for u8 {
     fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [u8]> {
         Some(bytes)
     }
+    fn from_u16_mut(_: &mut [u16]) -> Option<&mut [u8]> {
+        None
+    }
+    fn as_u8(s: &[u8]) -> Option<&[u8]> {
+        Some(s)
+    }
+    fn as_u8_mut(s: &mut [u8]) -> Option<&mut [u8]> {
+        Some(s)
+    }
 }
 impl Px for u16 {
     #[inline(always)]
@@ -76,6 +92,15 @@ impl Px for u16 {
         self as i32
     }
     fn from_bytes_mut(_: &mut [u8]) -> Option<&mut [u16]> {
+        None
+    }
+    fn from_u16_mut(s: &mut [u16]) -> Option<&mut [u16]> {
+        Some(s)
+    }
+    fn as_u8(_: &[u16]) -> Option<&[u8]> {
+        None
+    }
+    fn as_u8_mut(_: &mut [u16]) -> Option<&mut [u8]> {
         None
     }
 }
@@ -392,7 +417,8 @@ fn decode_t<T: Px>(src: &[u8], opts: &Options) -> Result<(Info, Vec<T>, FrameRep
     crate::limits::check_alloc("JPEG image", n)?;
     let mut out = vec![T::default(); f.width * f.height * nc];
     let ycc = ycc_for(&info, opts.colour);
-    output::rows(&f, &comps, 0..f.height, ycc.as_ref(), &mut out);
+    let simd = !opts.portable && arch_out::detect();
+    output::rows(&f, &comps, 0..f.height, ycc.as_ref(), &mut out, simd);
     Ok((info, out, report))
 }
 
@@ -439,12 +465,15 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
         )));
     }
     let ycc = ycc_for(&info, opts.colour);
-    write_rows(&f, &comps, f.height, ycc.as_ref(), dst, size, opts.parallel);
+    let simd = !opts.portable && arch_out::detect();
+    write_rows(&f, &comps, f.height, ycc.as_ref(), dst, size, opts.parallel, simd);
     Ok((info, report))
 }
 
 /// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`,
-/// in bands of rows on the current rayon pool when `parallel`.
+/// in bands of rows on the current rayon pool when `parallel`; `simd`: the
+/// AVX2 output kernels may be used.
+#[allow(clippy::too_many_arguments)]
 fn write_rows<T: Px>(
     f: &Frame,
     comps: &[Comp<T>],
@@ -453,6 +482,7 @@ fn write_rows<T: Px>(
     dst: &mut [u8],
     size: usize,
     parallel: bool,
+    simd: bool,
 ) {
     use rayon::prelude::*;
     let rl = f.width * comps.len() * size;
@@ -460,14 +490,21 @@ fn write_rows<T: Px>(
     let band = |y0: usize, d: &mut [u8]| {
         let n = d.len() / rl.max(1);
         if let Some(d) = T::from_bytes_mut(d).filter(|_| size == 1) {
-            return output::rows(f, comps, y0..y0 + n, ycc, d);
+            return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
         }
-        // 2-byte samples: through a buffer of a few rows, little-endian.
+        // 2-byte samples: straight into `d` when it is an aligned buffer of
+        // native little-endian u16.
+        if size == 2 && cfg!(target_endian = "little") {
+            if let Some(d) = crate::codecs::jpeg::arch::as_u16(d).and_then(T::from_u16_mut) {
+                return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
+            }
+        }
+        // Otherwise through a buffer of a few rows, little-endian.
         let mut tmp = vec![T::default(); 8 * rl / size];
         for (k, d) in d.chunks_mut(8 * rl).enumerate() {
             let m = d.len() / rl;
             let t = &mut tmp[..m * rl / size];
-            output::rows(f, comps, y0 + 8 * k..y0 + 8 * k + m, ycc, t);
+            output::rows(f, comps, y0 + 8 * k..y0 + 8 * k + m, ycc, t, simd);
             for (o, v) in d.chunks_exact_mut(2).zip(t.iter()) {
                 o.copy_from_slice(&(v.to_i32() as u16).to_le_bytes());
             }
@@ -584,7 +621,16 @@ fn frame_t<T: Px>(
     };
     let ycc = ycc_for(&info, colour);
     let rl = cols * spp * size;
-    write_rows(&f, &comps, rows, ycc.as_ref(), dst, size, parallel);
+    write_rows(
+        &f,
+        &comps,
+        rows,
+        ycc.as_ref(),
+        dst,
+        size,
+        parallel,
+        arch_out::detect(),
+    );
     let done = rows.min(f.height) * rl;
     dst[done..].fill(0);
     Ok(report)

@@ -4,6 +4,7 @@
 //! components two samples wide or less) and YCbCr to RGB with its integer
 //! tables (`jdcolor.c`: 16-bit fixed point, rounding folded into the tables).
 
+use super::arch_out;
 use super::frame::{Comp, Frame};
 use super::Px;
 
@@ -247,20 +248,127 @@ fn full_row<T>(c: &Comp<T>, y: usize, w: usize) -> &[T] {
     &c.plane[y * s..y * s + w]
 }
 
+/// The portable h2v1 filter (reference of the SIMD kernel in tests).
+#[cfg(test)]
+pub(super) fn h2v1_ref(src: &[u8], out: &mut [u8]) {
+    h2v1(src, out)
+}
+
+/// The portable h2v2 filter (reference of the SIMD kernel in tests).
+#[cfg(test)]
+pub(super) fn h2v2_ref(a: &[u8], b: &[u8], out: &mut [u8]) {
+    h2v2(a, b, out, &mut Vec::new())
+}
+
+/// The portable interleaving and conversion (reference of the SIMD kernel
+/// in tests).
+#[cfg(test)]
+pub(super) fn merge3_ref(y: &[u8], cb: &[u8], cr: &[u8], ycc: Option<&Ycc>, line: &mut [u8]) {
+    let it = line.chunks_exact_mut(3).zip(y).zip(cb).zip(cr);
+    for (((o, a), b), c) in it {
+        match ycc {
+            Some(t) => {
+                let rgb = t.rgb(*a as i32, *b as usize, *c as usize);
+                o.copy_from_slice(&rgb.map(|v| v as u8));
+            }
+            None => o.copy_from_slice(&[*a, *b, *c]),
+        }
+    }
+}
+
+/// The rows of an 8-bit three-component frame through the AVX2 kernels
+/// (luma at full resolution, chroma at full resolution or upsampled by the
+/// fancy h2v1 / h2v2 filters); false (nothing written) for other layouts.
+fn rows_u8_simd<T: Px>(
+    f: &Frame,
+    comps: &[Comp<T>],
+    methods: &[Up],
+    ys: std::ops::Range<usize>,
+    ycc: Option<&Ycc>,
+    out: &mut [u8],
+) -> bool {
+    if comps.len() != 3
+        || methods[0] != Up::Full
+        || !methods[1..]
+            .iter()
+            .all(|m| matches!(m, Up::Full | Up::H2V1Fancy | Up::H2V2Fancy))
+    {
+        return false;
+    }
+    let planes: Vec<&[u8]> = comps.iter().filter_map(|c| T::as_u8(&c.plane)).collect();
+    if planes.len() != 3 {
+        return false;
+    }
+    let w = f.width;
+    let rl = 3 * w;
+    let mut ups: Vec<Vec<u8>> = comps[1..]
+        .iter()
+        .map(|c| vec![0u8; arch_out::up_len(c.dw).max(w)])
+        .collect();
+    let (mut pa, mut pb) = (Vec::new(), Vec::new());
+    for y in ys.start..ys.end.min(f.height) {
+        let line = &mut out[(y - ys.start) * rl..(y - ys.start + 1) * rl];
+        let row = |k: usize, r: usize| {
+            let s = comps[k].stride();
+            &planes[k][r * s..r * s + s]
+        };
+        for k in 1..3 {
+            let c = &comps[k];
+            let dw = c.dw;
+            match methods[k] {
+                Up::H2V1Fancy => {
+                    arch_out::pad_row(&row(k, y)[..dw], &mut pa);
+                    arch_out::h2v1(&pa, dw, &mut ups[k - 1], true);
+                }
+                Up::H2V2Fancy => {
+                    let iy = y / 2;
+                    let nb = if y % 2 == 0 {
+                        iy.saturating_sub(1)
+                    } else {
+                        (iy + 1).min(c.dh - 1)
+                    };
+                    arch_out::pad_row(&row(k, iy)[..dw], &mut pa);
+                    arch_out::pad_row(&row(k, nb)[..dw], &mut pb);
+                    arch_out::h2v2(&pa, &pb, dw, &mut ups[k - 1], true);
+                }
+                _ => {}
+            }
+        }
+        let src = |k: usize| -> &[u8] {
+            if methods[k] == Up::Full {
+                &row(k, y)[..w]
+            } else {
+                &ups[k - 1][..w]
+            }
+        };
+        arch_out::merge3(src(0), src(1), src(2), line, ycc.is_some(), true);
+    }
+    true
+}
+
 /// Writes the output rows `ys` (those below the frame height) of the frame,
 /// colour-by-pixel, into `out` (`width * components` samples per row, the
 /// first row being `ys.start`); `ycc` converts three components to RGB.
+/// `simd`: the AVX2 kernels may be used (the caller detected AVX2).
 pub(super) fn rows<T: Px>(
     f: &Frame,
     comps: &[Comp<T>],
     ys: std::ops::Range<usize>,
     ycc: Option<&Ycc>,
     out: &mut [T],
+    simd: bool,
 ) {
     let w = f.width;
     let nc = comps.len();
     let rl = w * nc;
     let methods: Vec<Up> = comps.iter().map(|c| method(f, c)).collect();
+    if simd && nc == 3 && ycc.is_none_or(|t| t.maxj == 255) {
+        if let Some(o) = T::as_u8_mut(out) {
+            if rows_u8_simd(f, comps, &methods, ys.clone(), ycc, o) {
+                return;
+            }
+        }
+    }
     let blen = comps.iter().map(|c| 2 * c.dw).max().unwrap_or(0).max(w) + 2;
     let fused_k = match methods[..] {
         [Up::Full, Up::H2V1Fancy, Up::H2V1Fancy] => Some(H2V1),

@@ -3,23 +3,35 @@
 //! block decoder, which dequantises as it stores and runs the IDCT at once.
 
 use super::frame::{Comp, Frame, Headers, Scan};
-use super::huff::{extend, Table, COMPLETE};
+use super::huff::{extend, Table, AC2_COEF, AC2_COEF2, AC2_EOB, AC2_EOB2, COMPLETE};
 use super::{arch, Px};
 use crate::codecs::jpeg::bitreader::{BitReader, Bits, Cold};
 use crate::pixels::FrameReport;
 
-/// Zig-zag order to natural order, with 16 extra entries so that a corrupt
-/// run past coefficient 63 lands on 63 (as libjpeg's table does).
-pub(super) const ZZ: [usize; 80] = {
+/// Zig-zag order to natural order, with extra entries so that a corrupt
+/// run past coefficient 63 lands on 63 (as libjpeg's table does); 128 of
+/// them so that `k & 127` needs no bounds check.
+pub(super) const ZZ: [usize; 128] = {
     let base: [u8; 64] = [
         0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
         20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
         58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
     ];
-    let mut t = [63usize; 80];
+    let mut t = [63usize; 128];
     let mut i = 0;
     while i < 64 {
         t[i] = base[i] as usize;
+        i += 1;
+    }
+    t
+};
+
+/// [`ZZ`] as bytes (a smaller table for the AC loop).
+const ZZ8: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = ZZ[i] as u8;
         i += 1;
     }
     t
@@ -54,6 +66,87 @@ pub(super) fn symbol(b: &mut Bits, c: &mut Cold, t: &Table, bad: &mut bool) -> (
     let v = (b.buf >> (64 - s)) as u32;
     b.consume(s);
     (rs, extend(v, s))
+}
+
+/// Decodes the AC coefficients of a sequential block into `blk` (natural
+/// order, dequantised by `q`); true when any symbol other than an
+/// immediate end of block was read. `bad` is set on an invalid code.
+///
+/// The table look-up comes before the refill so that the refill is off the
+/// serial shift, load, shift chain. Invariant at the top of the loop:
+/// `nbits >= 20` (enough for the 12-bit index): the DC symbol leaves at
+/// least 25, a refill 56, a table symbol takes at most 12 bits after a
+/// refill below 32, the other path refills after its symbol.
+#[inline(never)]
+fn ac_coefs(
+    bits: &mut Bits,
+    c: &mut Cold,
+    t: &Table,
+    q: &[i32; 64],
+    blk: &mut [i32; 64],
+    bad: &mut bool,
+) -> bool {
+    let lut = &*t.ac2;
+    let mut k = 1usize;
+    let mut slow_bad = false;
+    // A local copy, so that the buffer stays in registers.
+    let mut bb = *bits;
+    let b = &mut bb;
+    while k < 64 {
+        debug_assert!(b.nbits >= 20);
+        let e = lut[(b.buf >> 52) as usize];
+        if b.nbits < 32 {
+            b.refill(c);
+        }
+        if e & AC2_COEF != 0 {
+            k += ((e >> 8) & 15) as usize;
+            let pos = ZZ8[k & 127] as usize & 63;
+            blk[pos] = ((e >> 32) as i16 as i32) * q[pos];
+            k += 1;
+            if e & (AC2_COEF2 | AC2_EOB2) == 0 || k >= 64 {
+                // One symbol (the second belongs to the next block when
+                // this one ends it).
+                let n = ((e >> 20) & 63) as u32;
+                b.buf = b.buf.wrapping_shl(n);
+                b.nbits -= n;
+                continue;
+            }
+            b.buf = b.buf.wrapping_shl(e as u32);
+            b.nbits -= (e & 63) as u32;
+            if e & AC2_EOB2 != 0 {
+                break;
+            }
+            k += ((e >> 12) & 15) as usize;
+            let pos = ZZ8[k & 127] as usize & 63;
+            blk[pos] = ((e >> 48) as i16 as i32) * q[pos];
+            k += 1;
+            continue;
+        }
+        if e & AC2_EOB != 0 {
+            b.buf = b.buf.wrapping_shl(e as u32);
+            b.nbits -= (e & 63) as u32;
+            break;
+        }
+        let (rs, v) = symbol(b, c, t, &mut slow_bad);
+        if b.nbits < 32 {
+            b.refill(c);
+        }
+        let r = (rs >> 4) as usize;
+        if rs & 15 == 0 {
+            if r == 15 {
+                k += 16;
+                continue;
+            }
+            break;
+        }
+        k += r;
+        let pos = ZZ[k & 127] & 63;
+        blk[pos] = v * q[pos];
+        k += 1;
+    }
+    *bad |= slow_bad;
+    *bits = bb;
+    k > 1
 }
 
 /// `n` raw bits (n <= 16).
@@ -279,24 +372,7 @@ impl<T: Px> Sink for Sequential<'_, T> {
         lane.pred = lane.pred.wrapping_add(diff);
         let blk = &mut self.blk;
         blk[0] = (lane.pred as i16 as i32) * q[0];
-        let mut k = 1usize;
-        let mut any = false;
-        while k < 64 {
-            let (rs, v) = symbol(b, c, ac, &mut self.bad);
-            let r = (rs >> 4) as usize;
-            if rs & 15 == 0 {
-                if r == 15 {
-                    k += 16;
-                    continue;
-                }
-                break;
-            }
-            k += r;
-            let pos = ZZ[k];
-            blk[pos] = v * q[pos];
-            any = true;
-            k += 1;
-        }
+        let any = ac_coefs(b, c, ac, q, blk, &mut self.bad);
         if any {
             self.simd.run(blk, out, stride, self.bits);
             *blk = [0; 64];
