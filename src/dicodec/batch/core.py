@@ -289,11 +289,13 @@ def _read_inputs(
                 spool.put_row(seq_of[id(item)], failure_row(item, dup_failure))
 
 
-def _plan_outputs(run: Run, frames: FrameSpec, retry_failed: bool) -> None:
+def _plan_outputs(run: Run, frames: FrameSpec, retry_failed: bool) -> int:
     """Phase 2: plans the series one at a time, creates their outputs (or
-    finds those an earlier run created) and records the tasks still to do;
-    inputs an earlier run finished keep their journalled row."""
+    finds those an earlier run created) and records the tasks still to do
+    (returns how many); inputs an earlier run finished keep their journalled
+    row."""
     spool = run.spool
+    todo = 0
     for key in spool.series_keys():
         group = spool.series_entries(key)
         plan = plan_group(
@@ -318,6 +320,8 @@ def _plan_outputs(run: Run, frames: FrameSpec, retry_failed: bool) -> None:
                 spool.add_slot(t.seq, key, pos, task_to_dict(t))
                 left += 1
         run.track_series(key, gen, plan.stacked, left)
+        todo += left
+    return todo
 
 
 def _series_generation(run: Run, plan: SeriesPlan) -> str:

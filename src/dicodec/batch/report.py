@@ -134,7 +134,7 @@ def _schema() -> Any:
 
 
 #: Index rows written to the Parquet file at a time (one row group each).
-INDEX_BATCH = 2048
+INDEX_BATCH = 1024
 
 
 def write_index(out: Path, rows: Iterable[dict[str, Any]]) -> Path:

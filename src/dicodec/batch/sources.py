@@ -212,7 +212,8 @@ class _Zip(zipfile.ZipFile):
                 x.CRC, x.compress_size, x.file_size = cd[9:12]
                 x.volume, x.internal_attr, x.external_attr = cd[15:18]
                 x.header_offset = cd[18]
-                x._decodeExtra()  # type: ignore[attr-defined] - zip64 sizes and offset
+                # zip64 sizes and offset:
+                x._decodeExtra()  # type: ignore[attr-defined]
                 x.header_offset += concat
                 total += _CD_SIZE + cd[12] + cd[13] + cd[14]
                 yield x
@@ -271,7 +272,7 @@ def _tar_items(path: Path, rel: str, kind: str, skips: Sink[Skip]) -> Iterator[I
     def entries() -> Iterator[tuple[Item, str | None]]:
         with tarfile.open(path, "r:") if kind == "tar" else tarfile.open(path, "r|*") as tf:
             while (info := tf.next()) is not None:
-                tf.members.clear()  # tarfile keeps every member it has read
+                tf.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member read
                 if info.isdir():
                     continue
                 name = info.name
@@ -505,7 +506,7 @@ class Readers:
                 fresh = True
             tf = self._stream[1]
             while (info := tf.next()) is not None:
-                tf.members.clear()  # tarfile keeps every member it has read
+                tf.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member read
                 if info.name == it.member:
                     f = tf.extractfile(info)
                     if f is None:

@@ -37,7 +37,7 @@ __all__ = ["Spool", "PAGE", "CACHE_KIB"]
 #: Rows fetched from the database at a time.
 PAGE = 512
 #: SQLite's page cache (KiB).
-CACHE_KIB = 4096
+CACHE_KIB = 2048
 #: Sequence numbers of rows that are not one listed input (a source that could
 #: not be read, a skipped archive member): below every listed input, in the
 #: order they were recorded.
