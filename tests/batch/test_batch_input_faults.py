@@ -46,8 +46,8 @@ def test_changed_and_vanished_inputs_get_their_reasons(
         # After the headers are read and the outputs planned, before any
         # input is decoded: one file grows, one is rewritten with other pixels
         # at the same size, one is deleted.
-        todo = real(*args, **kwargs)
-        damaged.append(len(todo))
+        todo = real(*args, **kwargs)  # how many inputs are left to decode
+        damaged.append(todo)
         _write(grown, 70, size=20)
         before = same_size.stat()
         _write(same_size, 80)

@@ -185,6 +185,28 @@ def test_scan_reads_archives_like_decode(tmp_path, ct):
     assert text.count(",128,128,") == 3, text
 
 
+def test_scan_reads_archives_in_batches(tmp_path, ct):
+    """Archive members are written out and scanned --batch-size at a time
+    (memory and the temporary folder do not grow with the archive); the rows
+    keep the archive's order and decode's paths."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "many.zip", "w") as zf:
+        for i in range(5):
+            zf.write(ct, f"d/{i}.dcm")
+        zf.writestr("d/not.txt", b"plain text")
+    out = tmp_path / "x.csv"
+    args = ["scan", str(tmp_path / "many.zip"), "--tags", "Rows", "--batch-size", "2", "-o"]
+    p = run([*args, str(out)], tmp_path)
+    assert p.returncode == 0, p.stderr
+    lines = out.read_text().splitlines()[1:]
+    names = [f"{tmp_path / 'many.zip'}::d/{n}" for n in ("0.dcm", "1.dcm", "2.dcm", "3.dcm")]
+    names += [f"{tmp_path / 'many.zip'}::d/{n}" for n in ("4.dcm", "not.txt")]
+    assert [line.split(",")[0].strip('"') for line in lines] == names, lines
+    assert sum(",128," in line for line in lines) == 5
+    assert "not a DICOM file" in lines[-1]
+
+
 def test_bad_max_alloc_is_one_line(tmp_path, ct):
     p = run(["info", str(ct)], tmp_path, DICODEC_MAX_ALLOC="abc")
     assert p.returncode == 2 and no_traceback(p.stderr), p.stderr

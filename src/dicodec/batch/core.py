@@ -9,7 +9,7 @@ import os
 import sys
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,13 +25,14 @@ from dicodec.batch.faults import OUTPUT_ERROR
 from dicodec.batch.headers import Header, HeaderFailure, iter_headers, read_headers
 from dicodec.batch.journal import STATE_DIR, Journal
 from dicodec.batch.lock import locked_out
-from dicodec.batch.plan import FrameSpec, SeriesPlan, Task, plan_series, resolve_frames
+from dicodec.batch.plan import FrameSpec, SeriesKeys, SeriesPlan, Task, plan_group, resolve_frames
 from dicodec.batch.progress import ProgressArg, make_progress
-from dicodec.batch.report import BatchReport, count_reasons, write_index
-from dicodec.batch.sources import Item, enumerate_sources
+from dicodec.batch.report import BatchReport, write_index
+from dicodec.batch.sources import Item, iter_sources
+from dicodec.batch.spool import Spool, dumps
 from dicodec.batch.threads import default_threads
 from dicodec.batch.values import check_values, plan_values, read_lut_bits
-from dicodec.batch.work import base_row, capture_warnings, failure_row
+from dicodec.batch.work import base_row, capture_warnings, failure_row, task_from_dict, task_to_dict
 from dicodec.batch.writers import clear_output, make_writer
 
 __all__ = ["decode", "iter_decode", "default_threads", "Source", "Job", "run_job"]
@@ -176,38 +177,55 @@ def run_job(
     """The batch engine (the caller holds the lock of ``out``): lists and
     reads the inputs, plans, runs the writer's work on every input (local
     pool or Dask), journals, writes the index; resumes what an earlier run
-    left."""
+    left.
+
+    Memory stays flat in the number of inputs: what is known per input (the
+    listing, headers, tasks, index rows, the journal's records) is kept in
+    the run's scratch database (:mod:`dicodec.batch.spool`) and read back a
+    page at a time; only one series is planned at a time."""
     t0 = time.perf_counter()
     out_path = Path(os.fspath(out)).absolute()
     nthreads = check_threads(threads) or default_threads()
     _prepare_out(out_path, job.state, overwrite, job.command)
     writer = make_writer(job.fmt, out_path, job.writer_arg)
-    journal = Journal(out_path)
-    run = Run(out_path, job.fmt, writer, journal)
-    say = _announcer(progress, job.command)
-
-    inputs = _read_inputs(run, sources, job, nthreads, say)
-    for item, h in inputs.entries:
-        if job.values == "modality" and item.kind == "file":
-            read_lut_bits(h, item.path)  # the scanner's headers lack the LUT Sequence
-        plan_values(h, job.values)
-    journal.open()
+    spool = Spool(out_path / STATE_DIR)
     try:
-        todo = _plan_outputs(run, inputs, job.frames, retry_failed)
-        _decode_and_write(run, inputs, todo, client, nthreads, progress, say, t0)
+        journal = Journal(out_path, spool)
+        run = Run(out_path, job.fmt, writer, journal, spool)
+        say = _announcer(progress, job.command)
+        _read_inputs(run, sources, job, nthreads, say)
+        journal.open()
+        try:
+            _plan_outputs(run, job.frames, retry_failed)
+            _decode_and_write(run, client, nthreads, progress, say, t0)
+        finally:
+            journal.close()
     finally:
-        journal.close()
+        spool.close()
     return run.report
 
 
-@dataclass
-class _Inputs:
-    """What phase 1 found: every input in listing order, and those whose
-    headers make them decodable (the others already have their index row)."""
+class _Recorder:
+    """Appends what the listing reports (sources that cannot be read,
+    skipped members) to the index rows on disk, in the order reported."""
 
-    items: list[Item]
-    order: list[str]
-    entries: list[tuple[Item, Header]]
+    def __init__(self, spool: Spool, row: Callable[[Any], dict[str, Any]]) -> None:
+        self.spool = spool
+        self.row = row
+
+    def append(self, value: Any) -> None:
+        self.spool.put_row(None, self.row(value))
+
+
+def _source_error_row(value: tuple[str, BaseException]) -> dict[str, Any]:
+    path, err = value
+    item = Item(path=path, rel=Path(path).name, kind="file", size=0, key=path)
+    return failure_row(item, HeaderFailure("failed", "unreadable", f"{type(err).__name__}: {err}"))
+
+
+def _skip_row(value: tuple[Item, str, str]) -> dict[str, Any]:
+    item, reason, message = value
+    return failure_row(item, HeaderFailure("skipped", reason, message))
 
 
 def _read_inputs(
@@ -216,71 +234,93 @@ def _read_inputs(
     job: Job,
     nthreads: int,
     say: Callable[[str], None],
-) -> _Inputs:
-    """Phase 1: lists the inputs and reads their headers; records a failure
-    row for every source or header that cannot be used."""
+) -> None:
+    """Phase 1: lists the inputs and reads their headers into the run's
+    scratch database: a failure row for every source or header that cannot
+    be used, an entry (series, header) for every decodable input."""
+    spool = run.spool
     frames = job.frames
-    source_errors: list[tuple[str, BaseException]] = []
-    member_skips: list[tuple[Item, str, str]] = []
-    items = enumerate_sources(
-        sources,
-        exclude=[run.out],
-        on_error=source_errors,
-        on_skip=member_skips,
-        suffix=job.suffix,
-    )
-    say(f"{len(items)} inputs found; reading headers")
-    for path, err in source_errors:
-        item = Item(path=path, rel=Path(path).name, kind="file", size=0, key=path)
-        run.rows[path] = failure_row(
-            item, HeaderFailure("failed", "unreadable", f"{type(err).__name__}: {err}")
-        )
-    for item, reason, message in member_skips:
-        run.rows[item.path] = failure_row(item, HeaderFailure("skipped", reason, message))
-    entries: list[tuple[Item, Header]] = []
-    for item, h in read_headers(items, threads=nthreads):
+    source_errors = _Recorder(spool, _source_error_row)
+    member_skips = _Recorder(spool, _skip_row)
+    for item in iter_sources(
+        sources, exclude=[run.out], on_error=source_errors, on_skip=member_skips
+    ):
+        spool.add_input(item)
+    spool.unique_rels(job.suffix)
+    say(f"{spool.inputs} inputs found; reading headers")
+
+    listed: deque[int] = deque()  # seq of the items read_headers is reading
+
+    def items() -> Iterator[Item]:
+        for seq, item in spool.iter_inputs():
+            listed.append(seq)
+            yield item
+
+    keys = SeriesKeys()
+    for item, h in read_headers(items(), threads=nthreads):
+        seq = listed.popleft()  # read_headers keeps the order it is given
         if isinstance(h, HeaderFailure):
-            run.rows[item.path] = failure_row(item, h)
+            spool.put_row(seq, failure_row(item, h))
             continue
         if resolve_frames(frames, h.frames) == []:
-            run.rows[item.path] = failure_row(
-                item,
-                HeaderFailure(
-                    "skipped", "no_selected_frames", f"frames {frames!r} not in {h.frames}", h
+            spool.put_row(
+                seq,
+                failure_row(
+                    item,
+                    HeaderFailure(
+                        "skipped", "no_selected_frames", f"frames {frames!r} not in {h.frames}", h
+                    ),
                 ),
             )
-        else:
-            entries.append((item, h))
+            continue
+        if job.values == "modality" and item.kind == "file":
+            read_lut_bits(h, item.path)  # the scanner's headers lack the LUT Sequence
+        plan_values(h, job.values)
+        dup = dumps([h.series_uid or "", h.sop_uid]) if job.dedupe and h.sop_uid else None
+        spool.add_entry(seq, keys.key(item, h), dup, h.to_dict())
     if job.dedupe:
-        entries, duplicates = drop_duplicates(entries)  # same SOP Instance UID, same pixels
-        for item, dup in duplicates:
-            run.rows[item.path] = failure_row(item, dup)
-    return _Inputs(items, [it.path for it in items], entries)
+        # Same SOP Instance UID, same pixels: only the rare repeated UIDs are read.
+        for group in spool.repeated():
+            entries = [(item, Header.from_dict(h)) for _, item, h in group]
+            seq_of = {id(item): seq for seq, item, _ in group}
+            _, duplicates = drop_duplicates(entries)
+            for item, dup_failure in duplicates:
+                spool.drop_entry(seq_of[id(item)])
+                spool.put_row(seq_of[id(item)], failure_row(item, dup_failure))
 
 
-def _plan_outputs(run: Run, inputs: _Inputs, frames: FrameSpec, retry_failed: bool) -> list[Task]:
-    """Phase 2: plans the series, creates their outputs (or finds those an
-    earlier run created) and returns the tasks still to do; inputs an earlier
-    run finished keep their journalled row."""
-    plans = plan_series(inputs.entries, fmt=run.fmt, frames=frames)
-    run.report.series = len(plans)
-    todo: list[Task] = []
-    for plan in plans:
-        run.plans[plan.key] = plan
+def _plan_outputs(run: Run, frames: FrameSpec, retry_failed: bool) -> int:
+    """Phase 2: plans the series one at a time, creates their outputs (or
+    finds those an earlier run created) and records the tasks still to do
+    (returns how many); inputs an earlier run finished keep their journalled
+    row."""
+    spool = run.spool
+    todo = 0
+    for key in spool.series_keys():
+        group = spool.series_entries(key)
+        plan = plan_group(
+            key,
+            [(item, Header.from_dict(h)) for _, item, h in group],
+            fmt=run.fmt,
+            frames=frames,
+            seqs=[seq for seq, _, _ in group],
+        )
+        del group
+        run.report.series += 1
         gen = _series_generation(run, plan)
         left = 0
-        for t in plan.tasks:
+        for pos, t in enumerate(plan.tasks):
             t.slot.generation = gen
             row = _finished_row(run, t, retry_failed)
             if row is not None:
-                run.rows[t.item.path] = row
+                spool.put_row(t.seq, row)
+                spool.add_slot(t.seq, key, pos, None)
                 run.report.resumed += 1
             else:
-                todo.append(t)
+                spool.add_slot(t.seq, key, pos, task_to_dict(t))
                 left += 1
-        run.remaining[plan.key] = left
-        if left == 0:
-            run.finalize_series(plan)
+        run.track_series(key, gen, plan.stacked, left)
+        todo += left
     return todo
 
 
@@ -314,10 +354,22 @@ def _finished_row(run: Run, task: Task, retry_failed: bool) -> dict[str, Any] | 
     return None
 
 
+class _SpooledTodo:
+    """The tasks left, read from the run's scratch database (a :class:`Todo`)."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.total = spool.count_todo()
+
+    def in_order(self) -> Iterator[Task]:
+        return (task_from_dict(d) for d in self.spool.iter_todo())
+
+    def by_series(self) -> Iterator[Task]:
+        return (task_from_dict(d) for d in self.spool.iter_todo_by_series())
+
+
 def _decode_and_write(
     run: Run,
-    inputs: _Inputs,
-    todo: list[Task],
     client: Any,
     nthreads: int,
     progress: ProgressArg,
@@ -327,15 +379,14 @@ def _decode_and_write(
     """Phase 3: decodes and writes what is left (local pool or Dask), then
     writes the index, also when interrupted."""
     report = run.report
-    total = len(todo) + report.resumed
-    failed_early = sum(r["status"] == "failed" for r in run.rows.values())
+    todo = _SpooledTodo(run.spool)
+    total = todo.total + report.resumed
+    failed_early = run.spool.count_rows("failed")
     say(
-        f"{report.series} series; {len(todo)} inputs to decode, {report.resumed} done before, "
+        f"{report.series} series; {todo.total} inputs to decode, {report.resumed} done before, "
         f"{failed_early} not decodable (see the index)"
     )
     run.progress = make_progress(progress, total, report.resumed, failed=failed_early)
-    rank = {p: i for i, p in enumerate(inputs.order)}
-    todo.sort(key=lambda t: rank[t.item.path])
     clean = False  # nothing left half-written: no temporary files to sweep next time
     try:
         if client is not None:
@@ -350,31 +401,39 @@ def _decode_and_write(
         raise
     finally:
         run.progress.close()
-        _finish(run, inputs.items, inputs.order, time.perf_counter() - t0)
+        _finish(run, time.perf_counter() - t0)
         if clean:
             run.journal.compact()
             (run.out / STATE_DIR / "running").unlink(missing_ok=True)
 
 
-def _finish(run: Run, items: list[Item], order: list[str], seconds: float) -> None:
-    rows = []
-    by_path = {it.path: it for it in items}
-    for path in list(run.rows) + [p for p in order if p not in run.rows]:
-        row = run.rows.get(path)
-        if row is None:
-            row = base_row(by_path[path], None)  # not reached: interrupted
-        rows.append(row)
-    # Source-level errors first, then inputs in enumeration order.
-    rank = {p: i for i, p in enumerate(order)}
-    rows.sort(key=lambda r: rank.get(r["path"], -1))
+def _finish(run: Run, seconds: float) -> None:
+    """Writes the index (streamed from the scratch database: rows that are
+    not a listed input first, then the inputs in listing order) and counts
+    the report's totals on the way."""
     report = run.report
-    report.files = len(rows)
-    report.failed = sum(r["status"] == "failed" for r in rows)
-    report.skipped = sum(r["status"] == "skipped" for r in rows)
-    report.failures = count_reasons(rows, "failed")
-    report.skipped_reasons = count_reasons(rows, "skipped")
+    report.files = report.failed = report.skipped = 0
+    failures: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for item, row in run.spool.index_rows():
+            if row is None:
+                assert item is not None
+                row = base_row(item, None)  # not reached: interrupted
+            report.files += 1
+            if row["status"] == "failed":
+                report.failed += 1
+                failures[row["reason"] or "unknown"] += 1
+            elif row["status"] == "skipped":
+                report.skipped += 1
+                skipped[row["reason"] or "unknown"] += 1
+            yield row
+
+    report.index_path = str(write_index(run.out, rows()))
+    report.failures = dict(failures)
+    report.skipped_reasons = dict(skipped)
     report.seconds = seconds
-    report.index_path = str(write_index(run.out, rows))
 
 
 def iter_decode(
@@ -405,8 +464,12 @@ def iter_decode(
     selection = parse_frames(frames)  # refuses a bad selection before any work
     nthreads = check_threads(threads) or default_threads()
     depth = max(1, prefetch if prefetch is not None else 4 * nthreads)
-    items = enumerate_sources(sources)
-    inner = 1 if len(items) >= nthreads else None
+    # The listing is read lazily; a look at its first inputs says whether
+    # there are enough to give each thread whole inputs.
+    listing = iter_sources(sources)
+    first = list(itertools.islice(listing, nthreads))
+    items = itertools.chain(first, listing)
+    inner = 1 if len(first) >= nthreads else None
 
     def work(
         item: Item, payload: str | bytes | BaseException, h: Header | HeaderFailure

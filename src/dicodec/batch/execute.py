@@ -5,48 +5,107 @@ the embedded thread pool (``run_local``) and Dask (``run_dask``)."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from dicodec.batch.faults import OUTPUT_ERROR, OutputError
 from dicodec.batch.interrupt import DeferredInterrupt
 from dicodec.batch.journal import Journal
 from dicodec.batch.plan import SeriesPlan, Task
 from dicodec.batch.report import BatchReport
-from dicodec.batch.sources import iter_payloads
+from dicodec.batch.sources import Item, Readers, iter_payloads
+from dicodec.batch.spool import Spool
 from dicodec.batch.work import base_row, decode_task, run_batch, task_to_dict
 from dicodec.batch.writers import Writer
 
-__all__ = ["Run", "dask_batches", "run_dask", "run_local"]
+__all__ = ["Run", "TaskList", "Todo", "dask_batches", "pack_batches", "run_dask", "run_local"]
+
+
+class Todo(Protocol):
+    """The tasks a run has left: how many, in listing order, and grouped by
+    series (the inputs of one series consecutive; Dask's units)."""
+
+    total: int
+
+    def in_order(self) -> Iterator[Task]: ...
+
+    def by_series(self) -> Iterator[Task]: ...
+
+
+class TaskList:
+    """A :class:`Todo` from a list of tasks (tests, small runs)."""
+
+    def __init__(self, tasks: list[Task]) -> None:
+        self.tasks = tasks
+        self.total = len(tasks)
+
+    def in_order(self) -> Iterator[Task]:
+        return iter(self.tasks)
+
+    def by_series(self) -> Iterator[Task]:
+        groups: dict[str, list[Task]] = {}
+        for t in self.tasks:
+            groups.setdefault(t.series, []).append(t)
+        return (t for g in groups.values() for t in g)
 
 
 class Run:
-    """State of one :func:`decode` call."""
+    """State of one :func:`decode` call. What is per input lives in the
+    run's scratch database (``spool``); what is here is per series at most
+    (Zarr: inputs left and array generation, to finalise each series)."""
 
-    def __init__(self, out: Path, fmt: str, writer: Writer, journal: Journal) -> None:
+    def __init__(self, out: Path, fmt: str, writer: Writer, journal: Journal, spool: Spool) -> None:
         self.out = out
         self.fmt = fmt
         self.writer = writer
         self.journal = journal
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.spool = spool
+        #: Zarr: series key -> inputs not finished yet, and the generation of
+        #: its array (finalised when the count reaches 0).
         self.remaining: dict[str, int] = {}
-        self.plans: dict[str, SeriesPlan] = {}
+        self.generations: dict[str, tuple[str, bool]] = {}
         self.report = BatchReport(out=str(out), format=fmt)
         self.progress: Any = None
         #: Where series are finalised (attribute writes): the local pool, so
         #: the coordinating thread keeps feeding decoders; inline otherwise.
         self.pool: ThreadPoolExecutor | None = None
-        self.finalizing: list[Future] = []
+        self.finalizing: deque[Future] = deque()
 
-    def finalize_series(self, plan: SeriesPlan) -> None:
+    def track_series(self, key: str, generation: str, stacked: bool, left: int) -> None:
+        """Zarr: series ``key`` has ``left`` inputs to decode; finalised now
+        when none."""
         if self.fmt != "zarr":
             return
-        decoded = [self.rows[t.item.path]["status"] == "done" for t in plan.tasks]
-        sig = f"{plan.tasks[0].slot.generation}|{''.join('1' if d else '0' for d in decoded)}"
-        if self.journal.series.get(plan.key) == sig:
+        self.generations[key] = (generation, stacked)
+        self.remaining[key] = left
+        if left == 0:
+            self.finalize_series(key)
+
+    def finalize_series(self, key: str) -> None:
+        """Records which inputs of the series hold data (read here, in the
+        coordinating thread; written in the pool when there is one)."""
+        if self.fmt != "zarr":
             return
+        gen, stacked = self.generations.pop(key)
+        self.remaining.pop(key, None)
+        decoded = [s == "done" for s in self.spool.series_statuses(key)]
+        sig = f"{gen}|{''.join('1' if d else '0' for d in decoded)}"
+        if self.journal.series.get(key) == sig:
+            return
+        plan = SeriesPlan(key, stacked, [])
+        if self.pool is not None:
+            while self.finalizing and self.finalizing[0].done():
+                self.finalizing.popleft().result()
+            self.finalizing.append(self.pool.submit(self._finalize, plan, decoded, sig))
+        else:
+            self._finalize(plan, decoded, sig)
+
+    def _finalize(self, plan: SeriesPlan, decoded: list[bool], sig: str) -> None:
         self.writer.finalize(plan, decoded)
         self.journal.series_done(plan.key, sig)
 
@@ -55,20 +114,17 @@ class Run:
         self.journal.tasks_done(
             [(t.item.key, t.signature(), row) for t, row in zip(tasks, rows, strict=True)]
         )
+        self.spool.put_rows([(t.seq, row) for t, row in zip(tasks, rows, strict=True)])
         for task, row in zip(tasks, rows, strict=True):
-            self.rows[task.item.path] = row
             if row["status"] == "done":
                 self.report.decoded += 1
                 self.report.bytes_in += task.item.size
                 self.report.bytes_out += row["bytes_out"]
             self.progress.update(failed=row["status"] == "failed", bytes_out=row["bytes_out"])
-            self.remaining[task.series] -= 1
-            if self.remaining[task.series] == 0:
-                plan = self.plans[task.series]
-                if self.pool is not None:
-                    self.finalizing.append(self.pool.submit(self.finalize_series, plan))
-                else:
-                    self.finalize_series(plan)
+            if task.series in self.remaining:
+                self.remaining[task.series] -= 1
+                if self.remaining[task.series] == 0:
+                    self.finalize_series(task.series)
         stop = next((r for r in rows if r["reason"] == OUTPUT_ERROR), None)
         if stop is not None:
             # The next input would fail the same way: stop (what finished is recorded).
@@ -85,14 +141,14 @@ def _decode_chunk(
     return [decode_task(task, payload, writer, inner) for task, payload in chunk]
 
 
-def run_local(run: Run, todo: list[Task], threads: int) -> None:
+def run_local(run: Run, todo: Todo, threads: int) -> None:
     """The embedded pool: ``threads`` threads decode chunks of inputs (a few
     dozen at most, so the coordinating thread's per-future overhead is
     amortised) while this thread reads archive members, journals results and
-    keeps at most ``2 * threads`` chunks in flight."""
-    by_key = {t.item.key: t for t in todo}
-    inner = 1 if len(todo) >= threads else None
-    size = max(1, min(32, len(todo) // (8 * threads)))
+    keeps at most ``2 * threads`` chunks in flight. The tasks are taken from
+    ``todo`` one at a time."""
+    inner = 1 if todo.total >= threads else None
+    size = max(1, min(32, todo.total // (8 * threads)))
     pending: dict[Future, list[Task]] = {}
 
     intr = DeferredInterrupt()
@@ -116,11 +172,20 @@ def run_local(run: Run, todo: list[Task], threads: int) -> None:
         pending[ex.submit(_decode_chunk, list(chunk), run.writer, inner)] = [t for t, _ in chunk]
         chunk.clear()
 
+    taken: deque[Task] = deque()  # the task whose item iter_payloads is reading
+
+    def items() -> Iterator[Item]:
+        for t in todo.in_order():
+            taken.append(t)
+            yield t.item
+
     try:
         with intr:
-            for item, payload in iter_payloads([t.item for t in todo]):
+            for item, payload in iter_payloads(items()):
+                task = taken.popleft()
+                assert task.item is item
                 intr.check()
-                chunk.append((by_key[item.key], payload))
+                chunk.append((task, payload))
                 if isinstance(payload, bytes):
                     chunk_bytes += len(payload)
                 if len(chunk) >= size or chunk_bytes >= _CHUNK_BYTES:
@@ -128,8 +193,8 @@ def run_local(run: Run, todo: list[Task], threads: int) -> None:
             if chunk:
                 submit()
             drain(0)
-            for f in run.finalizing:
-                f.result()
+            while run.finalizing:
+                run.finalizing.popleft().result()
     except (KeyboardInterrupt, OutputError):
         # Let what is running finish (it is recorded), drop what has not started.
         for f in list(pending):
@@ -149,43 +214,60 @@ def dask_batches(todo: list[Task], nthreads: int) -> list[list[Task]]:
     small series are packed into one unit and large ones split, so that every
     worker thread gets several units of similar size. Members of compressed
     tars go in archive order (the client streams their bytes to the workers)."""
-    streamed = [t for t in todo if t.item.streamed]
-    size = max(1, min(64, math.ceil(len(todo) / max(1, 4 * nthreads))))
-    by_series: dict[str, list[Task]] = {}
-    for t in todo:
-        if not t.item.streamed:
-            by_series.setdefault(t.series, []).append(t)
-    batches: list[list[Task]] = []
+    tl = TaskList(todo)
+    return list(pack_batches(tl.by_series(), tl.in_order(), _unit_size(len(todo), nthreads)))
+
+
+def _unit_size(total: int, nthreads: int) -> int:
+    return max(1, min(64, math.ceil(total / max(1, 4 * nthreads))))
+
+
+def pack_batches(
+    by_series: Iterable[Task], in_order: Iterable[Task], size: int
+) -> Iterator[list[Task]]:
+    """:func:`dask_batches` one unit at a time: ``by_series`` gives the
+    tasks with the inputs of a series consecutive (those of compressed tars
+    are left out here), ``in_order`` in listing order (only the compressed
+    tars' are taken from it, in units at the end)."""
     current: list[Task] = []
-    for tasks in by_series.values():
-        if current and len(current) + len(tasks) > size:
-            batches.append(current)
-            current = []
-        for i in range(0, len(tasks), size):
-            part = tasks[i : i + size]
+    for _, group in itertools.groupby(
+        (t for t in by_series if not t.item.streamed), key=lambda t: t.series
+    ):
+        first = True
+        while part := list(itertools.islice(group, size)):
+            if first and current and len(current) + len(part) > size:
+                yield current
+                current = []
+            first = False
             if len(part) == size:
-                batches.append(part)
+                yield part
             else:
                 current.extend(part)
     if current:
-        batches.append(current)
-    batches.extend(streamed[i : i + size] for i in range(0, len(streamed), size))
-    return batches
+        yield current
+    streamed: list[Task] = []
+    for t in in_order:
+        if t.item.streamed:
+            streamed.append(t)
+            if len(streamed) == size:
+                yield streamed
+                streamed = []
+    if streamed:
+        yield streamed
 
 
-def run_dask(run: Run, todo: list[Task], client: Any) -> None:
+def run_dask(run: Run, todo: Todo, client: Any) -> None:
     from distributed import Client, as_completed
 
     own = False
     if isinstance(client, str):
         client = Client(client)
         own = True
+    readers = Readers()  # compressed tars: streamed here, in archive order
     try:
         nthreads = max(1, sum(client.nthreads().values()))
-        inner = 1 if len(todo) >= nthreads else None
-        batches = dask_batches(todo, nthreads)
-        streamed_payloads = iter_payloads([t.item for b in batches for t in b if t.item.streamed])
-        shipped: dict[str, str | bytes | BaseException] = {}
+        inner = 1 if todo.total >= nthreads else None
+        batches = pack_batches(todo.by_series(), todo.in_order(), _unit_size(todo.total, nthreads))
 
         def payloads_for(batch: list[Task]) -> list[Any]:
             out: list[Any] = []
@@ -193,10 +275,7 @@ def run_dask(run: Run, todo: list[Task], client: Any) -> None:
                 if not t.item.streamed:
                     out.append(None)
                     continue
-                while t.item.key not in shipped:
-                    item, data = next(streamed_payloads)
-                    shipped[item.key] = data
-                data = shipped.pop(t.item.key)
+                data = readers.read(t.item)
                 out.append(data if isinstance(data, bytes) else None)
             return out
 
@@ -248,5 +327,6 @@ def run_dask(run: Run, todo: list[Task], client: Any) -> None:
                 fut.cancel()
             raise
     finally:
+        readers.close()
         if own:
             client.close()

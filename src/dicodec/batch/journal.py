@@ -15,6 +15,11 @@ when the process is killed; a torn last line is ignored. Records:
 The last record for a key/path wins. In memory the records are the
 dataclasses below (``ArrayRecord``, ``TaskRecord``, ``SeriesRecord``); on disk
 they stay the JSON objects above, so stores written earlier resume.
+
+The task records (one per input) are kept in a dict, or — for a batch run,
+which must stay flat in memory over millions of inputs — in the run's
+scratch database (:class:`dicodec.batch.spool.Spool`, ``store=``), read back
+one key at a time.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dicodec.batch.spool import Spool
 
 __all__ = ["ArrayRecord", "Journal", "SeriesRecord", "STATE_DIR", "TaskRecord"]
 
@@ -85,12 +93,42 @@ class SeriesRecord:
 _Record = ArrayRecord | TaskRecord | SeriesRecord
 
 
+class StoredTasks(Mapping[str, TaskRecord]):
+    """The task records in a :class:`~dicodec.batch.spool.Spool` (the last
+    per key), read on demand: a mapping like the dict it stands for."""
+
+    def __init__(self, store: Spool) -> None:
+        self.store = store
+
+    def __getitem__(self, key: str) -> TaskRecord:
+        got = self.store.get_done(key)
+        if got is None:
+            raise KeyError(key)
+        return TaskRecord(key, got[0], got[1])
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, _, _ in self.store.iter_done())
+
+    def __len__(self) -> int:
+        return self.store.count_done()
+
+    def values(self) -> Iterator[TaskRecord]:  # type: ignore[override]
+        return (TaskRecord(k, sig, row) for k, sig, row in self.store.iter_done())
+
+    def add(self, recs: Sequence[TaskRecord]) -> None:
+        self.store.put_done([(r.key, r.sig, r.row) for r in recs])
+
+
 class Journal:
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, store: Spool | None = None) -> None:
         self.dir = out / STATE_DIR
         self.path = self.dir / "journal.jsonl"
         self.arrays: dict[str, ArrayRecord] = {}
-        self.tasks: dict[str, TaskRecord] = {}
+        #: The last task record per input key: a dict, or the run's scratch
+        #: database when ``store`` is given (flat memory over many inputs).
+        self.tasks: dict[str, TaskRecord] | StoredTasks = (
+            {} if store is None else StoredTasks(store)
+        )
         #: series path -> signature of its last finalisation
         self.series: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -101,6 +139,7 @@ class Journal:
     def _load(self) -> None:
         if not self.path.is_file():
             return
+        tasks: list[TaskRecord] = []
         with self.path.open("rb") as f:
             for line in f:
                 self.lines += 1
@@ -110,14 +149,25 @@ class Journal:
                     continue  # torn write at a kill
                 t = rec.get("t")
                 if t == "task":
-                    task = TaskRecord.from_json(rec)
-                    self.tasks[task.key] = task
+                    tasks.append(TaskRecord.from_json(rec))
+                    if len(tasks) >= 1024:
+                        self._keep_tasks(tasks)
                 elif t == "array":
                     array = ArrayRecord.from_json(rec)
                     self.arrays[array.path] = array
                 elif t == "series":
                     series = SeriesRecord.from_json(rec)
                     self.series[series.path] = series.sig
+        self._keep_tasks(tasks)
+
+    def _keep_tasks(self, recs: list[TaskRecord]) -> None:
+        """Keeps ``recs`` as the last records of their keys (and empties the list)."""
+        if isinstance(self.tasks, StoredTasks):
+            self.tasks.add(recs)
+        else:
+            for rec in recs:
+                self.tasks[rec.key] = rec
+        recs.clear()
 
     def open(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -155,14 +205,20 @@ class Journal:
         if self.lines <= 2 * live + 1000:
             return
         self.close()
-        recs: list[_Record] = [*self.arrays.values(), *self.tasks.values()]
-        recs += [SeriesRecord(p, sig) for p, sig in self.series.items()]
         tmp = self.path.with_name(self.path.name + ".partial")
+        n = 0
         with open(tmp, "w") as f:
-            for r in recs:
+            for r in self.arrays.values():
                 f.write(_line(r))
+                n += 1
+            for t in self.tasks.values():  # streamed from the store when there is one
+                f.write(_line(t))
+                n += 1
+            for p, sig in self.series.items():
+                f.write(_line(SeriesRecord(p, sig)))
+                n += 1
         os.replace(tmp, self.path)
-        self.lines = len(recs)
+        self.lines = n
 
     def array_done(self, path: str, sig: str, gen: str) -> None:
         rec = ArrayRecord(path, sig, gen)
@@ -173,9 +229,8 @@ class Journal:
         """Records finished inputs ``(key, slot signature, index row)`` in one
         write."""
         recs = [TaskRecord(key, sig, row) for key, sig, row in done]
-        for rec in recs:
-            self.tasks[rec.key] = rec
         self._append_many(recs)
+        self._keep_tasks(list(recs))
 
     def series_done(self, path: str, sig: str) -> None:
         self.series[path] = sig

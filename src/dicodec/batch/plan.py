@@ -34,7 +34,17 @@ from dicodec.batch.headers import Header
 from dicodec.batch.safepath import safe_node_name
 from dicodec.batch.sources import Item
 
-__all__ = ["Slot", "Task", "SeriesPlan", "plan_series", "resolve_frames", "stack_key", "FrameSpec"]
+__all__ = [
+    "FrameSpec",
+    "SeriesKeys",
+    "SeriesPlan",
+    "Slot",
+    "Task",
+    "plan_group",
+    "plan_series",
+    "resolve_frames",
+    "stack_key",
+]
 
 FrameSpec = int | str | slice | Sequence[int] | None
 
@@ -73,6 +83,8 @@ class Task:
     header: Header
     slot: Slot
     series: str
+    #: The input's place in the listing (the batch engine's key for it).
+    seq: int = -1
 
     def signature(self) -> str:
         values = "" if self.header.values == "stored" else f"|{self.header.values}"
@@ -231,51 +243,75 @@ def plan_series(
 
     ``fmt="npy"`` gives every input its own ``<rel>.npy`` file (``"dicom"``:
     ``<rel>``, a transcoded copy); the series grouping still orders the
-    inputs and counts series."""
+    inputs and counts series. (The batch engine groups on disk and plans one
+    series at a time: :class:`SeriesKeys`, :func:`plan_group`.)"""
     groups: dict[str, list[tuple[Item, Header]]] = {}
-    folded: dict[str, str] = {}  # casefolded key -> key (case-insensitive file systems)
+    keys = SeriesKeys()
     for item, h in entries:
-        key = _series_key(item, h)
-        if folded.setdefault(key.casefold(), key) != key:
-            key = _hashed(item)
-        groups.setdefault(key, []).append((item, h))
+        groups.setdefault(keys.key(item, h), []).append((item, h))
+    return [plan_group(key, groups[key], fmt=fmt, frames=frames) for key in sorted(groups)]
 
-    plans = []
-    for key in sorted(groups):
-        members = groups[key]
-        normal = next((v for _, h in members if (v := _normal(h.image_orientation))), None)
-        members.sort(key=lambda e: stack_key(e[1], normal, e[0].path))
-        counts = []
-        for _item, h in members:
-            sel = resolve_frames(frames, h.frames)
-            counts.append((sel, len(sel) if sel is not None else h.frames))
-        why = _mismatch([h for _, h in members]) if fmt == "zarr" else None
-        stacked = fmt == "zarr" and why is None
-        tasks = []
-        if fmt in _MIRRORED:
-            for (item, h), (sel, n) in zip(members, counts, strict=True):
-                slot = Slot(item.rel + _MIRRORED[fmt], 0, n, sel, h.frame_shape(), h.dtype())
-                tasks.append(Task(item, h, slot, key))
-            plans.append(SeriesPlan(key, False, tasks, f"{fmt} output"))
-            continue
-        if stacked:
-            start = 0
-            h0 = members[0][1]
-            for (item, h), (sel, n) in zip(members, counts, strict=True):
-                tasks.append(
-                    Task(item, h, Slot(key, start, n, sel, h.frame_shape(), h.dtype()), key)
-                )
-                start += n
-            plan = SeriesPlan(key, True, tasks, None, (start, *h0.frame_shape()), h0.dtype())
-        else:
-            used: dict[str, int] = {}
-            for (item, h), (sel, n) in zip(members, counts, strict=True):
-                name = _node_name(h.sop_uid, item)
-                k = used.get(name.casefold(), 0)
-                used[name.casefold()] = k + 1
-                path = f"{key}/{name}" if k == 0 else f"{key}/{name}~{k}"
-                tasks.append(Task(item, h, Slot(path, 0, n, sel, h.frame_shape(), h.dtype()), key))
-            plan = SeriesPlan(key, False, tasks, why)
-        plan.attrs = series_attrs(plan)
-        plans.append(plan)
-    return plans
+
+class SeriesKeys:
+    """The series key of every input: the Series Instance UID when it is a
+    safe node name and no other series' key equals it ignoring case (else a
+    hash of the input's path). Holds one entry per series seen."""
+
+    def __init__(self) -> None:
+        self._folded: dict[str, str] = {}  # casefolded key -> key
+
+    def key(self, item: Item, h: Header) -> str:
+        key = _series_key(item, h)
+        if self._folded.setdefault(key.casefold(), key) != key:
+            key = _hashed(item)
+        return key
+
+
+def plan_group(
+    key: str,
+    members: list[tuple[Item, Header]],
+    *,
+    fmt: str = "zarr",
+    frames: FrameSpec = None,
+    seqs: list[int] | None = None,
+) -> SeriesPlan:
+    """The plan of one series (``members``: its inputs; ``seqs``: their
+    places in the listing, kept in the tasks)."""
+    seq_of = {} if seqs is None else {id(m[0]): q for m, q in zip(members, seqs, strict=True)}
+    members = list(members)
+    normal = next((v for _, h in members if (v := _normal(h.image_orientation))), None)
+    members.sort(key=lambda e: stack_key(e[1], normal, e[0].path))
+    counts = []
+    for _item, h in members:
+        sel = resolve_frames(frames, h.frames)
+        counts.append((sel, len(sel) if sel is not None else h.frames))
+    why = _mismatch([h for _, h in members]) if fmt == "zarr" else None
+    stacked = fmt == "zarr" and why is None
+    tasks = []
+
+    def task(item: Item, h: Header, slot: Slot) -> Task:
+        return Task(item, h, slot, key, seq_of.get(id(item), -1))
+
+    if fmt in _MIRRORED:
+        for (item, h), (sel, n) in zip(members, counts, strict=True):
+            slot = Slot(item.rel + _MIRRORED[fmt], 0, n, sel, h.frame_shape(), h.dtype())
+            tasks.append(task(item, h, slot))
+        return SeriesPlan(key, False, tasks, f"{fmt} output")
+    if stacked:
+        start = 0
+        h0 = members[0][1]
+        for (item, h), (sel, n) in zip(members, counts, strict=True):
+            tasks.append(task(item, h, Slot(key, start, n, sel, h.frame_shape(), h.dtype())))
+            start += n
+        plan = SeriesPlan(key, True, tasks, None, (start, *h0.frame_shape()), h0.dtype())
+    else:
+        used: dict[str, int] = {}
+        for (item, h), (sel, n) in zip(members, counts, strict=True):
+            name = _node_name(h.sop_uid, item)
+            k = used.get(name.casefold(), 0)
+            used[name.casefold()] = k + 1
+            path = f"{key}/{name}" if k == 0 else f"{key}/{name}~{k}"
+            tasks.append(task(item, h, Slot(path, 0, n, sel, h.frame_shape(), h.dtype())))
+        plan = SeriesPlan(key, False, tasks, why)
+    plan.attrs = series_attrs(plan)
+    return plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable
@@ -132,18 +133,26 @@ def _schema() -> Any:
     )
 
 
-def write_index(out: Path, rows: list[dict[str, Any]]) -> Path:
-    """Writes ``OUT/index.parquet`` atomically (temporary name, then rename)."""
+#: Index rows written to the Parquet file at a time (one row group each).
+INDEX_BATCH = 1024
+
+
+def write_index(out: Path, rows: Iterable[dict[str, Any]]) -> Path:
+    """Writes ``OUT/index.parquet`` atomically (temporary name, then rename).
+    ``rows`` is consumed :data:`INDEX_BATCH` at a time (a run over millions
+    of inputs streams them from disk)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = _schema()
-    cols = {name: [r.get(name) for r in rows] for name in schema.names}
-    table = pa.table(cols, schema=schema)
     path = out / INDEX_NAME
     tmp = out / f".{INDEX_NAME}.{os.getpid()}.partial"
     try:
-        pq.write_table(table, tmp)
+        with pq.ParquetWriter(tmp, schema) as writer:
+            it = iter(rows)
+            while batch := list(itertools.islice(it, INDEX_BATCH)):
+                cols = {name: [r.get(name) for r in batch] for name in schema.names}
+                writer.write_table(pa.table(cols, schema=schema))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)  # nothing half-written is left behind

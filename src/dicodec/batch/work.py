@@ -197,10 +197,17 @@ def task_to_dict(task: Task) -> dict[str, Any]:
         "header": task.header.to_dict(),
         "slot": asdict(task.slot),
         "series": task.series,
+        "seq": task.seq,
     }
 
 
 def task_from_dict(d: dict[str, Any]) -> Task:
     slot = dict(d["slot"])
     slot["frame_shape"] = tuple(slot["frame_shape"])
-    return Task(Item(**d["item"]), Header.from_dict(d["header"]), Slot(**slot), d["series"])
+    return Task(
+        Item(**d["item"]),
+        Header.from_dict(d["header"]),
+        Slot(**slot),
+        d["series"],
+        d.get("seq", -1),
+    )

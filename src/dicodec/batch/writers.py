@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,9 @@ COMPRESSIONS = ("lz4", "zstd", "none")
 LZ4_LEVEL = 5
 ZSTD_LEVEL = 0
 
+
+#: Open Zarr arrays a writer keeps (see :meth:`ZarrWriter._array`).
+OPEN_ARRAYS = 256
 
 _TMP_COUNT = itertools.count()
 _TMP_TAG = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -144,7 +148,9 @@ class ZarrWriter(Writer):
 
     def __init__(self, out: str | os.PathLike[str], compression: str = "lz4") -> None:
         super().__init__(out, compression)
-        self._arrays: dict[str, Any] = {}
+        #: Open arrays by incarnation, the most recently used last (at most
+        #: :data:`OPEN_ARRAYS`: an unstacked series has one per input).
+        self._arrays: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._root: Any = None
         self._codec: Any = None
@@ -201,9 +207,15 @@ class ZarrWriter(Writer):
             # Chunk files c.F.0.0 side by side: one folder per array, not one per frame.
             chunk_key_encoding={"name": "default", "separator": "."},
         )
-        with self._lock:
-            self._arrays[f"{path}@{gen}"] = arr
+        self._keep(f"{path}@{gen}", arr)
         return arr
+
+    def _keep(self, key: str, arr: Any) -> None:
+        with self._lock:
+            self._arrays[key] = arr
+            self._arrays.move_to_end(key)
+            while len(self._arrays) > OPEN_ARRAYS:
+                self._arrays.popitem(last=False)
 
     def create(self, plan: SeriesPlan, generation: str) -> None:
         for node in {plan.key, *(t.slot.array for t in plan.tasks)}:
@@ -252,8 +264,7 @@ class ZarrWriter(Writer):
             import zarr
 
             arr = zarr.open_array(str(self.out), path=slot.array, mode="r+", zarr_format=3)
-            with self._lock:
-                self._arrays[key] = arr
+        self._keep(key, arr)
         return arr
 
     def write(self, slot: Slot, arr: np.ndarray) -> int:

@@ -5,6 +5,7 @@ the paths ``decode`` uses (``archive.zip::member``)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -15,26 +16,39 @@ __all__ = ["scan_archive_batches"]
 
 def scan_archive_batches(archives: list[str], tags: list[str], **options: Any) -> Iterator[Any]:
     """Record batches (as :func:`dicodec.scan_batches` yields) of the members
-    of ``archives``; ``options`` are passed to ``scan_batches``."""
+    of ``archives``; ``options`` are passed to ``scan_batches``. Members are
+    written out and scanned ``batch_size`` at a time (and removed after), so
+    neither memory nor the temporary folder grows with the archive."""
     import pyarrow as pa
 
-    from dicodec.batch.sources import enumerate_sources, iter_payloads
+    from dicodec.batch.sources import iter_payloads, iter_sources
     from dicodec.scan import scan_batches
 
+    per_chunk = max(1, int(options.get("batch_size", 4096)))
     for archive in archives:
-        items = enumerate_sources([archive])
         with tempfile.TemporaryDirectory(prefix="dicodec-scan-") as tmp:
-            names: dict[str, str] = {}
-            for i, (item, payload) in enumerate(iter_payloads(items)):
-                path = os.path.join(tmp, f"{i:08d}")
-                if isinstance(payload, BaseException | str):
-                    continue  # unreadable member: nothing to scan
-                with open(path, "wb") as f:
-                    f.write(payload)
-                names[path] = item.path
-            if not names:
-                continue
-            for batch in scan_batches(sorted(names), tags, **options):
-                col = batch.schema.get_field_index("path")
-                paths = [names.get(p, p) for p in batch.column(col).to_pylist()]
-                yield batch.set_column(col, "path", pa.array(paths, pa.string()))
+            members = iter_payloads(iter_sources([archive]))
+            i = 0
+            while True:
+                names: dict[str, str] = {}
+                start = i
+                for item, payload in itertools.islice(members, per_chunk):
+                    i += 1
+                    if isinstance(payload, BaseException | str):
+                        continue  # unreadable member: nothing to scan
+                    path = os.path.join(tmp, f"{i:012d}")
+                    with open(path, "wb") as f:
+                        f.write(payload)
+                    names[path] = item.path
+                if i == start:  # every member listed
+                    break
+                if not names:
+                    continue
+                try:
+                    for batch in scan_batches(sorted(names), tags, **options):
+                        col = batch.schema.get_field_index("path")
+                        paths = [names.get(p, p) for p in batch.column(col).to_pylist()]
+                        yield batch.set_column(col, "path", pa.array(paths, pa.string()))
+                finally:
+                    for path in names:
+                        os.unlink(path)
