@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from dicodec.bench.files import FileDesc
+from dicodec.bench.files import RLE, FileDesc
 from dicodec.bench.peers import Peer, PydicomPeer
 
 #: (peer, file stem) pairs of the small set whose results legitimately differ
@@ -121,3 +121,28 @@ class OffByOnePeer(_Shifted):
 class OffByThreePeer(_Shifted):
     name = "offbythree"
     delta = 3
+
+
+#: The CPUs this (worker) process could use when it imported this module.
+_START_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
+class OwnThreadsPeer(PydicomPeer):
+    """Declares that it starts threads of its own for RLE (as GDCM does for
+    JPEG 2000) and fails unless it runs on exactly the CPUs it expects: one
+    when asked for one thread on RLE, all the process may use otherwise."""
+
+    name = "own-threads"
+    tags = frozenset({"fake"})
+    own_threads = frozenset({RLE})
+
+    def engine(self, desc: FileDesc) -> str:
+        return "own-threads"
+
+    def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
+        cpus = len(os.sched_getaffinity(0))
+        pinned = self.threads == 1 and desc.transfer_syntax in self.own_threads
+        want = 1 if pinned else _START_CPUS
+        if cpus != want:
+            raise ValueError(f"decoding on {cpus} CPUs, expected {want}")
+        return super().decode(prepared, desc)

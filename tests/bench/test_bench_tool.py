@@ -314,3 +314,29 @@ def test_readme_block_is_rewritten(small_set):
     assert readme.replace_block(new, "x").count(readme.START) == 1
     with pytest.raises(ValueError):
         readme.replace_block("no markers", "x")
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this OS")
+def test_peer_with_own_threads_runs_on_one_cpu_for_one_thread(small_set):
+    """A peer that starts threads whatever it is asked (GDCM on JPEG 2000)
+    is held to one CPU in a one-thread run, and only then; the note says so."""
+    from bench_fakes import OwnThreadsPeer
+
+    from dicodec.bench._worker import measure
+
+    rle, native = _desc(small_set, "ct16", "rle"), _desc(small_set, "ct16", "native")
+    for threads in (1, 2):
+        report = run([rle], [OwnThreadsPeer], threads=threads, repeat=1, whole_file=False)
+        (res,) = report.results
+        assert res.status == "ok", res.message
+        assert res.agrees is True
+        noted = any("own-threads" in n and "one CPU" in n for n in report.notes)
+        assert noted == (threads == 1), report.notes
+    # The peer's other syntaxes run unrestricted (its check fails otherwise).
+    report = run([native], [OwnThreadsPeer], threads=1, repeat=1, whole_file=False)
+    assert report.results[0].status == "ok", report.results[0].message
+    # In-process: the CPU set is restored afterwards.
+    before = os.sched_getaffinity(0)
+    out = measure(OwnThreadsPeer(threads=1), rle, repeat=1, warmup=1, whole_file=False)
+    assert out["codec"]["status"] == "ok", out
+    assert os.sched_getaffinity(0) == before

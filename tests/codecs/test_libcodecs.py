@@ -84,3 +84,49 @@ def test_malformed_streams_raise():
 def test_read_pixels_j2k_corpus(row, corpus_dir):
     arr = dicodec.read_pixels(corpus_dir / row["file"])
     assert _sha(arr.astype(arr.dtype.newbyteorder("<"))) == row["ref_sha256"]
+
+
+def _threads_during(fn) -> int:
+    """This process's usual number of threads while ``fn`` ran: the median of
+    samples a watcher thread takes (``fn`` must release the GIL), less the
+    watcher."""
+    import os
+    import statistics
+    import threading
+
+    done = threading.Event()
+    samples: list[int] = []
+
+    def watch() -> None:
+        while not done.is_set():
+            samples.append(len(os.listdir("/proc/self/task")))
+            done.wait(0.0002)
+
+    w = threading.Thread(target=watch)
+    w.start()
+    try:
+        fn()
+    finally:
+        done.set()
+        w.join()
+    return int(statistics.median(samples)) - 1
+
+
+def test_j2k_one_thread_ignores_opj_num_threads(monkeypatch):
+    """OPJ_NUM_THREADS gives every OpenJPEG codec a thread pool (one per frame
+    while frames are decoded in parallel); with threads=1 it is dropped before
+    decoding and the frame decodes on the calling thread, while threads=2
+    does run OpenJPEG's threads (which the watcher sees)."""
+    import os
+
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("no /proc/self/task")
+    rng = np.random.default_rng(13)
+    img = rng.integers(0, 4096, size=(1024, 1024), dtype=np.uint16)
+    stream = dicodec.j2k_encode(img, bits_stored=12)
+    monkeypatch.setenv("OPJ_NUM_THREADS", "4")
+    base = len(os.listdir("/proc/self/task"))
+    assert _threads_during(lambda: dicodec.j2k_decode(stream, threads=2)) >= base + 2
+    got = []
+    assert _threads_during(lambda: got.append(dicodec.j2k_decode(stream, threads=1))) == base
+    np.testing.assert_array_equal(got[0], img)

@@ -22,7 +22,8 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dicodec.bench.files import FileDesc
@@ -111,6 +112,24 @@ def _path(
     }
 
 
+@contextmanager
+def one_cpu(active: bool) -> Iterator[None]:
+    """With ``active``, runs the block on one CPU (the lowest this process may
+    use; threads created inside inherit it), then restores the CPU set. For
+    peers that start threads of their own (``Peer.own_threads``): their
+    one-thread times then cost what one core gives. A no-op where the OS has
+    no ``sched_setaffinity``."""
+    if not active or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def measure(
     peer: Peer,
     desc: FileDesc,
@@ -123,7 +142,22 @@ def measure(
 ) -> dict:
     """Measures both paths of ``peer`` on ``desc`` (in this process); with
     ``save_to``, the normalised result of the codec path (else of the
-    whole-file path) is saved there (``.npy``) for a closer comparison."""
+    whole-file path) is saved there (``.npy``) for a closer comparison. A
+    one-thread measurement of a peer that starts threads of its own for
+    ``desc`` runs on one CPU (``one_cpu``)."""
+    with one_cpu(peer.threads == 1 and desc.transfer_syntax in peer.own_threads):
+        return _measure(peer, desc, repeat, warmup, whole_file, save_to, min_time)
+
+
+def _measure(
+    peer: Peer,
+    desc: FileDesc,
+    repeat: int,
+    warmup: int,
+    whole_file: bool,
+    save_to: str | None,
+    min_time: float,
+) -> dict:
     out: dict[str, Any] = {}
     if peer.supports(desc):
         try:

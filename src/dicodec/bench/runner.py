@@ -436,7 +436,32 @@ def run(
         versions=versions([cls for cls, i in zip(peers, infos, strict=True) if i.available]),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         command=list(command),
+        notes=_pinned_note(files, peers, infos, threads),
     )
+
+
+def _pinned_note(
+    files: Sequence[FileDesc],
+    peers: Sequence[type[Peer]],
+    infos: list[PeerInfo],
+    threads: int,
+) -> list[str]:
+    """A note naming the peers whose one-thread runs were held to one CPU."""
+    if threads != 1:
+        return []
+    names = [
+        cls.name
+        for cls, info in zip(peers, infos, strict=True)
+        if info.available and any(d.transfer_syntax in cls.own_threads for d in files)
+    ]
+    if not names:
+        return []
+    return [
+        f"{', '.join(names)} decode some syntaxes on threads of their own whatever they are "
+        "asked (GDCM and dicodec's pydicom plugin give OpenJPEG a thread per CPU for a JPEG "
+        "2000 frame): for those files their worker runs on one CPU, so that their one-thread "
+        "times are what one core gives."
+    ]
 
 
 def _run_peers(

@@ -102,6 +102,11 @@ class Peer:
     packed_bits: bool = False
     #: The peer uses ``threads`` (others run single-threaded).
     uses_threads: ClassVar[bool] = False
+    #: Transfer syntaxes this peer decodes on several threads whatever
+    #: ``threads`` says (GDCM: OpenJPEG on every CPU). With ``threads=1`` its
+    #: worker then runs on one CPU, so that its one-thread times are one
+    #: core's (see ``_worker.measure``).
+    own_threads: ClassVar[frozenset[str]] = frozenset()
     #: One line on what the two paths call.
     describes: ClassVar[str] = ""
     #: Transfer syntaxes of the codec path (for the default ``supports``).

@@ -149,6 +149,9 @@ class DicodecPydicomPeer(PydicomPluginPeer):
     is_dicodec = True
     label = "dicodec"
     describes = "pydicom with the dicodec plugin (dicodec.pydicom_plugin)"
+    # pydicom hands over one frame at a time: the plugin gives a lone JPEG 2000
+    # frame OpenJPEG's threads (every CPU).
+    own_threads = J2K
 
     def _register(self) -> None:
         from dicodec import pydicom_plugin

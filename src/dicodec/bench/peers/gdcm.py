@@ -39,6 +39,8 @@ class GdcmPeer(Peer):
     # decoded from memory through gdcm.Image (what pydicom's plugin does).
     syntaxes = frozenset({RLE}) | JPEG_LL | JPEG_LS | JPEG_DCT | J2K
     describes = "gdcm.Image per frame from memory / gdcm.ImageReader(path)"
+    # GDCM's JPEG2000Codec gives OpenJPEG opj_get_num_cpus() threads per frame.
+    own_threads = J2K
 
     def supports_file(self, desc: FileDesc) -> bool:
         # GDCM 3.2 has no JPEG XL or deflated-frame codec.

@@ -102,6 +102,8 @@ class PydicomGdcmPeer(PydicomPluginPeer):
     label = "gdcm"
     engine_name = "gdcm"
     describes = "pydicom with its GDCM plugin"
+    # GDCM's JPEG2000Codec gives OpenJPEG opj_get_num_cpus() threads per frame.
+    own_threads = J2K
 
     def supports(self, desc: FileDesc) -> bool:
         # GDCM: "does not support 'JPEG Extended' for samples with 12-bit precision".

@@ -266,8 +266,7 @@ impl<'a> Session<'a> {
             opj::opj_stream_set_user_data_length(stream, src.len() as u64);
             let mut params: opj::opj_dparameters_t = std::mem::zeroed();
             opj::opj_set_default_decoder_parameters(&mut params);
-            opj::opj_setup_decoder(codec, &mut params) != 0
-                && (threads <= 1 || opj::opj_codec_set_threads(codec, threads as c_int) != 0)
+            opj::opj_setup_decoder(codec, &mut params) != 0 && set_threads(codec, threads)
         };
         if !ok {
             return Err(s.messages());
@@ -315,6 +314,27 @@ impl<'a> Session<'a> {
             Err(messages)
         }
     }
+}
+
+/// Gives `codec` `threads` worker threads; 1 (or 0) means none, and overrides
+/// the `OPJ_NUM_THREADS` environment variable, from which OpenJPEG otherwise
+/// gives every codec a thread pool of its own — one per frame while frames
+/// are already decoded in parallel. False when more than one thread was
+/// asked for and OpenJPEG cannot have them.
+///
+/// # Safety
+/// `codec` must be a valid codec that has not read or written a header yet.
+unsafe fn set_threads(codec: *mut opj::opj_codec_t, threads: usize) -> bool {
+    let n = if threads <= 1 {
+        0
+    } else {
+        threads.min(c_int::MAX as usize) as c_int
+    };
+    // SAFETY: the caller passes a valid codec.
+    let ok = unsafe { opj::opj_codec_set_threads(codec, n) } != 0;
+    // Without thread support OpenJPEG refuses any count, but 0 is what it
+    // does anyway.
+    ok || n == 0
 }
 
 /// OpenJPEG's version string ("2.5.3").
@@ -510,7 +530,7 @@ pub(super) fn compress(
         opj::opj_set_info_handler(c.codec, Some(on_info), sink_ptr);
         opj::opj_set_warning_handler(c.codec, Some(on_warning), sink_ptr);
         opj::opj_set_error_handler(c.codec, Some(on_error), sink_ptr);
-        opj::opj_setup_encoder(c.codec, &mut params, c.image) != 0
+        set_threads(c.codec, 1) && opj::opj_setup_encoder(c.codec, &mut params, c.image) != 0
     };
     if !ok {
         return Err(sink.take());
