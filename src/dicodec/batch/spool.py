@@ -140,7 +140,7 @@ class Spool:
             "INSERT INTO inputs VALUES (?, ?, ?)",
             [(first + i, it.rel, _item_json(it)) for i, it in enumerate(self._listed)],
         )
-        folders = set()
+        folders: set[str] = set()
         for it in self._listed:
             parts = it.rel.casefold().split("/")
             folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
