@@ -18,7 +18,7 @@ import zipfile
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -30,6 +30,7 @@ __all__ = [
     "enumerate_sources",
     "is_archive",
     "iter_payloads",
+    "item_to_dict",
     "iter_sources",
     "read_payload",
 ]
@@ -72,6 +73,14 @@ class Item:
     def streamed(self) -> bool:
         """A member of a compressed tar: readable only in archive order."""
         return self.kind == "tar-stream"
+
+
+_ITEM_FIELDS = tuple(f.name for f in fields(Item))
+
+
+def item_to_dict(item: Item) -> dict[str, Any]:
+    """``dataclasses.asdict(item)`` (its fields are plain values), faster."""
+    return {f: getattr(item, f) for f in _ITEM_FIELDS}
 
 
 def is_archive(path: str | os.PathLike[str]) -> bool:

@@ -26,11 +26,10 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from dicodec.batch.sources import Item
+from dicodec.batch.sources import Item, item_to_dict
 
 __all__ = ["Spool", "PAGE", "CACHE_KIB"]
 
@@ -67,7 +66,7 @@ def key_bytes(key: str) -> bytes:
 
 
 def _item_json(item: Item) -> str:
-    d = asdict(item)
+    d = item_to_dict(item)
     del d["rel"]
     return dumps(d)
 
@@ -99,6 +98,7 @@ class Spool:
         self.db.executescript(_SCHEMA)
         self.db.execute("BEGIN")
         self.inputs = 0
+        self._listed: list[Item] = []  # listed, not yet written
         self._pre = _PRE_BASE
 
     def close(self) -> None:
@@ -124,21 +124,33 @@ class Spool:
     # -- the listing ---------------------------------------------------------
 
     def add_input(self, item: Item) -> int:
-        """Records the next listed input; returns its sequence number."""
+        """Records the next listed input; returns its sequence number
+        (written :data:`PAGE` at a time: call :meth:`unique_rels` after the
+        last)."""
         seq = self.inputs
         self.inputs += 1
-        self.db.execute("INSERT INTO inputs VALUES (?, ?, ?)", (seq, item.rel, _item_json(item)))
-        parts = item.rel.casefold().split("/")
-        if len(parts) > 1:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO folders VALUES (?)",
-                [("/".join(parts[:i]),) for i in range(1, len(parts))],
-            )
+        self._listed.append(item)
+        if len(self._listed) >= PAGE:
+            self._flush_inputs()
         return seq
+
+    def _flush_inputs(self) -> None:
+        first = self.inputs - len(self._listed)
+        self.db.executemany(
+            "INSERT INTO inputs VALUES (?, ?, ?)",
+            [(first + i, it.rel, _item_json(it)) for i, it in enumerate(self._listed)],
+        )
+        folders: set[str] = set()
+        for it in self._listed:
+            parts = it.rel.casefold().split("/")
+            folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        self.db.executemany("INSERT OR IGNORE INTO folders VALUES (?)", [(f,) for f in folders])
+        self._listed.clear()
 
     def unique_rels(self, suffix: str) -> None:
         """Makes every input's ``rel`` unique ignoring case, as
         :func:`dicodec.batch.safepath.unique_outputs` does for a list."""
+        self._flush_inputs()
         renamed: list[tuple[str, int]] = []
         q = "SELECT seq, rel FROM inputs WHERE seq > ? ORDER BY seq"
         for seq, rel in self._pages(q):
@@ -158,6 +170,7 @@ class Spool:
         self.db.execute("DELETE FROM taken")
 
     def iter_inputs(self) -> Iterator[tuple[int, Item]]:
+        self._flush_inputs()
         q = "SELECT seq, rel, item FROM inputs WHERE seq > ? ORDER BY seq"
         for seq, rel, text in self._pages(q):
             yield seq, _item(rel, text)
@@ -190,6 +203,7 @@ class Spool:
         """What the index lists, in its order: rows that are not a listed
         input first, then every listed input with its row (``None`` when it
         has none: an interrupted run did not reach it)."""
+        self._flush_inputs()
         for _, text in self._pages(
             "SELECT seq, row FROM rows WHERE seq < 0 AND seq > ? ORDER BY seq"
         ):
@@ -238,6 +252,7 @@ class Spool:
         return self._entries("entries.series = ?", series)
 
     def _entries(self, where: str, arg: str) -> list[tuple[int, Item, dict[str, Any]]]:
+        self._flush_inputs()
         q = (
             "SELECT entries.seq, inputs.rel, inputs.item, entries.header FROM entries "
             f"JOIN inputs ON inputs.seq = entries.seq WHERE {where} ORDER BY entries.seq"

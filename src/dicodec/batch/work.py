@@ -14,7 +14,7 @@ from dicodec.batch.failures import InputChangedError, check_unchanged
 from dicodec.batch.faults import OUTPUT_ERROR, OutputError
 from dicodec.batch.headers import Header, HeaderFailure
 from dicodec.batch.plan import Slot, Task
-from dicodec.batch.sources import Item, read_payload
+from dicodec.batch.sources import Item, item_to_dict, read_payload
 from dicodec.batch.writers import LayoutMismatch, Writer, make_writer
 from dicodec.errors import (
     DicodecError,
@@ -190,12 +190,22 @@ def _worker_writer(fmt: str, out: str, compression: str) -> Writer:
 
 
 def task_to_dict(task: Task) -> dict[str, Any]:
-    from dataclasses import asdict
-
+    """``task`` as plain values (for Dask and the run's scratch database);
+    what ``dataclasses.asdict`` gives, without its deep copies (this runs
+    once per input)."""
+    slot = task.slot
     return {
-        "item": asdict(task.item),
+        "item": item_to_dict(task.item),
         "header": task.header.to_dict(),
-        "slot": asdict(task.slot),
+        "slot": {
+            "array": slot.array,
+            "start": slot.start,
+            "count": slot.count,
+            "frames": None if slot.frames is None else list(slot.frames),
+            "frame_shape": list(slot.frame_shape),
+            "dtype": slot.dtype,
+            "generation": slot.generation,
+        },
         "series": task.series,
         "seq": task.seq,
     }
