@@ -267,3 +267,15 @@ def test_dask_local_cluster(tmp_path: Path) -> None:
     assert report.ok and report.decoded == 4
     for name, arr in arrays.items():
         assert np.array_equal(pydicom_pixels((out / "in" / name).read_bytes()), arr)
+
+
+def test_progress_lines_say_transcode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plain progress lines of a transcode name it (decode's say decode)."""
+    _inputs(tmp_path / "in", n=2)
+    r = dicodec.batch.transcode(
+        [tmp_path / "in"], tmp_path / "out", to="jpeg-ls", threads=1, progress="lines"
+    )
+    assert r.ok, r.table()
+    err = capsys.readouterr().err
+    assert "transcode: 2/2 files (100.0%)" in err and "files/s transcoding" in err, err
+    assert "decode:" not in err, err

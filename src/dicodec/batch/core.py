@@ -333,7 +333,8 @@ def _decode_and_write(
         f"{report.series} series; {len(todo)} inputs to decode, {report.resumed} done before, "
         f"{failed_early} not decodable (see the index)"
     )
-    run.progress = make_progress(progress, total, report.resumed, failed=failed_early)
+    verb = "transcode" if run.fmt == "dicom" else "decode"
+    run.progress = make_progress(progress, total, report.resumed, failed=failed_early, verb=verb)
     rank = {p: i for i, p in enumerate(inputs.order)}
     todo.sort(key=lambda t: rank[t.item.path])
     clean = False  # nothing left half-written: no temporary files to sweep next time
