@@ -307,6 +307,8 @@ def _finished_row(run: Run, task: Task, retry_failed: bool) -> dict[str, Any] | 
     if rec is None or rec.sig != task.signature():
         return None
     row = rec.row
+    if getattr(run.writer, "verify", False) and row["status"] == "done" and not row.get("verified"):
+        return None  # written without verification (transcode): redone, verified
     if row["status"] == "done" and run.writer.output_exists(task.slot):
         return row
     if row["status"] == "failed" and not retry_failed and row["reason"] != OUTPUT_ERROR:
