@@ -756,7 +756,7 @@ fn update(cx: &mut Ctx, e: i32, be: i32, reset: i32) {
     let n = (cx.n >> h) + 1;
     let d = (b + n <= 0) as i32 - (b > 0) as i32;
     cx.b = (b + d * n).max(1 - n).min(0);
-    cx.c = (cx.c - d).max(-128).min(127);
+    cx.c = (cx.c - d).clamp(-128, 127);
     cx.a = a;
     cx.n = n;
 }
