@@ -267,3 +267,33 @@ def test_dask_local_cluster(tmp_path: Path) -> None:
     assert report.ok and report.decoded == 4
     for name, arr in arrays.items():
         assert np.array_equal(pydicom_pixels((out / "in" / name).read_bytes()), arr)
+
+
+def test_progress_lines_say_transcode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plain progress lines of a transcode name it (decode's say decode)."""
+    _inputs(tmp_path / "in", n=2)
+    r = dicodec.batch.transcode(
+        [tmp_path / "in"], tmp_path / "out", to="jpeg-ls", threads=1, progress="lines"
+    )
+    assert r.ok, r.table()
+    err = capsys.readouterr().err
+    assert "transcode: 2/2 files (100.0%)" in err and "files/s transcoding" in err, err
+    assert "decode:" not in err, err
+
+
+def test_verify_on_rerun_redoes_unverified_outputs(tmp_path: Path) -> None:
+    """A rerun with verify=True redoes (verified) what a run without it
+    wrote; what was verified is resumed as usual."""
+    arrays = _inputs(tmp_path / "in", n=2)
+    out = tmp_path / "out"
+    first = dicodec.batch.transcode([tmp_path / "in"], out, to="jpeg-ls", threads=1)
+    assert first.ok and first.resumed == 0, first.table()
+    second = dicodec.batch.transcode([tmp_path / "in"], out, to="jpeg-ls", threads=1, verify=True)
+    assert second.ok and second.resumed == 0 and second.decoded == 2, second.table()
+    third = dicodec.batch.transcode([tmp_path / "in"], out, to="jpeg-ls", threads=1, verify=True)
+    assert third.ok and third.resumed == 2 and third.decoded == 0, third.table()
+    fourth = dicodec.batch.transcode([tmp_path / "in"], out, to="jpeg-ls", threads=1)
+    assert fourth.resumed == 2, fourth.table()  # verified outputs also do without verify
+    for name, arr in arrays.items():
+        got = dicodec.read_pixels(out / "in" / name)
+        assert np.array_equal(got, arr), name

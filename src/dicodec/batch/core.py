@@ -347,6 +347,8 @@ def _finished_row(run: Run, task: Task, retry_failed: bool) -> dict[str, Any] | 
     if rec is None or rec.sig != task.signature():
         return None
     row = rec.row
+    if getattr(run.writer, "verify", False) and row["status"] == "done" and not row.get("verified"):
+        return None  # written without verification (transcode): redone, verified
     if row["status"] == "done" and run.writer.output_exists(task.slot):
         return row
     if row["status"] == "failed" and not retry_failed and row["reason"] != OUTPUT_ERROR:
@@ -386,7 +388,8 @@ def _decode_and_write(
         f"{report.series} series; {todo.total} inputs to decode, {report.resumed} done before, "
         f"{failed_early} not decodable (see the index)"
     )
-    run.progress = make_progress(progress, total, report.resumed, failed=failed_early)
+    verb = "transcode" if run.fmt == "dicom" else "decode"
+    run.progress = make_progress(progress, total, report.resumed, failed=failed_early, verb=verb)
     clean = False  # nothing left half-written: no temporary files to sweep next time
     try:
         if client is not None:

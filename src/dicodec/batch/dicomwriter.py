@@ -64,7 +64,9 @@ class DicomWriter(NpyWriter):
             threads=threads,
             **self.options,
         )
-        row.update(shape=list(res.shape), dtype=res.dtype)
+        # Journalled (not in the index): a rerun with verify=True redoes the
+        # outputs an earlier run wrote without verifying them.
+        row.update(shape=list(res.shape), dtype=res.dtype, verified=self.verify)
         if res.max_error is not None:
             import warnings
 

@@ -17,6 +17,8 @@ class Progress:
     """Counts what is done; subclasses show it."""
 
     def __init__(self, total: int, initial: int = 0, failed: int = 0) -> None:
+        #: What the plain lines say is done ("decode", "transcode").
+        self.verb = "decode"
         self.total = total
         self.done = initial
         self.failed = failed
@@ -109,8 +111,9 @@ class _Lines(Progress):
         failed = s["failed"] - self.failed_before
         before = f" (+{self.failed_before} not decodable)" if self.failed_before else ""
         return (
-            f"decode: {s['done']}/{s['total']} files ({pct:.1f}%), {s['files_per_s']:.1f} files/s "
-            f"decoding, {s['mb_per_s']:.1f} MB/s, ETA {_fmt_eta(s['eta_s'])}, "
+            f"{self.verb}: {s['done']}/{s['total']} files ({pct:.1f}%), "
+            f"{s['files_per_s']:.1f} files/s {self.verb[:-1]}ing, {s['mb_per_s']:.1f} MB/s, "
+            f"ETA {_fmt_eta(s['eta_s'])}, "
             f"failed {failed}{before}"
         )
 
@@ -140,12 +143,27 @@ def make_progress(
     stream: IO[str] | None = None,
     every: float = 5.0,
     failed: int = 0,
+    verb: str = "decode",
 ) -> Progress:
     """``arg``: ``False``/``None``/``"none"`` — silent; ``True``/``"auto"`` —
     a bar on a terminal, periodic lines otherwise; ``"bar"`` (plain lines
     when tqdm is not installed); ``"lines"``; or
     a callable receiving a dict of counters after each input. ``initial`` and
-    ``failed`` count what was done (failed) before the first update."""
+    ``failed`` count what was done (failed) before the first update;
+    ``verb`` names the work in the plain lines ("decode", "transcode")."""
+    prog = _make_progress(arg, total, initial, stream, every, failed)
+    prog.verb = verb
+    return prog
+
+
+def _make_progress(
+    arg: ProgressArg,
+    total: int,
+    initial: int,
+    stream: IO[str] | None,
+    every: float,
+    failed: int,
+) -> Progress:
     stream = stream or sys.stderr
     if callable(arg):
         return _Callback(total, initial, failed, arg)

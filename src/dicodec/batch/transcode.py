@@ -52,7 +52,9 @@ def transcode(
     attributes the syntax requires (Planar Configuration, YBR_FULL_422 ->
     YBR_FULL) is kept (see :mod:`dicodec.transcode`). ``verify``: each
     output is decoded and compared with the source's pixels before it is
-    kept (a mismatch fails the input with reason ``verify_failed``).
+    kept (a mismatch fails the input with reason ``verify_failed``); a
+    resumed run with ``verify=True`` redoes (and verifies) the outputs an
+    earlier run wrote without it.
     ``options`` go to the encoder (JPEG Lossless: ``predictor``,
     ``restart_interval``, ``optimise``).
 

@@ -52,7 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--verify",
         action="store_true",
-        help="decode every output and compare it with the source before keeping it",
+        help="decode every output and compare it with the source before keeping it "
+        "(a rerun with --verify redoes outputs written without it)",
     )
     p.add_argument(
         "--predictor",

@@ -132,12 +132,6 @@ impl Model {
         self.run = [RunCtx { a, n: 1, nn: 0 }; 2];
     }
 
-    /// Signed context id 81 Q1 + 9 Q2 + Q3 of gradients d1, d2, d3.
-    #[inline(always)]
-    pub fn qid(&self, d1: i32, d2: i32, d3: i32) -> i32 {
-        qid(&self.qt, d1, d2, d3)
-    }
-
     /// Decodes the prediction error of a run-interruption sample with
     /// context `t` (RItype) at `run_index`.
     #[inline(always)]

@@ -183,7 +183,10 @@ impl Source<'_> {
                 }
             }
             Source::Le16(s, m) => {
-                for (d, v) in dst.iter_mut().zip(s[2 * start..2 * end].chunks_exact(2 * NF)) {
+                for (d, v) in dst
+                    .iter_mut()
+                    .zip(s[2 * start..2 * end].chunks_exact(2 * NF))
+                {
                     *d = (u16::from_le_bytes([v[2 * comp], v[2 * comp + 1]]) & m) as i32;
                 }
             }
@@ -365,14 +368,8 @@ impl<'a> LineWriter<'a> {
         } else {
             // The writer's state by value: its address must not escape, or
             // it leaves the registers.
-            (self.pos, self.acc, self.nbits, self.after_ff) = golomb_long(
-                self.buf,
-                self.state(),
-                m,
-                k,
-                max,
-                qbpp,
-            );
+            (self.pos, self.acc, self.nbits, self.after_ff) =
+                golomb_long(self.buf, self.state(), m, k, max, qbpp);
         }
     }
 }
@@ -459,7 +456,11 @@ pub fn encode(img: &Image<'_>, opts: &EncodeOptions) -> Result<Vec<u8>> {
     };
     let top = img.samples.iter().fold(0u16, |m, &s| m.max(s));
     if top as u32 > maxval {
-        let i = img.samples.iter().position(|&s| s as u32 > maxval).unwrap_or(0);
+        let i = img
+            .samples
+            .iter()
+            .position(|&s| s as u32 > maxval)
+            .unwrap_or(0);
         return Err(Error::malformed(
             i as u64,
             "JPEG-LS encoder input",
@@ -755,7 +756,7 @@ fn update(cx: &mut Ctx, e: i32, be: i32, reset: i32) {
     let n = (cx.n >> h) + 1;
     let d = (b + n <= 0) as i32 - (b > 0) as i32;
     cx.b = (b + d * n).max(1 - n).min(0);
-    cx.c = (cx.c - d).max(-128).min(127);
+    cx.c = (cx.c - d).clamp(-128, 127);
     cx.a = a;
     cx.n = n;
 }
@@ -997,9 +998,8 @@ fn interruption<const NC: usize>(
     let cx = run[t];
     let temp = if t == 1 { cx.a + (cx.n >> 1) } else { cx.a };
     let k = golomb_k(cx.n, temp);
-    let map = (k == 0 && e > 0 && 2 * cx.nn < cx.n)
-        || (e < 0 && 2 * cx.nn >= cx.n)
-        || (e < 0 && k != 0);
+    let map =
+        (k == 0 && e > 0 && 2 * cx.nn < cx.n) || (e < 0 && 2 * cx.nn >= cx.n) || (e < 0 && k != 0);
     let em = 2 * e.abs() - t as i32 - map as i32;
     let limit = p.limit - J[ri] - 1;
     w.golomb(em as u32, k, limit - p.qbpp - 1, p.qbpp);
@@ -1197,7 +1197,11 @@ mod tests {
         for (bits, near) in [(8u8, 0u8), (8, 3), (12, 0), (16, 2), (5, 1)] {
             let c = Coding::new(bits, near, &Preset::default(), false, 0).unwrap();
             for d in -c.maxval..=c.maxval {
-                assert_eq!(qcalc(&c, d), c.quantize(d) as i32, "{bits} bits NEAR {near} d {d}");
+                assert_eq!(
+                    qcalc(&c, d),
+                    c.quantize(d) as i32,
+                    "{bits} bits NEAR {near} d {d}"
+                );
             }
         }
     }

@@ -117,7 +117,10 @@ pub fn encode_frame(src: &[u8], desc: &PixelDescription, opts: &EncodeOptions) -
             "JPEG-LS encoding of {size}-byte samples"
         )));
     }
-    if opts.preset.is_some_and(|p| p.maxval != 0 && p.maxval < mask) {
+    if opts
+        .preset
+        .is_some_and(|p| p.maxval != 0 && p.maxval < mask)
+    {
         // A MAXVAL below Bits Stored: the samples are checked against it.
         let samples: Vec<u16> = match size {
             1 => src.iter().map(|&b| b as u16 & mask).collect(),
