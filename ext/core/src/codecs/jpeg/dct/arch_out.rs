@@ -116,7 +116,11 @@ fn ycc_rgb8(y: i32, cb: i32, cr: i32) -> [u8; 3] {
     let r = y + ((fixc::CR_R * xr + 32768) >> 16);
     let g = y + ((fixc::CB_G * xb + 32768 + fixc::CR_G * xr) >> 16);
     let b = y + ((fixc::CB_B * xb + 32768) >> 16);
-    [r.clamp(0, 255) as u8, g.clamp(0, 255) as u8, b.clamp(0, 255) as u8]
+    [
+        r.clamp(0, 255) as u8,
+        g.clamp(0, 255) as u8,
+        b.clamp(0, 255) as u8,
+    ]
 }
 
 /// `FIX(x)` of `jdcolor.c` (16 fractional bits, rounded).
@@ -371,13 +375,7 @@ mod tests {
                     let mut got = vec![0u8; 3 * n];
                     let mut want = vec![0u8; 3 * n];
                     merge3(&a, &b, &c, &mut got, rgb, true);
-                    super::super::output::merge3_ref(
-                        &a,
-                        &b,
-                        &c,
-                        rgb.then_some(&ycc),
-                        &mut want,
-                    );
+                    super::super::output::merge3_ref(&a, &b, &c, rgb.then_some(&ycc), &mut want);
                     assert_eq!(got, want, "merge3 rgb {rgb} n {n}");
                 }
             }

@@ -140,7 +140,11 @@ impl Table {
                 if f & AC_EOB as u64 != 0 {
                     v = (v & !63) | (n1 + n2) | AC2_EOB2;
                 } else if f & AC_COEF as u64 != 0 {
-                    v = (v & !63) | (n1 + n2) | AC2_COEF2 | (((f >> 8) & 15) << 12) | ((f >> 16) << 48);
+                    v = (v & !63)
+                        | (n1 + n2)
+                        | AC2_COEF2
+                        | (((f >> 8) & 15) << 12)
+                        | ((f >> 16) << 48);
                 }
             }
             *a2 = v;
@@ -258,7 +262,9 @@ mod tests {
         let t = Table::new(&spec);
         // (length with extra bits, run, value, is EOB) of the code at the top.
         let one = |buf: u64| -> Option<(u64, u64, i32, bool)> {
-            let &(l, _, sym) = codes.iter().find(|&&(l, c, _)| (buf >> (64 - l)) as u32 == c)?;
+            let &(l, _, sym) = codes
+                .iter()
+                .find(|&&(l, c, _)| (buf >> (64 - l)) as u32 == c)?;
             let (r, s) = ((sym >> 4) as u64, (sym & 15) as u32);
             let v = if s > 0 {
                 extend(((buf << l) >> (64 - s)) as u32, s)
