@@ -68,6 +68,16 @@ pub struct Table {
 impl Table {
     /// Builds the tables (the spec was validated by the DHT parser).
     pub fn new(spec: &HuffSpec) -> Table {
+        Table::build(spec, true)
+    }
+
+    /// [`Table::new`] for a DC table: [`Table::ac2`] stays empty (all
+    /// slow entries), which saves building it for every frame.
+    pub fn new_dc(spec: &HuffSpec) -> Table {
+        Table::build(spec, false)
+    }
+
+    fn build(spec: &HuffSpec, with_ac: bool) -> Table {
         let codes = spec.codes().unwrap_or_default();
         let mut maxcode = [-1i32; 18];
         maxcode[17] = i32::MAX;
@@ -109,7 +119,7 @@ impl Table {
             }
         }
         let mut ac: Box<[u32; LUT_SIZE]> = Box::new([0u32; LUT_SIZE]);
-        for (a, &e) in ac.iter_mut().zip(lut.iter()) {
+        for (a, &e) in ac.iter_mut().zip(lut.iter()).filter(|_| with_ac) {
             if e & COMPLETE == 0 {
                 continue;
             }
@@ -122,7 +132,7 @@ impl Table {
             };
         }
         let mut ac2: Box<[u64; LUT_SIZE]> = Box::new([0u64; LUT_SIZE]);
-        for (i, a2) in ac2.iter_mut().enumerate() {
+        for (i, a2) in ac2.iter_mut().enumerate().filter(|_| with_ac) {
             let e = ac[i] as u64;
             let n1 = e & 63;
             if e & AC_EOB as u64 != 0 {
