@@ -8,8 +8,9 @@
 //! same integers as the portable code). The colour conversion computes in
 //! 32-bit lanes exactly what libjpeg's tables hold (`jdcolor.c`
 //! `build_ycc_rgb_table`): `R = y + ((FIX(1.402) x_cr + 2^15) >> 16)`,
-//! `B = y + ((FIX(1.772) x_cb + 2^15) >> 16)`, `G = y + ((-FIX(0.34414) x_cb
-//! + 2^15 - FIX(0.71414) x_cr) >> 16)`, `x = sample - 128`; the products are
+//! `B = y + ((FIX(1.772) x_cb + 2^15) >> 16)`,
+//! `G = y + ((-FIX(0.34414) x_cb + 2^15 - FIX(0.71414) x_cr) >> 16)`,
+//! `x = sample - 128`; the products are
 //! below 2^24, so no lane overflows, and `>>` is arithmetic as in libjpeg.
 //! The sum is clamped to 0..=255 (libjpeg's range limit table) by saturating
 //! packs.
@@ -116,7 +117,11 @@ fn ycc_rgb8(y: i32, cb: i32, cr: i32) -> [u8; 3] {
     let r = y + ((fixc::CR_R * xr + 32768) >> 16);
     let g = y + ((fixc::CB_G * xb + 32768 + fixc::CR_G * xr) >> 16);
     let b = y + ((fixc::CB_B * xb + 32768) >> 16);
-    [r.clamp(0, 255) as u8, g.clamp(0, 255) as u8, b.clamp(0, 255) as u8]
+    [
+        r.clamp(0, 255) as u8,
+        g.clamp(0, 255) as u8,
+        b.clamp(0, 255) as u8,
+    ]
 }
 
 /// `FIX(x)` of `jdcolor.c` (16 fractional bits, rounded).
@@ -305,10 +310,11 @@ mod x86 {
                         _mm_loadu_si128(cr.add(x) as *const __m128i),
                     )
                 };
-                for k in 0..3 {
+                let (m0, m1, m2) = (&m[0], &m[1], &m[2]);
+                for (k, ((s0, s1), s2)) in m0.iter().zip(m1).zip(m2).enumerate() {
                     let v = _mm_or_si128(
-                        _mm_or_si128(_mm_shuffle_epi8(a, m[0][k]), _mm_shuffle_epi8(b, m[1][k])),
-                        _mm_shuffle_epi8(c, m[2][k]),
+                        _mm_or_si128(_mm_shuffle_epi8(a, *s0), _mm_shuffle_epi8(b, *s1)),
+                        _mm_shuffle_epi8(c, *s2),
                     );
                     _mm_storeu_si128(o.add(3 * x + 16 * k) as *mut __m128i, v);
                 }
@@ -371,13 +377,7 @@ mod tests {
                     let mut got = vec![0u8; 3 * n];
                     let mut want = vec![0u8; 3 * n];
                     merge3(&a, &b, &c, &mut got, rgb, true);
-                    super::super::output::merge3_ref(
-                        &a,
-                        &b,
-                        &c,
-                        rgb.then_some(&ycc),
-                        &mut want,
-                    );
+                    super::super::output::merge3_ref(&a, &b, &c, rgb.then_some(&ycc), &mut want);
                     assert_eq!(got, want, "merge3 rgb {rgb} n {n}");
                 }
             }

@@ -162,7 +162,11 @@ pub(super) fn step(
             }
             DHT => {
                 for (tc, th, spec) in parse_dht(cur.segment(&m)?, m.offset)? {
-                    let t = Table::new(&spec);
+                    let t = if tc == 0 {
+                        Table::new_dc(&spec)
+                    } else {
+                        Table::new(&spec)
+                    };
                     if tc == 0 {
                         hd.dc_ok[th as usize] = spec.vals.iter().all(|&v| v <= 15);
                         hd.dc[th as usize] = Some(t);

@@ -68,6 +68,16 @@ pub struct Table {
 impl Table {
     /// Builds the tables (the spec was validated by the DHT parser).
     pub fn new(spec: &HuffSpec) -> Table {
+        Table::build(spec, true)
+    }
+
+    /// [`Table::new`] for a DC table: [`Table::ac2`] stays empty (all
+    /// slow entries), which saves building it for every frame.
+    pub fn new_dc(spec: &HuffSpec) -> Table {
+        Table::build(spec, false)
+    }
+
+    fn build(spec: &HuffSpec, with_ac: bool) -> Table {
         let codes = spec.codes().unwrap_or_default();
         let mut maxcode = [-1i32; 18];
         maxcode[17] = i32::MAX;
@@ -109,7 +119,7 @@ impl Table {
             }
         }
         let mut ac: Box<[u32; LUT_SIZE]> = Box::new([0u32; LUT_SIZE]);
-        for (a, &e) in ac.iter_mut().zip(lut.iter()) {
+        for (a, &e) in ac.iter_mut().zip(lut.iter()).filter(|_| with_ac) {
             if e & COMPLETE == 0 {
                 continue;
             }
@@ -122,7 +132,7 @@ impl Table {
             };
         }
         let mut ac2: Box<[u64; LUT_SIZE]> = Box::new([0u64; LUT_SIZE]);
-        for (i, a2) in ac2.iter_mut().enumerate() {
+        for (i, a2) in ac2.iter_mut().enumerate().filter(|_| with_ac) {
             let e = ac[i] as u64;
             let n1 = e & 63;
             if e & AC_EOB as u64 != 0 {
@@ -140,7 +150,11 @@ impl Table {
                 if f & AC_EOB as u64 != 0 {
                     v = (v & !63) | (n1 + n2) | AC2_EOB2;
                 } else if f & AC_COEF as u64 != 0 {
-                    v = (v & !63) | (n1 + n2) | AC2_COEF2 | (((f >> 8) & 15) << 12) | ((f >> 16) << 48);
+                    v = (v & !63)
+                        | (n1 + n2)
+                        | AC2_COEF2
+                        | (((f >> 8) & 15) << 12)
+                        | ((f >> 16) << 48);
                 }
             }
             *a2 = v;
@@ -258,7 +272,9 @@ mod tests {
         let t = Table::new(&spec);
         // (length with extra bits, run, value, is EOB) of the code at the top.
         let one = |buf: u64| -> Option<(u64, u64, i32, bool)> {
-            let &(l, _, sym) = codes.iter().find(|&&(l, c, _)| (buf >> (64 - l)) as u32 == c)?;
+            let &(l, _, sym) = codes
+                .iter()
+                .find(|&&(l, c, _)| (buf >> (64 - l)) as u32 == c)?;
             let (r, s) = ((sym >> 4) as u64, (sym & 15) as u32);
             let v = if s > 0 {
                 extend(((buf << l) >> (64 - s)) as u32, s)

@@ -466,7 +466,16 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
     }
     let ycc = ycc_for(&info, opts.colour);
     let simd = !opts.portable && arch_out::detect();
-    write_rows(&f, &comps, f.height, ycc.as_ref(), dst, size, opts.parallel, simd);
+    write_rows(
+        &f,
+        &comps,
+        f.height,
+        ycc.as_ref(),
+        dst,
+        size,
+        opts.parallel,
+        simd,
+    );
     Ok((info, report))
 }
 
