@@ -384,11 +384,11 @@ def _decode_and_write(
     todo = _SpooledTodo(run.spool)
     total = todo.total + report.resumed
     failed_early = run.spool.count_rows("failed")
+    verb = "transcode" if run.fmt == "dicom" else "decode"
     say(
-        f"{report.series} series; {todo.total} inputs to decode, {report.resumed} done before, "
+        f"{report.series} series; {todo.total} inputs to {verb}, {report.resumed} done before, "
         f"{failed_early} not decodable (see the index)"
     )
-    verb = "transcode" if run.fmt == "dicom" else "decode"
     run.progress = make_progress(progress, total, report.resumed, failed=failed_early, verb=verb)
     clean = False  # nothing left half-written: no temporary files to sweep next time
     try:
