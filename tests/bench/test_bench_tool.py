@@ -208,7 +208,9 @@ def test_crashing_peer_is_isolated(small_set):
 
 def test_hanging_peer_times_out(small_set):
     d = _desc(small_set, "ct16", "native")
-    report = run([d], [HangPeer, PydicomPeer], repeat=1, timeout=3, whole_file=False)
+    # 15 s: long enough for the pydicom worker to start on a loaded 2-core machine (3 s was
+    # not), far below the fake's 60 s sleep.
+    report = run([d], [HangPeer, PydicomPeer], repeat=1, timeout=15, whole_file=False)
     by = {r.peer: r for r in report.results}
     assert by["hang"].status == "timeout"
     assert by["pydicom"].status == "ok"
