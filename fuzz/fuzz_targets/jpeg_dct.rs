@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
             dct::Colour::Keep
         },
         portable: data.first().is_some_and(|b| b & 2 == 2),
+        parallel: data.first().is_some_and(|b| b & 4 == 4),
     };
     let _ = dct::decode(data, &opts);
     if let Some((desc, stream)) = common::desc(data) {
