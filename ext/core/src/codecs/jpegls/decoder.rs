@@ -3,7 +3,7 @@
 
 use super::bits::{BitReader, FAST_PREFIX};
 use super::markers::{split_intervals, ScanHeader, CTX};
-use super::params::{golomb_k, Coding, J};
+use super::params::{golomb_k, med, Coding, J};
 use crate::error::{Error, Result};
 use crate::pixels::FrameReport;
 
@@ -273,28 +273,6 @@ pub fn update_run(cx: &mut RunCtx, e: i32, m: i32, t: i32, reset: i32) -> Res<()
     Ok(())
 }
 
-/// MED predictor (T.87 A.4.1).
-#[inline(always)]
-pub fn med(ra: i32, rb: i32, rc: i32) -> i32 {
-    let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-    if rc >= hi {
-        lo
-    } else if rc <= lo {
-        hi
-    } else {
-        ra + rb - rc
-    }
-}
-
-/// [`med`] without branches (its comparisons are data dependent and
-/// mispredict): `ra + rb - rc` clamped to `[min(ra, rb), max(ra, rb)]`,
-/// which equals T.87's three cases.
-#[inline(always)]
-fn med_sel(ra: i32, rb: i32, rc: i32) -> i32 {
-    let (lo, hi) = (ra.min(rb), ra.max(rb));
-    (ra + rb - rc).max(lo).min(hi)
-}
-
 /// Calls `f(c)` for c = 0..NC, unrolled (so that arrays indexed by c stay in
 /// registers; the loop of a large body is not unrolled by the compiler).
 #[inline(always)]
@@ -411,7 +389,7 @@ fn decode_line_impl<const NC: usize, const POW2: bool>(
             each::<NC>(
                 #[inline(always)]
                 |c| {
-                    let v = regular::<POW2>(ctx, &p, max, rr, qs[c], med_sel(ra[c], rb[c], rc[c]))?;
+                    let v = regular::<POW2>(ctx, &p, max, rr, qs[c], med(ra[c], rb[c], rc[c]))?;
                     px[c] = v;
                     ra[c] = v;
                     Ok(())

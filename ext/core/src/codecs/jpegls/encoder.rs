@@ -16,7 +16,7 @@
 //! whose state stays in registers; lossless with MAXVAL = 2^P - 1 reduces the
 //! error modulo RANGE by a sign extension.
 
-use super::params::{golomb_k, Coding, Preset, J};
+use super::params::{golomb_k, med, Coding, Preset, J};
 use crate::error::{Error, Result};
 use crate::limits;
 
@@ -718,12 +718,6 @@ fn qcalc(p: &Coding, d: i32) -> i32 {
     (m ^ s) - s
 }
 
-/// MED predictor (T.87 A.4.1): the median of Ra, Rb and Ra + Rb - Rc.
-#[inline(always)]
-fn med(ra: i32, rb: i32, rc: i32) -> i32 {
-    (ra + rb - rc).max(ra.min(rb)).min(ra.max(rb))
-}
-
 /// +1 or -1 (sign(0) = +1).
 #[inline(always)]
 fn sign(v: i32) -> i32 {
@@ -740,9 +734,9 @@ fn init_edges<const NC: usize>(prev: &mut [i32], cur: &mut [i32], width: usize) 
     }
 }
 
-/// Regular-mode context update (T.87 A.6), branch-free; `be` is E (2 NEAR
-/// + 1). Valid input keeps A far below overflow (it halves every RESET
-/// samples).
+/// Regular-mode context update (T.87 A.6), branch-free; `be` is
+/// E = 2 NEAR + 1. Valid input keeps A far below overflow (it halves every
+/// RESET samples).
 ///
 /// The bias correction in one step: with d = [B + N <= 0] - [B > 0], B
 /// becomes B + d N and C becomes C - d, then B is clamped to 1 - N..=0 and

@@ -202,6 +202,15 @@ pub fn golomb_k(n: i32, a: i32) -> u32 {
     k + ((n << k) < a) as u32
 }
 
+/// MED predictor (T.87 A.4.1) without branches (its comparisons are data
+/// dependent and mispredict): `ra + rb - rc` clamped to
+/// `[min(ra, rb), max(ra, rb)]`, which equals the standard's three cases
+/// (`med_is_the_standards` in the encoder's tests).
+#[inline(always)]
+pub(crate) fn med(ra: i32, rb: i32, rc: i32) -> i32 {
+    (ra + rb - rc).max(ra.min(rb)).min(ra.max(rb))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
