@@ -61,7 +61,10 @@ def test_gdcmconv_decompresses_outputs_exactly(name: str, target: str, tmp_path:
         text=True,
         timeout=60,
     )
-    if p.returncode != 0:  # GDCM 3.0 fails to rewrite the multi-frame signed rich data set
+    rewritten = tmp_path / "src_out.dcm"
+    if p.returncode != 0 or not rewritten.exists() or rewritten.stat().st_size == 0:
+        # GDCM 3.0 fails to rewrite the multi-frame signed rich data set ("Failed to write",
+        # exit 1; within the whole suite sometimes exit 0 with an empty file)
         pytest.skip(f"gdcmconv cannot rewrite the native source either: {p.stderr.strip()}")
     out = tmp_path / "out.dcm"
     out.write_bytes(transcode_file(src, target).data)
