@@ -74,9 +74,12 @@ pub(super) fn symbol(b: &mut Bits, c: &mut Cold, t: &Table, bad: &mut bool) -> (
 ///
 /// The table look-up comes before the refill so that the refill is off the
 /// serial shift, load, shift chain. Invariant at the top of the loop:
-/// `nbits >= 20` (enough for the 12-bit index): the DC symbol leaves at
-/// least 25, a refill 56, a table symbol takes at most 12 bits after a
-/// refill below 32, the other path refills after its symbol.
+/// `nbits >= 20` (enough for the 12-bit index; bits below `nbits` are not
+/// always the stream's next bits: the byte-by-byte refill clears them):
+/// established on entry (the DC symbol may leave as little as 1 bit when
+/// it found 32 and took 31), kept because a table symbol takes at most 12
+/// bits after a refill below 32 and the other path refills after its
+/// symbol.
 #[inline(never)]
 fn ac_coefs(
     bits: &mut Bits,
@@ -92,6 +95,9 @@ fn ac_coefs(
     // A local copy, so that the buffer stays in registers.
     let mut bb = *bits;
     let b = &mut bb;
+    if b.nbits < 20 {
+        b.refill(c);
+    }
     while k < 64 {
         debug_assert!(b.nbits >= 20);
         let e = lut[(b.buf >> 52) as usize];
