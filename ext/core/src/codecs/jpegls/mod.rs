@@ -53,6 +53,7 @@ mod fit;
 pub(crate) mod markers;
 pub(crate) mod params;
 pub mod raw;
+mod samples;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
