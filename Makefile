@@ -88,8 +88,9 @@ clean:
 # C libraries (OpenJPEG, libdeflate) AddressSanitizer too.
 TARGET ?= read_pixels
 SECONDS ?= 60
+, := ,
 fuzz: venv
 	test -d fuzz/corpus/$(TARGET) || $(PY) fuzz/seed.py $(TARGET) fuzz/corpus/$(TARGET)
-	CFLAGS="-fsanitize=address -fno-omit-frame-pointer" nice cargo +nightly fuzz run --fuzz-dir fuzz $(TARGET) fuzz/corpus/$(TARGET) -- \
+	$(if $(shell command -v clang),CC=clang CFLAGS="-fsanitize=address$(,)fuzzer-no-link -fno-omit-frame-pointer",CFLAGS="-fsanitize=address -fno-omit-frame-pointer") nice cargo +nightly fuzz run --fuzz-dir fuzz $(TARGET) fuzz/corpus/$(TARGET) -- \
 		-max_total_time=$(SECONDS) -rss_limit_mb=2048 -max_len=262144 \
 		-print_final_stats=1
