@@ -10,7 +10,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class ImageInfo:
-    """Geometry shared by the header results (JPEG-LS, ...): what the
+    """Geometry shared by the header results (JPEG-LS, JPEG Lossless): what the
     matching ``*_decode`` function returns is ``np.empty(shape, dtype)``."""
 
     #: Sample precision in bits.

@@ -33,6 +33,7 @@ import numpy as np
 
 from dicodec import _native
 from dicodec._buffers import _byte_view, _out_view
+from dicodec._info import ImageInfo
 from dicodec.errors import DicodecError, DicodecWarning
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,17 +57,12 @@ class JpegLosslessWarning(DicodecWarning):
 
 
 @dataclass(frozen=True)
-class JpegLosslessInfo:
-    """Headers of a lossless JPEG stream (see :func:`jpegll_info`)."""
+class JpegLosslessInfo(ImageInfo):
+    """Headers of a lossless JPEG stream (see :func:`jpegll_info`); ``shape``
+    and ``dtype`` are those :func:`jpegll_decode` returns. ``precision`` is P
+    (2-16 bits); ``rows`` comes from the frame header, or the DNL segment when
+    that is 0."""
 
-    #: Sample precision P in bits (2-16).
-    precision: int
-    #: Lines (from the frame header, or the DNL segment when that is 0).
-    rows: int
-    #: Samples per line.
-    columns: int
-    #: Number of components.
-    components: int
     #: Component identifiers in frame order.
     component_ids: tuple[int, ...]
     #: (horizontal, vertical) sampling factors per component.
@@ -83,18 +79,6 @@ class JpegLosslessInfo:
     height_from_dnl: bool
     #: True when the stream ends with EOI.
     has_eoi: bool
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        """dtype :func:`jpegll_decode` returns: uint8 for precision <= 8, else uint16."""
-        return np.dtype(np.uint8 if self.precision <= 8 else np.uint16)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Shape :func:`jpegll_decode` returns: (rows, columns[, components])."""
-        if self.components == 1:
-            return (self.rows, self.columns)
-        return (self.rows, self.columns, self.components)
 
 
 def _info(d: dict[str, Any]) -> JpegLosslessInfo:

@@ -3,6 +3,8 @@ library call per frame) and what every family shares."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.util
 from collections.abc import Callable, Sequence
 from importlib import metadata
@@ -176,6 +178,20 @@ class FramePeer(Peer):
 
     def decode(self, prepared: Any, desc: FileDesc) -> np.ndarray:
         return self.finish(stack_frames(prepared, self.frame_decoder(desc)), desc)
+
+
+class FunctionPeer(FramePeer):
+    """A frame peer that calls one library function per frame:
+    ``function`` names it as ``"module:attribute"``, called as
+    ``attribute(frame, **dict(options))``."""
+
+    function: ClassVar[str] = ""
+    options: ClassVar[tuple[tuple[str, Any], ...]] = ()
+
+    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
+        module, _, attr = self.function.partition(":")
+        func = getattr(importlib.import_module(module), attr)
+        return functools.partial(func, **dict(self.options)) if self.options else func
 
 
 class RleFramePeer(FramePeer):

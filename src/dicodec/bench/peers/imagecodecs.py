@@ -19,6 +19,7 @@ from dicodec.bench.peers.base import (
     JPEG_LS,
     JXL,
     FramePeer,
+    FunctionPeer,
     Peer,
     RleFramePeer,
 )
@@ -86,69 +87,51 @@ class ImagecodecsJpeg8Peer(FramePeer, ImagecodecsPeer):
         return jpeg8_decode
 
 
-class ImagecodecsLjpegPeer(FramePeer, ImagecodecsPeer):
+class ImagecodecsLjpegPeer(FunctionPeer, ImagecodecsPeer):
     name = "imagecodecs.ljpeg"
     syntaxes = JPEG_LL
     engine_name = "liblj92"
     libraries = ("liblj92",)
     describes = "imagecodecs.ljpeg_decode per frame (liblj92)"
-
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        from imagecodecs import ljpeg_decode
-
-        return ljpeg_decode
+    function = "imagecodecs:ljpeg_decode"
 
 
-class ImagecodecsJpeglsPeer(FramePeer, ImagecodecsPeer):
+class ImagecodecsJpeglsPeer(FunctionPeer, ImagecodecsPeer):
     name = "imagecodecs.jpegls"
     syntaxes = JPEG_LS
     engine_name = "charls"
     libraries = ("charls",)
     describes = "imagecodecs.jpegls_decode per frame (CharLS)"
-
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        from imagecodecs import jpegls_decode
-
-        return jpegls_decode
+    function = "imagecodecs:jpegls_decode"
 
 
-class ImagecodecsJpeg2kPeer(FramePeer, ImagecodecsPeer):
+class ImagecodecsJpeg2kPeer(FunctionPeer, ImagecodecsPeer):
     name = "imagecodecs.jpeg2k"
     syntaxes = J2K
     engine_name = "openjpeg"
     libraries = ("openjpeg",)
     describes = "imagecodecs.jpeg2k_decode per frame (OpenJPEG, one thread)"
-
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        from imagecodecs import jpeg2k_decode
-
-        return lambda frame: jpeg2k_decode(frame, numthreads=1)
+    function = "imagecodecs:jpeg2k_decode"
+    options = (("numthreads", 1),)
 
 
-class ImagecodecsHtj2kPeer(FramePeer, ImagecodecsPeer):
+class ImagecodecsHtj2kPeer(FunctionPeer, ImagecodecsPeer):
     name = "imagecodecs.htj2k"
     syntaxes = HTJ2K
     engine_name = "openjph"
     libraries = ("openjph",)
     describes = "imagecodecs.htj2k_decode per frame (OpenJPH)"
-
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        from imagecodecs import htj2k_decode
-
-        return htj2k_decode
+    function = "imagecodecs:htj2k_decode"
 
 
-class ImagecodecsJpegxlPeer(FramePeer, ImagecodecsPeer):
+class ImagecodecsJpegxlPeer(FunctionPeer, ImagecodecsPeer):
     name = "imagecodecs.jpegxl"
     syntaxes = JXL
     engine_name = "libjxl"
     libraries = ("libjxl",)
     describes = "imagecodecs.jpegxl_decode per frame (libjxl, one thread)"
-
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        from imagecodecs import jpegxl_decode
-
-        return lambda frame: jpegxl_decode(frame, numthreads=1)
+    function = "imagecodecs:jpegxl_decode"
+    options = (("numthreads", 1),)
 
 
 class ImagecodecsDeflatePeer(ImagecodecsPeer):

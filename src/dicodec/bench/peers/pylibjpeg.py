@@ -10,7 +10,15 @@ from typing import Any
 import numpy as np
 
 from dicodec.bench.files import FileDesc
-from dicodec.bench.peers.base import J2K, JPEG_DCT, JPEG_LL, JPEG_LS, FramePeer, RleFramePeer
+from dicodec.bench.peers.base import (
+    J2K,
+    JPEG_DCT,
+    JPEG_LL,
+    JPEG_LS,
+    FramePeer,
+    FunctionPeer,
+    RleFramePeer,
+)
 
 
 class PylibjpegRlePeer(RleFramePeer):
@@ -32,7 +40,7 @@ class PylibjpegRlePeer(RleFramePeer):
         return out.view(desc.dtype)
 
 
-class PylibjpegLibjpegPeer(FramePeer):
+class PylibjpegLibjpegPeer(FunctionPeer):
     name = "pylibjpeg.libjpeg"
     tags = frozenset({"pylibjpeg"})
     modules = ("libjpeg",)
@@ -41,14 +49,10 @@ class PylibjpegLibjpegPeer(FramePeer):
     syntaxes = JPEG_LL | JPEG_LS | JPEG_DCT
     engine_name = "libjpeg"
     describes = "libjpeg.decode per frame (Thomas Richter's libjpeg; no colour transform)"
-
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        from libjpeg import decode
-
-        return decode
+    function = "libjpeg:decode"
 
 
-class PylibjpegOpenjpegPeer(FramePeer):
+class PylibjpegOpenjpegPeer(FunctionPeer):
     name = "pylibjpeg.openjpeg"
     tags = frozenset({"pylibjpeg"})
     modules = ("openjpeg",)
@@ -57,11 +61,7 @@ class PylibjpegOpenjpegPeer(FramePeer):
     syntaxes = J2K
     engine_name = "openjpeg"
     describes = "openjpeg.decode per frame (pylibjpeg-openjpeg, OpenJPEG)"
-
-    def frame_decoder(self, desc: FileDesc) -> Callable[[bytes], Any]:
-        from openjpeg import decode
-
-        return decode
+    function = "openjpeg:decode"
 
 
 class PyjpeglsPeer(FramePeer):
