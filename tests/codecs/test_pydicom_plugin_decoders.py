@@ -16,13 +16,13 @@ References, never dicodec's own output:
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from libjpeg_turbo_ref import turbo_frames
 
 import dicodec
 from conftest import corpus_params, corpus_rows
@@ -69,22 +69,10 @@ def _dicodec(path: Path, **kw) -> np.ndarray:
 
 def _turbo(path: Path) -> np.ndarray | None:
     """libjpeg-turbo's frames as pydicom returns them with raw=True."""
-    imagecodecs = pytest.importorskip("imagecodecs")
-    from pydicom.encaps import generate_frames
-
-    ds = pydicom.dcmread(path)
-    n = int(getattr(ds, "NumberOfFrames", 1) or 1)
-    frames = []
-    for fr in generate_frames(ds.PixelData, number_of_frames=n):
-        keep = ds.SamplesPerPixel == 3 and not re.search(rb"\xff\xee..Adobe", fr[:4096], re.S)
-        try:
-            a = imagecodecs.jpeg8_decode(fr, outcolorspace="YCbCr" if keep else None)
-        except Exception:
-            return None
-        if a.shape[:2] != (ds.Rows, ds.Columns):
-            return None
-        frames.append(a.astype(np.uint16) if ds.BitsAllocated == 16 else a)
-    ref = np.stack(frames) if n > 1 else frames[0]
+    ref = turbo_frames(path)
+    if ref is None:
+        return None
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
     if ds.BitsStored < ds.BitsAllocated:
         # pydicom's own step after any plugin (correct_unused_bits): values
         # past Bits Stored (lossy overshoot) are masked away.

@@ -123,6 +123,31 @@ pub struct PixelDescription {
 }
 
 impl PixelDescription {
+    /// One frame of Pixel Data: `rows` × `columns` × `samples_per_pixel`
+    /// samples in `bits_allocated`-bit containers, High Bit = Bits Stored − 1,
+    /// colour-by-pixel, no Photometric Interpretation (the raw-stream and
+    /// frame-level entry points take the geometry as arguments).
+    pub fn single_frame(
+        rows: u32,
+        columns: u32,
+        samples_per_pixel: u16,
+        bits_allocated: u16,
+        bits_stored: u16,
+        pixel_representation: u16,
+    ) -> Self {
+        PixelDescription {
+            rows,
+            columns,
+            number_of_frames: 1,
+            samples_per_pixel,
+            bits_allocated,
+            bits_stored,
+            high_bit: bits_stored.saturating_sub(1),
+            pixel_representation,
+            ..Default::default()
+        }
+    }
+
     /// Element type of the decoded array.
     pub fn sample_type(&self) -> Result<SampleType> {
         match self.element {

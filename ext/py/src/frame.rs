@@ -5,7 +5,7 @@
 
 use crate::errors::{invalid_argument, IntoPyResult};
 use dicodec_core::codecs::{registry, DecodeContext, Frame};
-use dicodec_core::pixels::{PixelDescription, PixelElement};
+use dicodec_core::pixels::PixelDescription;
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::prelude::*;
 
@@ -65,17 +65,15 @@ fn decode_frame_into(
     }
     let decoder = entry.decoder().py_err(py)?;
     let desc = PixelDescription {
-        rows,
-        columns,
-        number_of_frames: 1,
-        samples_per_pixel,
-        bits_allocated,
-        bits_stored,
-        high_bit: bits_stored.saturating_sub(1),
-        pixel_representation,
-        planar_configuration: 0,
         photometric_interpretation: photometric_interpretation.trim().to_owned(),
-        element: PixelElement::PixelData,
+        ..PixelDescription::single_frame(
+            rows,
+            columns,
+            samples_per_pixel,
+            bits_allocated,
+            bits_stored,
+            pixel_representation,
+        )
     };
     desc.validate().py_err(py)?;
     let need = desc.frame_output_len().py_err(py)?;

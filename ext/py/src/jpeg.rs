@@ -104,17 +104,14 @@ fn jpegll_decode_frame<'py>(
     parallel: bool,
 ) -> PyResult<(Bound<'py, PyByteArray>, Vec<String>)> {
     let s = slice(&data, "data")?;
-    let desc = PixelDescription {
+    let desc = PixelDescription::single_frame(
         rows,
         columns,
-        number_of_frames: 1,
         samples_per_pixel,
         bits_allocated,
         bits_stored,
-        high_bit: bits_stored.saturating_sub(1),
         pixel_representation,
-        ..Default::default()
-    };
+    );
     desc.validate().py_err(py)?;
     let n = desc.frame_output_len().py_err(py)?;
     dicodec_core::limits::check_alloc("decoded frame", n).py_err(py)?;
@@ -149,17 +146,14 @@ fn jpegll_encode_frame<'py>(
     optimise: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = slice(&data, "data")?;
-    let desc = PixelDescription {
+    let desc = PixelDescription::single_frame(
         rows,
         columns,
-        number_of_frames: 1,
         samples_per_pixel,
         bits_allocated,
         bits_stored,
-        high_bit: bits_stored.saturating_sub(1),
         pixel_representation,
-        ..Default::default()
-    };
+    );
     let opts = jpeg::encode::EncodeOptions {
         predictor,
         precision: 16,

@@ -7,7 +7,7 @@
 
 use crate::errors::{invalid_argument, IntoPyResult};
 use dicodec_core::codecs::rle;
-use dicodec_core::pixels::{PixelDescription, PixelElement};
+use dicodec_core::pixels::PixelDescription;
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -46,19 +46,14 @@ fn description(
             "pixel_representation must be 0 or 1, got {pixel_representation}"
         )));
     }
-    Ok(PixelDescription {
+    Ok(PixelDescription::single_frame(
         rows,
         columns,
-        number_of_frames: 1,
         samples_per_pixel,
         bits_allocated,
-        bits_stored: bits_allocated,
-        high_bit: bits_allocated - 1,
+        bits_allocated,
         pixel_representation,
-        planar_configuration: 0,
-        photometric_interpretation: String::new(),
-        element: PixelElement::PixelData,
-    })
+    ))
 }
 
 /// True if the two byte ranges share memory.
