@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
+import resource
 import shutil
+import signal
+import subprocess
+import sys
 import tarfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +151,84 @@ def copy_files(files: Iterable[Path], dest: Path) -> list[Path]:
         shutil.copyfile(f, dest / f.name)
         out.append(dest / f.name)
     return out
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: A ``python -c`` script: the CLI with ``module.attr`` wrapped so that each
+#: call first prints MARKER (the run holds OUT's lock by then) and sleeps 1.5 s.
+_SLOW_RUN = """
+import importlib, sys, time
+module = importlib.import_module(sys.argv[1])
+real = getattr(module, sys.argv[2])
+def slow(*a, **k):
+    print("MARKER", flush=True)
+    time.sleep(1.5)
+    return real(*a, **k)
+setattr(module, sys.argv[2], slow)
+from dicodec.cli import main
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def cli_env() -> dict[str, str]:
+    """The environment of a CLI child process: this checkout's ``src`` first."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    return env
+
+
+def run_cli(
+    command: str, args: list[str], fsize: int | None = None, **kw: Any
+) -> subprocess.CompletedProcess:
+    """``dicodec COMMAND ARGS --progress none`` in a child process; with
+    ``fsize``, a write past that many bytes fails with EFBIG (as a full disk
+    gives ENOSPC) instead of killing the process."""
+
+    def limit() -> None:
+        if fsize is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+
+    return subprocess.run(
+        [sys.executable, "-m", "dicodec", command, *args, "--progress", "none"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        env=cli_env(),
+        timeout=300,
+        **kw,
+    )
+
+
+@contextmanager
+def slow_run(args: list[str], patch: str, marker: str) -> Iterator[subprocess.Popen[str]]:
+    """A CLI run (``args`` = command and its arguments) whose ``patch``
+    (``"module:attr"``) sleeps 1.5 s per call, yielded once it printed
+    ``marker`` (it holds OUT's lock then); killed on the way out if still
+    running."""
+    module, _, attr = patch.partition(":")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _SLOW_RUN.replace("MARKER", marker),
+            module,
+            attr,
+            *args,
+            "--progress",
+            "none",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == marker
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -7,42 +7,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from batch_util import index_rows, write_instance
+from batch_util import cli_env, index_rows, run_cli, slow_run, write_instance
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
-    return env
+_env = cli_env
 
 
 def _cli(args: list[str], fsize: int | None = None, **kw) -> subprocess.CompletedProcess:
-    def limit() -> None:
-        if fsize is not None:
-            # A write past fsize fails with EFBIG instead of killing the process.
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-
-    return subprocess.run(
-        [sys.executable, "-m", "dicodec", "decode", *args, "--progress", "none"],
-        capture_output=True,
-        text=True,
-        preexec_fn=limit,
-        env=_env(),
-        timeout=300,
-        **kw,
-    )
+    return run_cli("decode", args, fsize, **kw)
 
 
 def _inputs(folder: Path) -> dict[str, np.ndarray]:
@@ -133,35 +110,12 @@ def test_output_full_stops_and_resumes(tmp_path: Path, fmt: str) -> None:
         assert np.array_equal(got, arrays[name]), name
 
 
-_SLOW_RUN = """
-import sys, time
-import dicodec
-real = dicodec.read_pixels
-def slow(*a, **k):
-    print("decoding", flush=True)
-    time.sleep(1.5)
-    return real(*a, **k)
-dicodec.read_pixels = slow
-from dicodec.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
 def test_second_run_on_same_out_refuses(tmp_path: Path) -> None:
     src = tmp_path / "in"
     _inputs(src)
     out = tmp_path / "out"
     args = ["decode", str(src), "-o", str(out), "--format", "npy", "--threads", "1"]
-    first = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_RUN, *args, "--progress", "none"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
-    try:
-        assert first.stdout is not None
-        assert first.stdout.readline().strip() == "decoding"  # holds the lock now
+    with slow_run(args, "dicodec:read_pixels", "decoding") as first:  # holds the lock now
         t0 = time.monotonic()
         second = _cli(args[1:])
         assert time.monotonic() - t0 < 60
@@ -171,10 +125,6 @@ def test_second_run_on_same_out_refuses(tmp_path: Path) -> None:
         assert not list(out.glob("in/*.npy.*"))
         rc = first.wait(timeout=120)
         assert rc == 0, first.stderr.read() if first.stderr else ""
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
     # Once the first is done, the same command runs (and finds everything done).
     again = _cli(args[1:])
     assert again.returncode == 0, again.stderr

@@ -5,7 +5,6 @@ resumption after SIGKILL, a full output disk, the lock, the CLI."""
 from __future__ import annotations
 
 import re
-import resource
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from batch_util import index_rows, make_archives
+from batch_util import index_rows, make_archives, run_cli, slow_run
 from test_batch_faults import _env, _journal_rows, _partials
 from test_batch_hostile import _hostile_names, _make_tar, _make_zip, _snapshot
 from transcode_util import pydicom_pixels, rich_dataset, same_elements
@@ -42,19 +41,7 @@ def _inputs(folder: Path, n: int = 6, big: int | None = None) -> dict[str, np.nd
 
 
 def _cli(args: list[str], fsize: int | None = None) -> subprocess.CompletedProcess:
-    def limit() -> None:
-        if fsize is not None:  # a write past fsize fails with EFBIG (a full disk: ENOSPC)
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-
-    return subprocess.run(
-        [sys.executable, "-m", "dicodec", "transcode", *args, "--progress", "none"],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=300,
-        preexec_fn=limit,
-    )
+    return run_cli("transcode", args, fsize)
 
 
 def test_folder_and_archives_mirrored(tmp_path: Path) -> None:
@@ -213,43 +200,16 @@ def test_output_disk_full_stops_and_resumes(tmp_path: Path) -> None:
         assert np.array_equal(got, arrays[f"sub/{name}"])
 
 
-_SLOW_RUN = """
-import sys, time
-import dicodec.transcode as t
-real = t.transcode_file
-def slow(*a, **k):
-    print("transcoding", flush=True)
-    time.sleep(1.5)
-    return real(*a, **k)
-t.transcode_file = slow
-from dicodec.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
 def test_second_run_on_same_out_refuses(tmp_path: Path) -> None:
     src = tmp_path / "in"
     _inputs(src, 3)
     out = tmp_path / "out"
     args = ["transcode", str(src), "-o", str(out), "--to", "rle", "--threads", "1"]
-    first = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_RUN, *args, "--progress", "none"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
-    try:
-        assert first.stdout is not None
-        assert first.stdout.readline().strip() == "transcoding"
+    with slow_run(args, "dicodec.transcode:transcode_file", "transcoding") as first:
         second = _cli(args[1:])
         assert second.returncode == 2, second.stderr
         assert "being written by another dicodec run" in second.stderr
         assert first.wait(timeout=120) == 0
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
     again = _cli(args[1:])
     assert again.returncode == 0 and re.search(r"resumed \(done before\)\s+3\b", again.stdout)
     # Another target on the same OUT is refused (it holds RLE files).
