@@ -37,19 +37,23 @@ fn regular<const D: u32>(
     let qi = ((q ^ sign) - sign) as usize & 511;
     let cx = t.ctx[qi];
     // max/min rather than clamp: clamp checks that 0 <= MAXVAL on every call.
-    let px = (pred + ((cx.c ^ sign) - sign)).max(0).min(maxval);
-    let k = golomb_k(cx.n, cx.a);
+    let px = (pred + ((cx.c as i32 ^ sign) - sign)).max(0).min(maxval);
+    let k = cx.k as u32;
     let m = rd
         .golomb(k, max, qbpp)
         .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
     if m > range as u32 {
         return Err("prediction error out of range");
     }
+    // Error correction (T.87 A.5.2): invert when k = 0 and 2B <= -N
+    // (lossless only).
+    let corr = if pow2 || p.near == 0 {
+        -((k == 0 && 2 * cx.b + cx.n - 1 < 0) as i32)
+    } else {
+        0
+    };
     let mut e = ((m >> 1) as i32) ^ -((m & 1) as i32);
-    if pow2 || p.near == 0 {
-        // Error correction (T.87 A.5.2): invert when k = 0 and 2B <= -N.
-        e ^= -((k == 0 && 2 * cx.b + cx.n - 1 < 0) as i32);
-    }
+    e ^= corr;
     let cx = &mut t.ctx[qi];
     if pow2 {
         update_regular(cx, e, 1, p.reset, D < 2)?;
@@ -79,7 +83,7 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) 
         n >>= 1;
     }
     n += 1;
-    let c = cx.c;
+    let c = cx.c as i32;
     let neg = b + n <= 0;
     let pos = b > 0;
     // b + N <= 0: B += N, at least 1 - N, C -= 1 (down to -128).
@@ -99,9 +103,10 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) 
         cp
     } else {
         c
-    };
+    } as i16;
     cx.a = a;
     cx.n = n;
+    cx.k = golomb_k(n, a) as u16;
     Ok(())
 }
 

@@ -19,12 +19,16 @@ use line::{update_regular, GENERIC, PORTABLE};
 
 pub use super::samples::{inverse_colour_transform, Out};
 
-/// A regular-mode context (T.87 A.2.1): A, B, C, N.
+/// A regular-mode context (T.87 A.2.1): A, B, C, N, and the Golomb
+/// parameter k that A and N give (computed when they change, so that the
+/// path from the context to the sample does not hold it). 16 bytes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ctx {
     pub a: i32,
     pub b: i32,
-    pub c: i32,
+    /// -128..=127.
+    pub c: i16,
+    pub k: u16,
     pub n: i32,
 }
 
@@ -111,6 +115,7 @@ impl Model {
             a,
             b: 0,
             c: 0,
+            k: golomb_k(1, a) as u16,
             n: 1,
         }; 512];
         self.t.run = [RunCtx { a, n: 1, nn: 0 }; 2];

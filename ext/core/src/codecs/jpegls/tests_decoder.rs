@@ -44,7 +44,8 @@ fn update_regular_matches_the_standard() {
                     let mut cx = Ctx {
                         a: 10,
                         b: b0,
-                        c: c0,
+                        c: c0 as i16,
+                        k: 0,
                         n: n0,
                     };
                     update_regular(&mut cx, e, 1, 64, true).unwrap();
@@ -72,7 +73,8 @@ fn update_regular_matches_the_standard() {
                             c += 1;
                         }
                     }
-                    assert_eq!((cx.a, cx.b, cx.c, cx.n), (a, b, c, n));
+                    assert_eq!((cx.a, cx.b, cx.c as i32, cx.n), (a, b, c, n));
+                    assert_eq!(cx.k as u32, golomb_k(n, a));
                 }
             }
         }
