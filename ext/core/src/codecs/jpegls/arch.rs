@@ -6,7 +6,8 @@
 //! differs. Tests run both this and the portable build.
 #![allow(unsafe_code)]
 
-use super::{decode_line_impl, BitReader, Model, Res};
+use super::line::decode_line_impl;
+use super::{BitReader, Model, Res};
 
 /// A line decoder: model, bit reader, previous and current line buffers,
 /// width, run index.
@@ -29,7 +30,7 @@ pub fn available() -> bool {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "lzcnt,bmi1,bmi2")]
-unsafe fn line_bmi2<const NC: usize, const POW2: bool>(
+unsafe fn line_bmi2<const NC: usize, const D: u32>(
     m: &mut Model,
     rd: &mut BitReader,
     prev: &mut [i32],
@@ -37,22 +38,22 @@ unsafe fn line_bmi2<const NC: usize, const POW2: bool>(
     width: usize,
     ri: &mut usize,
 ) -> Res<()> {
-    decode_line_impl::<NC, POW2>(m, rd, prev, cur, width, ri)
+    decode_line_impl::<NC, D>(m, rd, prev, cur, width, ri)
 }
 
 /// The line decoder for `NC` components built with LZCNT/BMI2. Only call
 /// the result when [`available`] says so.
-pub fn line<const NC: usize, const POW2: bool>() -> LineFn {
+pub fn line<const NC: usize, const D: u32>() -> LineFn {
     #[cfg(target_arch = "x86_64")]
     {
         |m, rd, prev, cur, width, ri| {
             // SAFETY: `line` is only used after `available()` confirmed that
             // the CPU supports LZCNT, BMI1 and BMI2 (see `pick_line`).
-            unsafe { line_bmi2::<NC, POW2>(m, rd, prev, cur, width, ri) }
+            unsafe { line_bmi2::<NC, D>(m, rd, prev, cur, width, ri) }
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        super::decode_line::<NC, POW2>
+        super::line::decode_line::<NC, D>
     }
 }

@@ -8,7 +8,11 @@
 #[derive(Debug, Clone, Copy)]
 pub struct BitReader<'a> {
     data: &'a [u8],
-    pos: usize,
+    /// `data[pos..lim]`, where `pos` is the next byte to load: the fast
+    /// refill loads its first 8 bytes while it has 8. `lim` is at most one
+    /// past the first 0xFF at or after `pos - 1` (so that no byte the fast
+    /// refill takes is stuffed).
+    rest: &'a [u8],
     /// Valid bits, left-aligned.
     cache: u64,
     /// Number of valid bits in `cache` (including supplied zeros).
@@ -16,6 +20,8 @@ pub struct BitReader<'a> {
     /// Zero bits supplied past the end of `data` and still counted in `bits`
     /// or already consumed.
     zeros: u32,
+    /// Index of that 0xFF (or `data.len()`).
+    ff: usize,
 }
 
 /// Prefixes shorter than this take [`BitReader::golomb`]'s fast path: it is
@@ -23,52 +29,47 @@ pub struct BitReader<'a> {
 /// prefix, its 1 and k <= 31 bits fit the 56 bits a refill guarantees.
 pub const FAST_PREFIX: u32 = 17;
 
-/// True when a byte of `w` is 0xFF.
-#[inline(always)]
-fn has_ff(w: u64) -> bool {
-    let x = !w;
-    (x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080) != 0
-}
-
 impl<'a> BitReader<'a> {
     pub fn new(data: &'a [u8]) -> Self {
         let mut r = BitReader {
             data,
-            pos: 0,
+            rest: &data[..0],
             cache: 0,
             bits: 0,
             zeros: 0,
+            ff: data.iter().position(|&b| b == 0xFF).unwrap_or(data.len()),
         };
-        r.refill();
+        r.refill_bytes();
         r
+    }
+
+    /// Index in `data` of the next byte to load.
+    #[inline]
+    fn pos(&self) -> usize {
+        self.rest.as_ptr() as usize - self.data.as_ptr() as usize
     }
 
     /// Fills the cache to at least 56 bits and at most 63.
     ///
-    /// Fast path: the 8 bytes from `pos - 1` hold no 0xFF (so the byte
-    /// before `pos` is no 0xFF either and no stuffing is involved); up to 7
-    /// of them are taken. Bits of `cache` past `bits` may hold bytes already
-    /// loaded but not counted: later refills OR the same bytes at the same
-    /// place.
+    /// Fast path: `rest` holds 8 bytes (no stuffed byte among the 7 that
+    /// can be taken, nor 0xFF before them); up to 7 bytes are taken. Bits
+    /// of `cache` past `bits` may hold bytes already loaded but not counted
+    /// (the 8th byte too: it is no stuffed byte either): later refills OR
+    /// the same bytes at the same place.
     ///
     /// No early return when the cache is full: a data dependent branch that
     /// mispredicts costs more than the load (with 56 or more bits the fast
     /// path takes 0 bytes and ORs the same bytes at the same place).
     #[inline(always)]
     pub fn refill(&mut self) {
-        if let Some(b) = self
-            .data
-            .get(self.pos.wrapping_sub(1)..self.pos.wrapping_add(7))
-        {
-            let w = u64::from_be_bytes(b.try_into().unwrap());
-            if !has_ff(w) {
-                // `bits` stays below 64 (a shift by 64 would wrap).
-                let n = (63 - self.bits) >> 3;
-                self.cache |= (w << 8) >> self.bits;
-                self.pos += n as usize;
-                self.bits += n << 3;
-                return;
-            }
+        if let Some(b) = self.rest.first_chunk::<8>() {
+            let w = u64::from_be_bytes(*b);
+            // `bits` stays below 64 (a shift by 64 would wrap).
+            let n = ((63 - self.bits) >> 3) & 7;
+            self.cache |= w >> self.bits;
+            self.rest = &self.rest[n as usize..];
+            self.bits += n << 3;
+            return;
         }
         // By value, so that a reader held in a caller's locals stays in
         // registers (its address never escapes).
@@ -82,18 +83,20 @@ impl<'a> BitReader<'a> {
         self
     }
 
+    /// Byte by byte, then `rest` for the new position.
     fn refill_bytes(&mut self) {
+        let mut pos = self.pos();
         while self.bits <= 55 {
-            let Some(&b) = self.data.get(self.pos) else {
+            let Some(&b) = self.data.get(pos) else {
                 // Past the end: zeros.
                 let add = 63 - self.bits;
                 self.zeros = self.zeros.saturating_add(add);
                 self.bits = 63;
-                return;
+                break;
             };
             // The byte before is 0xFF: this one gives 7 bits.
-            let after_ff = self.pos > 0 && self.data[self.pos - 1] == 0xFF;
-            self.pos += 1;
+            let after_ff = pos > 0 && self.data[pos - 1] == 0xFF;
+            pos += 1;
             if after_ff {
                 self.cache |= ((b & 0x7F) as u64) << (64 - 7 - self.bits);
                 self.bits += 7;
@@ -102,6 +105,15 @@ impl<'a> BitReader<'a> {
                 self.bits += 8;
             }
         }
+        let from = pos.saturating_sub(1);
+        if self.ff < from {
+            self.ff = self.data[from..]
+                .iter()
+                .position(|&b| b == 0xFF)
+                .map_or(self.data.len(), |i| from + i);
+        }
+        let lim = (self.ff + 1).min(self.data.len()).max(pos);
+        self.rest = &self.data[pos..lim];
     }
 
     /// Whether the decoder has consumed bits past the end of the data.
@@ -277,7 +289,7 @@ mod tests {
                 assert_eq!(x, y, "code {i}");
                 // Bits past `bits` may differ (loaded, not yet counted).
                 let valid = |r: &BitReader| r.cache.checked_shr(64 - r.bits).unwrap_or(0);
-                assert_eq!((valid(&a), a.bits, a.pos), (valid(&b), b.bits, b.pos));
+                assert_eq!((valid(&a), a.bits, a.pos()), (valid(&b), b.bits, b.pos()));
                 if x.is_none() {
                     break;
                 }
@@ -291,6 +303,49 @@ mod tests {
         let mut r = BitReader::new(&d);
         for &b in &d {
             assert_eq!(r.bits(8), b as u32);
+        }
+    }
+
+    /// Reads of 1..=24 bits over data dense in 0xFF bytes (every distance
+    /// between them, at every alignment) equal a naive reader's.
+    #[test]
+    fn refills_around_ff_bytes_equal_a_naive_reader() {
+        let mut x = 99u32;
+        let mut rnd = || {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            x >> 8
+        };
+        for gap in 1..20usize {
+            let mut d = Vec::new();
+            while d.len() < 300 {
+                d.push(0xFF);
+                d.push((rnd() & 0x7F) as u8);
+                for _ in 0..gap {
+                    let b = (rnd() & 0xFF) as u8;
+                    d.push(if b == 0xFF { 0xFE } else { b });
+                }
+            }
+            // The stream's bits, stuffing removed.
+            let mut want = Vec::new();
+            for (i, &b) in d.iter().enumerate() {
+                let n = if i > 0 && d[i - 1] == 0xFF { 7 } else { 8 };
+                for j in (0..n).rev() {
+                    want.push((b >> j) & 1);
+                }
+            }
+            let mut r = BitReader::new(&d);
+            let mut at = 0;
+            while at + 24 < want.len() {
+                let n = 1 + rnd() % 24;
+                let v = r.bits(n);
+                let w = want[at..at + n as usize]
+                    .iter()
+                    .fold(0u32, |a, &b| (a << 1) | b as u32);
+                assert_eq!(v, w, "gap {gap} bit {at}");
+                at += n as usize;
+                r.refill();
+            }
+            assert!(!r.overrun());
         }
     }
 }

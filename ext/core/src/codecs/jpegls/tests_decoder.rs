@@ -22,7 +22,8 @@ fn quant_table_matches_quantize_over_the_full_range() {
             ..Default::default()
         };
         let c = Coding::new(prec, near, &pre, false, 0).unwrap();
-        let qt = quant_table(&c);
+        let mut qt = vec![0i8; QSIZE];
+        quant_table(&c, (&mut qt[..]).try_into().unwrap());
         for d in -65536..=65535i32 {
             assert_eq!(
                 qt[(d as usize) & QMASK],
@@ -43,10 +44,11 @@ fn update_regular_matches_the_standard() {
                     let mut cx = Ctx {
                         a: 10,
                         b: b0,
-                        c: c0,
+                        c: c0 as i16,
+                        k: 0,
                         n: n0,
                     };
-                    update_regular(&mut cx, e, 1, 64).unwrap();
+                    update_regular(&mut cx, e, 1, 64, true).unwrap();
                     let (mut a, mut b, mut c, mut n) = (10 + e.abs(), b0 + e, c0, n0);
                     if n == 64 {
                         a >>= 1;
@@ -71,25 +73,36 @@ fn update_regular_matches_the_standard() {
                             c += 1;
                         }
                     }
-                    assert_eq!((cx.a, cx.b, cx.c, cx.n), (a, b, c, n));
+                    assert_eq!((cx.a, cx.b, cx.c as i32, cx.n), (a, b, c, n));
+                    assert_eq!(cx.k as u32, golomb_k(n, a));
                 }
             }
         }
     }
 }
 
-/// Decodes `s` with the portable line decoder and with the [`arch`] one.
+/// Decodes `s` with the portable line decoder and with the [`arch`] one;
+/// each with and without the compile-time bit depths (the results must
+/// agree: returns the portable one and the first that differs from it).
 fn both_paths(s: &[u8]) -> (String, String) {
-    let run = |portable: bool| {
+    let run = |portable: bool, generic: bool| {
         PORTABLE.with(|p| p.set(portable));
+        GENERIC.with(|p| p.set(generic));
         let r = crate::codecs::jpegls::decode(s);
         PORTABLE.with(|p| p.set(false));
+        GENERIC.with(|p| p.set(false));
         match r {
             Ok(d) => format!("{:?}", d.samples),
             Err(e) => format!("error {e}"),
         }
     };
-    (run(true), run(false))
+    let a = run(true, false);
+    let others = [run(false, false), run(true, true), run(false, true)];
+    let b = others
+        .into_iter()
+        .find(|o| *o != a)
+        .unwrap_or_else(|| a.clone());
+    (a, b)
 }
 
 #[test]
@@ -97,7 +110,17 @@ fn portable_and_arch_line_decoders_agree() {
     use crate::codecs::jpegls::tests_encode::synth;
     use crate::codecs::jpegls::{encode, EncodeOptions, Image};
     eprintln!("arch line decoder available: {}", arch::available());
-    for (nc, bits) in [(1usize, 16u8), (1, 12), (1, 15), (3, 8), (2, 10), (4, 5)] {
+    for (nc, bits) in [
+        (1usize, 16u8),
+        (1, 12),
+        (1, 8),
+        (1, 15),
+        (3, 8),
+        (3, 12),
+        (3, 16),
+        (2, 10),
+        (4, 5),
+    ] {
         for near in [0u8, 2] {
             for ilv in 0..3u8 {
                 let v = synth(37, 23, nc, bits, (nc * 100 + bits as usize) as u64);
