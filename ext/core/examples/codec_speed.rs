@@ -47,10 +47,16 @@ fn main() {
 fn run(codec: &str, src: &[u8], threads: usize, out_len: usize) -> usize {
     use dicodec_core::codecs::*;
     match codec {
-        "j2k" => j2k::decode(src, &j2k::DecodeOptions { threads })
-            .unwrap()
-            .data
-            .len(),
+        "j2k" => j2k::decode(
+            src,
+            &j2k::DecodeOptions {
+                threads,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .data
+        .len(),
         "jxl" => jxl::decode(src, &jxl::DecodeOptions { threads })
             .unwrap()
             .data

@@ -45,6 +45,13 @@ fn _j2k_info<'py>(
     Ok(d)
 }
 
+/// The OpenJPEG build that decodes JPEG 2000 here ("x86-64-v3" or
+/// "portable"; `DICODEC_J2K_PORTABLE=1` forces the portable one).
+#[pyfunction]
+fn _j2k_build() -> &'static str {
+    j2k::OpenJpegBuild::Auto.name()
+}
+
 /// Runs `decode(data, out)` with the GIL released: the decoders write
 /// straight into the caller's array. Returns the warnings.
 fn decode_into<F>(
@@ -73,7 +80,10 @@ fn _j2k_decode_into(
     threads: usize,
 ) -> PyResult<Vec<String>> {
     decode_into(py, data, out, |s, d| {
-        let opts = j2k::DecodeOptions { threads };
+        let opts = j2k::DecodeOptions {
+            threads,
+            ..Default::default()
+        };
         Ok(j2k::decode_into(s, &opts, d)?.2.warnings)
     })
 }
@@ -144,6 +154,7 @@ fn _deflate_frame_encode<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_j2k_info, m)?)?;
+    m.add_function(wrap_pyfunction!(_j2k_build, m)?)?;
     m.add_function(wrap_pyfunction!(_j2k_decode_into, m)?)?;
     m.add_function(wrap_pyfunction!(_jxl_info, m)?)?;
     m.add_function(wrap_pyfunction!(_jxl_decode_into, m)?)?;

@@ -6,9 +6,11 @@
 //! Encoding (lossless, .90): `encode` ([`encode_frame`]).
 //!
 //! Modules: `header` (the main header read in Rust: [`info`] and the checks
-//! made before OpenJPEG runs), `sys` (the only `unsafe` code: OpenJPEG
-//! through a memory stream, its messages captured by callbacks), `output`
-//! (component planes to pydicom's `raw=True` array).
+//! made before OpenJPEG runs), `sys` (OpenJPEG through a memory stream, its
+//! messages captured by callbacks), `api` (the decoder's OpenJPEG functions
+//! as a table: the portable build or the x86-64-v3 one, see
+//! [`OpenJpegBuild`]), `output` (component planes to pydicom's `raw=True`
+//! array). `sys` and `api` hold the only `unsafe` code.
 //!
 //! A frame is decoded from memory. Before OpenJPEG decodes anything, the
 //! codestream's size, components and subsampling are checked against the
@@ -27,6 +29,7 @@
 //! Tolerance: none beyond OpenJPEG's own (its warnings are reported);
 //! truncated codestreams are errors (OpenJPEG's strict mode).
 
+mod api;
 mod encode;
 mod header;
 mod output;
@@ -51,11 +54,49 @@ pub struct DecodeOptions {
     /// Worth it for a single large frame; frames of a multi-frame file are
     /// better decoded in parallel, one thread each.
     pub threads: usize,
+    /// Which compiled copy of OpenJPEG decodes (both give the same samples).
+    pub build: OpenJpegBuild,
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { threads: 1 }
+        DecodeOptions {
+            threads: 1,
+            build: OpenJpegBuild::Auto,
+        }
+    }
+}
+
+/// The copies of OpenJPEG in this binary: the same sources, compiled twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenJpegBuild {
+    /// The fastest this CPU runs: [`OpenJpegBuild::X86_64V3`] where compiled
+    /// in and the CPU has AVX2, BMI1/2, FMA, F16C, LZCNT and MOVBE, else
+    /// [`OpenJpegBuild::Portable`]; `DICODEC_J2K_PORTABLE=1` in the
+    /// environment (read once) forces the portable one.
+    #[default]
+    Auto,
+    /// No `-march` (SSE2 on x86-64): built by `build.rs` with a GCC-like
+    /// compiler (`-ffp-contract=off`, and a branch-free sign conversion in
+    /// the HT block decoder), else `openjpeg-sys`'s build.
+    Portable,
+    /// On x86-64 with a GCC-like compiler: as the portable copy, with
+    /// `-march=x86-64-v3` (see `build.rs`).
+    X86_64V3,
+}
+
+impl OpenJpegBuild {
+    /// "portable" or "x86-64-v3" (`Auto`: the one it picks).
+    pub fn name(self) -> &'static str {
+        match api::get(self).map_or(self, |a| a.build) {
+            OpenJpegBuild::X86_64V3 => "x86-64-v3",
+            _ => "portable",
+        }
+    }
+
+    /// The builds this binary can run on this CPU, fastest first.
+    pub fn available() -> Vec<OpenJpegBuild> {
+        api::available()
     }
 }
 
@@ -212,7 +253,13 @@ fn run(
         };
         Error::malformed(m.read_to as u64, CTX, what)
     };
-    let session = sys::Session::open(src, info.jp2, opts.threads.max(1)).map_err(failed)?;
+    let api = api::get(opts.build).ok_or_else(|| {
+        Error::unsupported(format!(
+            "the {:?} build of OpenJPEG on this binary or CPU",
+            opts.build
+        ))
+    })?;
+    let session = sys::Session::open(api, src, info.jp2, opts.threads.max(1)).map_err(failed)?;
     let same = |comps: &[sys::Component<'_>]| {
         comps.len() == info.components.len()
             && comps
@@ -369,7 +416,11 @@ impl crate::codecs::FrameDecoder for J2kCodec {
         ctx: &crate::codecs::DecodeContext,
     ) -> Result<FrameReport> {
         let threads = ctx.frame_threads(dst.len());
-        decode_frame_with(frame.data, desc, dst, &DecodeOptions { threads })
+        let opts = DecodeOptions {
+            threads,
+            ..Default::default()
+        };
+        decode_frame_with(frame.data, desc, dst, &opts)
     }
 }
 

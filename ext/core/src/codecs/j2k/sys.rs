@@ -16,6 +16,8 @@ use std::sync::Mutex;
 
 use openjpeg_sys as opj;
 
+use super::api::Api;
+
 /// At most this many messages are kept (a corrupt stream can produce one per
 /// code-block).
 const MAX_MESSAGES: usize = 64;
@@ -136,8 +138,8 @@ pub(super) struct Component<'a> {
     pub data: Option<&'a [i32]>,
 }
 
-/// An `opj_image_t` (header or decoded image).
-pub(super) struct Image(NonNull<opj::opj_image_t>);
+/// An `opj_image_t` (header or decoded image) and the build that made it.
+pub(super) struct Image(NonNull<opj::opj_image_t>, &'static Api);
 
 // SAFETY: the image is plain memory owned by this value; OpenJPEG keeps no
 // reference to it once `opj_decode` returned.
@@ -182,13 +184,15 @@ impl Image {
 
 impl Drop for Image {
     fn drop(&mut self) {
-        // SAFETY: the image came from `opj_read_header` and is destroyed once.
-        unsafe { opj::opj_image_destroy(self.0.as_ptr()) };
+        // SAFETY: the image came from `opj_read_header` of this build and is
+        // destroyed once.
+        unsafe { (self.1.opj_image_destroy)(self.0.as_ptr()) };
     }
 }
 
 /// One decompression: codec, memory stream and message sink.
 pub(super) struct Session<'a> {
+    api: &'static Api,
     codec: *mut opj::opj_codec_t,
     stream: *mut opj::opj_stream_t,
     image: Option<Image>,
@@ -203,24 +207,30 @@ impl Drop for Session<'_> {
         // SAFETY: both handles were created in `open` (non-null) and are
         // destroyed once, before the reader and sink they point to.
         unsafe {
-            opj::opj_stream_destroy(self.stream);
-            opj::opj_destroy_codec(self.codec);
+            (self.api.opj_stream_destroy)(self.stream);
+            (self.api.opj_destroy_codec)(self.codec);
         }
     }
 }
 
 impl<'a> Session<'a> {
     /// Creates a decompressor for `src` (a raw codestream, or a JP2 file when
-    /// `jp2`) with `threads` worker threads (1: none) and reads the main
-    /// header. On failure, returns OpenJPEG's messages.
-    pub fn open(src: &'a [u8], jp2: bool, threads: usize) -> Result<Self, Messages> {
+    /// `jp2`) with `threads` worker threads (1: none) on OpenJPEG build
+    /// `api` and reads the main header. On failure, returns OpenJPEG's
+    /// messages.
+    pub fn open(
+        api: &'static Api,
+        src: &'a [u8],
+        jp2: bool,
+        threads: usize,
+    ) -> Result<Self, Messages> {
         let format = if jp2 {
             opj::CODEC_FORMAT::OPJ_CODEC_JP2
         } else {
             opj::CODEC_FORMAT::OPJ_CODEC_J2K
         };
         // SAFETY: plain constructor; a null result is handled.
-        let codec = unsafe { opj::opj_create_decompress(format) };
+        let codec = unsafe { (api.opj_create_decompress)(format) };
         if codec.is_null() {
             return Err(Messages {
                 errors: vec!["cannot create an OpenJPEG decompressor".into()],
@@ -228,16 +238,17 @@ impl<'a> Session<'a> {
             });
         }
         // SAFETY: creates an input stream; a null result is handled.
-        let stream = unsafe { opj::opj_stream_create(src.len().clamp(1, STREAM_CHUNK), 1) };
+        let stream = unsafe { (api.opj_stream_create)(src.len().clamp(1, STREAM_CHUNK), 1) };
         if stream.is_null() {
             // SAFETY: `codec` is valid and destroyed once.
-            unsafe { opj::opj_destroy_codec(codec) };
+            unsafe { (api.opj_destroy_codec)(codec) };
             return Err(Messages {
                 errors: vec!["cannot create an OpenJPEG stream".into()],
                 ..Default::default()
             });
         }
         let mut s = Session {
+            api,
             codec,
             stream,
             image: None,
@@ -256,17 +267,18 @@ impl<'a> Session<'a> {
         // dropped, which destroys the codec and the stream first. The
         // callbacks match the C prototypes.
         let ok = unsafe {
-            opj::opj_set_info_handler(codec, Some(on_info), sink_ptr);
-            opj::opj_set_warning_handler(codec, Some(on_warning), sink_ptr);
-            opj::opj_set_error_handler(codec, Some(on_error), sink_ptr);
-            opj::opj_stream_set_read_function(stream, Some(read));
-            opj::opj_stream_set_skip_function(stream, Some(skip));
-            opj::opj_stream_set_seek_function(stream, Some(seek));
-            opj::opj_stream_set_user_data(stream, reader_ptr, None);
-            opj::opj_stream_set_user_data_length(stream, src.len() as u64);
+            (api.opj_set_info_handler)(codec, Some(on_info), sink_ptr);
+            (api.opj_set_warning_handler)(codec, Some(on_warning), sink_ptr);
+            (api.opj_set_error_handler)(codec, Some(on_error), sink_ptr);
+            (api.opj_stream_set_read_function)(stream, Some(read));
+            (api.opj_stream_set_skip_function)(stream, Some(skip));
+            (api.opj_stream_set_seek_function)(stream, Some(seek));
+            (api.opj_stream_set_user_data)(stream, reader_ptr, None);
+            (api.opj_stream_set_user_data_length)(stream, src.len() as u64);
             let mut params: opj::opj_dparameters_t = std::mem::zeroed();
-            opj::opj_set_default_decoder_parameters(&mut params);
-            opj::opj_setup_decoder(codec, &mut params) != 0 && set_threads(codec, threads)
+            (api.opj_set_default_decoder_parameters)(&mut params);
+            (api.opj_setup_decoder)(codec, &mut params) != 0
+                && set_threads(api.opj_codec_set_threads, codec, threads)
         };
         if !ok {
             return Err(s.messages());
@@ -274,8 +286,8 @@ impl<'a> Session<'a> {
         let mut image: *mut opj::opj_image_t = ptr::null_mut();
         // SAFETY: valid codec and stream; `image` receives a new image or
         // stays null.
-        let ok = unsafe { opj::opj_read_header(stream, codec, &mut image) } != 0;
-        s.image = NonNull::new(image).map(Image);
+        let ok = unsafe { (api.opj_read_header)(stream, codec, &mut image) } != 0;
+        s.image = NonNull::new(image).map(|i| Image(i, api));
         if !ok || s.image.is_none() {
             return Err(s.messages());
         }
@@ -304,8 +316,8 @@ impl<'a> Session<'a> {
         // SAFETY: codec, stream and image are valid and belong together
         // (the image came from `opj_read_header` on this codec and stream).
         let ok = unsafe {
-            opj::opj_decode(self.codec, self.stream, image.0.as_ptr()) != 0
-                && opj::opj_end_decompress(self.codec, self.stream) != 0
+            (self.api.opj_decode)(self.codec, self.stream, image.0.as_ptr()) != 0
+                && (self.api.opj_end_decompress)(self.codec, self.stream) != 0
         };
         let messages = self.messages();
         if ok {
@@ -316,7 +328,8 @@ impl<'a> Session<'a> {
     }
 }
 
-/// Gives `codec` `threads` worker threads; 1 (or 0) means none, and overrides
+/// Gives `codec` `threads` worker threads (with `set`, its build's
+/// `opj_codec_set_threads`); 1 (or 0) means none, and overrides
 /// the `OPJ_NUM_THREADS` environment variable, from which OpenJPEG otherwise
 /// gives every codec a thread pool of its own — one per frame while frames
 /// are already decoded in parallel. False when more than one thread was
@@ -324,14 +337,18 @@ impl<'a> Session<'a> {
 ///
 /// # Safety
 /// `codec` must be a valid codec that has not read or written a header yet.
-unsafe fn set_threads(codec: *mut opj::opj_codec_t, threads: usize) -> bool {
+unsafe fn set_threads(
+    set: unsafe extern "C" fn(*mut opj::opj_codec_t, c_int) -> opj::OPJ_BOOL,
+    codec: *mut opj::opj_codec_t,
+    threads: usize,
+) -> bool {
     let n = if threads <= 1 {
         0
     } else {
         threads.min(c_int::MAX as usize) as c_int
     };
     // SAFETY: the caller passes a valid codec.
-    let ok = unsafe { opj::opj_codec_set_threads(codec, n) } != 0;
+    let ok = unsafe { set(codec, n) } != 0;
     // Without thread support OpenJPEG refuses any count, but 0 is what it
     // does anyway.
     ok || n == 0
@@ -530,7 +547,8 @@ pub(super) fn compress(
         opj::opj_set_info_handler(c.codec, Some(on_info), sink_ptr);
         opj::opj_set_warning_handler(c.codec, Some(on_warning), sink_ptr);
         opj::opj_set_error_handler(c.codec, Some(on_error), sink_ptr);
-        set_threads(c.codec, 1) && opj::opj_setup_encoder(c.codec, &mut params, c.image) != 0
+        set_threads(opj::opj_codec_set_threads, c.codec, 1)
+            && opj::opj_setup_encoder(c.codec, &mut params, c.image) != 0
     };
     if !ok {
         return Err(sink.take());

@@ -28,17 +28,33 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(data_dir().join(name)).unwrap()
 }
 
+/// Every build of OpenJPEG this binary runs here (x86-64-v3 and portable
+/// on an AVX2 machine), then `Auto`.
+fn builds() -> Vec<OpenJpegBuild> {
+    let mut b = OpenJpegBuild::available();
+    #[cfg(all(dicodec_openjpeg_v3, target_arch = "x86_64"))]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("bmi2") {
+        assert_eq!(b[0], OpenJpegBuild::X86_64V3, "the AVX2 build is missing");
+    }
+    b.push(OpenJpegBuild::Auto);
+    b
+}
+
 #[test]
 fn streams_match_openjpeg_openjph_and_the_originals() {
     let rows = crate::codecs::test_csv(&data_dir().join("streams.csv"));
     assert!(rows.len() >= 50);
     let mut openjph_agrees = 0;
+    let builds = builds();
     for r in &rows {
         let name = &r["name"];
         let src = fixture(name);
-        for threads in [1, 3] {
-            let d =
-                decode(&src, &DecodeOptions { threads }).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (threads, build) in [1, 3]
+            .into_iter()
+            .flat_map(|t| builds.iter().map(move |&b| (t, b)))
+        {
+            let d = decode(&src, &DecodeOptions { threads, build })
+                .unwrap_or_else(|e| panic!("{name} ({build:?}): {e}"));
             assert_eq!(d.sample_type.numpy_str(), r["dtype"], "{name}");
             let mut shape = format!("{}x{}", d.info.height, d.info.width);
             if d.info.components.len() > 1 {
@@ -62,7 +78,35 @@ fn streams_match_openjpeg_openjph_and_the_originals() {
             assert!(d.report.is_clean(), "{name}: {:?}", d.report);
         }
     }
-    assert!(openjph_agrees > 10);
+    assert!(openjph_agrees > 10 * builds.len());
+}
+
+#[test]
+fn builds_are_named_and_unusable_ones_refused() {
+    assert_eq!(OpenJpegBuild::Portable.name(), "portable");
+    let auto = OpenJpegBuild::Auto.name();
+    assert!(auto == "portable" || auto == "x86-64-v3", "{auto}");
+    let src = fixture("ht_u16_c1_tiles.j2k");
+    for b in [OpenJpegBuild::X86_64V3, OpenJpegBuild::Portable] {
+        let opts = DecodeOptions {
+            threads: 1,
+            build: b,
+        };
+        if OpenJpegBuild::available().contains(&b) {
+            assert_eq!(
+                b.name(),
+                if b == OpenJpegBuild::Portable {
+                    "portable"
+                } else {
+                    "x86-64-v3"
+                }
+            );
+            assert!(decode(&src, &opts).is_ok());
+        } else {
+            let e = decode(&src, &opts).unwrap_err();
+            assert!(matches!(e, Error::Unsupported(_)), "{e}");
+        }
+    }
 }
 
 #[test]
@@ -123,7 +167,7 @@ fn dicom_attributes_are_applied_as_pydicom_does() {
 }
 
 /// Decodes every frame of a corpus file with [`decode_frame`].
-fn decode_file(path: &Path, threads: usize) -> Result<Vec<u8>> {
+fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Vec<u8>> {
     let buf = std::fs::read(path).unwrap();
     let f = ParsedFile::parse(&buf)?;
     let layout = f.layout()?;
@@ -138,7 +182,7 @@ fn decode_file(path: &Path, threads: usize) -> Result<Vec<u8>> {
         for g in enc.frames.get(i).map_or(&[][..], |v| v.as_slice()) {
             src.extend_from_slice(&buf[g.offset..g.offset + g.length]);
         }
-        decode_frame_with(&src, &layout.desc, dst, &DecodeOptions { threads })?;
+        decode_frame_with(&src, &layout.desc, dst, opts)?;
     }
     Ok(out)
 }
@@ -184,23 +228,28 @@ fn corpus_files_match_their_references() {
         } else {
             r["ref_sha256"].clone()
         };
-        let got = decode_file(&dir.join(file), 2);
-        if want.starts_with("fail") || want.is_empty() {
-            // No reference decoder could decode it: an error, not a crash.
-            assert!(got.is_err(), "{file} decodes but no reference does");
-            errors += 1;
-        } else {
-            let got = got.unwrap_or_else(|e| panic!("{file}: {e}"));
-            assert_eq!(sha(&got), want, "{file}");
-            exact += 1;
+        for build in builds() {
+            let got = decode_file(&dir.join(file), &DecodeOptions { threads: 2, build });
+            if want.starts_with("fail") || want.is_empty() {
+                // No reference decoder could decode it: an error, not a crash.
+                assert!(got.is_err(), "{file} decodes but no reference does");
+                errors += 1;
+            } else {
+                let got = got.unwrap_or_else(|e| panic!("{file} ({build:?}): {e}"));
+                assert_eq!(sha(&got), want, "{file} ({build:?})");
+                exact += 1;
+            }
         }
     }
-    assert_eq!((exact, errors), (10, 2));
-    for (file, want) in &extra {
+    assert_eq!((exact, errors), (10 * builds().len(), 2 * builds().len()));
+    for ((file, want), build) in extra
+        .iter()
+        .flat_map(|e| builds().into_iter().map(move |b| (e, b)))
+    {
         if let Some(stream) = file.strip_prefix("jpeg/") {
             let d = decode(
                 &std::fs::read(dir.join("jpeg").join(stream)).unwrap(),
-                &Default::default(),
+                &DecodeOptions { threads: 1, build },
             )
             .unwrap();
             let mut shape = format!("{}x{}", d.info.height, d.info.width);
@@ -208,7 +257,7 @@ fn corpus_files_match_their_references() {
                 shape += &format!("x{}", d.info.components.len());
             }
             let got = format!("{} {} {shape}", sha(&d.data), d.sample_type.numpy_str());
-            assert_eq!(&got, want, "{file}");
+            assert_eq!(&got, want, "{file} ({build:?})");
         }
     }
 }
@@ -294,18 +343,22 @@ fn malformed_codestreams_are_errors() {
     assert!(decode(&h, &Default::default()).is_err());
     assert!(decode(b"\xFF\x4F\xFF\x51garbage", &Default::default()).is_err());
     assert!(decode(b"", &Default::default()).is_err());
-    for name in ["j2k_u8_c1.j2k", "ht_u12_c3.j2k", "j2k_u8_c3.jp2"] {
+    for (name, build) in ["j2k_u8_c1.j2k", "ht_u12_c3.j2k", "j2k_u8_c3.jp2"]
+        .into_iter()
+        .flat_map(|n| OpenJpegBuild::available().into_iter().map(move |b| (n, b)))
+    {
         let src = fixture(name);
+        let opts = DecodeOptions { threads: 1, build };
         for n in (0..src.len() - 2).step_by(7) {
             assert!(
-                decode(&src[..n], &Default::default()).is_err(),
-                "{name}[..{n}]"
+                decode(&src[..n], &opts).is_err(),
+                "{name}[..{n}] ({build:?})"
             );
         }
         let mut bad = src.clone();
         let mid = bad.len() / 2;
         bad[mid..mid + 16].fill(0xFF);
-        let _ = decode(&bad, &Default::default());
+        let _ = decode(&bad, &opts);
     }
 }
 
