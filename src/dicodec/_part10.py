@@ -25,6 +25,8 @@ __all__ = [
     "Part10",
     "split",
     "rebuild",
+    "rebuild_parts",
+    "Chunks",
     "element_bytes",
     "text_value",
     "PIXEL_DATA",
@@ -225,27 +227,52 @@ def _with_group_lengths(elements: list[tuple[int, Any]]) -> list[tuple[int, Any]
     return out
 
 
+class Chunks:
+    """An element's bytes as buffers that are not joined (the encoded
+    frames of Pixel Data): ``len()`` is their total size."""
+
+    def __init__(self, parts: list[Any]) -> None:
+        self.parts = parts
+        self.nbytes = sum(memoryview(p).nbytes for p in parts)
+
+    def __len__(self) -> int:
+        return self.nbytes
+
+
 def rebuild(
     part: Part10,
     meta_updates: dict[int, bytes | None],
-    updates: dict[int, bytes | None],
+    updates: dict[int, bytes | Chunks | None],
 ) -> bytes:
     """The file with top-level elements replaced (tag -> new element bytes),
     removed (tag -> ``None``) or inserted in tag order, in the file meta
     group and in the data set; group lengths recomputed; everything else
     copied byte for byte."""
+    return b"".join(rebuild_parts(part, meta_updates, updates))
+
+
+def rebuild_parts(
+    part: Part10,
+    meta_updates: dict[int, bytes | None],
+    updates: dict[int, bytes | Chunks | None],
+) -> list[Any]:
+    """:func:`rebuild` as a list of buffers to write one after the other
+    (views of ``part``'s bytes and the new elements' buffers, not copied)."""
     # Views, not copies: the source's Pixel Data (most of the bytes) is dropped.
     data, dataset = memoryview(part.data), memoryview(part.dataset)
     meta = _apply([(e.tag, data[e.start : e.end]) for e in part.meta], meta_updates)
     body = _apply([(e.tag, dataset[e.start : e.end]) for e in part.elements], updates)
-    pieces = [part.preamble, b"DICM"]
-    pieces += [b for _, b in _with_group_lengths(meta)]
-    pieces += [b for _, b in _with_group_lengths(body)]
-    return b"".join(pieces)
+    pieces: list[Any] = [part.preamble, b"DICM"]
+    for _, b in [*_with_group_lengths(meta), *_with_group_lengths(body)]:
+        if isinstance(b, Chunks):
+            pieces += b.parts
+        else:
+            pieces.append(b)
+    return pieces
 
 
 def _apply(
-    elements: list[tuple[int, Any]], updates: dict[int, bytes | None]
+    elements: list[tuple[int, Any]], updates: dict[int, bytes | Chunks | None]
 ) -> list[tuple[int, Any]]:
     out: list[tuple[int, Any]] = []
     todo = dict(updates)

@@ -216,12 +216,12 @@ def test_output_disk_full_stops_and_resumes(tmp_path: Path) -> None:
 _SLOW_RUN = """
 import sys, time
 import dicodec.transcode as t
-real = t.transcode_file
+real = t.transcode_parts
 def slow(*a, **k):
     print("transcoding", flush=True)
     time.sleep(1.5)
     return real(*a, **k)
-t.transcode_file = slow
+t.transcode_parts = slow
 from dicodec.cli import main
 sys.exit(main(sys.argv[1:]))
 """

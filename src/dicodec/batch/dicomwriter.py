@@ -54,9 +54,11 @@ class DicomWriter(NpyWriter):
         header: Header | None = None,
         before_write: Callable[[], None] | None = None,
     ) -> int:
-        from dicodec.transcode import transcode_file
+        from dicodec.transcode import transcode_parts
 
-        res = transcode_file(
+        # The output as buffers written one after the other: the encoded
+        # frames are written from the encoder's buffers, never joined.
+        res, parts = transcode_parts(
             payload,
             self.syntax,
             allow_lossy=self.allow_lossy,
@@ -80,7 +82,7 @@ class DicomWriter(NpyWriter):
         if before_write is not None:
             before_write()
         try:
-            _atomic_write(inside(self._out, slot.array), res.data)
+            _atomic_write(inside(self._out, slot.array), None, write=lambda f: f.writelines(parts))
         except OSError as e:  # the output's fault, not the input's
             raise OutputError(e, slot.array) from e
-        return len(res.data)
+        return sum(memoryview(p).nbytes for p in parts)
