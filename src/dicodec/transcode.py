@@ -221,19 +221,31 @@ def transcode_parts(
     verify: bool = False,
     threads: int | None = None,
     encapsulate_ext: bool = False,
+    reuse_buffer: bool = False,
     **options: Any,
 ) -> tuple[Transcoded, list[Any]]:
     """:func:`transcode_file` without joining the output: the new file is
     the buffers of the returned list written one after the other (views of
     the source's bytes, the encoder's frames: no copy of the pixel data).
     The :class:`Transcoded`'s ``data`` is empty unless the output had to be
-    joined anyway (``verify``, the ``"pydicom"`` and ``"copy"`` routes)."""
+    joined anyway (``verify``, the ``"pydicom"`` and ``"copy"`` routes).
+
+    ``reuse_buffer`` (a path ``source``): the file is read into a buffer this
+    thread reuses for its next input (no fresh pages per input); the parts
+    are then valid only until this thread's next call (the batch writer
+    writes them at once)."""
     from dicodec.reader import frame_info, read_pixels
 
     _import_pydicom()
     uid = resolve_syntax(syntax)
     check_target(uid, allow_lossy)
-    data = source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
+    data: bytes | bytearray
+    if isinstance(source, bytes):
+        data = source
+    elif reuse_buffer:
+        data = _read_reused(os.fspath(source))
+    else:
+        data = Path(os.fspath(source)).read_bytes()
     info = frame_info(data)
     if not info.decodable:
         raise UnsupportedError(info.unsupported_reason or "pixel data dicodec cannot decode")
@@ -241,6 +253,7 @@ def transcode_parts(
         raise UnsupportedError(f"transcoding {info.pixel_element} (only Pixel Data is encoded)")
     px = _facts(info)
     if info.transfer_syntax_uid == uid and info.has_file_meta and not (options or encapsulate_ext):
+        data = bytes(data)  # never the reused buffer
         arr = read_pixels(data, threads=threads) if verify else None
         shape = arr.shape if arr is not None else _shape(px)
         result = Transcoded(data, "copy", tuple(shape), str(info.dtype), is_lossy(uid))
@@ -282,7 +295,41 @@ def transcode_parts(
     return result, parts
 
 
-def _native_view(data: bytes, info: Any) -> np.ndarray | None:
+_REUSED = threading.local()
+
+
+def _read_reused(path: str) -> bytearray:
+    """The file's bytes in this thread's reused buffer (a new one when the
+    old one is still referenced, e.g. by the parts of an earlier call that
+    were kept)."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        buf: bytearray | None = getattr(_REUSED, "buf", None)
+        if buf is not None:
+            try:
+                buf.append(0)  # BufferError while views of it are alive
+                buf.pop()
+            except BufferError:
+                buf = None
+        if buf is None or len(buf) < size:
+            buf = bytearray(size)
+        elif len(buf) > size:
+            del buf[size:]
+        _REUSED.buf = None  # not reused while a call uses it
+        n = 0
+        with memoryview(buf) as view:
+            while n < size:
+                got = f.readinto(view[n:])
+                if not got:
+                    break
+                n += got
+        if n < size:  # the file shrank while read
+            del buf[n:]
+    _REUSED.buf = buf
+    return buf
+
+
+def _native_view(data: bytes | bytearray, info: Any) -> np.ndarray | None:
     """The pixels of a native little-endian source as a view of its bytes
     (no decoding, no copy) when that is exactly what :func:`read_pixels`
     returns: 8/16/32 bits allocated and stored, colour-by-pixel, all frames
@@ -355,7 +402,7 @@ _SEQ_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 
 
 def _raw(
-    data: bytes,
+    data: bytes | bytearray,
     px: dict[str, Any],
     uid: str,
     encoded: list[Any] | bytes,
@@ -437,7 +484,7 @@ def _encode(vr: str, value: Any) -> bytes:
 
 
 def _with_pydicom(
-    data: bytes, uid: str, threads: int | None, extended: bool, options: dict[str, Any]
+    data: bytes | bytearray, uid: str, threads: int | None, extended: bool, options: dict[str, Any]
 ) -> bytes:
     import pydicom
 

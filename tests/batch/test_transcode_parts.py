@@ -111,3 +111,33 @@ def test_parts_join_to_transcode_file(name: str, syntax: str) -> None:
         assert res.data == b""  # not joined unless needed
     verified, vparts = transcode_parts(data, syntax, verify=True)
     assert b"".join(vparts) == verified.data == whole.data
+
+
+def test_write_parts_writes_every_buffer(tmp_path: Path) -> None:
+    from dicodec.batch.dicomwriter import write_parts
+
+    parts = [b"ab", np.arange(1000, dtype=np.uint8), b"", memoryview(b"xyz")[1:]]
+    parts += [bytes([i % 256]) for i in range(1500)]  # more buffers than one writev takes
+    with open(tmp_path / "f", "wb") as f:
+        f.write(b"head")  # buffered bytes go first
+        write_parts(f, parts)
+    assert (tmp_path / "f").read_bytes() == b"head" + b"".join(bytes(p) for p in parts)
+
+
+def test_reused_buffer_never_overwrites_kept_parts(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.dcm", tmp_path / "b.dcm"
+    a.write_bytes(SOURCES["s16x3"][0])
+    b.write_bytes(SOURCES["rgb"][0])
+    syntax = uids.JPEG_LOSSLESS_SV1
+    want_a = transcode_file(a, syntax).data
+    _, parts_a = transcode_parts(a, syntax, reuse_buffer=True)
+    _, parts_b = transcode_parts(b, syntax, reuse_buffer=True)  # parts_a still alive
+    assert b"".join(parts_a) == want_a
+    assert b"".join(parts_b) == transcode_file(b, syntax).data
+    del parts_a, parts_b
+    for path in (a, b, a):  # reused once nothing refers to it
+        _, parts = transcode_parts(path, syntax, reuse_buffer=True)
+        assert b"".join(parts) == transcode_file(path, syntax).data
+        del parts
+    same, parts = transcode_parts(a, uids.EXPLICIT_VR_LITTLE_ENDIAN, reuse_buffer=True)
+    assert isinstance(same.data, bytes) and same.route == "copy"

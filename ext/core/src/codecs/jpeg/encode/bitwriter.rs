@@ -1,6 +1,7 @@
-//! Entropy-coded output: a 64-bit accumulator flushed 32 bits at a time,
-//! with 0xFF bytes stuffed (T.81 F.1.2.3). The state is a small `Copy`
-//! value the hot loop keeps in registers; the output is passed in.
+//! Entropy-coded output: the bits of the byte not yet complete, kept as a
+//! small `Copy` value the hot loop holds in registers (the scan writer packs
+//! whole bytes itself and stuffs 0xFF bytes, T.81 F.1.2.3); padding with
+//! 1-bits and markers at the end of a scan or interval.
 
 /// Bits not yet written, most-significant first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -10,24 +11,17 @@ pub(crate) struct Bits {
 }
 
 impl Bits {
-    /// Appends the low `len` bits of `bits` (`1 <= len <= 32`).
+    /// Adds the low `len` bits of `bits` (`1 <= len <= 31`) to fewer than 8
+    /// held, and returns the accumulator and how many bits it holds (the
+    /// caller writes the whole bytes); keeps only the bits past them.
     #[inline(always)]
-    pub(crate) fn put(&mut self, out: &mut Vec<u8>, bits: u32, len: u32) {
-        debug_assert!((1..=32).contains(&len) && self.nbits < 32);
-        self.acc = (self.acc << len) | bits as u64;
-        self.nbits += len;
-        if self.nbits >= 32 {
-            self.nbits -= 32;
-            let w = (self.acc >> self.nbits) as u32;
-            // Any 0xFF byte in w? (zero-byte test on !w)
-            if ((!w).wrapping_sub(0x0101_0101) & w & 0x8080_8080) == 0 {
-                out.extend_from_slice(&w.to_be_bytes());
-            } else {
-                for b in w.to_be_bytes() {
-                    byte(out, b);
-                }
-            }
-        }
+    pub(crate) fn push(&mut self, bits: u32, len: u32) -> (u64, u32) {
+        debug_assert!((1..=31).contains(&len) && self.nbits < 8);
+        let acc = (self.acc << len) | bits as u64;
+        let n = self.nbits + len;
+        self.acc = acc;
+        self.nbits = n & 7;
+        (acc, n)
     }
 
     /// Pads the last byte with 1-bits and writes out everything held.
@@ -64,18 +58,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stuffs_ff_and_pads_with_ones() {
+    fn flush_pads_with_ones_and_stuffs() {
         let mut v = Vec::new();
         let mut w = Bits::default();
-        w.put(&mut v, 0xFF, 8);
-        w.put(&mut v, 0b101, 3);
+        assert_eq!(w.push(0b101, 3), (0b101, 3));
         w.flush(&mut v);
-        assert_eq!(v, [0xFF, 0x00, 0b1011_1111]);
+        assert_eq!(v, [0b1011_1111]);
         let mut v = Vec::new();
         let mut w = Bits::default();
-        w.put(&mut v, 0x12FF_34FF, 32);
-        w.put(&mut v, 0xAB, 8);
-        w.flush(&mut v);
-        assert_eq!(v, [0x12, 0xFF, 0, 0x34, 0xFF, 0, 0xAB]);
+        let (acc, n) = w.push(0x1FF, 9); // one whole byte for the caller, 1 bit held
+        assert_eq!(((acc >> 1) as u8, n), (0xFF, 9));
+        w.push(0x3F, 6);
+        w.marker(&mut v, 0xD0);
+        assert_eq!(v, [0xFF, 0x00, 0xFF, 0xD0]);
     }
 }

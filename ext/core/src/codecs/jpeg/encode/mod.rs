@@ -8,6 +8,7 @@
 //! bit patterns masked to the precision, as DICOM encoders write them; the
 //! decoders sign-extend from Bits Stored.
 
+mod arch;
 mod bitwriter;
 mod scan;
 mod tables;
@@ -67,6 +68,19 @@ pub fn encode(
     components: usize,
     opts: &EncodeOptions,
 ) -> Result<Vec<u8>> {
+    encode_with(samples, width, height, components, opts, arch::available())
+}
+
+/// [`encode`] with the scan loops of [`arch`] (`simd`, where the CPU has
+/// them) or the portable ones; the same bytes either way.
+fn encode_with(
+    samples: Samples<'_>,
+    width: usize,
+    height: usize,
+    components: usize,
+    opts: &EncodeOptions,
+    simd: bool,
+) -> Result<Vec<u8>> {
     if !(1..=7).contains(&opts.predictor) {
         return Err(bad(format!("predictor {} (must be 1-7)", opts.predictor)));
     }
@@ -118,7 +132,7 @@ pub fn encode(
     };
     let (tables, of) = if opts.optimise {
         let mut h = Histogram::new();
-        run_on(samples, p, &mut h);
+        run_on(samples, p, &mut h, simd);
         assign_tables(&h.freq, components)
     } else {
         (vec![EncodeTable::new(default_spec())], [0; 4])
@@ -132,8 +146,9 @@ pub fn encode(
         out: &mut out,
         bits: Bits::default(),
         codes: of.map(|t| Codes::new(&tables[t])),
+        raw: Vec::new(),
     };
-    run_on(samples, p, &mut w);
+    run_on(samples, p, &mut w, simd);
     let mut bits = w.bits;
     bits.flush(&mut out);
     out.extend_from_slice(&[0xFF, 0xD9]);
@@ -194,10 +209,12 @@ fn assign_tables(freq: &[[u64; 32]; 4], nf: usize) -> (Vec<EncodeTable>, [usize;
     }
 }
 
-fn run_on<S: scan::Sink>(samples: Samples<'_>, p: Params, sink: &mut S) {
-    match samples {
-        Samples::U8(s) => scan::run::<u8, S>(s, p, sink),
-        Samples::U16(s) => scan::run::<u16, S>(s, p, sink),
+fn run_on<S: scan::Sink>(samples: Samples<'_>, p: Params, sink: &mut S, simd: bool) {
+    match (samples, simd && arch::available()) {
+        (Samples::U8(s), true) => arch::run::<u8, S>(s, p, sink),
+        (Samples::U16(s), true) => arch::run::<u16, S>(s, p, sink),
+        (Samples::U8(s), false) => scan::run::<u8, S>(s, p, sink),
+        (Samples::U16(s), false) => scan::run::<u16, S>(s, p, sink),
     }
 }
 

@@ -128,55 +128,112 @@ impl Codes {
     }
 }
 
-/// Writes Huffman codes and extra bits.
+/// Writes Huffman codes and extra bits: a row's bits are packed without
+/// a branch into `raw` (every code stores 8 bytes and advances by the
+/// whole bytes it completed), then copied to `out` with 0xFF bytes stuffed.
 pub(crate) struct Writer<'o> {
     pub out: &'o mut Vec<u8>,
     pub bits: Bits,
     /// Per component, the codes of its table.
     pub codes: [Codes; 4],
+    /// The packed bytes of one row (reused).
+    pub raw: Vec<u8>,
 }
 
 impl Sink for Writer<'_> {
     #[inline(always)]
     fn row<const NF: usize>(&mut self, d: &[i32], nf: usize) {
-        // Room for the worst case (31 bits per difference, every byte
-        // stuffed), so that the loop's appends never reallocate.
-        self.out.reserve(d.len() * 8 + 16);
-        let out = &mut *self.out;
-        let mut b = self.bits;
+        // At most 31 bits per difference, and the last store's 8 bytes.
+        let need = d.len() * 4 + 8;
+        if self.raw.len() < need {
+            self.raw.resize(need, 0);
+        }
+        let mut p = Packer {
+            raw: &mut self.raw[..need],
+            pos: 0,
+            bits: self.bits,
+        };
         match NF {
             1 => {
                 let t = &self.codes[0];
                 for &x in d {
-                    let (v, l) = t.bits(x);
-                    b.put(out, v, l);
+                    p.put(t.bits(x));
                 }
             }
             3 => {
                 let [t0, t1, t2, _] = &self.codes;
                 for px in d.chunks_exact(3) {
-                    let (v, l) = t0.bits(px[0]);
-                    b.put(out, v, l);
-                    let (v, l) = t1.bits(px[1]);
-                    b.put(out, v, l);
-                    let (v, l) = t2.bits(px[2]);
-                    b.put(out, v, l);
+                    p.put(t0.bits(px[0]));
+                    p.put(t1.bits(px[1]));
+                    p.put(t2.bits(px[2]));
                 }
             }
             _ => {
                 for px in d.chunks_exact(nf) {
                     for (c, &x) in px.iter().enumerate() {
-                        let (v, l) = self.codes[c & 3].bits(x);
-                        b.put(out, v, l);
+                        p.put(self.codes[c & 3].bits(x));
                     }
                 }
             }
         }
-        self.bits = b;
+        let (pos, bits) = (p.pos, p.bits);
+        self.bits = bits;
+        stuff(self.out, &self.raw[..pos]);
     }
     fn restart(&mut self, n: usize) {
         self.bits.marker(self.out, 0xD0 + ((n - 1) % 8) as u8);
     }
+}
+
+/// Branch-free bit packing into a row buffer (see [`Writer`]).
+struct Packer<'r> {
+    raw: &'r mut [u8],
+    /// Whole bytes written.
+    pos: usize,
+    /// The bits of the byte not yet complete (fewer than 8 between codes).
+    bits: Bits,
+}
+
+impl Packer<'_> {
+    #[inline(always)]
+    fn put(&mut self, (v, l): (u32, u32)) {
+        let (acc, n) = self.bits.push(v, l);
+        // The n (1..=38) pending bits, left-aligned, most significant first.
+        let w = (acc << (64 - n)).to_be_bytes();
+        self.raw[self.pos..self.pos + 8].copy_from_slice(&w);
+        self.pos += (n >> 3) as usize;
+    }
+}
+
+/// Appends `b` to `out`, a 0x00 after every 0xFF (T.81 F.1.2.3); eight
+/// bytes are tested at a time.
+pub(crate) fn stuff(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len() + b.len() / 32 + 8);
+    let mut start = 0;
+    let mut chunks = b.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        let nw = !w; // a 0xFF byte of w is a zero byte of !w
+        if (nw.wrapping_sub(0x0101_0101_0101_0101) & !nw & 0x8080_8080_8080_8080) != 0 {
+            for (j, &x) in c.iter().enumerate() {
+                if x == 0xFF {
+                    out.extend_from_slice(&b[start..=base + j]);
+                    out.push(0);
+                    start = base + j + 1;
+                }
+            }
+        }
+        base += 8;
+    }
+    for (j, &x) in chunks.remainder().iter().enumerate() {
+        if x == 0xFF {
+            out.extend_from_slice(&b[start..=base + j]);
+            out.push(0);
+            start = base + j + 1;
+        }
+    }
+    out.extend_from_slice(&b[start..]);
 }
 
 /// Geometry and parameters of a scan.
@@ -192,6 +249,8 @@ pub(crate) struct Params {
 }
 
 /// Runs the predictor over every sample, feeding `sink` a row at a time.
+/// (Inlined into [`super::arch`]'s build, which compiles it with AVX2/BMI2.)
+#[inline(always)]
 pub(crate) fn run<T: Sample, S: Sink>(samples: &[T], p: Params, sink: &mut S) {
     match p.nf {
         1 => rows::<T, S, 1>(samples, p, sink),

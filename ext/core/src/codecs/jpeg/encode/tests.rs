@@ -313,3 +313,63 @@ fn chosen_tables_cost_no_more_than_fixed_groupings() {
         .collect();
     assert!(best <= cost(&each, &[0, 1, 2, 3]));
 }
+
+#[test]
+fn stuffing_matches_a_byte_at_a_time_copy() {
+    let mut s = 7u64;
+    for len in [0usize, 1, 7, 8, 9, 63, 64, 65, 300] {
+        for density in [0u64, 3, 60, 255] {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    if s % 256 < density {
+                        0xFF
+                    } else {
+                        s as u8
+                    }
+                })
+                .collect();
+            let mut want = Vec::new();
+            for &x in &b {
+                want.push(x);
+                if x == 0xFF {
+                    want.push(0);
+                }
+            }
+            let mut got = vec![1, 2];
+            scan::stuff(&mut got, &b);
+            assert_eq!(&got[2..], &want[..], "{len} {density}");
+        }
+    }
+}
+
+#[test]
+fn simd_and_portable_scans_write_the_same_bytes() {
+    // Where the CPU lacks AVX2/BMI2 both runs are the portable loop.
+    for nf in [1, 2, 3, 4] {
+        for precision in [2u8, 8, 12, 16] {
+            for predictor in [1u8, 4, 7] {
+                let v = image(53, 19, nf, precision, 3 + nf as u64);
+                for restart_interval in [0u16, 53 * 4] {
+                    let opts = EncodeOptions {
+                        predictor,
+                        precision,
+                        restart_interval,
+                        optimise: predictor != 4,
+                    };
+                    let b: Vec<u8> = v.iter().map(|&x| x as u8).collect();
+                    let s = if precision <= 8 {
+                        Samples::U8(&b)
+                    } else {
+                        Samples::U16(&v)
+                    };
+                    let a = encode_with(s, 53, 19, nf, &opts, true).unwrap();
+                    let p = encode_with(s, 53, 19, nf, &opts, false).unwrap();
+                    assert_eq!(a, p, "{nf} {precision} {predictor} {restart_interval}");
+                }
+            }
+        }
+    }
+}
