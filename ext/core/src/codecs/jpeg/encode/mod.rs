@@ -251,8 +251,8 @@ fn write_headers(
         segment(out, 0xDD, &opts.restart_interval.to_be_bytes());
     }
     let mut sos = vec![p.nf as u8];
-    for c in 0..p.nf {
-        sos.extend_from_slice(&[c as u8 + 1, (of[c] as u8) << 4]);
+    for (c, &t) in of.iter().enumerate().take(p.nf) {
+        sos.extend_from_slice(&[c as u8 + 1, (t as u8) << 4]);
     }
     sos.extend_from_slice(&[opts.predictor, 0, 0]);
     segment(out, 0xDA, &sos);

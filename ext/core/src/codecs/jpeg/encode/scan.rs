@@ -70,8 +70,8 @@ impl Sink for Histogram {
                 for &x in it.remainder() {
                     f[0][ssss(x)] += 1;
                 }
-                for s in 0..32 {
-                    self.freq[0][s] += (f[0][s] + f[1][s] + f[2][s] + f[3][s]) as u64;
+                for (s, total) in self.freq[0].iter_mut().enumerate() {
+                    *total += (f[0][s] + f[1][s] + f[2][s] + f[3][s]) as u64;
                 }
             }
             3 => {
@@ -81,9 +81,9 @@ impl Sink for Histogram {
                     f[1][ssss(px[1])] += 1;
                     f[2][ssss(px[2])] += 1;
                 }
-                for (c, fc) in f.iter().enumerate() {
-                    for s in 0..32 {
-                        self.freq[c][s] += fc[s] as u64;
+                for (total, fc) in self.freq.iter_mut().zip(&f) {
+                    for (t, &n) in total.iter_mut().zip(fc) {
+                        *t += n as u64;
                     }
                 }
             }
