@@ -277,7 +277,8 @@ def _encode_frames(
     levels: int | None = None,
     code_block: tuple[int, int] | None = None,
     level: int = 6,
-) -> list[bytes]: ...
+    arrays: bool = False,
+) -> list[Any]: ...
 
 # ---- scan ----
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +25,15 @@ __all__ = [
     "Part10",
     "split",
     "rebuild",
+    "rebuild_parts",
+    "Chunks",
     "element_bytes",
     "text_value",
     "PIXEL_DATA",
 ]
+
+#: A whole file's bytes (the batch transcoder reads into a reused bytearray).
+Buf = bytes | bytearray
 
 #: Value lengths of these VRs have 4 bytes (after 2 reserved bytes).
 _LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split())
@@ -61,13 +66,13 @@ class Element:
 class Part10:
     """A Part 10 file cut into its pieces (offsets into ``data``)."""
 
-    data: bytes
+    data: Buf
     preamble: bytes
     meta: list[Element]
     transfer_syntax: str
     #: The data set: ``data`` itself, or the inflated data set of a
     #: Deflated Explicit VR Little Endian file.
-    dataset: bytes
+    dataset: Buf
     elements: list[Element]
 
 
@@ -75,7 +80,7 @@ def _bad(offset: int, message: str) -> MalformedError:
     return MalformedError(f"at byte {offset}: {message}", offset)
 
 
-def _header(buf: bytes, pos: int, explicit: bool) -> tuple[int, bytes | None, int, int]:
+def _header(buf: Buf, pos: int, explicit: bool) -> tuple[int, bytes | None, int, int]:
     """``(tag, vr, value offset, value length)`` of the element at ``pos``."""
     if pos + 8 > len(buf):
         raise _bad(pos, "element header past the end of the data")
@@ -83,7 +88,7 @@ def _header(buf: bytes, pos: int, explicit: bool) -> tuple[int, bytes | None, in
     tag = group << 16 | elem
     if group == 0xFFFE or not explicit:
         return tag, None, pos + 8, struct.unpack_from("<I", buf, pos + 4)[0]
-    vr = buf[pos + 4 : pos + 6]
+    vr = bytes(buf[pos + 4 : pos + 6])
     if not (65 <= vr[0] <= 90 and 65 <= vr[1] <= 90):
         if group == 0x0000:  # command elements are Implicit VR (some files hold them)
             return tag, None, pos + 8, struct.unpack_from("<I", buf, pos + 4)[0]
@@ -95,7 +100,7 @@ def _header(buf: bytes, pos: int, explicit: bool) -> tuple[int, bytes | None, in
     return tag, vr, pos + 8, struct.unpack_from("<H", buf, pos + 6)[0]
 
 
-def _skip_items(buf: bytes, pos: int, explicit: bool, depth: int) -> int:
+def _skip_items(buf: Buf, pos: int, explicit: bool, depth: int) -> int:
     """End of an undefined-length sequence (or encapsulated pixel data)
     whose items start at ``pos``: the offset after its delimiter."""
     if depth > _MAX_DEPTH:
@@ -116,7 +121,7 @@ def _skip_items(buf: bytes, pos: int, explicit: bool, depth: int) -> int:
                 raise _bad(value, "item past the end of the data")
 
 
-def _skip_dataset(buf: bytes, pos: int, explicit: bool, depth: int) -> int:
+def _skip_dataset(buf: Buf, pos: int, explicit: bool, depth: int) -> int:
     """End of an undefined-length item whose data set starts at ``pos``."""
     while True:
         tag, vr, value, length = _header(buf, pos, explicit)
@@ -126,7 +131,7 @@ def _skip_dataset(buf: bytes, pos: int, explicit: bool, depth: int) -> int:
 
 
 def _value_end(
-    buf: bytes, vr: bytes | None, value: int, length: int, explicit: bool, depth: int
+    buf: Buf, vr: bytes | None, value: int, length: int, explicit: bool, depth: int
 ) -> int:
     if length != UNDEFINED:
         end = value + length
@@ -138,7 +143,7 @@ def _value_end(
     return _skip_items(buf, value, explicit and vr != b"UN", depth + 1)
 
 
-def walk(buf: bytes, pos: int, end: int, explicit: bool = True) -> Iterator[Element]:
+def walk(buf: Buf, pos: int, end: int, explicit: bool = True) -> Iterator[Element]:
     """The elements at the top level of ``buf[pos:end]``."""
     while pos < end:
         if end - pos < 8:
@@ -149,19 +154,19 @@ def walk(buf: bytes, pos: int, end: int, explicit: bool = True) -> Iterator[Elem
         pos = nxt
 
 
-def text_value(buf: bytes, e: Element) -> str:
+def text_value(buf: Buf, e: Element) -> str:
     """A string element's value, without padding."""
     return buf[e.value : e.value + e.length].decode("ascii", "replace").rstrip("\0 ")
 
 
-def split(data: bytes, max_inflated: int) -> Part10:
+def split(data: Buf, max_inflated: int) -> Part10:
     """Cuts a Part 10 file into preamble, file meta elements and top-level
     data set elements. Raises :class:`MalformedError` when ``data`` has no
     preamble and file meta group or its data set is not Explicit VR (the
     caller converts those with pydicom). A deflated data set is inflated
     (at most ``max_inflated`` bytes)."""
     if len(data) >= 132 and data[128:132] == b"DICM":
-        preamble, pos = data[:128], 132
+        preamble, pos = bytes(data[:128]), 132
     elif data[:2] == b"\x02\x00" and data[4:6].isalpha():
         # A file meta group without preamble: the output gets an empty one.
         preamble, pos = b"\0" * 128, 0
@@ -188,7 +193,7 @@ def split(data: bytes, max_inflated: int) -> Part10:
     return Part10(data, preamble, meta, ts, dataset, elements)
 
 
-def _inflate(raw: bytes, limit: int) -> bytes:
+def _inflate(raw: Buf, limit: int) -> bytes:
     d = zlib.decompressobj(-15)
     try:
         out = d.decompress(raw, limit)
@@ -225,27 +230,52 @@ def _with_group_lengths(elements: list[tuple[int, Any]]) -> list[tuple[int, Any]
     return out
 
 
+class Chunks:
+    """An element's bytes as buffers that are not joined (the encoded
+    frames of Pixel Data): ``len()`` is their total size."""
+
+    def __init__(self, parts: list[Any]) -> None:
+        self.parts = parts
+        self.nbytes = sum(memoryview(p).nbytes for p in parts)
+
+    def __len__(self) -> int:
+        return self.nbytes
+
+
 def rebuild(
     part: Part10,
     meta_updates: dict[int, bytes | None],
-    updates: dict[int, bytes | None],
+    updates: dict[int, bytes | Chunks | None],
 ) -> bytes:
     """The file with top-level elements replaced (tag -> new element bytes),
     removed (tag -> ``None``) or inserted in tag order, in the file meta
     group and in the data set; group lengths recomputed; everything else
     copied byte for byte."""
+    return b"".join(rebuild_parts(part, meta_updates, updates))
+
+
+def rebuild_parts(
+    part: Part10,
+    meta_updates: dict[int, bytes | None],
+    updates: dict[int, bytes | Chunks | None],
+) -> list[Any]:
+    """:func:`rebuild` as a list of buffers to write one after the other
+    (views of ``part``'s bytes and the new elements' buffers, not copied)."""
     # Views, not copies: the source's Pixel Data (most of the bytes) is dropped.
     data, dataset = memoryview(part.data), memoryview(part.dataset)
     meta = _apply([(e.tag, data[e.start : e.end]) for e in part.meta], meta_updates)
     body = _apply([(e.tag, dataset[e.start : e.end]) for e in part.elements], updates)
-    pieces = [part.preamble, b"DICM"]
-    pieces += [b for _, b in _with_group_lengths(meta)]
-    pieces += [b for _, b in _with_group_lengths(body)]
-    return b"".join(pieces)
+    pieces: list[Any] = [part.preamble, b"DICM"]
+    for _, b in [*_with_group_lengths(meta), *_with_group_lengths(body)]:
+        if isinstance(b, Chunks):
+            pieces += b.parts
+        else:
+            pieces.append(b)
+    return pieces
 
 
 def _apply(
-    elements: list[tuple[int, Any]], updates: dict[int, bytes | None]
+    elements: list[tuple[int, Any]], updates: Mapping[int, bytes | Chunks | None]
 ) -> list[tuple[int, Any]]:
     out: list[tuple[int, Any]] = []
     todo = dict(updates)

@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ __all__ = [
     "encodable_syntaxes",
     "encode_frames",
     "encapsulated_value",
+    "encapsulated_pieces",
     "image_updates",
     "is_lossy",
     "lossy_attributes",
@@ -198,13 +200,16 @@ def encode_frames(
     syntax: str,
     options: dict[str, Any] | None = None,
     threads: int | None = None,
-) -> list[bytes] | bytes:
+    *,
+    arrays: bool = False,
+) -> list[Any] | bytes:
     """Encodes ``frames`` (see :func:`as_frames`) for ``syntax``: one
-    ``bytes`` per frame for an encapsulated syntax, the native Pixel Data
-    value (even length) for Explicit VR Little Endian. Frames are encoded in
-    parallel on ``threads`` threads (default: the CPUs) by the core's codec
-    registry, the GIL released. ``options`` are the target's (see
-    :func:`compress`); unknown ones are an :class:`InvalidArgumentError`."""
+    ``bytes`` per frame for an encapsulated syntax (``arrays``: one 1-D
+    uint8 array per frame, the encoder's own buffer, no copy), the native
+    Pixel Data value (even length) for Explicit VR Little Endian. Frames are
+    encoded in parallel on ``threads`` threads (default: the CPUs) by the
+    core's codec registry, the GIL released. ``options`` are the target's
+    (see :func:`compress`); unknown ones are an :class:`InvalidArgumentError`."""
     uid = str(syntax)
     target = _target(uid)
     opts = _native_options(uid, target, dict(options or {}))
@@ -219,7 +224,7 @@ def encode_frames(
         return raw + b"\0" if len(raw) % 2 else raw
     if px["bits_allocated"] == 1:
         raise UnsupportedError("compressing 1-bit (Bits Allocated 1) pixel data")
-    encoded: list[bytes] = _native._encode_frames(
+    encoded: list[Any] = _native._encode_frames(
         uid,
         data.reshape(-1).view(np.uint8),
         len(data),
@@ -232,6 +237,7 @@ def encode_frames(
         _photometric(px, uid, dict(options or {})),
         codec=target.codec,
         threads=threads,
+        arrays=arrays,
         **opts,
     )
     return encoded
@@ -240,13 +246,36 @@ def encode_frames(
 def encapsulated_value(encoded: list[bytes], extended: bool = False) -> tuple[bytes, Any, Any]:
     """The Pixel Data value of encoded frames (one fragment per frame) and,
     when ``extended`` or when the frames are too large for a Basic Offset
-    Table, the Extended Offset Table and its lengths (else ``None, None``)."""
-    from pydicom.encaps import encapsulate, encapsulate_extended
+    Table, the Extended Offset Table and its lengths (else ``None, None``):
+    the bytes pydicom's ``encapsulate`` / ``encapsulate_extended`` return."""
+    pieces, eot, lengths = encapsulated_pieces(encoded, extended)
+    return b"".join(pieces), eot, lengths
 
-    total = (len(encoded) - 1) * 8 + sum(len(e) for e in encoded[:-1])
-    if extended or total > _BOT_LIMIT:
-        return encapsulate_extended(encoded)
-    return encapsulate(encoded), None, None
+
+def encapsulated_pieces(encoded: list[Any], extended: bool = False) -> tuple[list[Any], Any, Any]:
+    """:func:`encapsulated_value` as a list of buffers (item headers and the
+    frames themselves, not copied) that joined are the same bytes."""
+    n = len(encoded)
+    sizes = [memoryview(e).nbytes for e in encoded]
+    total = (n - 1) * 8 + sum(sizes[:-1])
+    padded = [s + s % 2 for s in sizes]
+    offsets = [0] * n
+    for i in range(1, n):
+        offsets[i] = offsets[i - 1] + padded[i - 1] + 8
+    use_eot = extended or total > _BOT_LIMIT
+    item = b"\xfe\xff\x00\xe0"
+    if use_eot:
+        pieces: list[Any] = [item + b"\0\0\0\0"]
+    else:
+        pieces = [item + struct.pack(f"<I{n}I", 4 * n, *offsets)]
+    for frame, size, pad in zip(encoded, sizes, padded, strict=True):
+        pieces.append(item + struct.pack("<I", pad))
+        pieces.append(frame)
+        if pad != size:
+            pieces.append(b"\0")
+    if not use_eot:
+        return pieces, None, None
+    return pieces, struct.pack(f"<{n}Q", *offsets), struct.pack(f"<{n}Q", *padded)
 
 
 #: Lossy Image Compression Method (0028,2114) per lossy syntax (pydicom's

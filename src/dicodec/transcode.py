@@ -42,7 +42,7 @@ import numpy as np
 from dicodec.compress import (
     _strings,
     as_frames,
-    encapsulated_value,
+    encapsulated_pieces,
     encodable_syntaxes,
     encode_frames,
     image_updates,
@@ -60,6 +60,7 @@ from dicodec.errors import (
 __all__ = [
     "Transcoded",
     "transcode_file",
+    "transcode_parts",
     "resolve_syntax",
     "syntax_name",
     "check_target",
@@ -198,12 +199,53 @@ def transcode_file(
     ``encapsulate_ext``: an Extended Offset Table even when the frames fit a
     Basic Offset Table. ``options`` go to the encoder (JPEG Lossless:
     ``predictor``, ``restart_interval``, ``optimise``)."""
+    result, parts = transcode_parts(
+        source,
+        syntax,
+        allow_lossy=allow_lossy,
+        verify=verify,
+        threads=threads,
+        encapsulate_ext=encapsulate_ext,
+        **options,
+    )
+    if not result.data:
+        result.data = b"".join(parts)
+    return result
+
+
+def transcode_parts(
+    source: str | os.PathLike[str] | bytes,
+    syntax: str,
+    *,
+    allow_lossy: bool = False,
+    verify: bool = False,
+    threads: int | None = None,
+    encapsulate_ext: bool = False,
+    reuse_buffer: bool = False,
+    **options: Any,
+) -> tuple[Transcoded, list[Any]]:
+    """:func:`transcode_file` without joining the output: the new file is
+    the buffers of the returned list written one after the other (views of
+    the source's bytes, the encoder's frames: no copy of the pixel data).
+    The :class:`Transcoded`'s ``data`` is empty unless the output had to be
+    joined anyway (``verify``, the ``"pydicom"`` and ``"copy"`` routes).
+
+    ``reuse_buffer`` (a path ``source``): the file is read into a buffer this
+    thread reuses for its next input (no fresh pages per input); the parts
+    are then valid only until this thread's next call (the batch writer
+    writes them at once)."""
     from dicodec.reader import frame_info, read_pixels
 
     _import_pydicom()
     uid = resolve_syntax(syntax)
     check_target(uid, allow_lossy)
-    data = source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
+    data: bytes | bytearray
+    if isinstance(source, bytes):
+        data = source
+    elif reuse_buffer:
+        data = _read_reused(os.fspath(source))
+    else:
+        data = Path(os.fspath(source)).read_bytes()
     info = frame_info(data)
     if not info.decodable:
         raise UnsupportedError(info.unsupported_reason or "pixel data dicodec cannot decode")
@@ -211,23 +253,27 @@ def transcode_file(
         raise UnsupportedError(f"transcoding {info.pixel_element} (only Pixel Data is encoded)")
     px = _facts(info)
     if info.transfer_syntax_uid == uid and info.has_file_meta and not (options or encapsulate_ext):
+        data = bytes(data)  # never the reused buffer
         arr = read_pixels(data, threads=threads) if verify else None
         shape = arr.shape if arr is not None else _shape(px)
         result = Transcoded(data, "copy", tuple(shape), str(info.dtype), is_lossy(uid))
         if arr is not None:
             _verify(result, arr, uid, threads)
-        return result
-    arr = read_pixels(data, threads=threads)
+        return result, [data]
+    arr = _native_view(data, info)
+    if arr is None:
+        arr = read_pixels(data, threads=threads)
     try:
-        encoded = encode_frames(as_frames(arr, px), px, uid, options, threads)
+        encoded = encode_frames(as_frames(arr, px), px, uid, options, threads, arrays=True)
     except (UnsupportedError, LimitExceededError):
         raise
     except DicodecError as e:  # the decoded data does not fit the target
         raise UnsupportedError(f"{syntax_name(uid)} cannot hold these pixels: {e}") from e
     lossy = is_lossy(uid)
     try:
-        out = _raw(data, px, uid, encoded, arr.nbytes, lossy, encapsulate_ext)
+        parts = _raw(data, px, uid, encoded, arr.nbytes, lossy, encapsulate_ext)
         route = "raw"
+        out = b""
     except MalformedError:
         try:
             out = _with_pydicom(data, uid, threads, encapsulate_ext, options)
@@ -237,11 +283,81 @@ def transcode_file(
             raise MalformedError(
                 f"pydicom cannot convert the data set: {type(e).__name__}: {e}"
             ) from e
+        parts = [out]
         route = "pydicom"
+    del encoded
     result = Transcoded(out, route, tuple(arr.shape), str(arr.dtype), lossy)
     if verify:
+        if not result.data:
+            result.data = b"".join(parts)
+            parts = [result.data]
         _verify(result, arr, uid, threads)
-    return result
+    return result, parts
+
+
+_REUSED = threading.local()
+
+
+def _read_reused(path: str) -> bytearray:
+    """The file's bytes in this thread's reused buffer (a new one when the
+    old one is still referenced, e.g. by the parts of an earlier call that
+    were kept)."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        buf: bytearray | None = getattr(_REUSED, "buf", None)
+        if buf is not None:
+            try:
+                buf.append(0)  # BufferError while views of it are alive
+                buf.pop()
+            except BufferError:
+                buf = None
+        if buf is None or len(buf) < size:
+            buf = bytearray(size)
+        elif len(buf) > size:
+            del buf[size:]
+        _REUSED.buf = None  # not reused while a call uses it
+        n = 0
+        with memoryview(buf) as view:
+            while n < size:
+                got = f.readinto(view[n:])
+                if not got:
+                    break
+                n += got
+        if n < size:  # the file shrank while read
+            del buf[n:]
+    _REUSED.buf = buf
+    return buf
+
+
+def _native_view(data: bytes | bytearray, info: Any) -> np.ndarray | None:
+    """The pixels of a native little-endian source as a view of its bytes
+    (no decoding, no copy) when that is exactly what :func:`read_pixels`
+    returns: 8/16/32 bits allocated and stored, colour-by-pixel, all frames
+    present; else ``None``."""
+    from dicodec import uids
+
+    if (
+        info.transfer_syntax_uid
+        not in (uids.EXPLICIT_VR_LITTLE_ENDIAN, uids.IMPLICIT_VR_LITTLE_ENDIAN)
+        or info.encapsulated
+        or info.deflated
+        or info.bits_allocated not in (8, 16, 32)
+        or info.bits_stored != info.bits_allocated
+        or ((info.samples_per_pixel or 1) > 1 and info.planar_configuration not in (None, 0))
+        or info.dtype is None
+        or info.dtype.itemsize * 8 != info.bits_allocated
+    ):
+        return None
+    shape = tuple(int(n) for n in info.shape)
+    count = 1
+    for n in shape:
+        count *= n
+    nbytes = count * info.dtype.itemsize
+    start = int(info.pixel_data_offset or 0)
+    if start <= 0 or int(info.pixel_data_length or 0) < nbytes or start + nbytes > len(data):
+        return None
+    dtype = info.dtype.newbyteorder("<")
+    return np.frombuffer(data, dtype=dtype, count=count, offset=start).reshape(shape)
 
 
 def _facts(info: Any) -> dict[str, Any]:
@@ -286,14 +402,14 @@ _SEQ_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 
 
 def _raw(
-    data: bytes,
+    data: bytes | bytearray,
     px: dict[str, Any],
     uid: str,
-    encoded: list[bytes] | bytes,
+    encoded: list[Any] | bytes,
     nbytes: int,
     lossy: bool,
     extended: bool,
-) -> bytes:
+) -> list[Any]:
     from dicodec import _part10 as p10
     from dicodec._native import get_max_alloc
 
@@ -302,7 +418,7 @@ def _raw(
     pixel = top.get(p10.PIXEL_DATA)
     if pixel is None:
         raise UnsupportedError("no top-level Pixel Data element")
-    updates: dict[int, bytes | None] = {}
+    updates: dict[int, bytes | p10.Chunks | None] = {}
     meta_updates: dict[int, bytes | None] = {}
     if isinstance(encoded, bytes):
         vr = "OB" if px["bits_allocated"] <= 8 else "OW"
@@ -310,11 +426,10 @@ def _raw(
         eot = lengths = None
         size = len(encoded)
     else:
-        value, eot, lengths = encapsulated_value(encoded, extended)
-        updates[p10.PIXEL_DATA] = p10.element_bytes(
-            p10.PIXEL_DATA, "OB", value + _SEQ_DELIMITER, undefined=True
-        )
-        size = sum(map(len, encoded))
+        pieces, eot, lengths = encapsulated_pieces(encoded, extended)
+        head = p10.element_bytes(p10.PIXEL_DATA, "OB", b"", undefined=True)
+        updates[p10.PIXEL_DATA] = p10.Chunks([head, *pieces, _SEQ_DELIMITER])
+        size = sum(memoryview(e).nbytes for e in encoded)
     updates[0x7FE00001] = None if eot is None else p10.element_bytes(0x7FE00001, "OV", eot)
     updates[0x7FE00002] = None if lengths is None else p10.element_bytes(0x7FE00002, "OV", lengths)
     changes = image_updates(px, uid)
@@ -334,7 +449,7 @@ def _raw(
         if old is None or part.dataset[old.start : old.end] != new:
             updates[tag] = new
     meta_updates[0x00020010] = p10.element_bytes(0x00020010, "UI", _encode("UI", uid))
-    return p10.rebuild(part, meta_updates, updates)
+    return p10.rebuild_parts(part, meta_updates, updates)
 
 
 def _strings_at(part: Any, top: dict[int, Any], tag: int) -> list[str]:
@@ -369,7 +484,7 @@ def _encode(vr: str, value: Any) -> bytes:
 
 
 def _with_pydicom(
-    data: bytes, uid: str, threads: int | None, extended: bool, options: dict[str, Any]
+    data: bytes | bytearray, uid: str, threads: int | None, extended: bool, options: dict[str, Any]
 ) -> bytes:
     import pydicom
 

@@ -205,7 +205,7 @@ def test_second_run_on_same_out_refuses(tmp_path: Path) -> None:
     _inputs(src, 3)
     out = tmp_path / "out"
     args = ["transcode", str(src), "-o", str(out), "--to", "rle", "--threads", "1"]
-    with slow_run(args, "dicodec.transcode:transcode_file", "transcoding") as first:
+    with slow_run(args, "dicodec.transcode:transcode_parts", "transcoding") as first:
         second = _cli(args[1:])
         assert second.returncode == 2, second.stderr
         assert "being written by another dicodec run" in second.stderr

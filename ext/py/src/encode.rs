@@ -9,7 +9,7 @@ use dicodec_core::codecs::{
     JpegLsParams,
 };
 use dicodec_core::pixels::PixelDescription;
-use numpy::PyReadonlyArray1;
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -18,13 +18,15 @@ use pyo3::types::PyBytes;
 /// as `read_pixels` returns them, as a uint8 view) for transfer syntax
 /// `syntax`; `codec` names the parameter family ("default", "jpeg-lossless",
 /// "jpeg-ls", "j2k", "deflate") whose keyword arguments apply. Returns one
-/// `bytes` per frame.
+/// `bytes` per frame, or with `arrays=True` one 1-D uint8 NumPy array per
+/// frame that owns the encoder's buffer (no copy: the batch transcoder writes
+/// them out as they are).
 #[pyfunction]
 #[pyo3(signature = (
     syntax, data, frames, rows, columns, samples_per_pixel, bits_allocated, bits_stored,
     pixel_representation, photometric_interpretation, *, codec="default", threads=None,
     predictor=1, restart_interval=0, optimise=true, near=0, interleave=None, levels=None,
-    code_block=None, level=6
+    code_block=None, level=6, arrays=false
 ))]
 #[allow(clippy::too_many_arguments)]
 fn _encode_frames<'py>(
@@ -49,7 +51,8 @@ fn _encode_frames<'py>(
     levels: Option<u8>,
     code_block: Option<(u16, u16)>,
     level: i32,
-) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    arrays: bool,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let params = match codec {
         "default" => EncodeParams::Default,
         "jpeg-lossless" => EncodeParams::JpegLossless(JpegLosslessParams {
@@ -86,7 +89,13 @@ fn _encode_frames<'py>(
     let out = py
         .detach(|| encode_frames(syntax, src, &desc, &ctx))
         .py_err(py)?;
-    Ok(out.iter().map(|f| PyBytes::new(py, f)).collect())
+    Ok(if arrays {
+        out.into_iter()
+            .map(|f| PyArray1::from_vec(py, f).into_any())
+            .collect()
+    } else {
+        out.iter().map(|f| PyBytes::new(py, f).into_any()).collect()
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

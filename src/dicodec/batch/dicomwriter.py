@@ -17,7 +17,34 @@ from dicodec.batch.writers import NpyWriter, _atomic_write
 if TYPE_CHECKING:  # pragma: no cover
     from dicodec.batch.headers import Header
 
-__all__ = ["DicomWriter", "transcode_options"]
+__all__ = ["DicomWriter", "transcode_options", "write_parts"]
+
+#: Buffers per ``writev`` call (below every system's IOV_MAX).
+_IOV = 512
+
+
+def write_parts(f: Any, parts: list[Any]) -> None:
+    """Writes the buffers ``parts`` one after the other to the binary file
+    ``f``: with ``os.writev`` (a few system calls for a whole file, short
+    writes continued) where there is one, else ``f.writelines``."""
+    if not hasattr(os, "writev"):  # pragma: no cover - Windows
+        f.writelines(parts)
+        return
+    f.flush()
+    fd = f.fileno()
+    views = [v for v in (memoryview(p).cast("B") for p in parts) if v.nbytes]
+    i = 0
+    while i < len(views):
+        n = os.writev(fd, views[i : i + _IOV])
+        if n <= 0:
+            raise OSError(f"writev wrote {n} bytes")
+        while n > 0:
+            size = views[i].nbytes
+            if n < size:
+                views[i] = views[i][n:]
+                break
+            n -= size
+            i += 1
 
 
 def transcode_options(
@@ -54,14 +81,17 @@ class DicomWriter(NpyWriter):
         header: Header | None = None,
         before_write: Callable[[], None] | None = None,
     ) -> int:
-        from dicodec.transcode import transcode_file
+        from dicodec.transcode import transcode_parts
 
-        res = transcode_file(
+        # The output as buffers written one after the other: the encoded
+        # frames are written from the encoder's buffers, never joined.
+        res, parts = transcode_parts(
             payload,
             self.syntax,
             allow_lossy=self.allow_lossy,
             verify=self.verify,
             threads=threads,
+            reuse_buffer=True,  # the parts are written below, before the next input
             **self.options,
         )
         # Journalled (not in the index): a rerun with verify=True redoes the
@@ -80,7 +110,9 @@ class DicomWriter(NpyWriter):
         if before_write is not None:
             before_write()
         try:
-            _atomic_write(inside(self._out, slot.array), res.data)
+            _atomic_write(
+                inside(self._out, slot.array), None, write=lambda f: write_parts(f, parts)
+            )
         except OSError as e:  # the output's fault, not the input's
             raise OutputError(e, slot.array) from e
-        return len(res.data)
+        return sum(memoryview(p).nbytes for p in parts)

@@ -1,52 +1,31 @@
-//! Entropy-coded output: a 64-bit accumulator flushed 32 bits at a time,
-//! with 0xFF bytes stuffed (T.81 F.1.2.3).
+//! Entropy-coded output: the bits of the byte not yet complete, kept as a
+//! small `Copy` value the hot loop holds in registers (the scan writer packs
+//! whole bytes itself and stuffs 0xFF bytes, T.81 F.1.2.3); padding with
+//! 1-bits and markers at the end of a scan or interval.
 
-/// Writes bits most-significant first into `out`.
-pub(crate) struct BitWriter<'a> {
-    out: &'a mut Vec<u8>,
+/// Bits not yet written, most-significant first.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Bits {
     acc: u64,
     nbits: u32,
 }
 
-impl<'a> BitWriter<'a> {
-    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
-        BitWriter {
-            out,
-            acc: 0,
-            nbits: 0,
-        }
-    }
-
-    /// Appends the low `len` bits of `bits` (`1 <= len <= 32`).
+impl Bits {
+    /// Adds the low `len` bits of `bits` (`1 <= len <= 31`) to fewer than 8
+    /// held, and returns the accumulator and how many bits it holds (the
+    /// caller writes the whole bytes); keeps only the bits past them.
     #[inline(always)]
-    pub(crate) fn put(&mut self, bits: u32, len: u32) {
-        debug_assert!((1..=32).contains(&len) && self.nbits < 32);
-        self.acc = (self.acc << len) | bits as u64;
-        self.nbits += len;
-        if self.nbits >= 32 {
-            self.nbits -= 32;
-            let w = (self.acc >> self.nbits) as u32;
-            // Any 0xFF byte in w? (zero-byte test on !w)
-            if ((!w).wrapping_sub(0x0101_0101) & w & 0x8080_8080) == 0 {
-                self.out.extend_from_slice(&w.to_be_bytes());
-            } else {
-                for b in w.to_be_bytes() {
-                    self.byte(b);
-                }
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn byte(&mut self, b: u8) {
-        self.out.push(b);
-        if b == 0xFF {
-            self.out.push(0);
-        }
+    pub(crate) fn push(&mut self, bits: u32, len: u32) -> (u64, u32) {
+        debug_assert!((1..=31).contains(&len) && self.nbits < 8);
+        let acc = (self.acc << len) | bits as u64;
+        let n = self.nbits + len;
+        self.acc = acc;
+        self.nbits = n & 7;
+        (acc, n)
     }
 
     /// Pads the last byte with 1-bits and writes out everything held.
-    pub(crate) fn flush(&mut self) {
+    pub(crate) fn flush(&mut self, out: &mut Vec<u8>) {
         let pad = (8 - self.nbits % 8) % 8;
         if pad > 0 {
             self.acc = (self.acc << pad) | ((1u64 << pad) - 1);
@@ -54,15 +33,23 @@ impl<'a> BitWriter<'a> {
         }
         while self.nbits >= 8 {
             self.nbits -= 8;
-            self.byte((self.acc >> self.nbits) as u8);
+            byte(out, (self.acc >> self.nbits) as u8);
         }
         self.acc = 0;
     }
 
     /// Flushes, then writes a marker (`FF xx`) as is.
-    pub(crate) fn marker(&mut self, m: u8) {
-        self.flush();
-        self.out.extend_from_slice(&[0xFF, m]);
+    pub(crate) fn marker(&mut self, out: &mut Vec<u8>, m: u8) {
+        self.flush(out);
+        out.extend_from_slice(&[0xFF, m]);
+    }
+}
+
+#[inline(always)]
+fn byte(out: &mut Vec<u8>, b: u8) {
+    out.push(b);
+    if b == 0xFF {
+        out.push(0);
     }
 }
 
@@ -71,18 +58,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stuffs_ff_and_pads_with_ones() {
+    fn flush_pads_with_ones_and_stuffs() {
         let mut v = Vec::new();
-        let mut w = BitWriter::new(&mut v);
-        w.put(0xFF, 8);
-        w.put(0b101, 3);
-        w.flush();
-        assert_eq!(v, [0xFF, 0x00, 0b1011_1111]);
+        let mut w = Bits::default();
+        assert_eq!(w.push(0b101, 3), (0b101, 3));
+        w.flush(&mut v);
+        assert_eq!(v, [0b1011_1111]);
         let mut v = Vec::new();
-        let mut w = BitWriter::new(&mut v);
-        w.put(0x12FF_34FF, 32);
-        w.put(0xAB, 8);
-        w.flush();
-        assert_eq!(v, [0x12, 0xFF, 0, 0x34, 0xFF, 0, 0xAB]);
+        let mut w = Bits::default();
+        let (acc, n) = w.push(0x1FF, 9); // one whole byte for the caller, 1 bit held
+        assert_eq!(((acc >> 1) as u8, n), (0xFF, 9));
+        w.push(0x3F, 6);
+        w.marker(&mut v, 0xD0);
+        assert_eq!(v, [0xFF, 0x00, 0xFF, 0xD0]);
     }
 }

@@ -8,6 +8,7 @@
 //! bit patterns masked to the precision, as DICOM encoders write them; the
 //! decoders sign-extend from Bits Stored.
 
+mod arch;
 mod bitwriter;
 mod scan;
 mod tables;
@@ -15,8 +16,8 @@ mod tables;
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::pixels::{PixelDescription, SampleType};
-use bitwriter::BitWriter;
-use scan::{Histogram, Params, Writer};
+use bitwriter::Bits;
+use scan::{Codes, Histogram, Params, Writer};
 use tables::{default_spec, optimal_spec, EncodeTable, SYMBOLS};
 
 /// Encoder settings.
@@ -67,6 +68,19 @@ pub fn encode(
     components: usize,
     opts: &EncodeOptions,
 ) -> Result<Vec<u8>> {
+    encode_with(samples, width, height, components, opts, arch::available())
+}
+
+/// [`encode`] with the scan loops of [`arch`] (`simd`, where the CPU has
+/// them) or the portable ones; the same bytes either way.
+fn encode_with(
+    samples: Samples<'_>,
+    width: usize,
+    height: usize,
+    components: usize,
+    opts: &EncodeOptions,
+    simd: bool,
+) -> Result<Vec<u8>> {
     if !(1..=7).contains(&opts.predictor) {
         return Err(bad(format!("predictor {} (must be 1-7)", opts.predictor)));
     }
@@ -116,35 +130,91 @@ pub fn encode(
         predictor: opts.predictor,
         restart_rows: ri / width,
     };
-    let specs: Vec<_> = if opts.optimise {
-        let mut h = Histogram {
-            freq: vec![[0u64; SYMBOLS]; components],
-        };
-        run_on(samples, p, &mut h);
-        h.freq.iter().map(optimal_spec).collect()
+    let (tables, of) = if opts.optimise {
+        let mut h = Histogram::new();
+        run_on(samples, p, &mut h, simd);
+        assign_tables(&h.freq, components)
     } else {
-        vec![default_spec(); components]
+        (vec![EncodeTable::new(default_spec())], [0; 4])
     };
-    let tables: Vec<EncodeTable> = specs.into_iter().map(EncodeTable::new).collect();
 
     // Output: headers + about what the input takes, grown as needed.
     let bytes_per = if opts.precision > 8 { 2 } else { 1 };
     let mut out = Vec::with_capacity((n as usize * bytes_per / 2).max(1024));
-    write_headers(&mut out, &p, &tables, opts);
+    write_headers(&mut out, &p, &tables, &of, opts);
     let mut w = Writer {
-        bits: BitWriter::new(&mut out),
-        tables: tables.iter().collect(),
+        out: &mut out,
+        bits: Bits::default(),
+        codes: of.map(|t| Codes::new(&tables[t])),
+        raw: Vec::new(),
     };
-    run_on(samples, p, &mut w);
-    w.bits.flush();
+    run_on(samples, p, &mut w, simd);
+    let mut bits = w.bits;
+    bits.flush(&mut out);
     out.extend_from_slice(&[0xFF, 0xD9]);
     Ok(out)
 }
 
-fn run_on<S: scan::Sink>(samples: Samples<'_>, p: Params, sink: &mut S) {
-    match samples {
-        Samples::U8(s) => scan::run::<u8, S>(s, p, sink),
-        Samples::U16(s) => scan::run::<u16, S>(s, p, sink),
+/// Optimal tables for the category counts of `nf` components, and which
+/// table each component uses: of every way to share tables among the
+/// components (one table for all, one each, and the groupings between),
+/// the one whose codes and DHT bytes take the fewest bits. libjpeg-turbo
+/// shares one table among R, G and B; a table per component saves more
+/// than its 20-30 header bytes only when the components differ.
+fn assign_tables(freq: &[[u64; 32]; 4], nf: usize) -> (Vec<EncodeTable>, [usize; 4]) {
+    let mut best: Option<(u64, Vec<EncodeTable>, [usize; 4])> = None;
+    // Every set partition, as a restricted growth string: group[0] = 0,
+    // group[i] <= 1 + max(group[..i]).
+    let mut group = [0usize; 4];
+    loop {
+        let ngroups = group[..nf].iter().max().unwrap() + 1;
+        let mut tables = Vec::with_capacity(ngroups);
+        let mut cost = 0u64;
+        for g in 0..ngroups {
+            let mut f = [0u64; SYMBOLS];
+            for c in (0..nf).filter(|&c| group[c] == g) {
+                for (a, b) in f.iter_mut().zip(&freq[c]) {
+                    *a += b;
+                }
+            }
+            let t = EncodeTable::new(optimal_spec(&f));
+            // Code bits (the extra bits do not depend on the table), then
+            // the table's DHT bytes (class/id, 16 counts, the symbols).
+            cost += f
+                .iter()
+                .zip(&t.len)
+                .map(|(&n, &l)| n * l as u64)
+                .sum::<u64>();
+            cost += 8 * (17 + t.spec.vals.len() as u64);
+            tables.push(t);
+        }
+        if best.as_ref().is_none_or(|b| cost < b.0) {
+            best = Some((cost, tables, group));
+        }
+        // Next restricted growth string of length nf.
+        let mut i = nf;
+        loop {
+            if i <= 1 {
+                let (_, tables, of) = best.expect("one partition at least");
+                return (tables, of);
+            }
+            i -= 1;
+            let room = group[..i].iter().max().unwrap() + 1;
+            if group[i] < room {
+                group[i] += 1;
+                group[i + 1..nf].fill(0);
+                break;
+            }
+        }
+    }
+}
+
+fn run_on<S: scan::Sink>(samples: Samples<'_>, p: Params, sink: &mut S, simd: bool) {
+    match (samples, simd && arch::available()) {
+        (Samples::U8(s), true) => arch::run::<u8, S>(s, p, sink),
+        (Samples::U16(s), true) => arch::run::<u16, S>(s, p, sink),
+        (Samples::U8(s), false) => scan::run::<u8, S>(s, p, sink),
+        (Samples::U16(s), false) => scan::run::<u16, S>(s, p, sink),
     }
 }
 
@@ -154,7 +224,13 @@ fn segment(out: &mut Vec<u8>, marker: u8, body: &[u8]) {
     out.extend_from_slice(body);
 }
 
-fn write_headers(out: &mut Vec<u8>, p: &Params, tables: &[EncodeTable], opts: &EncodeOptions) {
+fn write_headers(
+    out: &mut Vec<u8>,
+    p: &Params,
+    tables: &[EncodeTable],
+    of: &[usize; 4],
+    opts: &EncodeOptions,
+) {
     out.extend_from_slice(&[0xFF, 0xD8]);
     let mut dht = Vec::new();
     for (i, t) in tables.iter().enumerate() {
@@ -175,8 +251,8 @@ fn write_headers(out: &mut Vec<u8>, p: &Params, tables: &[EncodeTable], opts: &E
         segment(out, 0xDD, &opts.restart_interval.to_be_bytes());
     }
     let mut sos = vec![p.nf as u8];
-    for c in 0..p.nf {
-        sos.extend_from_slice(&[c as u8 + 1, (c as u8) << 4]);
+    for (c, &t) in of.iter().enumerate().take(p.nf) {
+        sos.extend_from_slice(&[c as u8 + 1, (t as u8) << 4]);
     }
     sos.extend_from_slice(&[opts.predictor, 0, 0]);
     segment(out, 0xDA, &sos);

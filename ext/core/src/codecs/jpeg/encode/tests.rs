@@ -208,3 +208,168 @@ mod prop {
         }
     }
 }
+
+/// The DHT tables of a stream (Tc/Th byte, symbol count) and the table
+/// each scan component uses.
+fn dht_and_sos(stream: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let (mut tables, mut uses) = (Vec::new(), Vec::new());
+    let mut i = 2;
+    while i + 4 <= stream.len() && stream[i] == 0xFF {
+        let m = stream[i + 1];
+        let len = u16::from_be_bytes([stream[i + 2], stream[i + 3]]) as usize;
+        let body = &stream[i + 4..i + 2 + len];
+        if m == 0xC4 {
+            let mut j = 0;
+            while j < body.len() {
+                let n: usize = body[j + 1..j + 17].iter().map(|&b| b as usize).sum();
+                tables.push(body[j]);
+                j += 17 + n;
+            }
+        }
+        if m == 0xDA {
+            for c in 0..body[0] as usize {
+                uses.push(body[2 + 2 * c] >> 4);
+            }
+            break;
+        }
+        i += 2 + len;
+    }
+    (tables, uses)
+}
+
+#[test]
+fn components_share_a_table_when_that_is_smaller() {
+    let opts = EncodeOptions {
+        precision: 8,
+        ..Default::default()
+    };
+    // Three components with the same statistics: one table (as libjpeg-turbo
+    // writes for RGB) is smaller than three.
+    let v: Vec<u8> = image(64, 48, 3, 8, 5).iter().map(|&x| x as u8).collect();
+    let s = encode(Samples::U8(&v), 64, 48, 3, &opts).unwrap();
+    let (tables, uses) = dht_and_sos(&s);
+    assert_eq!((tables, uses), (vec![0], vec![0, 0, 0]));
+    // A noisy component beside two flat ones: its own table.
+    let mut v = image(64, 48, 3, 8, 6);
+    for (i, x) in v.iter_mut().enumerate() {
+        if i % 3 != 0 {
+            *x = (i / 3 % 64 / 8) as u16;
+        }
+    }
+    let w = EncodeOptions {
+        precision: 8,
+        ..Default::default()
+    };
+    let (tables, uses) = dht_and_sos(&encode(Samples::U16(&v), 64, 48, 3, &w).unwrap());
+    assert_eq!(tables.len(), 2);
+    assert_eq!(uses[1], uses[2]);
+    assert_ne!(uses[0], uses[1]);
+    roundtrip(&v, 64, 48, 3, w);
+}
+
+#[test]
+fn chosen_tables_cost_no_more_than_fixed_groupings() {
+    // The assignment's cost (code bits + DHT bytes) is the least over every
+    // grouping: compare with one shared table and one table per component.
+    let v = image(40, 30, 4, 12, 11);
+    let p = Params {
+        width: 40,
+        height: 30,
+        nf: 4,
+        precision: 12,
+        predictor: 1,
+        restart_rows: 0,
+    };
+    let mut h = Histogram::new();
+    scan::run::<u16, _>(&v, p, &mut h);
+    let cost = |tables: &[EncodeTable], of: &[usize; 4]| -> u64 {
+        let mut bits = 0;
+        for (c, &t) in of.iter().enumerate() {
+            for s in 0..SYMBOLS {
+                bits += h.freq[c][s] * tables[t].len[s] as u64;
+            }
+        }
+        bits + tables
+            .iter()
+            .map(|t| 8 * (17 + t.spec.vals.len() as u64))
+            .sum::<u64>()
+    };
+    let (tables, of) = assign_tables(&h.freq, 4);
+    let best = cost(&tables, &of);
+    let mut all = [0u64; SYMBOLS];
+    for f in &h.freq {
+        for s in 0..SYMBOLS {
+            all[s] += f[s];
+        }
+    }
+    let shared = vec![EncodeTable::new(optimal_spec(&all))];
+    assert!(best <= cost(&shared, &[0; 4]));
+    let each: Vec<EncodeTable> = (0..4)
+        .map(|c| {
+            let mut f = [0u64; SYMBOLS];
+            f.copy_from_slice(&h.freq[c][..SYMBOLS]);
+            EncodeTable::new(optimal_spec(&f))
+        })
+        .collect();
+    assert!(best <= cost(&each, &[0, 1, 2, 3]));
+}
+
+#[test]
+fn stuffing_matches_a_byte_at_a_time_copy() {
+    let mut s = 7u64;
+    for len in [0usize, 1, 7, 8, 9, 63, 64, 65, 300] {
+        for density in [0u64, 3, 60, 255] {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    if s % 256 < density {
+                        0xFF
+                    } else {
+                        s as u8
+                    }
+                })
+                .collect();
+            let mut want = Vec::new();
+            for &x in &b {
+                want.push(x);
+                if x == 0xFF {
+                    want.push(0);
+                }
+            }
+            let mut got = vec![1, 2];
+            scan::stuff(&mut got, &b);
+            assert_eq!(&got[2..], &want[..], "{len} {density}");
+        }
+    }
+}
+
+#[test]
+fn simd_and_portable_scans_write_the_same_bytes() {
+    // Where the CPU lacks AVX2/BMI2 both runs are the portable loop.
+    for nf in [1, 2, 3, 4] {
+        for precision in [2u8, 8, 12, 16] {
+            for predictor in [1u8, 4, 7] {
+                let v = image(53, 19, nf, precision, 3 + nf as u64);
+                for restart_interval in [0u16, 53 * 4] {
+                    let opts = EncodeOptions {
+                        predictor,
+                        precision,
+                        restart_interval,
+                        optimise: predictor != 4,
+                    };
+                    let b: Vec<u8> = v.iter().map(|&x| x as u8).collect();
+                    let s = if precision <= 8 {
+                        Samples::U8(&b)
+                    } else {
+                        Samples::U16(&v)
+                    };
+                    let a = encode_with(s, 53, 19, nf, &opts, true).unwrap();
+                    let p = encode_with(s, 53, 19, nf, &opts, false).unwrap();
+                    assert_eq!(a, p, "{nf} {precision} {predictor} {restart_interval}");
+                }
+            }
+        }
+    }
+}
