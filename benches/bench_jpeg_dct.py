@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import imagecodecs
 import numpy as np
@@ -48,6 +49,51 @@ def image(h: int, w: int, c: int, bits: int, seed: int = 1) -> np.ndarray:
     return a.astype(np.uint8 if bits == 8 else np.uint16)
 
 
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dev"
+
+# Real images of the shared corpus (native pixel data, read with pydicom),
+# re-encoded by libjpeg-turbo: (label, file, offset added to reach 0..4095).
+MEDICAL12 = [
+    ("CT 512x512", "wg04__REF_CT1_UNC.dcm", 0),
+    ("MR 1024x1024", "pydicomdata__MR2_UNCI.dcm", 0),
+    ("MR 512x512", "wg04__REF_MR4_UNC.dcm", 0),
+]
+MEDICAL_RGB = [
+    ("US 555x800", "dcm4che__YBR_422.dcm"),
+    ("VL 486x756", "wg04__REF_VL1_UNC.dcm"),
+]
+
+
+def corpus_cases() -> list[tuple[str, bytes, str, str | None]]:
+    """12-bit grey CT/MR at q75 and q90, and RGB ultrasound / visible-light
+    photos at 4:2:2 q90, when the corpus (and pydicom) are present."""
+    try:
+        import pydicom
+    except ImportError:
+        return []
+    out: list[tuple[str, bytes, str, str | None]] = []
+    for label, name, off in MEDICAL12:
+        if not (CORPUS / name).exists():
+            continue
+        a = pydicom.dcmread(CORPUS / name).pixel_array.astype(np.int32) + off
+        a = np.clip(a, 0, 4095).astype(np.uint16)
+        for q in (75, 90):
+            s = imagecodecs.jpeg8_encode(a, level=q, bitspersample=12)
+            out.append((f"12-bit {label} q{q}", s, "keep", None))
+    for label, name in MEDICAL_RGB:
+        if not (CORPUS / name).exists():
+            continue
+        ds = pydicom.dcmread(CORPUS / name)
+        a = ds.pixel_array
+        if ds.PhotometricInterpretation.startswith("YBR"):
+            a = pydicom.pixels.convert_color_space(a, ds.PhotometricInterpretation, "RGB")
+        a = np.ascontiguousarray(a, dtype=np.uint8)
+        s = imagecodecs.jpeg8_encode(a, level=90, subsampling="422")
+        out.append((f"8-bit {label} 422 q90 keep", s, "keep", "YCbCr"))
+        out.append((f"8-bit {label} 422 q90 rgb", s, "rgb", "RGB"))
+    return out
+
+
 def cases(h: int, w: int) -> list[tuple[str, bytes, str, str | None]]:
     out = []
     g8 = image(h, w, 1, 8)
@@ -60,7 +106,7 @@ def cases(h: int, w: int) -> list[tuple[str, bytes, str, str | None]]:
         s = imagecodecs.jpeg8_encode(c8, level=90, subsampling=ss)
         out.append((f"8-bit YCbCr {ss} q90 keep", s, "keep", "YCbCr"))
         out.append((f"8-bit YCbCr {ss} q90 rgb", s, "rgb", "RGB"))
-    return out
+    return out + corpus_cases()
 
 
 def main() -> None:
@@ -68,6 +114,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--size", default="1024x768")
     ap.add_argument("--only", default="")
+    ap.add_argument("--save", default="", help="also write the streams to DIR/<n>.jpg")
     ap.add_argument(
         "--clock",
         choices=("thread", "wall"),
@@ -78,10 +125,13 @@ def main() -> None:
     a = ap.parse_args()
     clock = time.thread_time if a.clock == "thread" else time.perf_counter
     w, h = (int(v) for v in a.size.split("x"))
-    print(f"{'image':28} {'dicodec MB/s':>12} {'libjpeg-turbo MB/s':>18} {'ratio':>6}")
-    for name, s, colour, ocs in cases(h, w):
+    print(f"{'image':36} {'bits/px':>7} {'dicodec MB/s':>12} {'libjpeg-turbo MB/s':>18} {'ratio':>6}")
+    for i, (name, s, colour, ocs) in enumerate(cases(h, w)):
         if a.only and a.only not in name:
             continue
+        if a.save:
+            Path(a.save).mkdir(parents=True, exist_ok=True)
+            (Path(a.save) / f"{i:02d}.jpg").write_bytes(s)
         ref = imagecodecs.jpeg8_decode(s, outcolorspace=ocs) if ocs else imagecodecs.jpeg8_decode(s)
         got = dicodec.jpeg_decode(s, colour=colour)
         assert got.tobytes() == ref.tobytes(), name
@@ -99,7 +149,8 @@ def main() -> None:
                 imagecodecs.jpeg8_decode(s, out=ref_out)
             best[1] = min(best[1], clock() - t)
         mb = got.nbytes / 1e6
-        print(f"{name:28} {mb / best[0]:12.0f} {mb / best[1]:18.0f} {best[1] / best[0]:6.2f}")
+        bpp = 8 * len(s) / (got.shape[0] * got.shape[1])
+        print(f"{name:36} {bpp:7.2f} {mb / best[0]:12.0f} {mb / best[1]:18.0f} {best[1] / best[0]:6.2f}")
 
 
 if __name__ == "__main__":
