@@ -2,10 +2,12 @@
 (imagecodecs.jpeg8_decode), interleaved best-of-N on the same streams.
 
 Streams are encoded by libjpeg-turbo (imagecodecs.jpeg8_encode) from a smooth
-image with noise (a medical-like texture); outputs are compared byte for byte
+image with noise (a medical-like texture) and, where the shared corpus is
+present, from real images (12-bit CT and MR at q75 and q90; an ultrasound and
+a visible-light photo, RGB 4:2:2 q90); outputs are compared byte for byte
 before timing. Usage:
 
-    python benches/bench_jpeg_dct.py [--reps 15] [--size 1024x768]
+    python benches/bench_jpeg_dct.py [--reps 15] [--size 1024x768] [--save DIR]
 
 Measured 2026-12-07 (--reps 25, 1024x768, 2 shared cores at load 18-24, so
 ratios are rough; MB/s dicodec / libjpeg-turbo): 8-bit grey 368/332 (1.11),
@@ -21,6 +23,23 @@ wall-clock run minutes before), 4:2:0 keep 838/814 (1.03), 4:2:0 rgb 775/723
 (1.07). Callgrind instructions, whole decode: 12-bit grey 33M vs
 libjpeg-turbo 67M, 8-bit grey 18M vs 25M; the noise of this image makes the
 12-bit stream about 6 bits per sample, so Huffman decoding dominates.
+
+Session 4 (--reps 40, thread CPU time, libjpeg-turbo 3.1.3 / imagecodecs
+2026.3.6, load 9-11 on 2 cores, two runs; ratios dicodec / libjpeg-turbo):
+after the AC loop without data-dependent branches (refill at every other
+step, the second symbol of a two-symbol entry stored branch-free), its BMI2
+build, the vpmaddwd IDCT and the first-row-only pass-1 shortcut: 8-bit grey
+1.44-1.48 (1.28 before, load 5), 12-bit grey 1.73-1.76 (1.35), 4:2:2 keep
+1.16 (1.07), 4:2:2 rgb 1.04 (0.92), 4:2:0 keep 1.17-1.18 (1.06), 4:2:0 rgb
+1.02-1.03 (0.91); corpus rows: 12-bit CT q75 1.39-1.65 (1.45), CT q90
+1.52-1.74 (1.36), MR 1024 q75 1.61-1.75 (1.52), MR 1024 q90 1.77-1.83
+(1.44), MR 512 q75 1.63-1.64 (1.57), MR 512 q90 1.56-1.57 (1.44); US 4:2:2
+keep 1.03-1.09 (1.13), rgb 1.08-1.19 (0.91); VL 4:2:2 keep 0.98-1.10
+(1.04), rgb 0.93-1.00 (0.92). Ratios move by about 10% between runs at this
+load. dicodec alone (examples/jpeg_dct.rs `cpu`, best thread CPU time of
+3 x 40 decodes, interleaved with the previous build): 1.23-1.35x faster at
+12 bits, 1.30x on 8-bit grey, 1.15-1.20x on the synthetic 8-bit colour
+image, 0.96-1.13x on the US and VL photos (few coefficients per block).
 """
 
 from __future__ import annotations
@@ -125,7 +144,8 @@ def main() -> None:
     a = ap.parse_args()
     clock = time.thread_time if a.clock == "thread" else time.perf_counter
     w, h = (int(v) for v in a.size.split("x"))
-    print(f"{'image':36} {'bits/px':>7} {'dicodec MB/s':>12} {'libjpeg-turbo MB/s':>18} {'ratio':>6}")
+    head = f"{'image':36} {'bits/px':>7} {'dicodec MB/s':>12}"
+    print(f"{head} {'libjpeg-turbo MB/s':>18} {'ratio':>6}")
     for i, (name, s, colour, ocs) in enumerate(cases(h, w)):
         if a.only and a.only not in name:
             continue
@@ -150,7 +170,8 @@ def main() -> None:
             best[1] = min(best[1], clock() - t)
         mb = got.nbytes / 1e6
         bpp = 8 * len(s) / (got.shape[0] * got.shape[1])
-        print(f"{name:36} {bpp:7.2f} {mb / best[0]:12.0f} {mb / best[1]:18.0f} {best[1] / best[0]:6.2f}")
+        row = f"{name:36} {bpp:7.2f} {mb / best[0]:12.0f}"
+        print(f"{row} {mb / best[1]:18.0f} {best[1] / best[0]:6.2f}")
 
 
 if __name__ == "__main__":
