@@ -1,6 +1,9 @@
 //! IDCT dispatch: the portable islow transform ([`super::idct`]), or on
 //! x86-64 with AVX2 (detected at run time) the same arithmetic on 8 columns
-//! (then 8 rows) at once in 32-bit lanes.
+//! (then 8 rows) at once in 32-bit lanes, the products as `vpmaddwd` pairs
+//! (exact: see `x86::pass`). Also the AC decoding loop's dispatch: the same
+//! safe code ([`super::scan::ac_coefs`]) compiled once for any CPU and once
+//! for BMI2 (detected at run time).
 //!
 //! The portable code computes in 64 bits as libjpeg does; 32 bits are exact
 //! when no intermediate value can overflow. Every intermediate of one 8-point
