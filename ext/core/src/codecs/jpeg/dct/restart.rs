@@ -106,7 +106,7 @@ pub(super) fn parallel<T: Px>(
                 let mut r = BitReader::new(src, start);
                 let mut b = r.b;
                 for m in k * ri..((k + 1) * ri).min(total) {
-                    mcu(&mut sink, &mut b, &mut r.c, geom, mx, m, false);
+                    mcu(&mut sink, &mut b, &mut r.c, geom, m % mx, m / mx, false);
                 }
                 r.b = b;
                 let (at, extra) = r.finish();

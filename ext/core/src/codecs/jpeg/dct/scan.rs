@@ -68,20 +68,69 @@ pub(super) fn symbol(b: &mut Bits, c: &mut Cold, t: &Table, bad: &mut bool) -> (
     (rs, extend(v, s))
 }
 
+/// What one step of [`ac_coefs`] found.
+#[derive(PartialEq, Eq)]
+enum Step {
+    More,
+    End,
+    /// The entry is not in the table: decode one symbol the slow way.
+    Slow,
+}
+
+/// One table step of [`ac_coefs`]: stores the entry's one or two
+/// coefficients (dequantised) and takes their bits. The second symbol is
+/// stored without a branch: an entry without one has run 0 and value 0,
+/// which ORs 0 into a coefficient not yet written.
+#[inline(always)]
+fn ac_step(e: u64, k: &mut usize, blk: &mut [i32; 64], q: &[i32; 64], b: &mut Bits) -> Step {
+    if e & AC2_COEF == 0 {
+        if e & AC2_EOB != 0 {
+            b.buf = b.buf.wrapping_shl(e as u32);
+            b.nbits -= (e & 63) as u32;
+            return Step::End;
+        }
+        return Step::Slow;
+    }
+    *k += ((e >> 8) & 15) as usize;
+    let pos = ZZ8[*k & 127] as usize & 63;
+    blk[pos] = ((e >> 32) as i16 as i32) * q[pos];
+    *k += 1;
+    // The second symbol belongs to the next block when the first ends
+    // this one: then only the first one's bits are taken.
+    let live = *k < 64;
+    let k2 = *k + ((e >> 12) & 15) as usize;
+    let pos2 = ZZ8[k2 & 127] as usize & 63;
+    let v2 = if live { (e >> 48) as i16 as i32 } else { 0 };
+    blk[pos2] |= v2 * q[pos2];
+    // The shift count is the low 6 bits (no mask on the serial chain).
+    let n = if live { e } else { e >> 20 } as u32;
+    if live && e & AC2_COEF2 != 0 {
+        *k = k2 + 1;
+    }
+    b.buf = b.buf.wrapping_shl(n);
+    b.nbits -= n & 63;
+    if *k >= 64 || e & AC2_EOB2 != 0 {
+        Step::End
+    } else {
+        Step::More
+    }
+}
+
 /// Decodes the AC coefficients of a sequential block into `blk` (natural
 /// order, dequantised by `q`); true when any symbol other than an
 /// immediate end of block was read. `bad` is set on an invalid code.
 ///
-/// The table look-up comes before the refill so that the refill is off the
-/// serial shift, load, shift chain. Invariant at the top of the loop:
-/// `nbits >= 20` (enough for the 12-bit index; bits below `nbits` are not
-/// always the stream's next bits: the byte-by-byte refill clears them):
-/// established on entry (the DC symbol may leave as little as 1 bit when
-/// it found 32 and took 31), kept because a table symbol takes at most 12
-/// bits after a refill below 32 and the other path refills after its
-/// symbol.
-#[inline(never)]
-fn ac_coefs(
+/// Two table steps per loop: the first looks up, then refills (so that the
+/// refill is off the serial shift, load, shift chain; branch-free while no
+/// 0xFF byte is near), the second only looks up; no data-dependent branch
+/// but the exit ([`ac_step`]). Invariant at the top of the loop: `nbits >=
+/// 12`, the table index (bits below `nbits` are not always the stream's
+/// next bits: the byte-by-byte refill clears them): established on entry
+/// (the DC symbol may leave as little as 1 bit when it found 32 and took
+/// 31), kept because a step takes at most 12 bits (56 - 2 * 12 >= 12) and
+/// the slow path refills after its symbol.
+#[inline(always)]
+pub(super) fn ac_coefs(
     bits: &mut Bits,
     c: &mut Cold,
     t: &Table,
@@ -98,39 +147,20 @@ fn ac_coefs(
     if b.nbits < 20 {
         b.refill(c);
     }
-    while k < 64 {
-        debug_assert!(b.nbits >= 20);
+    loop {
+        debug_assert!(b.nbits >= 12 && k < 64);
         let e = lut[(b.buf >> 52) as usize];
-        if b.nbits < 32 {
-            b.refill(c);
-        }
-        if e & AC2_COEF != 0 {
-            k += ((e >> 8) & 15) as usize;
-            let pos = ZZ8[k & 127] as usize & 63;
-            blk[pos] = ((e >> 32) as i16 as i32) * q[pos];
-            k += 1;
-            if e & (AC2_COEF2 | AC2_EOB2) == 0 || k >= 64 {
-                // One symbol (the second belongs to the next block when
-                // this one ends it).
-                let n = ((e >> 20) & 63) as u32;
-                b.buf = b.buf.wrapping_shl(n);
-                b.nbits -= n;
+        b.refill(c);
+        let mut st = ac_step(e, &mut k, blk, q, b);
+        if st == Step::More {
+            debug_assert!(b.nbits >= 12);
+            let e = lut[(b.buf >> 52) as usize];
+            st = ac_step(e, &mut k, blk, q, b);
+            if st == Step::More {
                 continue;
             }
-            b.buf = b.buf.wrapping_shl(e as u32);
-            b.nbits -= (e & 63) as u32;
-            if e & AC2_EOB2 != 0 {
-                break;
-            }
-            k += ((e >> 12) & 15) as usize;
-            let pos = ZZ8[k & 127] as usize & 63;
-            blk[pos] = ((e >> 48) as i16 as i32) * q[pos];
-            k += 1;
-            continue;
         }
-        if e & AC2_EOB != 0 {
-            b.buf = b.buf.wrapping_shl(e as u32);
-            b.nbits -= (e & 63) as u32;
+        if st == Step::End {
             break;
         }
         let (rs, v) = symbol(b, c, t, &mut slow_bad);
@@ -141,6 +171,9 @@ fn ac_coefs(
         if rs & 15 == 0 {
             if r == 15 {
                 k += 16;
+                if k >= 64 {
+                    break;
+                }
                 continue;
             }
             break;
@@ -149,6 +182,9 @@ fn ac_coefs(
         let pos = ZZ[k & 127] & 63;
         blk[pos] = v * q[pos];
         k += 1;
+        if k >= 64 {
+            break;
+        }
     }
     *bad |= slow_bad;
     *bits = bb;
@@ -194,18 +230,18 @@ pub(super) fn mcus(f: &Frame, geom: &[Geo]) -> (usize, usize) {
     }
 }
 
-/// Decodes MCU `m` of a scan `mx` MCUs wide: its blocks in scan order.
+/// Decodes the MCU at column `x`, row `y` of a scan: its blocks in scan
+/// order.
 #[inline(always)]
 pub(super) fn mcu<S: Sink>(
     sink: &mut S,
     b: &mut Bits,
     c: &mut Cold,
     geom: &[Geo],
-    mx: usize,
-    m: usize,
+    x: usize,
+    y: usize,
     skip: bool,
 ) {
-    let (x, y) = (m % mx, m / mx);
     if geom.len() == 1 {
         sink.block(b, c, 0, x, y, skip);
     } else {
@@ -238,6 +274,8 @@ pub(super) fn walk<S: Sink>(
     let mut warned = false;
     sink.restart();
     let mut b = r.b;
+    // The MCU's column and row (counted, not divided out of `m`).
+    let (mut x, mut y) = (0usize, 0usize);
     for m in 0..total {
         if ri > 0 && m > 0 && m % ri == 0 {
             r.b = b;
@@ -270,7 +308,12 @@ pub(super) fn walk<S: Sink>(
             sink.restart();
             b = r.b;
         }
-        mcu(sink, &mut b, &mut r.c, geom, mx, m, skip);
+        mcu(sink, &mut b, &mut r.c, geom, x, y, skip);
+        x += 1;
+        if x == mx {
+            x = 0;
+            y += 1;
+        }
         if !skip && (BitReader { b, c: r.c }).overrun() {
             skip = true;
             if !warned {
@@ -378,10 +421,9 @@ impl<T: Px> Sink for Sequential<'_, T> {
         lane.pred = lane.pred.wrapping_add(diff);
         let blk = &mut self.blk;
         blk[0] = (lane.pred as i16 as i32) * q[0];
-        let any = ac_coefs(b, c, ac, q, blk, &mut self.bad);
+        let any = self.simd.ac_coefs(b, c, ac, q, blk, &mut self.bad);
         if any {
-            self.simd.run(blk, out, stride, self.bits);
-            *blk = [0; 64];
+            self.simd.run_clear(blk, out, stride, self.bits);
         } else {
             let v = T::from_i32(super::idct::dc_only(blk[0], self.bits));
             for r in 0..8 {
