@@ -1,6 +1,8 @@
-//! How frames are run: thread pools ([`pool`]) and the release of decoded
-//! pages of a memory-mapped file ([`release`]). No codec or DICOM logic.
+//! How frames are run: thread pools ([`pool`]), the release of decoded
+//! pages of a memory-mapped file ([`release`]) and the CPU features of the
+//! runtime-dispatched loops ([`cpu`]). No codec or DICOM logic.
 
+pub mod cpu;
 pub mod pool;
 pub mod release;
 

@@ -16,16 +16,7 @@ pub type LineFn =
 
 /// Whether this CPU runs [`line`].
 pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("lzcnt")
-            && std::arch::is_x86_feature_detected!("bmi1")
-            && std::arch::is_x86_feature_detected!("bmi2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    crate::exec::cpu::lzcnt_bmi()
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -9,17 +9,7 @@ use super::{encode_line, BitWriter, LineFn, Model};
 
 /// Whether this CPU runs [`line`].
 pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("lzcnt")
-            && std::arch::is_x86_feature_detected!("bmi1")
-            && std::arch::is_x86_feature_detected!("bmi2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    crate::exec::cpu::avx2_lzcnt_bmi()
 }
 
 #[cfg(target_arch = "x86_64")]

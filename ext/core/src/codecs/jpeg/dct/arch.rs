@@ -432,18 +432,7 @@ mod tests {
     #[test]
     fn ac_loop_bmi2_equals_portable() {
         use crate::codecs::jpeg::bitreader::BitReader;
-        use crate::codecs::jpeg::huffman::HuffSpec;
-        let mut bits = [0u8; 17];
-        bits[1..].copy_from_slice(&[0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d]);
-        let mut vals: Vec<u8> = vec![0x01, 0x02, 0x00, 0xF0];
-        for r in 0..16u8 {
-            for s in 1..=10u8 {
-                if !vals.contains(&(r << 4 | s)) {
-                    vals.push(r << 4 | s);
-                }
-            }
-        }
-        let t = Table::new(&HuffSpec { bits, vals });
+        let t = Table::new(&super::super::huff::ac_test_spec());
         let q: [i32; 64] = std::array::from_fn(|i| 1 + (i as i32 * 7) % 13);
         let fast = Idct::detect();
         let slow = Idct::portable();

@@ -186,6 +186,23 @@ impl Table {
     }
 }
 
+/// Tests: an AC table with the code lengths of T.81's luminance AC table
+/// and every run/size symbol (EOB, ZRL and the short symbols first).
+#[cfg(test)]
+pub(super) fn ac_test_spec() -> HuffSpec {
+    let mut bits = [0u8; 17];
+    bits[1..].copy_from_slice(&[0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d]);
+    let mut vals: Vec<u8> = vec![0x01, 0x02, 0x00, 0xF0];
+    for r in 0..16u8 {
+        for s in 1..=10u8 {
+            if !vals.contains(&(r << 4 | s)) {
+                vals.push(r << 4 | s);
+            }
+        }
+    }
+    HuffSpec { bits, vals }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,18 +273,8 @@ mod tests {
     /// exactly when it fits in the index.
     #[test]
     fn ac2_agrees_with_bitwise_decoding() {
-        let mut bits = [0u8; 17];
-        bits[1..].copy_from_slice(&[0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d]);
-        let mut vals: Vec<u8> = vec![0x01, 0x02, 0x00, 0xF0];
-        for r in 0..16u8 {
-            for s in 1..=10u8 {
-                if !vals.contains(&(r << 4 | s)) {
-                    vals.push(r << 4 | s);
-                }
-            }
-        }
-        assert_eq!(vals.len(), 162);
-        let spec = HuffSpec { bits, vals };
+        let spec = ac_test_spec();
+        assert_eq!(spec.vals.len(), 162);
         let codes = spec.codes().unwrap();
         let t = Table::new(&spec);
         // (length with extra bits, run, value, is EOB) of the code at the top.

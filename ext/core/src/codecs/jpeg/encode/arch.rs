@@ -10,17 +10,7 @@ use super::scan::{self, Params, Sample, Sink};
 
 /// Whether this CPU runs [`run`].
 pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("lzcnt")
-            && std::arch::is_x86_feature_detected!("bmi1")
-            && std::arch::is_x86_feature_detected!("bmi2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    crate::exec::cpu::avx2_lzcnt_bmi()
 }
 
 #[cfg(target_arch = "x86_64")]
