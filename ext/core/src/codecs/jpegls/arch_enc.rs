@@ -14,7 +14,7 @@ pub fn available() -> bool {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,lzcnt,bmi1,bmi2")]
-unsafe fn line_avx2<const NC: usize, const LOSSLESS: bool, const POW2: bool>(
+unsafe fn line_avx2<const NC: usize, const LOSSLESS: bool, const POW2: bool, const BITS: u32>(
     m: &mut Model,
     bw: &mut BitWriter,
     src: &[i32],
@@ -23,22 +23,22 @@ unsafe fn line_avx2<const NC: usize, const LOSSLESS: bool, const POW2: bool>(
     width: usize,
     ri: &mut usize,
 ) {
-    encode_line::<NC, LOSSLESS, POW2>(m, bw, src, prev, cur, width, ri)
+    encode_line::<NC, LOSSLESS, POW2, BITS>(m, bw, src, prev, cur, width, ri)
 }
 
 /// The line encoder built with AVX2/LZCNT/BMI2. Only call the result when
 /// [`available`] says so.
-pub fn line<const NC: usize, const LOSSLESS: bool, const POW2: bool>() -> LineFn {
+pub fn line<const NC: usize, const LOSSLESS: bool, const POW2: bool, const BITS: u32>() -> LineFn {
     #[cfg(target_arch = "x86_64")]
     {
         |m, bw, src, prev, cur, width, ri| {
             // SAFETY: `line` is only used after `available()` confirmed that
             // the CPU supports AVX2, LZCNT, BMI1 and BMI2 (see `pick_line`).
-            unsafe { line_avx2::<NC, LOSSLESS, POW2>(m, bw, src, prev, cur, width, ri) }
+            unsafe { line_avx2::<NC, LOSSLESS, POW2, BITS>(m, bw, src, prev, cur, width, ri) }
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        encode_line::<NC, LOSSLESS, POW2>
+        encode_line::<NC, LOSSLESS, POW2, BITS>
     }
 }

@@ -16,7 +16,7 @@
 //! whose state stays in registers; lossless with MAXVAL = 2^P - 1 reduces the
 //! error modulo RANGE by a sign extension.
 
-use super::params::{golomb_k, med, Coding, Preset, J};
+use super::params::{golomb_k, med, Coding, Preset, DEFAULT_RESET, J};
 use crate::error::{Error, Result};
 use crate::limits;
 
@@ -52,6 +52,9 @@ use lines::{encode_line, Model};
 thread_local! {
     /// Tests: encode with the portable line encoder even where [`arch`] runs.
     pub static PORTABLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Tests: encode with the generic line encoders (no per-bit-depth
+    /// constants).
+    pub static GENERIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// A line encoder: model, writer, source line (near-lossless; lossless
@@ -60,23 +63,38 @@ thread_local! {
 pub type LineFn = fn(&mut Model, &mut BitWriter, &[i32], &mut [i32], &mut [i32], usize, &mut usize);
 
 /// The line encoder for `nc` interleaved components, lossless or not, with
-/// MAXVAL = 2^P - 1 (`pow2`) or not: [`arch`]'s build where the CPU runs it,
-/// else the portable one.
-fn pick_line(nc: usize, lossless: bool, pow2: bool) -> LineFn {
+/// MAXVAL = 2^P - 1 (`pow2`) or not, and `bits` = P where lossless, pow2 and
+/// RESET = 64 for a P compiled with its parameters as constants (else 0):
+/// [`arch`]'s build where the CPU runs it, else the portable one.
+fn pick_line(nc: usize, lossless: bool, pow2: bool, bits: u32) -> LineFn {
     #[cfg(test)]
     let fast = arch::available() && !PORTABLE.with(|p| p.get());
     #[cfg(not(test))]
     let fast = arch::available();
+    #[cfg(test)]
+    let bits = if GENERIC.with(|p| p.get()) { 0 } else { bits };
+    macro_rules! pick {
+        ($(($nc:literal, $b:literal)),*) => {
+            match (nc, lossless, pow2, bits, fast) {
+                $(
+                    ($nc, true, true, $b, true) => return arch::line::<$nc, true, true, $b>(),
+                    ($nc, true, true, $b, false) => return encode_line::<$nc, true, true, $b>,
+                )*
+                _ => {}
+            }
+        };
+    }
+    pick!((1, 8), (1, 10), (1, 12), (1, 14), (1, 15), (1, 16), (3, 8));
     macro_rules! pick {
         ($($nc:literal),*) => {
             match (nc, lossless, pow2, fast) {
                 $(
-                    ($nc, true, true, true) => arch::line::<$nc, true, true>(),
-                    ($nc, true, false, true) => arch::line::<$nc, true, false>(),
-                    ($nc, false, _, true) => arch::line::<$nc, false, false>(),
-                    ($nc, true, true, false) => encode_line::<$nc, true, true>,
-                    ($nc, true, false, false) => encode_line::<$nc, true, false>,
-                    ($nc, false, _, false) => encode_line::<$nc, false, false>,
+                    ($nc, true, true, true) => arch::line::<$nc, true, true, 0>(),
+                    ($nc, true, false, true) => arch::line::<$nc, true, false, 0>(),
+                    ($nc, false, _, true) => arch::line::<$nc, false, false, 0>(),
+                    ($nc, true, true, false) => encode_line::<$nc, true, true, 0>,
+                    ($nc, true, false, false) => encode_line::<$nc, true, false, 0>,
+                    ($nc, false, _, false) => encode_line::<$nc, false, false, 0>,
                 )*
                 _ => unreachable!("1-4 components"),
             }
@@ -457,7 +475,12 @@ fn encode_scan(
     let lossless = model.p.near == 0;
     let pow2 = lossless && (model.p.maxval + 1).count_ones() == 1;
     let mut srcline = vec![0i32; if lossless { 0 } else { w * nc }];
-    let line = pick_line(nc, lossless, pow2);
+    let bits = if pow2 && model.p.reset == DEFAULT_RESET {
+        model.p.qbpp
+    } else {
+        0
+    };
+    let line = pick_line(nc, lossless, pow2, bits);
     // Sample-interleaved rows whose components all go in order: one copy.
     let whole = nc == nf;
     for y in 0..h {

@@ -70,7 +70,9 @@ impl<'a> LineWriter<'a> {
     #[inline(always)]
     fn golomb(&mut self, m: u32, k: u32, max: u32, qbpp: u32) {
         let hi = m >> k;
-        if hi < max && hi + 1 + k <= 32 {
+        // (With LIMIT - qbpp - 1 >= 32, a constant where the parameters
+        // are, the first test implies the second.)
+        if hi + 1 + k <= 32 && (max >= 32 || hi < max) {
             // Prefix, its 1 and the k low bits in one go.
             self.put((1 << k) | (m & ((1 << k) - 1)), hi + 1 + k);
         } else {
@@ -176,7 +178,7 @@ pub struct Model {
     /// Near-lossless: Q(d) at `d & QMASK` for every difference d of two
     /// samples <= MAXVAL.
     qt: Box<[i8; QSIZE]>,
-    /// Per line: the context ids (lossless) or 81 Q1 + 9 Q2 (near-lossless)
+    /// Per line: the context ids (lossless, as [`pack_id`] gives them) or 81 Q1 + 9 Q2 (near-lossless)
     /// of its samples.
     q: Vec<i32>,
     /// Per line, lossless: the MED predictions of its samples.
@@ -272,7 +274,29 @@ fn update(cx: &mut Ctx, e: i32, be: i32, reset: i32) {
     cx.n = n;
 }
 
-/// Codes one regular-mode sample `ix` with signed context id `q` and MED
+/// The context index |q| and sign mask (0 or -1) of a signed context id
+/// `q`.
+#[inline(always)]
+fn split_id(q: i32) -> (usize, i32) {
+    let sg = q >> 31;
+    (((q ^ sg) - sg) as usize, sg)
+}
+
+/// A signed context id `q` packed for [`unpack_id`]: 16 |q| + [q < 0]
+/// (computed in the vectorised pass; 0 for q = 0).
+#[inline(always)]
+fn pack_id(q: i32) -> i32 {
+    let sg = q >> 31;
+    (((q ^ sg) - sg) << 4) | (sg & 1)
+}
+
+/// [`split_id`] of a [`pack_id`] value.
+#[inline(always)]
+fn unpack_id(v: i32) -> (usize, i32) {
+    ((v >> 4) as usize, (v << 31) >> 31)
+}
+
+/// Codes one regular-mode sample `ix` with context index and sign `qi`, `sg` (see [`split_id`]) and MED
 /// prediction `pred`; returns the reconstructed sample. `LOSSLESS`: NEAR =
 /// 0; `POW2`: and RANGE = 2^(32 - `sh`).
 #[allow(clippy::too_many_arguments)]
@@ -284,12 +308,11 @@ fn regular<const LOSSLESS: bool, const POW2: bool>(
     max: u32,
     sh: u32,
     inv: u64,
-    q: i32,
+    (qi, sg): (usize, i32),
     pred: i32,
     ix: i32,
 ) -> i32 {
-    let sg = q >> 31;
-    let qi = ((q ^ sg) - sg) as usize & 511;
+    let qi = qi & 511;
     let cx = ctx[qi];
     let px = (pred + ((cx.c ^ sg) - sg)).max(0).min(p.maxval);
     let mut e = ((ix - px) ^ sg) - sg;
@@ -331,7 +354,12 @@ fn regular<const LOSSLESS: bool, const POW2: bool>(
 /// reconstructed samples (lossless: holds the source samples already, and
 /// `src` is empty).
 #[inline(always)]
-pub(super) fn encode_line<const NC: usize, const LOSSLESS: bool, const POW2: bool>(
+pub(super) fn encode_line<
+    const NC: usize,
+    const LOSSLESS: bool,
+    const POW2: bool,
+    const BITS: u32,
+>(
     m: &mut Model,
     bw: &mut BitWriter,
     src: &[i32],
@@ -346,17 +374,39 @@ pub(super) fn encode_line<const NC: usize, const LOSSLESS: bool, const POW2: boo
     bw.reserve(width * NC * 10 + 64);
     let mut w = LineWriter::new(bw);
     if LOSSLESS {
-        lossless_line::<NC, POW2>(m, &mut w, prev, cur, width, ri);
+        lossless_line::<NC, POW2, BITS>(m, &mut w, prev, cur, width, ri);
     } else {
         near_line::<NC>(m, &mut w, src, prev, cur, width, ri);
     }
     (bw.pos, bw.acc, bw.nbits, bw.after_ff) = w.state();
 }
 
+/// `p` with the parameters that follow from `BITS` (> 0: lossless, MAXVAL =
+/// 2^BITS - 1, RESET = 64) as constants, so that the serial loop holds them
+/// as immediates instead of in registers or on the stack.
+#[inline(always)]
+fn constants<const BITS: u32>(p: Coding) -> Coding {
+    if BITS == 0 {
+        return p;
+    }
+    debug_assert!(p.near == 0 && p.qbpp == BITS && p.reset == DEFAULT_RESET);
+    let b = BITS as i32;
+    Coding {
+        maxval: (1 << b) - 1,
+        near: 0,
+        reset: DEFAULT_RESET,
+        range: 1 << b,
+        qbpp: BITS,
+        limit: (2 * (b + b.max(8))) as u32,
+        step: 1,
+        ..p
+    }
+}
+
 /// [`encode_line`], lossless: first the context ids and predictions of the
 /// whole line (vectorised), then the serial coding.
 #[inline(always)]
-fn lossless_line<const NC: usize, const POW2: bool>(
+fn lossless_line<const NC: usize, const POW2: bool, const BITS: u32>(
     m: &mut Model,
     w: &mut LineWriter<'_>,
     prev: &[i32],
@@ -365,7 +415,7 @@ fn lossless_line<const NC: usize, const POW2: bool>(
     ri: &mut usize,
 ) {
     let n = width * NC;
-    let p = m.p;
+    let p = constants::<BITS>(m.p);
     let prev = &prev[..n + 2 * NC];
     let cur = &cur[..n + NC];
     {
@@ -379,7 +429,7 @@ fn lossless_line<const NC: usize, const POW2: bool>(
             .zip(ra.iter().zip(rb))
             .zip(rc.iter().zip(rd))
         {
-            *q = (qcalc(&p, rd - rb) * 9 + qcalc(&p, rb - rc)) * 9 + qcalc(&p, rc - ra);
+            *q = pack_id((qcalc(&p, rd - rb) * 9 + qcalc(&p, rb - rc)) * 9 + qcalc(&p, rc - ra));
             *pr = med(ra, rb, rc);
         }
     }
@@ -394,7 +444,17 @@ fn lossless_line<const NC: usize, const POW2: bool>(
         let (qv, pv, iv) = (&q[j..j + NC], &pred[j..j + NC], &ix[j..j + NC]);
         if qv.iter().any(|&q| q != 0) {
             unroll!(NC, c => {
-                regular::<true, POW2>(&mut m.ctx, &p, w, max, sh, 0, qv[c], pv[c], iv[c]);
+                regular::<true, POW2>(
+                    &mut m.ctx,
+                    &p,
+                    w,
+                    max,
+                    sh,
+                    0,
+                    unpack_id(qv[c]),
+                    pv[c],
+                    iv[c],
+                );
             });
             x += 1;
         } else {

@@ -53,7 +53,7 @@ pub(super) fn near_line<const NC: usize>(
                     max,
                     0,
                     inv,
-                    qs[c],
+                    split_id(qs[c]),
                     med(a, pv[NC + c], pv[c]),
                     src[j + c],
                 );
