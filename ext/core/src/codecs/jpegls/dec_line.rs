@@ -26,10 +26,12 @@ fn regular<const D: u32>(
     q: i32,
     pred: i32,
 ) -> Res<i32> {
-    let pow2 = D > 0;
-    let maxval = if D > 1 { (1 << D) - 1 } else { p.maxval };
-    let (max, qbpp, range) = if D > 1 {
-        (2 * (D + D.max(8)) - D - 1, D, 1 << D)
+    let kcalc = D >= 100;
+    let dd = D % 100;
+    let pow2 = dd > 0;
+    let maxval = if dd > 1 { (1 << dd) - 1 } else { p.maxval };
+    let (max, qbpp, range) = if dd > 1 {
+        (2 * (dd + dd.max(8)) - dd - 1, dd, 1 << dd)
     } else {
         (max, p.qbpp, p.range)
     };
@@ -38,7 +40,11 @@ fn regular<const D: u32>(
     let cx = t.ctx[qi];
     // max/min rather than clamp: clamp checks that 0 <= MAXVAL on every call.
     let px = (pred + ((cx.c as i32 ^ sign) - sign)).max(0).min(maxval);
-    let k = cx.k as u32;
+    let k = if kcalc {
+        golomb_k(cx.n, cx.a)
+    } else {
+        cx.k as u32
+    };
     let m = rd
         .golomb(k, max, qbpp)
         .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
@@ -47,8 +53,10 @@ fn regular<const D: u32>(
     }
     // Error correction (T.87 A.5.2): invert when k = 0 and 2B <= -N
     // (lossless only).
+    // Arithmetic, not `k == 0 && ...`: compiled as a branch on k, that
+    // mispredicts where k = 0 comes and goes (8-bit grey).
     let corr = if pow2 || p.near == 0 {
-        -((k == 0 && 2 * cx.b + cx.n - 1 < 0) as i32)
+        ((2 * cx.b + cx.n - 1) >> 31) & ((k as i32 - 1) >> 31)
     } else {
         0
     };
@@ -56,10 +64,10 @@ fn regular<const D: u32>(
     e ^= corr;
     let cx = &mut t.ctx[qi];
     if pow2 {
-        update_regular(cx, e, 1, p.reset, D < 2)?;
+        update_regular(cx, e, 1, p.reset, dd < 2, !kcalc)?;
         Ok((px + ((e ^ sign) - sign)) & maxval)
     } else {
-        update_regular(cx, e, p.step, p.reset, true)?;
+        update_regular(cx, e, p.step, p.reset, true, true)?;
         let e = (e ^ sign) - sign;
         Ok(p.fix(px + e * p.step))
     }
@@ -70,7 +78,14 @@ fn regular<const D: u32>(
 /// dependent and mispredict).
 /// `check`: check A against [`A_MAX`] (see [`a_bounded`]).
 #[inline(always)]
-pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) -> Res<()> {
+pub fn update_regular(
+    cx: &mut Ctx,
+    e: i32,
+    step: i32,
+    reset: i32,
+    check: bool,
+    store_k: bool,
+) -> Res<()> {
     let mut a = cx.a + e.abs();
     let mut b = cx.b + e * step;
     let mut n = cx.n;
@@ -84,29 +99,21 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) 
     }
     n += 1;
     let c = cx.c as i32;
-    let neg = b + n <= 0;
-    let pos = b > 0;
-    // b + N <= 0: B += N, at least 1 - N, C -= 1 (down to -128).
-    let (bn, cn) = ((b + n).max(1 - n), c - (c > -128) as i32);
-    // B > 0: B -= N, at most 0, C += 1 (up to 127).
-    let (bp, cp) = ((b - n).min(0), c + (c < 127) as i32);
-    cx.b = if neg {
-        bn
-    } else if pos {
-        bp
-    } else {
-        b
-    };
-    cx.c = if neg {
-        cn
-    } else if pos {
-        cp
-    } else {
-        c
-    } as i16;
+    let neg = (b + n <= 0) as i32;
+    let pos = (b > 0) as i32;
+    // b + N <= 0: B += N, at least 1 - N, C -= 1 (down to -128);
+    // B > 0: B -= N, at most 0, C += 1 (up to 127); else B, C unchanged.
+    // One clamp covers the three cases (B + N <= 0 keeps B + N <= 0,
+    // B > 0 keeps B - N >= 1 - N, and otherwise 1 - N <= B <= 0), and the
+    // arithmetic on the conditions leaves LLVM no select to turn into a
+    // branch (it did: the sign of B is data dependent and mispredicts).
+    cx.b = (b + (neg - pos) * n).max(1 - n).min(0);
+    cx.c = (c - (neg & (c > -128) as i32) + (pos & (c < 127) as i32)) as i16;
     cx.a = a;
     cx.n = n;
-    cx.k = golomb_k(n, a) as u16;
+    if store_k {
+        cx.k = golomb_k(n, a) as u16;
+    }
     Ok(())
 }
 
