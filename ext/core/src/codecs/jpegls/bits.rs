@@ -23,7 +23,9 @@ pub(crate) fn find_ff(data: &[u8], from: usize) -> usize {
         i += 8;
     }
     let tail = data.get(i..).unwrap_or(&[]);
-    tail.iter().position(|&b| b == 0xFF).map_or(data.len(), |j| i + j)
+    tail.iter()
+        .position(|&b| b == 0xFF)
+        .map_or(data.len(), |j| i + j)
 }
 
 #[derive(Debug, Clone, Copy)]

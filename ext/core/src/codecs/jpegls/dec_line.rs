@@ -26,12 +26,10 @@ fn regular<const D: u32>(
     q: i32,
     pred: i32,
 ) -> Res<i32> {
-    let kcalc = D >= 100;
-    let dd = D % 100;
-    let pow2 = dd > 0;
-    let maxval = if dd > 1 { (1 << dd) - 1 } else { p.maxval };
-    let (max, qbpp, range) = if dd > 1 {
-        (2 * (dd + dd.max(8)) - dd - 1, dd, 1 << dd)
+    let pow2 = D > 0;
+    let maxval = if D > 1 { (1 << D) - 1 } else { p.maxval };
+    let (max, qbpp, range) = if D > 1 {
+        (2 * (D + D.max(8)) - D - 1, D, 1 << D)
     } else {
         (max, p.qbpp, p.range)
     };
@@ -40,11 +38,7 @@ fn regular<const D: u32>(
     let cx = t.ctx[qi];
     // max/min rather than clamp: clamp checks that 0 <= MAXVAL on every call.
     let px = (pred + ((cx.c as i32 ^ sign) - sign)).max(0).min(maxval);
-    let k = if kcalc {
-        golomb_k(cx.n, cx.a)
-    } else {
-        cx.k as u32
-    };
+    let k = cx.k as u32;
     let m = rd
         .golomb(k, max, qbpp)
         .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
@@ -64,10 +58,10 @@ fn regular<const D: u32>(
     e ^= corr;
     let cx = &mut t.ctx[qi];
     if pow2 {
-        update_regular(cx, e, 1, p.reset, dd < 2, !kcalc)?;
+        update_regular(cx, e, 1, p.reset, D < 2)?;
         Ok((px + ((e ^ sign) - sign)) & maxval)
     } else {
-        update_regular(cx, e, p.step, p.reset, true, true)?;
+        update_regular(cx, e, p.step, p.reset, true)?;
         let e = (e ^ sign) - sign;
         Ok(p.fix(px + e * p.step))
     }
@@ -78,14 +72,7 @@ fn regular<const D: u32>(
 /// dependent and mispredict).
 /// `check`: check A against [`A_MAX`] (see [`a_bounded`]).
 #[inline(always)]
-pub fn update_regular(
-    cx: &mut Ctx,
-    e: i32,
-    step: i32,
-    reset: i32,
-    check: bool,
-    store_k: bool,
-) -> Res<()> {
+pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) -> Res<()> {
     let mut a = cx.a + e.abs();
     let mut b = cx.b + e * step;
     let mut n = cx.n;
@@ -111,9 +98,7 @@ pub fn update_regular(
     cx.c = (c - (neg & (c > -128) as i32) + (pos & (c < 127) as i32)) as i16;
     cx.a = a;
     cx.n = n;
-    if store_k {
-        cx.k = golomb_k(n, a) as u16;
-    }
+    cx.k = golomb_k(n, a) as u16;
     Ok(())
 }
 

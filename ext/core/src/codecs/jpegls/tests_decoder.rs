@@ -48,7 +48,7 @@ fn update_regular_matches_the_standard() {
                         k: 0,
                         n: n0,
                     };
-                    update_regular(&mut cx, e, 1, 64, true, true).unwrap();
+                    update_regular(&mut cx, e, 1, 64, true).unwrap();
                     let (mut a, mut b, mut c, mut n) = (10 + e.abs(), b0 + e, c0, n0);
                     if n == 64 {
                         a >>= 1;
