@@ -47,8 +47,10 @@ fn regular<const D: u32>(
     }
     // Error correction (T.87 A.5.2): invert when k = 0 and 2B <= -N
     // (lossless only).
+    // Arithmetic, not `k == 0 && ...`: compiled as a branch on k, that
+    // mispredicts where k = 0 comes and goes (8-bit grey).
     let corr = if pow2 || p.near == 0 {
-        -((k == 0 && 2 * cx.b + cx.n - 1 < 0) as i32)
+        ((2 * cx.b + cx.n - 1) >> 31) & ((k as i32 - 1) >> 31)
     } else {
         0
     };
@@ -84,26 +86,16 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) 
     }
     n += 1;
     let c = cx.c as i32;
-    let neg = b + n <= 0;
-    let pos = b > 0;
-    // b + N <= 0: B += N, at least 1 - N, C -= 1 (down to -128).
-    let (bn, cn) = ((b + n).max(1 - n), c - (c > -128) as i32);
-    // B > 0: B -= N, at most 0, C += 1 (up to 127).
-    let (bp, cp) = ((b - n).min(0), c + (c < 127) as i32);
-    cx.b = if neg {
-        bn
-    } else if pos {
-        bp
-    } else {
-        b
-    };
-    cx.c = if neg {
-        cn
-    } else if pos {
-        cp
-    } else {
-        c
-    } as i16;
+    let neg = (b + n <= 0) as i32;
+    let pos = (b > 0) as i32;
+    // b + N <= 0: B += N, at least 1 - N, C -= 1 (down to -128);
+    // B > 0: B -= N, at most 0, C += 1 (up to 127); else B, C unchanged.
+    // One clamp covers the three cases (B + N <= 0 keeps B + N <= 0,
+    // B > 0 keeps B - N >= 1 - N, and otherwise 1 - N <= B <= 0), and the
+    // arithmetic on the conditions leaves LLVM no select to turn into a
+    // branch (it did: the sign of B is data dependent and mispredicts).
+    cx.b = (b + (neg - pos) * n).max(1 - n).min(0);
+    cx.c = (c - (neg & (c > -128) as i32) + (pos & (c < 127) as i32)) as i16;
     cx.a = a;
     cx.n = n;
     cx.k = golomb_k(n, a) as u16;

@@ -386,11 +386,11 @@ pub fn split_intervals(src: &[u8], start: usize) -> (Vec<(usize, usize)>, usize)
     let mut seg = start;
     let mut p = start;
     loop {
-        let Some(off) = src[p.min(src.len())..].iter().position(|&b| b == 0xFF) else {
+        let ff = super::bits::find_ff(src, p);
+        if ff >= src.len() {
             out.push((seg, src.len()));
             return (out, src.len());
-        };
-        let ff = p + off;
+        }
         let Some(&next) = src.get(ff + 1) else {
             out.push((seg, src.len()));
             return (out, src.len());
