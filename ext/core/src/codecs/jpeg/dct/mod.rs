@@ -178,12 +178,18 @@ pub fn info(src: &[u8]) -> Result<Info> {
 }
 
 /// Decodes the stream into component planes.
+///
+/// `ext`: the caller's output buffer; a grey sequential frame whose plane
+/// has exactly its layout (width and height multiples of 8, sampling 1x1)
+/// is decoded straight into it (no plane to allocate and clear, no copy),
+/// and then the returned flag is true and the component's plane is empty.
 fn planes<T: Px>(
     src: &[u8],
     rows_hint: Option<usize>,
     opts: &Options,
     report: &mut FrameReport,
-) -> Result<(Info, Frame, Vec<Comp<T>>)> {
+    mut ext: Option<&mut [T]>,
+) -> Result<(Info, Frame, Vec<Comp<T>>, bool)> {
     let mut cur = start(src)?;
     let mut hd = Headers::new();
     let mut state: Option<State<T>> = None;
@@ -195,6 +201,7 @@ fn planes<T: Px>(
     };
     let mut eoi = false;
     let mut scans = 0;
+    let mut inplace = false;
     loop {
         let st = frame::step(&mut cur, &mut hd, state.as_ref().map(|x| &x.0), report)?;
         match st {
@@ -203,7 +210,18 @@ fn planes<T: Px>(
                 if (f.precision as usize) > 8 * std::mem::size_of::<T>() {
                     return Err(Error::malformed(f.offset as u64, CTX, "precision changed"));
                 }
-                let comps = frame::make_comps::<T>(&mut f, &c)?;
+                inplace = ext.as_ref().is_some_and(|d| {
+                    c.len() == 1
+                        && (c[0].1, c[0].2) == (1, 1)
+                        && !f.progressive()
+                        && f.width % 8 == 0
+                        && f.height % 8 == 0
+                        && f.width * f.height == d.len()
+                });
+                if !inplace {
+                    ext = None;
+                }
+                let comps = frame::make_comps::<T>(&mut f, &c, inplace)?;
                 state = Some((f, c, comps));
             }
             Step::Scan(scan) => {
@@ -268,12 +286,15 @@ fn planes<T: Px>(
                     }
                     let tabs = scan::tables(&hd, &scan, true, true)?;
                     let par = (opts.parallel && hd.ri > 0 && restart::worth(f, comps.len()))
-                        .then(|| restart::parallel(src, f, &geo, hd.ri, &scan, comps, &tabs, idct))
+                        .then(|| {
+                            let ext = ext.as_deref_mut();
+                            restart::parallel(src, f, &geo, hd.ri, &scan, comps, &tabs, idct, ext)
+                        })
                         .flatten();
                     match par {
                         Some(end) => end,
                         None => {
-                            let lanes = scan::lanes(comps, &tabs);
+                            let lanes = scan::lanes(comps, &tabs, ext.as_deref_mut());
                             let mut sink = scan::Sequential::new(lanes, f.precision, idct);
                             scan::walk(src, f, &geo, hd.ri, &scan, &mut sink, report)
                         }
@@ -310,8 +331,17 @@ fn planes<T: Px>(
     }
     hd.ri = first_ri.unwrap_or(0);
     let info = make_info(&f, &c, &hd);
-    Ok((info, f, comps))
+    #[cfg(test)]
+    if inplace {
+        INPLACE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok((info, f, comps, inplace))
 }
+
+/// Frames decoded straight into the caller's buffer (tests check that the
+/// path is taken).
+#[cfg(test)]
+static INPLACE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The SOF precision, found by walking to the frame header.
 fn precision(src: &[u8]) -> Result<u32> {
@@ -335,15 +365,17 @@ fn ycc_for(info: &Info, colour: Colour) -> Option<output::Ycc> {
 
 fn decode_t<T: Px>(src: &[u8], opts: &Options) -> Result<(Info, Vec<T>, FrameReport)> {
     let mut report = FrameReport::default();
-    let (info, f, mut comps) = planes::<T>(src, None, opts, &mut report)?;
+    let (info, f, mut comps, _) = planes::<T>(src, None, opts, &mut report, None)?;
     let nc = comps.len();
     if nc == 1 && comps[0].h == f.hmax && comps[0].v == f.vmax {
         // Grey: the plane becomes the output, its rows moved down in place
         // (no second image-sized buffer to allocate and fault in).
         let mut p = std::mem::take(&mut comps[0].plane);
         let s = comps[0].stride();
-        for y in 1..f.height {
-            p.copy_within(y * s..y * s + f.width, y * f.width);
+        if s != f.width {
+            for y in 1..f.height {
+                p.copy_within(y * s..y * s + f.width, y * f.width);
+            }
         }
         p.truncate(f.width * f.height);
         return Ok((info, p, report));
@@ -398,14 +430,18 @@ pub fn decode_into(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, 
 
 fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, FrameReport)> {
     let mut report = FrameReport::default();
-    let (info, f, comps) = planes::<T>(src, None, opts, &mut report)?;
     let size = std::mem::size_of::<T>();
+    let ext = samples_of::<T>(dst, size);
+    let (info, f, comps, inplace) = planes::<T>(src, None, opts, &mut report, ext)?;
     let need = f.width * f.height * comps.len() * size;
     if dst.len() != need {
         return Err(Error::unsupported(format!(
             "JPEG output buffer of {} bytes (the image needs {need})",
             dst.len()
         )));
+    }
+    if inplace {
+        return Ok((info, report));
     }
     let ycc = ycc_for(&info, opts.colour);
     let simd = !opts.portable && arch_out::detect();
@@ -420,6 +456,22 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
         simd,
     );
     Ok((info, report))
+}
+
+/// `dst` as samples of `T` when they are `size`-byte little-endian samples
+/// of that type and the buffer is aligned for it (the decoder can then
+/// write its output there directly).
+fn samples_of<T: Px>(dst: &mut [u8], size: usize) -> Option<&mut [T]> {
+    if size != std::mem::size_of::<T>() {
+        return None;
+    }
+    if size == 1 {
+        return T::from_bytes_mut(dst);
+    }
+    if cfg!(target_endian = "little") {
+        return crate::codecs::jpeg::arch::as_u16(dst).and_then(T::from_u16_mut);
+    }
+    None
 }
 
 /// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`,
@@ -541,7 +593,8 @@ fn frame_t<T: Px>(
         parallel,
         ..Options::default()
     };
-    let (info, f, comps) = planes::<T>(src, Some(rows), &opts, &mut report)?;
+    let ext = samples_of::<T>(dst, size);
+    let (info, f, comps, inplace) = planes::<T>(src, Some(rows), &opts, &mut report, ext)?;
     if f.width != cols || comps.len() != spp {
         return Err(Error::malformed(
             f.offset as u64,
@@ -571,6 +624,9 @@ fn frame_t<T: Px>(
     } else {
         Colour::Keep
     };
+    if inplace {
+        return Ok(report);
+    }
     let ycc = ycc_for(&info, colour);
     let rl = cols * spp * size;
     write_rows(
