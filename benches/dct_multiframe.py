@@ -14,6 +14,13 @@ pydicom's ``encapsulate`` (a basic offset table):
   ``jpegllj__jpeg_lossless_sel1-8bit.dcm``, baseline (.50).
 
 Real frames are repeated in order up to ``FRAMES`` (as the standard set does).
+
+Measured 2026-12-07 (``j2k_threads.py --files ct12-jpeg12-turbo,xa8-jpeg8-turbo
+--peers imagecodecs.jpeg8 --rounds 7``, load 8 on 2 shared cores, so wall-clock
+is meaningless and process CPU time is the figure; libjpeg-turbo 3.1.3):
+``read_pixels(threads=2)`` CPU-time ratio 1.37-1.55x (ct12) and 1.23-1.26x
+(xa8) to imagecodecs one frame at a time, threads=1 1.38-1.61x / 1.26x. The
+two-thread wall-clock goal (1.8x) needs a quiet machine to measure.
 Files are written once to ``<bench cache>/dct-multiframe/``; the names match
 the standard set's ``<image>-<encoding>`` so that ``j2k_threads.py`` can mix
 them. Without the corpus (or pydicom/imagecodecs) there are none.

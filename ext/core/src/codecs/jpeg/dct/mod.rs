@@ -431,7 +431,7 @@ pub fn decode_into(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, 
 fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, FrameReport)> {
     let mut report = FrameReport::default();
     let size = std::mem::size_of::<T>();
-    let ext = samples_of::<T>(dst, size);
+    let ext = output::samples_of::<T>(dst, size);
     let (info, f, comps, inplace) = planes::<T>(src, None, opts, &mut report, ext)?;
     let need = f.width * f.height * comps.len() * size;
     if dst.len() != need {
@@ -445,7 +445,7 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
     }
     let ycc = ycc_for(&info, opts.colour);
     let simd = !opts.portable && arch_out::detect();
-    write_rows(
+    output::write_rows(
         &f,
         &comps,
         f.height,
@@ -456,73 +456,6 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
         simd,
     );
     Ok((info, report))
-}
-
-/// `dst` as samples of `T` when they are `size`-byte little-endian samples
-/// of that type and the buffer is aligned for it (the decoder can then
-/// write its output there directly).
-fn samples_of<T: Px>(dst: &mut [u8], size: usize) -> Option<&mut [T]> {
-    if size != std::mem::size_of::<T>() {
-        return None;
-    }
-    if size == 1 {
-        return T::from_bytes_mut(dst);
-    }
-    if cfg!(target_endian = "little") {
-        return crate::codecs::jpeg::arch::as_u16(dst).and_then(T::from_u16_mut);
-    }
-    None
-}
-
-/// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`,
-/// in bands of rows on the current rayon pool when `parallel`; `simd`: the
-/// AVX2 output kernels may be used.
-#[allow(clippy::too_many_arguments)]
-fn write_rows<T: Px>(
-    f: &Frame,
-    comps: &[Comp<T>],
-    rows: usize,
-    ycc: Option<&output::Ycc>,
-    dst: &mut [u8],
-    size: usize,
-    parallel: bool,
-    simd: bool,
-) {
-    use rayon::prelude::*;
-    let rl = f.width * comps.len() * size;
-    let rows = rows.min(f.height);
-    let band = |y0: usize, d: &mut [u8]| {
-        let n = d.len() / rl.max(1);
-        if let Some(d) = T::from_bytes_mut(d).filter(|_| size == 1) {
-            return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
-        }
-        // 2-byte samples: straight into `d` when it is an aligned buffer of
-        // native little-endian u16.
-        if size == 2 && cfg!(target_endian = "little") {
-            if let Some(d) = crate::codecs::jpeg::arch::as_u16(d).and_then(T::from_u16_mut) {
-                return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
-            }
-        }
-        // Otherwise through a buffer of a few rows, little-endian.
-        let mut tmp = vec![T::default(); 8 * rl / size];
-        for (k, d) in d.chunks_mut(8 * rl).enumerate() {
-            let m = d.len() / rl;
-            let t = &mut tmp[..m * rl / size];
-            output::rows(f, comps, y0 + 8 * k..y0 + 8 * k + m, ycc, t, simd);
-            for (o, v) in d.chunks_exact_mut(2).zip(t.iter()) {
-                o.copy_from_slice(&(v.to_i32() as u16).to_le_bytes());
-            }
-        }
-    };
-    let dst = &mut dst[..rows * rl];
-    if parallel && rl > 0 && restart::worth(f, comps.len()) {
-        let per = rows.div_ceil(4 * rayon::current_num_threads()).max(16);
-        dst.par_chunks_mut(per * rl)
-            .enumerate()
-            .for_each(|(i, d)| band(i * per, d));
-    } else {
-        band(0, dst);
-    }
 }
 
 /// The Huffman DCT JPEG decoder of the registry (.50, .51, .55).
@@ -593,7 +526,7 @@ fn frame_t<T: Px>(
         parallel,
         ..Options::default()
     };
-    let ext = samples_of::<T>(dst, size);
+    let ext = output::samples_of::<T>(dst, size);
     let (info, f, comps, inplace) = planes::<T>(src, Some(rows), &opts, &mut report, ext)?;
     if f.width != cols || comps.len() != spp {
         return Err(Error::malformed(
@@ -629,7 +562,7 @@ fn frame_t<T: Px>(
     }
     let ycc = ycc_for(&info, colour);
     let rl = cols * spp * size;
-    write_rows(
+    output::write_rows(
         &f,
         &comps,
         rows,
