@@ -40,6 +40,19 @@ load. dicodec alone (examples/jpeg_dct.rs `cpu`, best thread CPU time of
 3 x 40 decodes, interleaved with the previous build): 1.23-1.35x faster at
 12 bits, 1.30x on 8-bit grey, 1.15-1.20x on the synthetic 8-bit colour
 image, 0.96-1.13x on the US and VL photos (few coefficients per block).
+
+Session 5 (--reps 25 --only 12-bit, thread CPU time, libjpeg-turbo 3.1.3 /
+imagecodecs 2026.3.6, load 8-9 on 2 cores with a cargo build running, the
+previous build (a511138) and this one run back to back; ratios previous ->
+now): after the per-thread Huffman table cache and grey frames decoded
+straight into the caller's buffer: 12-bit grey 1.75 -> 1.90, CT q75 1.29 ->
+1.36, CT q90 1.33 -> 1.45, MR 1024 q75 1.66 -> 1.87, MR 1024 q90 1.76 ->
+1.82, MR 512 q75 1.58 -> 2.04, MR 512 q90 1.23 -> 2.08. At this load the
+ratios of one build move by 0.3 between runs (the 512x512 rows most): rerun
+quietly. Where the time goes (perf, examples/jpeg_dct.rs): the AC loop
+62-69 % at 3-6 bits/px, 48 % on MR 512 q90; the IDCT 14-30 %; the table
+builds and plane clearing 6-7 % of a 512x512 frame before this change. A
+walk compiled for AVX2+BMI2 with the AC loop inlined did not pay (-2 %).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ as a ratio to the fastest peer.
     python benches/j2k_threads.py [--files ct16-htj2k-openjph,...] [--rounds 9]
         [--peers imagecodecs.htj2k]
 
+Also the multi-frame DCT JPEG files of ``benches/dct_multiframe.py``
+(``--files ct12-jpeg12-turbo,xa8-jpeg8-turbo --peers imagecodecs.jpeg8``).
+
 ``DICODEC_J2K_PORTABLE=1`` in the environment measures the portable OpenJPEG
 copy instead of the x86-64-v3 one. Peers that start threads of their own
 (GDCM) are not held to one CPU here: leave them out.
@@ -20,9 +23,11 @@ import time
 import warnings
 from pathlib import Path
 
+import dct_multiframe
 import dicodec
 from dicodec import _native
 from dicodec.bench import benchset
+from dicodec.bench.files import describe
 from dicodec.bench.peers import get_peer_class
 
 FILES = "ct16-htj2k-openjph,us_rgb-htj2k-openjph,mr12-htj2k-openjph,cr15-htj2k-openjph"
@@ -36,6 +41,9 @@ def main() -> None:
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     descs = {d.name.split(".")[0]: d for d in benchset.build("standard").descs()}
+    # The multi-frame DCT JPEG files (ct12-jpeg12-turbo, xa8-jpeg8-turbo).
+    if any(n in dct_multiframe.SOURCES for n in a.files.split(",")):
+        descs.update({k: describe(p) for k, p in dct_multiframe.build().items()})
     print(f"OpenJPEG copy: {_native._j2k_build()}")
     for name in a.files.split(","):
         d = descs[name]

@@ -11,6 +11,7 @@ use crate::codecs::jpeg::markers::{
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::pixels::FrameReport;
+use std::sync::Arc;
 
 pub(super) fn bad(offset: usize, msg: impl std::fmt::Display) -> Error {
     Error::malformed(offset as u64, CTX, msg)
@@ -88,8 +89,8 @@ pub(super) struct Scan {
 /// Everything the walk has seen so far.
 pub(super) struct Headers {
     pub qt: [Option<[u16; 64]>; 4],
-    pub dc: [Option<Table>; 4],
-    pub ac: [Option<Table>; 4],
+    pub dc: [Option<Arc<Table>>; 4],
+    pub ac: [Option<Arc<Table>>; 4],
     pub dc_ok: [bool; 4],
     pub ri: usize,
     pub adobe: Option<u8>,
@@ -162,11 +163,7 @@ pub(super) fn step(
             }
             DHT => {
                 for (tc, th, spec) in parse_dht(cur.segment(&m)?, m.offset)? {
-                    let t = if tc == 0 {
-                        Table::new_dc(&spec)
-                    } else {
-                        Table::new(&spec)
-                    };
+                    let t = Table::cached(&spec, tc != 0);
                     if tc == 0 {
                         hd.dc_ok[th as usize] = spec.vals.iter().all(|&v| v <= 15);
                         hd.dc[th as usize] = Some(t);
@@ -282,7 +279,14 @@ fn parse_sof(p: &[u8], m: &Marker) -> Result<(Frame, Vec<CompSpec>)> {
 
 /// Builds the components of `f` (after the height is known) and allocates
 /// their planes (and coefficients for a progressive frame).
-pub(super) fn make_comps<T: Px>(f: &mut Frame, c: &[CompSpec]) -> Result<Vec<Comp<T>>> {
+///
+/// With `external`, the planes are left empty: the caller decodes into its
+/// own buffer (one component).
+pub(super) fn make_comps<T: Px>(
+    f: &mut Frame,
+    c: &[CompSpec],
+    external: bool,
+) -> Result<Vec<Comp<T>>> {
     f.mcuy = f.height.div_ceil(8 * f.vmax);
     let mut total = 0u64;
     for &(_, h, v, _) in c {
@@ -306,7 +310,11 @@ pub(super) fn make_comps<T: Px>(f: &mut Frame, c: &[CompSpec]) -> Result<Vec<Com
                 bw,
                 bh,
                 q: None,
-                plane: vec![T::default(); bw * bh * 64],
+                plane: if external {
+                    Vec::new()
+                } else {
+                    vec![T::default(); bw * bh * 64]
+                },
                 coefs: if f.progressive() {
                     vec![0i16; bw * bh * 64]
                 } else {

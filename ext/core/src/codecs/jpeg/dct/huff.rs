@@ -12,6 +12,8 @@
 //!   [`Table::slow`].
 
 use crate::codecs::jpeg::huffman::HuffSpec;
+use std::cell::RefCell;
+use std::sync::Arc;
 
 /// Width of the look-up index in bits.
 pub const LUT_BITS: u32 = 12;
@@ -52,6 +54,17 @@ pub fn extend(v: u32, s: u32) -> i32 {
     v + (neg & ((-1i32 << s) + 1))
 }
 
+/// Tables kept per thread by [`Table::cached`] (four DC and four AC
+/// tables: every table a colour stream can define).
+const CACHE_SIZE: usize = 8;
+
+/// A cached table: (AC table, `bits`, `vals`, the table).
+type Cached = (bool, [u8; 17], Vec<u8>, Arc<Table>);
+
+thread_local! {
+    static CACHE: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Derived tables for one DHT table.
 pub struct Table {
     /// See the module doc: bits 0..6 bits to consume, bit 6 [`COMPLETE`],
@@ -66,15 +79,40 @@ pub struct Table {
 }
 
 impl Table {
-    /// Builds the tables (the spec was validated by the DHT parser).
+    /// Builds the tables of an AC table (tests; the decoder uses
+    /// [`Table::cached`]).
+    #[cfg(test)]
     pub fn new(spec: &HuffSpec) -> Table {
         Table::build(spec, true)
     }
 
-    /// [`Table::new`] for a DC table: [`Table::ac2`] stays empty (all
-    /// slow entries), which saves building it for every frame.
-    pub fn new_dc(spec: &HuffSpec) -> Table {
-        Table::build(spec, false)
+    /// The tables of a DHT table (the spec was validated by the DHT
+    /// parser): with `ac`, [`Table::ac2`] too (a DC table leaves it empty,
+    /// all slow entries). Shared with the
+    /// previous streams this thread decoded that defined the same table:
+    /// the frames of a multi-frame file (and most files of one encoder)
+    /// repeat their tables, and building one costs as much as decoding
+    /// tens of blocks. The cache holds the [`CACHE_SIZE`] tables used last.
+    pub fn cached(spec: &HuffSpec, ac: bool) -> Arc<Table> {
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            let hit = c.iter().position(|(k_ac, k_bits, k_vals, _)| {
+                *k_ac == ac && *k_bits == spec.bits && *k_vals == spec.vals
+            });
+            let entry = match hit {
+                Some(i) => c.remove(i),
+                None => {
+                    let t = Arc::new(Table::build(spec, ac));
+                    if c.len() == CACHE_SIZE {
+                        c.pop();
+                    }
+                    (ac, spec.bits, spec.vals.clone(), t)
+                }
+            };
+            let t = Arc::clone(&entry.3);
+            c.insert(0, entry);
+            t
+        })
     }
 
     fn build(spec: &HuffSpec, with_ac: bool) -> Table {
@@ -206,6 +244,30 @@ pub(super) fn ac_test_spec() -> HuffSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cache gives the table built last for the same spec and kind,
+    /// equal to a fresh build, and forgets the least recently used one.
+    #[test]
+    fn cached_tables_are_shared_and_equal_fresh_builds() {
+        let spec = ac_test_spec();
+        let a = Table::cached(&spec, true);
+        assert!(Arc::ptr_eq(&a, &Table::cached(&spec, true)));
+        let fresh = Table::new(&spec);
+        assert_eq!((&a.lut[..], &a.ac2[..]), (&fresh.lut[..], &fresh.ac2[..]));
+        let dc = Table::cached(&spec, false);
+        assert!(!Arc::ptr_eq(&a, &dc));
+        assert_eq!(&dc.lut[..], &fresh.lut[..]);
+        assert!(dc.ac2.iter().all(|&e| e == 0));
+        for i in 0..CACHE_SIZE {
+            let mut other = ac_test_spec();
+            other.vals.swap(0, i + 1);
+            let t = Table::cached(&other, true);
+            assert_eq!(&t.ac2[..], &Table::new(&other).ac2[..]);
+        }
+        let b = Table::cached(&spec, true);
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert_eq!(&b.ac2[..], &fresh.ac2[..]);
+    }
 
     #[test]
     fn extend_matches_figure_f12() {

@@ -178,12 +178,18 @@ pub fn info(src: &[u8]) -> Result<Info> {
 }
 
 /// Decodes the stream into component planes.
+///
+/// `ext`: the caller's output buffer; a grey sequential frame whose plane
+/// has exactly its layout (width and height multiples of 8, sampling 1x1)
+/// is decoded straight into it (no plane to allocate and clear, no copy),
+/// and then the returned flag is true and the component's plane is empty.
 fn planes<T: Px>(
     src: &[u8],
     rows_hint: Option<usize>,
     opts: &Options,
     report: &mut FrameReport,
-) -> Result<(Info, Frame, Vec<Comp<T>>)> {
+    mut ext: Option<&mut [T]>,
+) -> Result<(Info, Frame, Vec<Comp<T>>, bool)> {
     let mut cur = start(src)?;
     let mut hd = Headers::new();
     let mut state: Option<State<T>> = None;
@@ -195,6 +201,7 @@ fn planes<T: Px>(
     };
     let mut eoi = false;
     let mut scans = 0;
+    let mut inplace = false;
     loop {
         let st = frame::step(&mut cur, &mut hd, state.as_ref().map(|x| &x.0), report)?;
         match st {
@@ -203,7 +210,18 @@ fn planes<T: Px>(
                 if (f.precision as usize) > 8 * std::mem::size_of::<T>() {
                     return Err(Error::malformed(f.offset as u64, CTX, "precision changed"));
                 }
-                let comps = frame::make_comps::<T>(&mut f, &c)?;
+                inplace = ext.as_ref().is_some_and(|d| {
+                    c.len() == 1
+                        && (c[0].1, c[0].2) == (1, 1)
+                        && !f.progressive()
+                        && f.width % 8 == 0
+                        && f.height % 8 == 0
+                        && f.width * f.height == d.len()
+                });
+                if !inplace {
+                    ext = None;
+                }
+                let comps = frame::make_comps::<T>(&mut f, &c, inplace)?;
                 state = Some((f, c, comps));
             }
             Step::Scan(scan) => {
@@ -268,12 +286,15 @@ fn planes<T: Px>(
                     }
                     let tabs = scan::tables(&hd, &scan, true, true)?;
                     let par = (opts.parallel && hd.ri > 0 && restart::worth(f, comps.len()))
-                        .then(|| restart::parallel(src, f, &geo, hd.ri, &scan, comps, &tabs, idct))
+                        .then(|| {
+                            let ext = ext.as_deref_mut();
+                            restart::parallel(src, f, &geo, hd.ri, &scan, comps, &tabs, idct, ext)
+                        })
                         .flatten();
                     match par {
                         Some(end) => end,
                         None => {
-                            let lanes = scan::lanes(comps, &tabs);
+                            let lanes = scan::lanes(comps, &tabs, ext.as_deref_mut());
                             let mut sink = scan::Sequential::new(lanes, f.precision, idct);
                             scan::walk(src, f, &geo, hd.ri, &scan, &mut sink, report)
                         }
@@ -310,8 +331,17 @@ fn planes<T: Px>(
     }
     hd.ri = first_ri.unwrap_or(0);
     let info = make_info(&f, &c, &hd);
-    Ok((info, f, comps))
+    #[cfg(test)]
+    if inplace {
+        INPLACE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok((info, f, comps, inplace))
 }
+
+/// Frames decoded straight into the caller's buffer (tests check that the
+/// path is taken).
+#[cfg(test)]
+static INPLACE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The SOF precision, found by walking to the frame header.
 fn precision(src: &[u8]) -> Result<u32> {
@@ -335,15 +365,17 @@ fn ycc_for(info: &Info, colour: Colour) -> Option<output::Ycc> {
 
 fn decode_t<T: Px>(src: &[u8], opts: &Options) -> Result<(Info, Vec<T>, FrameReport)> {
     let mut report = FrameReport::default();
-    let (info, f, mut comps) = planes::<T>(src, None, opts, &mut report)?;
+    let (info, f, mut comps, _) = planes::<T>(src, None, opts, &mut report, None)?;
     let nc = comps.len();
     if nc == 1 && comps[0].h == f.hmax && comps[0].v == f.vmax {
         // Grey: the plane becomes the output, its rows moved down in place
         // (no second image-sized buffer to allocate and fault in).
         let mut p = std::mem::take(&mut comps[0].plane);
         let s = comps[0].stride();
-        for y in 1..f.height {
-            p.copy_within(y * s..y * s + f.width, y * f.width);
+        if s != f.width {
+            for y in 1..f.height {
+                p.copy_within(y * s..y * s + f.width, y * f.width);
+            }
         }
         p.truncate(f.width * f.height);
         return Ok((info, p, report));
@@ -398,8 +430,9 @@ pub fn decode_into(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, 
 
 fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, FrameReport)> {
     let mut report = FrameReport::default();
-    let (info, f, comps) = planes::<T>(src, None, opts, &mut report)?;
     let size = std::mem::size_of::<T>();
+    let ext = output::samples_of::<T>(dst, size);
+    let (info, f, comps, inplace) = planes::<T>(src, None, opts, &mut report, ext)?;
     let need = f.width * f.height * comps.len() * size;
     if dst.len() != need {
         return Err(Error::unsupported(format!(
@@ -407,9 +440,12 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
             dst.len()
         )));
     }
+    if inplace {
+        return Ok((info, report));
+    }
     let ycc = ycc_for(&info, opts.colour);
     let simd = !opts.portable && arch_out::detect();
-    write_rows(
+    output::write_rows(
         &f,
         &comps,
         f.height,
@@ -420,57 +456,6 @@ fn into_t<T: Px>(src: &[u8], opts: &Options, dst: &mut [u8]) -> Result<(Info, Fr
         simd,
     );
     Ok((info, report))
-}
-
-/// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`,
-/// in bands of rows on the current rayon pool when `parallel`; `simd`: the
-/// AVX2 output kernels may be used.
-#[allow(clippy::too_many_arguments)]
-fn write_rows<T: Px>(
-    f: &Frame,
-    comps: &[Comp<T>],
-    rows: usize,
-    ycc: Option<&output::Ycc>,
-    dst: &mut [u8],
-    size: usize,
-    parallel: bool,
-    simd: bool,
-) {
-    use rayon::prelude::*;
-    let rl = f.width * comps.len() * size;
-    let rows = rows.min(f.height);
-    let band = |y0: usize, d: &mut [u8]| {
-        let n = d.len() / rl.max(1);
-        if let Some(d) = T::from_bytes_mut(d).filter(|_| size == 1) {
-            return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
-        }
-        // 2-byte samples: straight into `d` when it is an aligned buffer of
-        // native little-endian u16.
-        if size == 2 && cfg!(target_endian = "little") {
-            if let Some(d) = crate::codecs::jpeg::arch::as_u16(d).and_then(T::from_u16_mut) {
-                return output::rows(f, comps, y0..y0 + n, ycc, d, simd);
-            }
-        }
-        // Otherwise through a buffer of a few rows, little-endian.
-        let mut tmp = vec![T::default(); 8 * rl / size];
-        for (k, d) in d.chunks_mut(8 * rl).enumerate() {
-            let m = d.len() / rl;
-            let t = &mut tmp[..m * rl / size];
-            output::rows(f, comps, y0 + 8 * k..y0 + 8 * k + m, ycc, t, simd);
-            for (o, v) in d.chunks_exact_mut(2).zip(t.iter()) {
-                o.copy_from_slice(&(v.to_i32() as u16).to_le_bytes());
-            }
-        }
-    };
-    let dst = &mut dst[..rows * rl];
-    if parallel && rl > 0 && restart::worth(f, comps.len()) {
-        let per = rows.div_ceil(4 * rayon::current_num_threads()).max(16);
-        dst.par_chunks_mut(per * rl)
-            .enumerate()
-            .for_each(|(i, d)| band(i * per, d));
-    } else {
-        band(0, dst);
-    }
 }
 
 /// The Huffman DCT JPEG decoder of the registry (.50, .51, .55).
@@ -541,7 +526,8 @@ fn frame_t<T: Px>(
         parallel,
         ..Options::default()
     };
-    let (info, f, comps) = planes::<T>(src, Some(rows), &opts, &mut report)?;
+    let ext = output::samples_of::<T>(dst, size);
+    let (info, f, comps, inplace) = planes::<T>(src, Some(rows), &opts, &mut report, ext)?;
     if f.width != cols || comps.len() != spp {
         return Err(Error::malformed(
             f.offset as u64,
@@ -571,9 +557,12 @@ fn frame_t<T: Px>(
     } else {
         Colour::Keep
     };
+    if inplace {
+        return Ok(report);
+    }
     let ycc = ycc_for(&info, colour);
     let rl = cols * spp * size;
-    write_rows(
+    output::write_rows(
         &f,
         &comps,
         rows,

@@ -445,3 +445,70 @@ pub(super) fn rows<T: Px>(
         }
     }
 }
+
+/// `dst` as samples of `T` when they are `size`-byte little-endian samples
+/// of that type and the buffer is aligned for it (the decoder can then
+/// write its output there directly).
+pub(super) fn samples_of<T: Px>(dst: &mut [u8], size: usize) -> Option<&mut [T]> {
+    if size != std::mem::size_of::<T>() {
+        return None;
+    }
+    if size == 1 {
+        return T::from_bytes_mut(dst);
+    }
+    if cfg!(target_endian = "little") {
+        return crate::codecs::jpeg::arch::as_u16(dst).and_then(T::from_u16_mut);
+    }
+    None
+}
+
+/// Writes rows `0..rows` as `size`-byte little-endian samples into `dst`,
+/// in bands of rows on the current rayon pool when `parallel`; `simd`: the
+/// AVX2 output kernels may be used.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_rows<T: Px>(
+    f: &Frame,
+    comps: &[Comp<T>],
+    rows: usize,
+    ycc: Option<&Ycc>,
+    dst: &mut [u8],
+    size: usize,
+    parallel: bool,
+    simd: bool,
+) {
+    use rayon::prelude::*;
+    let rl = f.width * comps.len() * size;
+    let rows = rows.min(f.height);
+    let band = |y0: usize, d: &mut [u8]| {
+        let n = d.len() / rl.max(1);
+        if let Some(d) = T::from_bytes_mut(d).filter(|_| size == 1) {
+            return self::rows(f, comps, y0..y0 + n, ycc, d, simd);
+        }
+        // 2-byte samples: straight into `d` when it is an aligned buffer of
+        // native little-endian u16.
+        if size == 2 && cfg!(target_endian = "little") {
+            if let Some(d) = crate::codecs::jpeg::arch::as_u16(d).and_then(T::from_u16_mut) {
+                return self::rows(f, comps, y0..y0 + n, ycc, d, simd);
+            }
+        }
+        // Otherwise through a buffer of a few rows, little-endian.
+        let mut tmp = vec![T::default(); 8 * rl / size];
+        for (k, d) in d.chunks_mut(8 * rl).enumerate() {
+            let m = d.len() / rl;
+            let t = &mut tmp[..m * rl / size];
+            self::rows(f, comps, y0 + 8 * k..y0 + 8 * k + m, ycc, t, simd);
+            for (o, v) in d.chunks_exact_mut(2).zip(t.iter()) {
+                o.copy_from_slice(&(v.to_i32() as u16).to_le_bytes());
+            }
+        }
+    };
+    let dst = &mut dst[..rows * rl];
+    if parallel && rl > 0 && super::restart::worth(f, comps.len()) {
+        let per = rows.div_ceil(4 * rayon::current_num_threads()).max(16);
+        dst.par_chunks_mut(per * rl)
+            .enumerate()
+            .for_each(|(i, d)| band(i * per, d));
+    } else {
+        band(0, dst);
+    }
+}

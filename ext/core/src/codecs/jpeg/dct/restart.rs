@@ -51,6 +51,7 @@ pub(super) fn parallel<T: Px>(
     comps: &mut [Comp<T>],
     tabs: &[(usize, &Table, &Table)],
     idct: Idct,
+    ext: Option<&mut [T]>,
 ) -> Option<usize> {
     let (mx, my) = mcus(f, geom);
     let total = mx * my;
@@ -77,7 +78,7 @@ pub(super) fn parallel<T: Px>(
     // Per group, its band of each lane's plane.
     let interleaved = geom.len() > 1;
     let mut bands: Vec<Vec<Lane<T>>> = (0..ngroups).map(|_| Vec::new()).collect();
-    for (k, lane) in super::scan::lanes(comps, tabs).into_iter().enumerate() {
+    for (k, lane) in super::scan::lanes(comps, tabs, ext).into_iter().enumerate() {
         let v = if interleaved { geom[k].1 } else { 1 };
         let band = rows * v * 8 * lane.stride;
         let mut chunks = lane.plane.chunks_mut(band);

@@ -357,9 +357,13 @@ pub(super) struct Lane<'a, T> {
 }
 
 /// The lanes of `scan` over the whole planes of `comps`.
+///
+/// `ext`: the plane of component 0 when it is the caller's buffer (see
+/// `planes`).
 pub(super) fn lanes<'a, T>(
     comps: &'a mut [Comp<T>],
     tabs: &[(usize, &'a Table, &'a Table)],
+    mut ext: Option<&'a mut [T]>,
 ) -> Vec<Lane<'a, T>> {
     let mut slots: Vec<Option<Lane<'a, T>>> = tabs.iter().map(|_| None).collect();
     for (ci, comp) in comps.iter_mut().enumerate() {
@@ -371,7 +375,10 @@ pub(super) fn lanes<'a, T>(
                 pred: 0,
                 dc: tabs[k].1,
                 ac: tabs[k].2,
-                plane: &mut comp.plane,
+                plane: match if ci == 0 { ext.take() } else { None } {
+                    Some(d) => d,
+                    None => &mut comp.plane,
+                },
             });
         }
     }
@@ -453,8 +460,8 @@ pub(super) fn tables<'a>(
     let mut out = Vec::new();
     // A placeholder for tables a scan kind does not use.
     for &(ci, td, ta) in &scan.comps {
-        let dc = hd.dc[td].as_ref();
-        let ac = hd.ac[ta].as_ref();
+        let dc = hd.dc[td].as_deref();
+        let ac = hd.ac[ta].as_deref();
         if need_dc && dc.is_none() {
             return Err(super::frame::bad(
                 scan.offset,
@@ -475,8 +482,8 @@ pub(super) fn tables<'a>(
         }
         let any = dc
             .or(ac)
-            .or(hd.dc.iter().flatten().next())
-            .or(hd.ac.iter().flatten().next());
+            .or(hd.dc.iter().flatten().next().map(|t| &**t))
+            .or(hd.ac.iter().flatten().next().map(|t| &**t));
         let Some(any) = any else {
             return Err(super::frame::bad(scan.offset, "no Huffman table defined"));
         };

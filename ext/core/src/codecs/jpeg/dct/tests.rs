@@ -65,6 +65,23 @@ fn check_fixtures(portable: bool, parallel: bool) -> usize {
                     first_diff(&got, &want)
                 ));
             }
+            // Into a caller's buffer: aligned (grey frames whose size is a
+            // multiple of 8 are decoded straight into it) and not aligned
+            // for u16 (through the planes); the buffer starts dirty.
+            let mut buf = vec![0u8; want.len() + 1];
+            for off in [0usize, 1] {
+                let dst = &mut buf[off..off + want.len()];
+                dst.fill(0xA5);
+                let (_, rep) = decode_into(&src, &opts, dst).unwrap();
+                assert!(rep.is_clean(), "{}: {rep:?}", p.display());
+                if *dst != want[..] {
+                    failures.push(format!(
+                        "{} {tag} into a buffer at offset {off}: {}",
+                        p.display(),
+                        first_diff(dst, &want)
+                    ));
+                }
+            }
             n += 1;
         }
     }
@@ -86,6 +103,52 @@ fn fixtures_equal_libjpeg_turbo_portable() {
 fn fixtures_equal_libjpeg_turbo_parallel() {
     assert!(check_fixtures(false, true) >= 50);
     assert!(check_fixtures(true, true) >= 50);
+}
+
+/// Grey frames whose size is a multiple of 8 are decoded straight into the
+/// caller's buffer: fixtures whose SOF is patched to the size of their
+/// blocks (the same entropy-coded data) decode, cropped, to libjpeg-turbo's
+/// output, serially and with restart intervals in parallel, from a dirty
+/// buffer.
+#[test]
+fn grey_frames_decode_into_the_callers_buffer() {
+    for name in ["grey8_q90", "grey12_q90", "grey12_q30", "rst_grey"] {
+        let mut src = std::fs::read(fixtures().join(format!("{name}.jpg"))).unwrap();
+        let want = std::fs::read(fixtures().join(format!("{name}.keep.raw"))).unwrap();
+        let at = (0..src.len() - 9)
+            .find(|&i| src[i] == 0xFF && matches!(src[i + 1], 0xC0 | 0xC1))
+            .unwrap();
+        let (h, w) = (
+            u16::from_be_bytes([src[at + 5], src[at + 6]]) as usize,
+            u16::from_be_bytes([src[at + 7], src[at + 8]]) as usize,
+        );
+        let size = if src[at + 4] > 8 { 2 } else { 1 };
+        let (h8, w8) = (h.next_multiple_of(8), w.next_multiple_of(8));
+        assert!((h8, w8) != (h, w), "{name}: already a multiple of 8");
+        src[at + 5..at + 7].copy_from_slice(&(h8 as u16).to_be_bytes());
+        src[at + 7..at + 9].copy_from_slice(&(w8 as u16).to_be_bytes());
+        for parallel in [false, true] {
+            let opts = Options {
+                parallel,
+                ..Options::default()
+            };
+            let mut buf = vec![0xA5u8; h8 * w8 * size];
+            let (info, rep) = if parallel {
+                crate::exec::with_threads(Some(3), |_| decode_into(&src, &opts, &mut buf))
+                    .unwrap()
+                    .unwrap()
+            } else {
+                decode_into(&src, &opts, &mut buf).unwrap()
+            };
+            assert!(rep.is_clean(), "{name}: {rep:?}");
+            assert_eq!((info.height as usize, info.width as usize), (h8, w8));
+            assert!(INPLACE.load(std::sync::atomic::Ordering::Relaxed) > 0);
+            let got: Vec<u8> = (0..h)
+                .flat_map(|y| buf[y * w8 * size..(y * w8 + w) * size].to_vec())
+                .collect();
+            assert!(got == want, "{name}: {}", first_diff(&got, &want));
+        }
+    }
 }
 
 /// The restart fixtures take the parallel path (every interval clean), with
