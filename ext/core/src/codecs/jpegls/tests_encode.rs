@@ -8,6 +8,17 @@ use super::params::Preset;
 use super::*;
 use proptest::prelude::*;
 
+/// The encoder's view of `v`: `w` × `h` samples of `nc` components.
+pub(crate) fn image(v: &[u16], w: usize, h: usize, nc: usize, bits: u8) -> Image<'_> {
+    Image {
+        samples: v,
+        width: w as u32,
+        height: h as u32,
+        components: nc as u8,
+        precision: bits,
+    }
+}
+
 /// A deterministic test image: smooth areas, flat runs, edges and noise.
 pub(crate) fn synth(w: usize, h: usize, nc: usize, bits: u8, seed: u64) -> Vec<u16> {
     let max = (1u32 << bits) - 1;
@@ -37,13 +48,7 @@ pub(crate) fn synth(w: usize, h: usize, nc: usize, bits: u8, seed: u64) -> Vec<u
 
 fn roundtrip(w: usize, h: usize, nc: usize, bits: u8, opts: EncodeOptions, seed: u64) {
     let v = synth(w, h, nc, bits, seed);
-    let img = Image {
-        samples: &v,
-        width: w as u32,
-        height: h as u32,
-        components: nc as u8,
-        precision: bits,
-    };
+    let img = image(&v, w, h, nc, bits);
     let s = encode(&img, &opts).unwrap();
     let d = decode(&s).unwrap_or_else(|e| panic!("{w}x{h}x{nc} {bits} bits {opts:?}: {e}"));
     assert!(d.report.is_clean(), "{:?}", d.report);
@@ -116,13 +121,7 @@ fn lossless_corpus_images_round_trip_exactly() {
             super::tests::read_pnm(&std::fs::read(dir.join("jpegls").join(name)).unwrap());
         let bits = (32 - maxval.leading_zeros()) as u8;
         for ilv in 0..3u8 {
-            let img = Image {
-                samples: &v,
-                width: w as u32,
-                height: h as u32,
-                components: nc as u8,
-                precision: bits.max(2),
-            };
+            let img = image(&v, w, h, nc, bits.max(2));
             let s = encode(
                 &img,
                 &EncodeOptions {
@@ -200,13 +199,7 @@ fn dump_streams_for_charls() {
             for near in [0u8, 2] {
                 for ri in [0u16, 5] {
                     let near = near.min(((1u32 << bits) - 1) as u8 / 2);
-                    let img = Image {
-                        samples: &v,
-                        width: w as u32,
-                        height: h as u32,
-                        components: nc as u8,
-                        precision: bits,
-                    };
+                    let img = image(&v, w, h, nc, bits);
                     let opts = EncodeOptions {
                         near,
                         interleave: ilv,

@@ -4,19 +4,13 @@ use super::*;
 
 #[test]
 fn portable_and_arch_line_encoders_agree() {
-    use crate::codecs::jpegls::tests_encode::synth;
+    use crate::codecs::jpegls::tests_encode::{image, synth};
     eprintln!("arch line encoder available: {}", arch::available());
     for (nc, bits) in [(1usize, 16u8), (1, 12), (3, 8), (2, 10), (4, 5)] {
         for near in [0u8, 2] {
             for ilv in 0..3u8 {
                 let v = synth(41, 19, nc, bits, (nc * 10 + bits as usize) as u64);
-                let img = Image {
-                    samples: &v,
-                    width: 41,
-                    height: 19,
-                    components: nc as u8,
-                    precision: bits,
-                };
+                let img = image(&v, 41, 19, nc, bits);
                 let opts = EncodeOptions {
                     near,
                     interleave: ilv,
@@ -41,19 +35,13 @@ fn portable_and_arch_line_encoders_agree() {
 /// lossless streams decode to the image.
 #[test]
 fn specialised_line_encoders_equal_the_generic_ones() {
-    use crate::codecs::jpegls::tests_encode::synth;
+    use crate::codecs::jpegls::tests_encode::{image, synth};
     let mut cases = 0;
     for bits in 2u8..=16 {
         for nc in 1usize..=4 {
             let (w, h) = (23 + bits as usize % 5, 9 + nc);
             let v = synth(w, h, nc, bits, bits as u64 * 7 + nc as u64);
-            let img = Image {
-                samples: &v,
-                width: w as u32,
-                height: h as u32,
-                components: nc as u8,
-                precision: bits,
-            };
+            let img = image(&v, w, h, nc, bits);
             let maxnear = (((1u32 << bits) - 1) / 2).min(3) as u8;
             for near in 0..=maxnear {
                 for ilv in 0..3u8 {
