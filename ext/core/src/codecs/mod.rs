@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::pixels::{FrameReport, PixelDescription};
 
 pub mod encode_params;
+pub mod ff;
 pub mod native;
 pub mod registry;
 

@@ -13,6 +13,8 @@
 //! Invariant the decode loops rely on: after `refill`, `nbits >= 56`; `nbits`
 //! never reaches 64 (a shift by 64 would be undefined on x86).
 
+pub use crate::codecs::ff::next_ff;
+
 /// Position and kind of the marker that stopped a reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stop {
@@ -52,12 +54,6 @@ pub struct BitReader<'a> {
     pub b: Bits<'a>,
     /// The cold state.
     pub c: Cold,
-}
-
-#[inline(always)]
-fn has_ff(w: u64) -> bool {
-    let v = !w;
-    (v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080) != 0
 }
 
 impl<'a> Bits<'a> {
@@ -303,32 +299,6 @@ impl<'a> BitReader<'a> {
     }
 }
 
-/// Offset of the next 0xFF byte at or after `from`, or `data.len()`.
-/// Searches 8 bytes at a time.
-pub fn next_ff(data: &[u8], from: usize) -> usize {
-    let mut i = from;
-    // 16 bytes per step while no 0xFF is in them, then 8, then bytes.
-    while let Some(b) = data.get(i..i + 16) {
-        let lo = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-        let hi = u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
-        if has_ff(lo) | has_ff(hi) {
-            break;
-        }
-        i += 16;
-    }
-    while let Some(b) = data.get(i..i + 8) {
-        let w = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-        if has_ff(w) {
-            break;
-        }
-        i += 8;
-    }
-    while i < data.len() && data[i] != 0xFF {
-        i += 1;
-    }
-    i.min(data.len())
-}
-
 /// Offset of the next marker at or after `from` (0xFF followed by a byte
 /// other than 0x00 and 0xFF; fill bytes belong to the marker), or
 /// `data.len()`. Searches 8 bytes at a time.
@@ -479,23 +449,5 @@ mod tests {
         assert_eq!(restart_segments(&data, 0, 10), vec![(0, 1), (3, 6), (8, 9)]);
         assert_eq!(restart_segments(&data, 0, 2), vec![(0, 1), (3, 6)]);
         assert_eq!(next_marker(&data, 3), 6);
-    }
-
-    /// `next_ff` finds the first 0xFF at or after any start, wherever it
-    /// lies in the 16- and 8-byte steps.
-    #[test]
-    fn next_ff_equals_naive_search() {
-        for len in [0usize, 1, 7, 8, 15, 16, 17, 40] {
-            for at in 0..=len {
-                let mut data = vec![0x7Fu8; len];
-                if at < len {
-                    data[at] = 0xFF;
-                }
-                for from in 0..=len {
-                    let want = (from..len).find(|&i| data[i] == 0xFF).unwrap_or(len);
-                    assert_eq!(next_ff(&data, from), want, "len {len} ff {at} from {from}");
-                }
-            }
-        }
     }
 }

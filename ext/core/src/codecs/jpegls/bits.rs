@@ -5,28 +5,7 @@
 //! ends it, so it never meets a marker. Past the end it supplies 0 bits and
 //! counts them; [`BitReader::overrun`] says when the decoder has used any.
 
-/// Index of the first 0xFF in `data[from..]`, or `data.len()`: eight bytes
-/// at a time (a byte-wise search of the gap to the next 0xFF, a few hundred
-/// bytes in high-entropy data, was a tenth of an 8-bit RGB decode).
-#[inline]
-pub(crate) fn find_ff(data: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut i = from;
-    while let Some(c) = data.get(i..).and_then(|s| s.first_chunk::<8>()) {
-        // 0xFF bytes become zero bytes; the lowest byte of `z` with its top
-        // bit set is the first zero byte (borrows only reach bytes above it).
-        let x = !u64::from_le_bytes(*c);
-        let z = x.wrapping_sub(ONES) & !x & (ONES << 7);
-        if z != 0 {
-            return i + (z.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    let tail = data.get(i..).unwrap_or(&[]);
-    tail.iter()
-        .position(|&b| b == 0xFF)
-        .map_or(data.len(), |j| i + j)
-}
+use crate::codecs::ff::next_ff;
 
 #[derive(Debug, Clone, Copy)]
 pub struct BitReader<'a> {
@@ -60,7 +39,7 @@ impl<'a> BitReader<'a> {
             cache: 0,
             bits: 0,
             zeros: 0,
-            ff: find_ff(data, 0),
+            ff: next_ff(data, 0),
         };
         r.refill_bytes();
         r
@@ -149,7 +128,7 @@ impl<'a> BitReader<'a> {
         }
         let from = pos.saturating_sub(1);
         if self.ff < from {
-            self.ff = find_ff(self.data, from);
+            self.ff = next_ff(self.data, from);
         }
         let lim = (self.ff + 1).min(self.data.len()).max(pos);
         self.rest = &self.data[pos..lim];
@@ -279,29 +258,6 @@ impl<'a> BitReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn find_ff_equals_a_bytewise_search() {
-        let mut x = 5u32;
-        for len in 0..40usize {
-            for _ in 0..20 {
-                let d: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                        // Mostly 0xFE/0xFF/0x7F/0x80 neighbours of 0xFF.
-                        [0xFF, 0xFE, 0x7F, 0x80, 0x01, (x >> 9) as u8][(x >> 24) as usize % 6]
-                    })
-                    .collect();
-                for from in 0..=len + 1 {
-                    let want = d
-                        .get(from..)
-                        .and_then(|t| t.iter().position(|&b| b == 0xFF))
-                        .map_or(len, |j| from + j);
-                    assert_eq!(find_ff(&d, from), want, "{d:?} from {from}");
-                }
-            }
-        }
-    }
 
     #[test]
     fn stuffed_bits_after_ff_are_dropped() {

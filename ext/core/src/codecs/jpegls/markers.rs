@@ -386,7 +386,7 @@ pub fn split_intervals(src: &[u8], start: usize) -> (Vec<(usize, usize)>, usize)
     let mut seg = start;
     let mut p = start;
     loop {
-        let ff = super::bits::find_ff(src, p);
+        let ff = crate::codecs::ff::next_ff(src, p);
         if ff >= src.len() {
             out.push((seg, src.len()));
             return (out, src.len());
