@@ -28,16 +28,21 @@ fn first_diff(a: &[u8], b: &[u8]) -> String {
     )
 }
 
-fn check_fixtures(portable: bool, parallel: bool) -> usize {
-    let mut n = 0;
+/// The fixture streams (`*.jpg`), sorted.
+fn fixture_streams() -> Vec<PathBuf> {
     let mut names: Vec<_> = std::fs::read_dir(fixtures())
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     names.sort();
+    names
+}
+
+fn check_fixtures(portable: bool, parallel: bool) -> usize {
+    let mut n = 0;
     let mut failures = Vec::new();
-    for p in names {
+    for p in fixture_streams() {
         let src = std::fs::read(&p).unwrap();
         for (tag, colour) in [("keep", Colour::Keep), ("rgb", Colour::Rgb)] {
             let want = p.with_extension(format!("{tag}.raw"));
@@ -168,14 +173,8 @@ fn padded(src: &[u8]) -> (Vec<u8>, (usize, usize), (usize, usize), usize) {
 #[test]
 fn every_byte_is_written() {
     use crate::codecs::{DecodeContext, Frame as CFrame, FrameDecoder};
-    let mut names: Vec<_> = std::fs::read_dir(fixtures())
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
-    names.sort();
     let mut streams = Vec::new();
-    for p in names {
+    for p in fixture_streams() {
         let src = std::fs::read(&p).unwrap();
         let grey = p.file_name().unwrap().to_string_lossy().starts_with("grey");
         let mut base = vec![src.clone()];
