@@ -479,6 +479,13 @@ impl crate::codecs::FrameDecoder for JpegDctCodec {
             })?
         }
     }
+
+    /// Checked by `every_byte_is_written` in `tests.rs` (fixtures, padded,
+    /// truncated and damaged, decoded into two different fills): blocks a
+    /// scan does not reach are filled in, rows the frame lacks are zeroed.
+    fn writes_every_byte(&self) -> bool {
+        true
+    }
 }
 
 /// Decodes one frame into `dst` (`desc.frame_output_len()` bytes,

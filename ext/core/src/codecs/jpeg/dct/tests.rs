@@ -28,16 +28,21 @@ fn first_diff(a: &[u8], b: &[u8]) -> String {
     )
 }
 
-fn check_fixtures(portable: bool, parallel: bool) -> usize {
-    let mut n = 0;
+/// The fixture streams (`*.jpg`), sorted.
+fn fixture_streams() -> Vec<PathBuf> {
     let mut names: Vec<_> = std::fs::read_dir(fixtures())
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     names.sort();
+    names
+}
+
+fn check_fixtures(portable: bool, parallel: bool) -> usize {
+    let mut n = 0;
     let mut failures = Vec::new();
-    for p in names {
+    for p in fixture_streams() {
         let src = std::fs::read(&p).unwrap();
         for (tag, colour) in [("keep", Colour::Keep), ("rgb", Colour::Rgb)] {
             let want = p.with_extension(format!("{tag}.raw"));
@@ -113,20 +118,10 @@ fn fixtures_equal_libjpeg_turbo_parallel() {
 #[test]
 fn grey_frames_decode_into_the_callers_buffer() {
     for name in ["grey8_q90", "grey12_q90", "grey12_q30", "rst_grey"] {
-        let mut src = std::fs::read(fixtures().join(format!("{name}.jpg"))).unwrap();
+        let src = std::fs::read(fixtures().join(format!("{name}.jpg"))).unwrap();
         let want = std::fs::read(fixtures().join(format!("{name}.keep.raw"))).unwrap();
-        let at = (0..src.len() - 9)
-            .find(|&i| src[i] == 0xFF && matches!(src[i + 1], 0xC0 | 0xC1))
-            .unwrap();
-        let (h, w) = (
-            u16::from_be_bytes([src[at + 5], src[at + 6]]) as usize,
-            u16::from_be_bytes([src[at + 7], src[at + 8]]) as usize,
-        );
-        let size = if src[at + 4] > 8 { 2 } else { 1 };
-        let (h8, w8) = (h.next_multiple_of(8), w.next_multiple_of(8));
+        let (src, (h, w), (h8, w8), size) = padded(&src);
         assert!((h8, w8) != (h, w), "{name}: already a multiple of 8");
-        src[at + 5..at + 7].copy_from_slice(&(h8 as u16).to_be_bytes());
-        src[at + 7..at + 9].copy_from_slice(&(w8 as u16).to_be_bytes());
         for parallel in [false, true] {
             let opts = Options {
                 parallel,
@@ -149,6 +144,101 @@ fn grey_frames_decode_into_the_callers_buffer() {
             assert!(got == want, "{name}: {}", first_diff(&got, &want));
         }
     }
+}
+
+/// A sequential stream with its frame header's size rounded up to whole
+/// blocks (the same entropy-coded data): (stream, (rows, columns) before,
+/// after, bytes per sample).
+fn padded(src: &[u8]) -> (Vec<u8>, (usize, usize), (usize, usize), usize) {
+    let mut src = src.to_vec();
+    let at = (0..src.len() - 9)
+        .find(|&i| src[i] == 0xFF && matches!(src[i + 1], 0xC0 | 0xC1))
+        .unwrap();
+    let (h, w) = (
+        u16::from_be_bytes([src[at + 5], src[at + 6]]) as usize,
+        u16::from_be_bytes([src[at + 7], src[at + 8]]) as usize,
+    );
+    let size = if src[at + 4] > 8 { 2 } else { 1 };
+    let (h8, w8) = (h.next_multiple_of(8), w.next_multiple_of(8));
+    src[at + 5..at + 7].copy_from_slice(&(h8 as u16).to_be_bytes());
+    src[at + 7..at + 9].copy_from_slice(&(w8 as u16).to_be_bytes());
+    (src, (h, w), (h8, w8), size)
+}
+
+/// `JpegDctCodec::writes_every_byte`: every frame decoded without error
+/// gives the same bytes into a zeroed and a dirty buffer: the fixtures, the
+/// grey ones padded to whole blocks (decoded in place), truncated and
+/// damaged copies of each, 8-bit samples in 16-bit containers, on one and
+/// three threads.
+#[test]
+fn every_byte_is_written() {
+    use crate::codecs::{DecodeContext, Frame as CFrame, FrameDecoder};
+    let mut streams = Vec::new();
+    for p in fixture_streams() {
+        let src = std::fs::read(&p).unwrap();
+        let grey = p.file_name().unwrap().to_string_lossy().starts_with("grey");
+        let mut base = vec![src.clone()];
+        if grey {
+            base.push(padded(&src).0);
+        }
+        for s in base {
+            let n = s.len();
+            for cut in [n / 2, n * 3 / 4, n - 2] {
+                streams.push(s[..cut].to_vec());
+            }
+            let mut bad = s.clone();
+            for k in 2..9 {
+                bad[n * k / 10] ^= 0x5A;
+            }
+            streams.push(bad);
+            streams.push(s);
+        }
+    }
+    let (mut checked, mut inplace) = (0, 0);
+    for s in &streams {
+        let Ok(i) = info(s) else { continue };
+        let spp = i.components.len() as u16;
+        if spp == 2 || spp > 3 {
+            continue;
+        }
+        for bits in [8u16, 16] {
+            if i.precision > 8 && bits == 8 {
+                continue;
+            }
+            let desc = PixelDescription {
+                rows: i.height,
+                columns: i.width,
+                number_of_frames: 1,
+                samples_per_pixel: spp,
+                bits_allocated: bits,
+                bits_stored: i.precision as u16,
+                high_bit: i.precision as u16 - 1,
+                photometric_interpretation: if spp == 1 { "MONOCHROME2" } else { "YBR_FULL" }
+                    .into(),
+                ..Default::default()
+            };
+            let len = desc.frame_output_len().unwrap() as usize;
+            for threads in [Some(1), Some(3)] {
+                let ctx = DecodeContext::new(len, threads);
+                let before = INPLACE.load(std::sync::atomic::Ordering::Relaxed);
+                let mut a = vec![0u8; len];
+                let ra = JpegDctCodec.decode(&CFrame::encapsulated(s), &desc, &mut a, &ctx);
+                let mut b = vec![0xEEu8; len];
+                let rb = JpegDctCodec.decode(&CFrame::encapsulated(s), &desc, &mut b, &ctx);
+                assert_eq!(ra.is_ok(), rb.is_ok());
+                if ra.is_ok() {
+                    assert!(a == b, "{:?}: {}", i, first_diff(&a, &b));
+                    checked += 1;
+                    inplace +=
+                        usize::from(INPLACE.load(std::sync::atomic::Ordering::Relaxed) > before);
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 100 && inplace > 10,
+        "{checked} decoded, {inplace} in place"
+    );
 }
 
 /// The restart fixtures take the parallel path (every interval clean), with
