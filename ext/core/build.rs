@@ -12,11 +12,21 @@
 //! - `-ffp-contract=off`: no fused multiply-adds (x86-64-v3 has FMA; GCC
 //!   contracts by default on AArch64), so the lossy 9/7 wavelet gives the
 //!   same samples bit for bit in every copy and on every CPU;
-//! - in `ht_dec.c`, the last loop of the HT code-block decoder (sign-magnitude
-//!   to two's complement) written without a branch: GCC compiles the original
-//!   `cond ? -val : val` inside that large function as a conditional jump
-//!   that mispredicts on every other sample (a quarter of the HTJ2K decode
-//!   time); Clang already emits branch-free code. Same values bit for bit.
+//! - in `ht_dec.c`, the HT code-block decoder, four patches ([`HT_PATCHES`];
+//!   same values bit for bit):
+//!   1. its last loop (sign-magnitude to two's complement) written without a
+//!      branch, in a function of its own over the whole block: GCC compiles
+//!      the original `cond ? -val : val` inside that large function as a
+//!      conditional jump that mispredicts on every other sample (a quarter
+//!      of the HTJ2K decode time), and does not vectorize the loop there
+//!      (10 instructions a sample; 1.2 in its own function);
+//!   2. `frwd_fetch` (32 bits of the MagSgn stream) always inlined: GCC
+//!      calls it out of line in that function (6% of the instructions);
+//!   3. `frwd_read` (4 more bytes of the MagSgn or SPP stream) takes the 32
+//!      bits at once when no byte is 0xFF and none before it was (no bit to
+//!      unstuff), instead of byte by byte;
+//!   4. `rev_read` (4 more bytes of the VLC stream, read backwards) likewise
+//!      when no byte ends in seven 1 bits (none can lose a bit).
 //!
 //! Only with a GCC-like compiler (GCC, Clang); with another (MSVC), or when
 //! the sources are not found (a warning says so), `openjpeg-sys`'s copy is
@@ -69,12 +79,86 @@ const FILES: [&str; 22] = [
     "sparse_array.c",
 ];
 
-/// The branchy loop of `opj_t1_ht_decode_cblk` and its branch-free form.
-const HT_SIGN_LOOP: &str = "                OPJ_INT32 val = (*sp & 0x7FFFFFFF);
-                *sp = ((OPJ_UINT32) * sp & 0x80000000) ? -val : val;";
-const HT_SIGN_LOOP_NEW: &str = "                OPJ_UINT32 v = (OPJ_UINT32) * sp;
-                OPJ_UINT32 m = (OPJ_UINT32)0 - (v >> 31);
-                *sp = (OPJ_INT32)(((v & 0x7FFFFFFFU) ^ m) - m);";
+/// The patches to `ht_dec.c` (see the module notes): what to find (exactly
+/// once, else that patch is skipped with a warning) and its replacement.
+const HT_PATCHES: [(&str, &str, &str); 5] = [
+    (
+        "sign loop",
+        "        OPJ_INT32 x, y;
+        for (y = 0; y < height; ++y) {
+            OPJ_INT32* sp = (OPJ_INT32*)decoded_data + y * stride;
+            for (x = 0; x < width; ++x, ++sp) {
+                OPJ_INT32 val = (*sp & 0x7FFFFFFF);
+                *sp = ((OPJ_UINT32) * sp & 0x80000000) ? -val : val;
+            }
+        }",
+        "        /* dicodec: the whole block (stride == width), out of line. */
+        dicodec_ht_sign_to_twos(decoded_data,
+                                (OPJ_SIZE_T)stride * (OPJ_SIZE_T)height);",
+    ),
+    (
+        "sign function",
+        "static OPJ_BOOL opj_t1_allocate_buffers(",
+        "/* dicodec: sign-magnitude to two's complement, branch-free, in a loop of
+   its own so that the compiler vectorizes it (inside opj_t1_ht_decode_cblk
+   GCC neither avoids the branch nor vectorizes). */
+static __attribute__((noinline)) void dicodec_ht_sign_to_twos(
+    OPJ_UINT32* OPJ_RESTRICT p, OPJ_SIZE_T n)
+{
+    OPJ_SIZE_T i;
+    for (i = 0; i < n; ++i) {
+        OPJ_UINT32 v = p[i];
+        OPJ_UINT32 m = (OPJ_UINT32)0 - (v >> 31);
+        p[i] = ((v & 0x7FFFFFFFU) ^ m) - m;
+    }
+}
+
+static OPJ_BOOL opj_t1_allocate_buffers(",
+    ),
+    (
+        "inline frwd_fetch",
+        "static INLINE
+OPJ_UINT32 frwd_fetch(frwd_struct_t *msp)",
+        "static INLINE __attribute__((always_inline))
+OPJ_UINT32 frwd_fetch(frwd_struct_t *msp)",
+    ),
+    (
+        "frwd_read fast path",
+        "    // we accumulate in t and keep a count of the number of bits in bits
+    bits = 8u - (msp->unstuff ? 1u : 0u);",
+        "    // dicodec: no 0xFF among the 4 bytes and no bit to unstuff from before:
+    // the 32 bits as they are (what the steps below give in that case)
+    if (!msp->unstuff && !((~val - 0x01010101u) & val & 0x80808080u)) {
+        msp->tmp |= ((OPJ_UINT64)val) << msp->bits;
+        msp->bits += 32u;
+        return;
+    }
+
+    // we accumulate in t and keep a count of the number of bits in bits
+    bits = 8u - (msp->unstuff ? 1u : 0u);",
+    ),
+    (
+        "rev_read fast path",
+        "    //accumulate in tmp, number of bits in tmp are stored in bits
+    tmp = val >> 24;  //start with the MSB byte
+",
+        "    // dicodec: no byte ends in seven 1 bits, so none loses a bit: the 4
+    // bytes in reverse order (what the steps below give in that case)
+    {
+        OPJ_UINT32 x = val | 0x80808080u;
+        if (!((~x - 0x01010101u) & x & 0x80808080u)) {
+            vlcp->tmp |= (OPJ_UINT64)__builtin_bswap32(val) << vlcp->bits;
+            vlcp->bits += 32u;
+            vlcp->unstuff = (val & 0xFF) > 0x8F;
+            return;
+        }
+    }
+
+    //accumulate in tmp, number of bits in tmp are stored in bits
+    tmp = val >> 24;  //start with the MSB byte
+",
+    ),
+];
 
 fn main() {
     for (_, cfg, _, _) in COPIES {
@@ -118,14 +202,29 @@ fn main() {
     for text in &sources {
         scan_identifiers(text, &mut names, &mut macros);
     }
-    let ht = fs::read_to_string(src.join("ht_dec.c")).expect("ht_dec.c");
+    let mut ht = fs::read_to_string(src.join("ht_dec.c")).expect("ht_dec.c");
     let ht_patched = out.join("ht_dec.c");
-    if ht.matches(HT_SIGN_LOOP).count() == 1 {
-        fs::write(&ht_patched, ht.replace(HT_SIGN_LOOP, HT_SIGN_LOOP_NEW)).expect("write ht_dec");
-    } else {
-        println!("cargo:warning=ht_dec.c: the sign loop was not found; compiled unchanged");
-        fs::write(&ht_patched, ht).expect("write ht_dec");
+    let mut skipped = Vec::new();
+    for (name, from, to) in HT_PATCHES {
+        if ht.matches(from).count() == 1 {
+            ht = ht.replace(from, to);
+        } else {
+            skipped.push(name);
+        }
     }
+    if skipped.contains(&"sign loop") != skipped.contains(&"sign function") {
+        // One without the other would not compile (or leave an unused
+        // function): the original loop then.
+        ht = fs::read_to_string(src.join("ht_dec.c")).expect("ht_dec.c");
+        skipped = HT_PATCHES.iter().map(|p| p.0).collect();
+    }
+    if !skipped.is_empty() {
+        println!(
+            "cargo:warning=ht_dec.c: not found, so not patched: {}",
+            skipped.join(", ")
+        );
+    }
+    fs::write(&ht_patched, ht).expect("write ht_dec");
     for (prefix, cfg, flags, x86_64_only) in COPIES {
         if x86_64_only && !x86_64 {
             continue;
