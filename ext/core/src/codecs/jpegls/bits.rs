@@ -188,13 +188,32 @@ impl<'a> BitReader<'a> {
     #[inline(always)]
     pub fn golomb(&mut self, k: u32, max: u32, qbpp: u32) -> Option<u32> {
         self.refill();
+        self.golomb_filled(k, max, qbpp)
+    }
+
+    /// Whether the cache holds the bits [`BitReader::golomb_filled`]'s fast
+    /// path may take with parameter `k`: a prefix below [`FAST_PREFIX`], its
+    /// 1 and `k` bits.
+    #[inline(always)]
+    pub fn holds_fast_code(&self, k: u32) -> bool {
+        self.bits > FAST_PREFIX + k
+    }
+
+    /// [`BitReader::golomb`] without the refill: the caller refilled, or
+    /// [`BitReader::holds_fast_code`] is true (sample-interleaved scans
+    /// refill once per pixel; the next samples' codes are mostly in the
+    /// cache already).
+    #[inline(always)]
+    pub fn golomb_filled(&mut self, k: u32, max: u32, qbpp: u32) -> Option<u32> {
         let lz = self.cache.leading_zeros();
         if lz < FAST_PREFIX {
-            let v = self.cache << (lz + 1);
-            let low = ((v >> 1) >> (63 - k)) as u32;
-            self.cache = v << k;
-            self.bits -= lz + 1 + k;
-            return Some(lz.wrapping_shl(k) | low);
+            // The 1 that ends the prefix and the k bits after it: 2^k + the
+            // low bits, so that (lz << k) | low = ((lz - 1) << k) + top.
+            let top = ((self.cache << lz) >> (63 - k)) as u32;
+            let n = lz + 1 + k;
+            self.cache <<= n;
+            self.bits -= n;
+            return Some(lz.wrapping_sub(1).wrapping_shl(k).wrapping_add(top));
         }
         let (r, m) = self.golomb_slow(k, max, qbpp);
         *self = r;
@@ -282,21 +301,26 @@ mod tests {
         assert_eq!(r.unary(200), None);
     }
 
-    #[test]
-    fn golomb_fast_and_slow_paths_agree() {
-        // Pseudo-random bits with some 0xFF bytes; read the same codes with
-        // the fast path and with the slow path only.
-        let mut x = 12345u32;
-        let d: Vec<u8> = (0..400)
+    /// `n` pseudo-random bytes from `seed`, every `ff`-th one 0xFF.
+    fn noise(seed: u32, n: usize, ff: usize) -> Vec<u8> {
+        let mut x = seed;
+        (0..n)
             .map(|i| {
                 x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                if i % 37 == 0 {
+                if i % ff == 0 {
                     0xFF
                 } else {
                     ((x >> 16) as u8) & 0x7F
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn golomb_fast_and_slow_paths_agree() {
+        // Pseudo-random bits with some 0xFF bytes; read the same codes with
+        // the fast path and with the slow path only.
+        let d = noise(12345, 400, 37);
         for qbpp in [8u32, 16] {
             let max = 2 * (qbpp + qbpp.max(8)) - qbpp - 1;
             let (mut a, mut b) = (BitReader::new(&d), BitReader::new(&d));
@@ -313,6 +337,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Codes read with a refill only where [`BitReader::holds_fast_code`]
+    /// says the cache may lack them (sample-interleaved scans) equal codes
+    /// read with a refill every time.
+    #[test]
+    fn golomb_without_refill_when_the_cache_holds_the_code() {
+        let d = noise(777, 600, 29);
+        let (mut a, mut b) = (BitReader::new(&d), BitReader::new(&d));
+        let mut refills = 0;
+        for i in 0..400u32 {
+            let k = (i * 7) % 12;
+            if i % 3 == 0 || !a.holds_fast_code(k) {
+                a.refill();
+                refills += 1;
+            }
+            let x = a.golomb_filled(k, 23, 8);
+            assert_eq!(x, b.golomb(k, 23, 8), "code {i}");
+            if x.is_none() {
+                break;
+            }
+        }
+        assert!(refills < 400);
     }
 
     #[test]

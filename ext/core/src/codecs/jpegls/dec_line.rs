@@ -25,6 +25,7 @@ fn regular<const D: u32>(
     rd: &mut BitReader,
     q: i32,
     pred: i32,
+    first: bool,
 ) -> Res<i32> {
     let pow2 = D > 0;
     let maxval = if D > 1 { (1 << D) - 1 } else { p.maxval };
@@ -39,8 +40,13 @@ fn regular<const D: u32>(
     // max/min rather than clamp: clamp checks that 0 <= MAXVAL on every call.
     let px = (pred + ((cx.c as i32 ^ sign) - sign)).max(0).min(maxval);
     let k = cx.k as u32;
+    // The first sample of a pixel refills; the next ones only when the
+    // cache may not hold their code (rarely: a refill leaves 56 bits).
+    if first || !rd.holds_fast_code(k) {
+        rd.refill();
+    }
     let m = rd
-        .golomb(k, max, qbpp)
+        .golomb_filled(k, max, qbpp)
         .ok_or("invalid Golomb code (prefix longer than LIMIT allows)")?;
     if m > range as u32 {
         return Err("prediction error out of range");
@@ -95,7 +101,8 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) 
     // arithmetic on the conditions leaves LLVM no select to turn into a
     // branch (it did: the sign of B is data dependent and mispredicts).
     cx.b = (b + (neg - pos) * n).max(1 - n).min(0);
-    cx.c = (c - (neg & (c > -128) as i32) + (pos & (c < 127) as i32)) as i16;
+    // neg and pos exclude each other: C moves by one, within -128..=127.
+    cx.c = (c + pos - neg).clamp(-128, 127) as i16;
     cx.a = a;
     cx.n = n;
     cx.k = golomb_k(n, a) as u16;
@@ -262,6 +269,11 @@ pub(super) fn decode_line_impl<const NC: usize, const D: u32>(
     let mut ra: [i32; NC] = std::array::from_fn(|c| cur[c]);
     let mut x = 0;
     while x < width {
+        if NC > 1 {
+            // Several components: Ra from the line (the store of the last
+            // pixel forwards it), which frees registers for the reader.
+            ra = std::array::from_fn(|c| cur[x * NC + c]);
+        }
         let px3 = &prev[x * NC..(x + 3) * NC];
         let rc: [i32; NC] = std::array::from_fn(|c| px3[c]);
         let rb: [i32; NC] = std::array::from_fn(|c| px3[NC + c]);
@@ -272,12 +284,20 @@ pub(super) fn decode_line_impl<const NC: usize, const D: u32>(
             qs[c] = qid(&t.qt, rd_[c] - rb[c], rb[c] - rc[c], rc[c] - ra[c]);
             all0 &= qs[c] == 0;
         }
+        // Several components: the predictions now, so that Rb and Rc need
+        // not stay live (in registers or spilled) through the samples.
+        let preds: [i32; NC] = std::array::from_fn(|c| med(ra[c], rb[c], rc[c]));
         if !all0 {
             let (tt, rr, px) = (&mut *t, &mut r, &mut cur[(x + 1) * NC..(x + 2) * NC]);
             each::<NC>(
                 #[inline(always)]
                 |c| {
-                    let v = regular::<D>(tt, &p, max, rr, qs[c], med(ra[c], rb[c], rc[c]))?;
+                    let pred = if NC > 1 {
+                        preds[c]
+                    } else {
+                        med(ra[c], rb[c], rc[c])
+                    };
+                    let v = regular::<D>(tt, &p, max, rr, qs[c], pred, c == 0)?;
                     px[c] = v;
                     ra[c] = v;
                     Ok(())
