@@ -141,16 +141,8 @@ impl Sink for Writer8<'_> {
     #[inline(always)]
     fn row<const NF: usize>(&mut self, d: &[i32], nf: usize) {
         indices(&mut self.idx, &mut self.off, d, nf);
-        // At most 24 bits per difference, and the last store's 8 bytes.
-        let need = d.len() * 3 + 8;
-        if self.raw.len() < need {
-            self.raw.resize(need, 0);
-        }
-        let mut p = Packer {
-            raw: &mut self.raw[..need],
-            pos: 0,
-            bits: self.bits,
-        };
+        // At most 24 bits per difference.
+        let mut p = Packer::new(&mut self.raw, d.len() * 3, self.bits);
         let lut = &*self.lut;
         let mut it = self.idx.chunks_exact(2);
         for q in &mut it {

@@ -143,16 +143,8 @@ pub(crate) struct Writer<'o> {
 impl Sink for Writer<'_> {
     #[inline(always)]
     fn row<const NF: usize>(&mut self, d: &[i32], nf: usize) {
-        // At most 31 bits per difference, and the last store's 8 bytes.
-        let need = d.len() * 4 + 8;
-        if self.raw.len() < need {
-            self.raw.resize(need, 0);
-        }
-        let mut p = Packer {
-            raw: &mut self.raw[..need],
-            pos: 0,
-            bits: self.bits,
-        };
+        // At most 31 bits per difference.
+        let mut p = Packer::new(&mut self.raw, d.len() * 4, self.bits);
         match NF {
             1 => {
                 let t = &self.codes[0];
@@ -187,14 +179,29 @@ impl Sink for Writer<'_> {
 
 /// Branch-free bit packing into a row buffer (see [`Writer`]).
 pub(crate) struct Packer<'r> {
-    pub raw: &'r mut [u8],
+    raw: &'r mut [u8],
     /// Whole bytes written.
     pub pos: usize,
     /// The bits of the byte not yet complete (fewer than 8 between codes).
     pub bits: Bits,
 }
 
-impl Packer<'_> {
+impl<'r> Packer<'r> {
+    /// A packer into `raw` (grown to `most` bytes and the last store's 8),
+    /// starting with the held `bits`.
+    #[inline(always)]
+    pub(crate) fn new(raw: &'r mut Vec<u8>, most: usize, bits: Bits) -> Self {
+        let need = most + 8;
+        if raw.len() < need {
+            raw.resize(need, 0);
+        }
+        Packer {
+            raw: &mut raw[..need],
+            pos: 0,
+            bits,
+        }
+    }
+
     #[inline(always)]
     fn put(&mut self, (v, l): (u32, u32)) {
         self.put_wide(v as u64, l);
