@@ -11,13 +11,13 @@ pub(crate) struct Bits {
 }
 
 impl Bits {
-    /// Adds the low `len` bits of `bits` (`1 <= len <= 31`) to fewer than 8
+    /// Adds the low `len` bits of `bits` (`1 <= len <= 56`) to fewer than 8
     /// held, and returns the accumulator and how many bits it holds (the
     /// caller writes the whole bytes); keeps only the bits past them.
     #[inline(always)]
-    pub(crate) fn push(&mut self, bits: u32, len: u32) -> (u64, u32) {
-        debug_assert!((1..=31).contains(&len) && self.nbits < 8);
-        let acc = (self.acc << len) | bits as u64;
+    pub(crate) fn push(&mut self, bits: u64, len: u32) -> (u64, u32) {
+        debug_assert!((1..=56).contains(&len) && self.nbits < 8);
+        let acc = (self.acc << len) | bits;
         let n = self.nbits + len;
         self.acc = acc;
         self.nbits = n & 7;

@@ -10,6 +10,7 @@
 
 mod arch;
 mod bitwriter;
+mod lut;
 mod scan;
 mod tables;
 
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::limits;
 use crate::pixels::{PixelDescription, SampleType};
 use bitwriter::Bits;
+use lut::{Histogram8, Writer8};
 use scan::{Codes, Histogram, Params, Writer};
 use tables::{default_spec, optimal_spec, EncodeTable, SYMBOLS};
 
@@ -68,11 +70,20 @@ pub fn encode(
     components: usize,
     opts: &EncodeOptions,
 ) -> Result<Vec<u8>> {
-    encode_with(samples, width, height, components, opts, arch::available())
+    encode_with(
+        samples,
+        width,
+        height,
+        components,
+        opts,
+        arch::available(),
+        true,
+    )
 }
 
 /// [`encode`] with the scan loops of [`arch`] (`simd`, where the CPU has
-/// them) or the portable ones; the same bytes either way.
+/// them) or the portable ones, and for precision up to 8 the table sinks of
+/// [`lut`] (`lut`) or the general ones; the same bytes every way.
 fn encode_with(
     samples: Samples<'_>,
     width: usize,
@@ -80,6 +91,7 @@ fn encode_with(
     components: usize,
     opts: &EncodeOptions,
     simd: bool,
+    lut: bool,
 ) -> Result<Vec<u8>> {
     if !(1..=7).contains(&opts.predictor) {
         return Err(bad(format!("predictor {} (must be 1-7)", opts.predictor)));
@@ -130,10 +142,18 @@ fn encode_with(
         predictor: opts.predictor,
         restart_rows: ri / width,
     };
+    let lut = lut && lut::fits(opts.precision, opts.predictor);
     let (tables, of) = if opts.optimise {
-        let mut h = Histogram::new();
-        run_on(samples, p, &mut h, simd);
-        assign_tables(&h.freq, components)
+        let freq = if lut {
+            let mut h = Histogram8::new();
+            run_on(samples, p, &mut h, simd);
+            h.freq()
+        } else {
+            let mut h = Histogram::new();
+            run_on(samples, p, &mut h, simd);
+            h.freq
+        };
+        assign_tables(&freq, components)
     } else {
         (vec![EncodeTable::new(default_spec())], [0; 4])
     };
@@ -142,14 +162,21 @@ fn encode_with(
     let bytes_per = if opts.precision > 8 { 2 } else { 1 };
     let mut out = Vec::with_capacity((n as usize * bytes_per / 2).max(1024));
     write_headers(&mut out, &p, &tables, &of, opts);
-    let mut w = Writer {
-        out: &mut out,
-        bits: Bits::default(),
-        codes: of.map(|t| Codes::new(&tables[t])),
-        raw: Vec::new(),
+    let codes = of.map(|t| Codes::new(&tables[t]));
+    let mut bits = if lut {
+        let mut w = Writer8::new(&mut out, &codes);
+        run_on(samples, p, &mut w, simd);
+        w.bits
+    } else {
+        let mut w = Writer {
+            out: &mut out,
+            bits: Bits::default(),
+            codes,
+            raw: Vec::new(),
+        };
+        run_on(samples, p, &mut w, simd);
+        w.bits
     };
-    run_on(samples, p, &mut w, simd);
-    let mut bits = w.bits;
     bits.flush(&mut out);
     out.extend_from_slice(&[0xFF, 0xD9]);
     Ok(out)

@@ -120,7 +120,7 @@ impl Codes {
     /// The bits of difference `d`: its code, then SSSS extra bits (none
     /// for 0 and for 16), negative differences as d - 1. At most 31 bits.
     #[inline(always)]
-    fn bits(&self, d: i32) -> (u32, u32) {
+    pub(crate) fn bits(&self, d: i32) -> (u32, u32) {
         let s = ssss(d);
         let eb = (s & 15) as u32;
         let extra = ((d - (d >> 31 & 1)) as u32) & ((1u32 << eb) - 1);
@@ -143,16 +143,8 @@ pub(crate) struct Writer<'o> {
 impl Sink for Writer<'_> {
     #[inline(always)]
     fn row<const NF: usize>(&mut self, d: &[i32], nf: usize) {
-        // At most 31 bits per difference, and the last store's 8 bytes.
-        let need = d.len() * 4 + 8;
-        if self.raw.len() < need {
-            self.raw.resize(need, 0);
-        }
-        let mut p = Packer {
-            raw: &mut self.raw[..need],
-            pos: 0,
-            bits: self.bits,
-        };
+        // At most 31 bits per difference.
+        let mut p = Packer::new(&mut self.raw, d.len() * 4, self.bits);
         match NF {
             1 => {
                 let t = &self.codes[0];
@@ -186,19 +178,40 @@ impl Sink for Writer<'_> {
 }
 
 /// Branch-free bit packing into a row buffer (see [`Writer`]).
-struct Packer<'r> {
+pub(crate) struct Packer<'r> {
     raw: &'r mut [u8],
     /// Whole bytes written.
-    pos: usize,
+    pub pos: usize,
     /// The bits of the byte not yet complete (fewer than 8 between codes).
-    bits: Bits,
+    pub bits: Bits,
 }
 
-impl Packer<'_> {
+impl<'r> Packer<'r> {
+    /// A packer into `raw` (grown to `most` bytes and the last store's 8),
+    /// starting with the held `bits`.
+    #[inline(always)]
+    pub(crate) fn new(raw: &'r mut Vec<u8>, most: usize, bits: Bits) -> Self {
+        let need = most + 8;
+        if raw.len() < need {
+            raw.resize(need, 0);
+        }
+        Packer {
+            raw: &mut raw[..need],
+            pos: 0,
+            bits,
+        }
+    }
+
     #[inline(always)]
     fn put(&mut self, (v, l): (u32, u32)) {
+        self.put_wide(v as u64, l);
+    }
+
+    /// The low `l` (1..=56) bits of `v`.
+    #[inline(always)]
+    pub(crate) fn put_wide(&mut self, v: u64, l: u32) {
         let (acc, n) = self.bits.push(v, l);
-        // The n (1..=38) pending bits, left-aligned, most significant first.
+        // The n (1..=63) pending bits, left-aligned, most significant first.
         let w = (acc << (64 - n)).to_be_bytes();
         self.raw[self.pos..self.pos + 8].copy_from_slice(&w);
         self.pos += (n >> 3) as usize;
