@@ -115,7 +115,7 @@ while line := sys.stdin.readline():
     args = json.loads(line)
     pid = os.fork()
     if pid == 0:
-        fd = os.open(os.devnull, os.O_WRONLY)
+        fd = os.open(os.environ["KILL_ERR"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         try:
@@ -130,13 +130,14 @@ while line := sys.stdin.readline():
 
 
 class _Forker:
-    def __init__(self) -> None:
+    def __init__(self, err: Path) -> None:
+        self.err = err  # the last child's stderr
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _FORKER],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env=_env(),
+            env={**_env(), "KILL_ERR": str(err)},
         )
 
     def start(self, args: list[str]) -> int:
@@ -176,7 +177,7 @@ def _rows(out: Path) -> dict[str, dict]:
     return rows
 
 
-@pytest.mark.parametrize("fmt,kills", [("zarr", KILLS), ("npy", 10)])
+@pytest.mark.parametrize("fmt,kills", [("zarr", KILLS), ("npy", 20)])
 def test_kills_then_resume_equals_uninterrupted(tmp_path: Path, fmt: str, kills: int) -> None:
     src = tmp_path / "in"
     _inputs(src)
@@ -186,7 +187,7 @@ def test_kills_then_resume_equals_uninterrupted(tmp_path: Path, fmt: str, kills:
     ref_rows = _rows(ref)
     assert sum(r["status"] == "done" for r in ref_rows.values()) == 3 * 8 + 2 + 6
 
-    forker = _Forker()
+    forker = _Forker(tmp_path / "child.err")
     try:
         # How long one whole run takes in a forked child.
         t0 = time.monotonic()
@@ -208,7 +209,10 @@ def test_kills_then_resume_equals_uninterrupted(tmp_path: Path, fmt: str, kills:
                 # the next kill moment is drawn over this shorter run.
                 full = time.monotonic() - t0
             else:
-                assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+                assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
+                    status,
+                    forker.err.read_text(errors="replace"),
+                )
                 killed += 1
     finally:
         forker.close()
@@ -230,5 +234,31 @@ def test_kills_then_resume_equals_uninterrupted(tmp_path: Path, fmt: str, kills:
         for f in _files(ref):
             if f.endswith(".npy"):
                 np.testing.assert_array_equal(np.load(out / f), np.load(ref / f))
-    # Most kills landed while a run was under way.
-    assert killed >= kills // 2, (killed, full)
+    # Many kills landed while a run was under way (once a run has finished,
+    # the next runs have nothing to do, and more of them end before the kill).
+    assert killed >= kills // 4, (killed, full)
+
+
+def test_damaged_state_file_is_named(tmp_path: Path) -> None:
+    """A state file emptied by a kill (as versions before the atomic write
+    could leave it) stops the run with a message naming it and the way out,
+    not a bare JSON error; --overwrite starts over."""
+    from dicodec.batch import decode
+
+    src = tmp_path / "in"
+    write_instance(
+        src / "a.dcm",
+        series_uid="1.2.826.0.1.3680043.10.996.77",
+        pixels=np.arange(64, dtype=np.uint16).reshape(8, 8) + 1,
+    )
+    out = tmp_path / "out"
+    decode(src, out, progress="none")
+    state = out / ".dicodec" / "state.json"
+    assert json.loads(state.read_text())["format"] == "zarr"
+    state.write_text("")
+    with pytest.raises(ValueError, match=r"state\.json is damaged.*--overwrite"):
+        decode(src, out, progress="none")
+    report = decode(src, out, progress="none", overwrite=True)
+    assert report.decoded == 1 and report.ok
+    assert json.loads(state.read_text())["format"] == "zarr"
+    assert not [p for p in (out / ".dicodec").iterdir() if p.name.endswith(".partial")]

@@ -33,7 +33,7 @@ from dicodec.batch.spool import Spool, dumps
 from dicodec.batch.threads import default_threads
 from dicodec.batch.values import check_values, plan_values, read_lut_bits
 from dicodec.batch.work import base_row, capture_warnings, failure_row, task_from_dict, task_to_dict
-from dicodec.batch.writers import clear_output, make_writer
+from dicodec.batch.writers import _atomic_write, clear_output, make_writer
 
 __all__ = ["decode", "iter_decode", "default_threads", "Source", "Job", "run_job"]
 
@@ -50,7 +50,13 @@ def _prepare_out(out: Path, fmt: str, overwrite: bool, command: str = "decode") 
                 f"{out} is not empty and was not written by dicodec {command} "
                 "(choose another OUT, or empty it)"
             )
-        prev = json.loads(state.read_text()).get("format")
+        try:
+            prev = json.loads(state.read_text()).get("format")
+        except (ValueError, AttributeError):
+            raise ValueError(
+                f"{state} is damaged, so the format of the output in {out} is unknown; "
+                "use overwrite=True (--overwrite) to start over"
+            ) from None
         if prev != fmt:
             raise ValueError(
                 f"{out} holds a {prev} output; use overwrite=True (--overwrite) to start over "
@@ -65,8 +71,9 @@ def _prepare_out(out: Path, fmt: str, overwrite: bool, command: str = "decode") 
             for f in files:
                 if f.endswith(".partial"):
                     os.unlink(os.path.join(dirpath, f))
-    state.write_text(json.dumps({"format": fmt, "version": 1}))
-    running.touch()
+    running.touch()  # first: a resumed run then drops a killed write's temporary file
+    # Renamed into place: a run killed while writing it leaves the old file.
+    _atomic_write(str(state), json.dumps({"format": fmt, "version": 1}).encode())
 
 
 def _announcer(progress: ProgressArg, command: str = "decode") -> Callable[[str], None]:
