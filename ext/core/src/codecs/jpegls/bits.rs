@@ -1,29 +1,109 @@
 //! Bit reader for JPEG-LS entropy-coded data (T.87 A.1): after a 0xFF byte
 //! the next byte carries only 7 bits (its top bit is a stuffed 0).
 //!
-//! The reader works on one restart interval's bytes, cut at the marker that
-//! ends it, so it never meets a marker. Past the end it supplies 0 bits and
-//! counts them; [`BitReader::overrun`] says when the decoder has used any.
+//! A restart interval's bytes (cut at the marker that ends it, so that the
+//! reader never meets a marker) are first packed without the stuffed bits
+//! ([`Destuffed`]): the reader's refill then loads 8 bytes and never looks
+//! for 0xFF (near one, a reader of the stuffed bytes takes the slow path on
+//! several refills: 0xFF comes every few dozen bytes in run-mode codes).
+//! Past the end it supplies 0 bits and counts them; [`BitReader::overrun`]
+//! says when the decoder has used any.
 
-use crate::codecs::ff::next_ff;
+/// Entropy-coded bits without the stuffed ones, MSB first, then at least 8
+/// zero bytes (so that the fast refill takes every data byte). Reused from
+/// one restart interval to the next.
+#[derive(Debug, Default)]
+pub struct Destuffed {
+    buf: Vec<u8>,
+    /// Data bits in `buf`.
+    bits: u64,
+}
+
+/// Packs bits MSB first into a buffer with 8 bytes of slack.
+struct Packer {
+    /// Bits not yet complete bytes, left-aligned (fewer than 8).
+    acc: u64,
+    n: u32,
+    /// Next byte of the buffer.
+    o: usize,
+}
+
+impl Packer {
+    /// Appends the low `k` (<= 56) bits of `v` (the bits above zero).
+    #[inline(always)]
+    fn put(&mut self, out: &mut [u8], v: u64, k: u32) {
+        self.acc |= v << (64 - k - self.n);
+        self.n += k;
+        // Bytes past the valid bits are written as zeros and rewritten later.
+        out[self.o..self.o + 8].copy_from_slice(&self.acc.to_be_bytes());
+        let b = self.n >> 3;
+        self.o += b as usize;
+        self.acc <<= 8 * b;
+        self.n &= 7;
+    }
+}
+
+impl Destuffed {
+    /// Replaces the bits with those of the stuffed bytes `src`.
+    pub fn fill(&mut self, src: &[u8]) {
+        const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        let out = &mut self.buf;
+        out.clear();
+        out.resize(src.len() + 16, 0);
+        let mut p = Packer { acc: 0, n: 0, o: 0 };
+        let mut i = 0;
+        loop {
+            // Bytes after a 0xFF: 7 bits.
+            while i > 0 && i < src.len() && src[i - 1] == 0xFF {
+                p.put(out, (src[i] & 0x7F) as u64, 7);
+                i += 1;
+            }
+            let Some(b) = src.get(i..).and_then(|s| s.first_chunk::<8>()) else {
+                break;
+            };
+            let w = u64::from_be_bytes(*b);
+            // 0x80 at each 0xFF byte of w (exact: no carry between bytes),
+            // the 8th byte left out.
+            let v = !w;
+            let ff = !(((v & LO7) + LO7) | v | LO7) & !0xFF;
+            if ff == 0 {
+                p.put(out, w >> 8, 56);
+                i += 7;
+            } else {
+                // Up to the first 0xFF, included.
+                let j = ff.leading_zeros() / 8 + 1;
+                p.put(out, w >> (64 - 8 * j), 8 * j);
+                i += j as usize;
+            }
+        }
+        for &b in &src[i..] {
+            let after_ff = i > 0 && src[i - 1] == 0xFF;
+            if after_ff {
+                p.put(out, (b & 0x7F) as u64, 7);
+            } else {
+                p.put(out, b as u64, 8);
+            }
+            i += 1;
+        }
+        self.bits = p.o as u64 * 8 + p.n as u64;
+        out.truncate(p.o + 9);
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct BitReader<'a> {
-    data: &'a [u8],
-    /// `data[pos..lim]`, where `pos` is the next byte to load: the fast
-    /// refill loads its first 8 bytes while it has 8. `lim` is at most one
-    /// past the first 0xFF at or after `pos - 1` (so that no byte the fast
-    /// refill takes is stuffed).
+    /// The bytes of [`Destuffed::buf`] from the next byte to load.
     rest: &'a [u8],
     /// Valid bits, left-aligned.
     cache: u64,
     /// Number of valid bits in `cache` (including supplied zeros).
     bits: u32,
-    /// Zero bits supplied past the end of `data` and still counted in `bits`
-    /// or already consumed.
+    /// Zero bits supplied past the end of the buffer.
     zeros: u32,
-    /// Index of that 0xFF (or `data.len()`).
-    ff: usize,
+    /// Bytes of the buffer.
+    len: usize,
+    /// Data bits of the buffer.
+    data_bits: u64,
 }
 
 /// Prefixes shorter than this take [`BitReader::golomb`]'s fast path: it is
@@ -32,32 +112,31 @@ pub struct BitReader<'a> {
 pub const FAST_PREFIX: u32 = 17;
 
 impl<'a> BitReader<'a> {
-    pub fn new(data: &'a [u8]) -> Self {
+    pub fn new(d: &'a Destuffed) -> Self {
         let mut r = BitReader {
-            data,
-            rest: &data[..0],
+            rest: &d.buf,
             cache: 0,
             bits: 0,
             zeros: 0,
-            ff: next_ff(data, 0),
+            len: d.buf.len(),
+            data_bits: d.bits,
         };
-        r.refill_bytes();
+        r.refill();
         r
     }
 
-    /// Index in `data` of the next byte to load.
+    /// Index in the buffer of the next byte to load.
     #[inline]
     fn pos(&self) -> usize {
-        self.rest.as_ptr() as usize - self.data.as_ptr() as usize
+        self.len - self.rest.len()
     }
 
     /// Fills the cache to at least 56 bits and at most 63.
     ///
-    /// Fast path: `rest` holds 8 bytes (no stuffed byte among the 7 that
-    /// can be taken, nor 0xFF before them); up to 7 bytes are taken. Bits
-    /// of `cache` past `bits` may hold bytes already loaded but not counted
-    /// (the 8th byte too: it is no stuffed byte either): later refills OR
-    /// the same bytes at the same place.
+    /// Fast path: `rest` holds 8 bytes; up to 7 bytes are taken. Bits of
+    /// `cache` past `bits` may hold bytes already loaded but not counted
+    /// (the 8th byte too): later refills OR the same bytes at the same
+    /// place.
     ///
     /// No early return when the cache is full: a data dependent branch that
     /// mispredicts costs more than the load (with 56 or more bits the fast
@@ -78,66 +157,20 @@ impl<'a> BitReader<'a> {
         *self = self.refill_slow();
     }
 
+    /// Past the data (fewer than 8 bytes left: every data byte was taken,
+    /// the rest are zeros): zeros, counted.
     #[cold]
     #[inline(never)]
     fn refill_slow(mut self) -> Self {
-        // Within 8 bytes of a 0xFF: the bytes up to it (`rest`, 1 to 7 of
-        // them) at once from an 8-byte load with the bytes past them masked
-        // off (they are not OR'ed in: a stuffed byte shifts what follows).
-        // Byte by byte only for the byte after the 0xFF and near the end.
-        let m = self.rest.len();
-        let pos = self.pos();
-        if m > 0 {
-            if let Some(b) = self.data.get(pos..).and_then(|d| d.first_chunk::<8>()) {
-                let keep = !(u64::MAX >> (8 * m as u32));
-                let w = u64::from_be_bytes(*b) & keep;
-                let n = ((63 - self.bits) >> 3).min(m as u32);
-                self.cache |= w >> self.bits;
-                self.rest = &self.rest[n as usize..];
-                self.bits += n << 3;
-                if self.bits > 55 {
-                    return self;
-                }
-            }
-        }
-        self.refill_bytes();
+        self.zeros = self.zeros.saturating_add(63 - self.bits);
+        self.bits = 63;
         self
-    }
-
-    /// Byte by byte, then `rest` for the new position.
-    fn refill_bytes(&mut self) {
-        let mut pos = self.pos();
-        while self.bits <= 55 {
-            let Some(&b) = self.data.get(pos) else {
-                // Past the end: zeros.
-                let add = 63 - self.bits;
-                self.zeros = self.zeros.saturating_add(add);
-                self.bits = 63;
-                break;
-            };
-            // The byte before is 0xFF: this one gives 7 bits.
-            let after_ff = pos > 0 && self.data[pos - 1] == 0xFF;
-            pos += 1;
-            if after_ff {
-                self.cache |= ((b & 0x7F) as u64) << (64 - 7 - self.bits);
-                self.bits += 7;
-            } else {
-                self.cache |= (b as u64) << (64 - 8 - self.bits);
-                self.bits += 8;
-            }
-        }
-        let from = pos.saturating_sub(1);
-        if self.ff < from {
-            self.ff = next_ff(self.data, from);
-        }
-        let lim = (self.ff + 1).min(self.data.len()).max(pos);
-        self.rest = &self.data[pos..lim];
     }
 
     /// Whether the decoder has consumed bits past the end of the data.
     #[inline]
     pub fn overrun(&self) -> bool {
-        self.bits < self.zeros
+        self.pos() as u64 * 8 + self.zeros as u64 - self.bits as u64 > self.data_bits
     }
 
     /// Refills; returns the cache (left-aligned) and its number of valid
@@ -278,11 +311,18 @@ impl<'a> BitReader<'a> {
 mod tests {
     use super::*;
 
+    fn stream(d: &[u8]) -> Destuffed {
+        let mut s = Destuffed::default();
+        s.fill(d);
+        s
+    }
+
     #[test]
     fn stuffed_bits_after_ff_are_dropped() {
         // 0xFF then 0x7F: 8 ones, then 7 ones (the 0x7F's top bit is stuffing).
         let d = [0xFF, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0, 0];
-        let mut r = BitReader::new(&d);
+        let s = stream(&d);
+        let mut r = BitReader::new(&s);
         assert_eq!(r.bits(15), 0x7FFF);
         assert!(r.bit());
         assert!(!r.bit());
@@ -292,7 +332,8 @@ mod tests {
     #[test]
     fn zeros_past_the_end_are_counted() {
         let d = [0x80];
-        let mut r = BitReader::new(&d);
+        let s = stream(&d);
+        let mut r = BitReader::new(&s);
         assert_eq!(r.unary(100), Some(0));
         assert_eq!(r.bits(7), 0);
         assert!(!r.overrun());
@@ -323,7 +364,8 @@ mod tests {
         let d = noise(12345, 400, 37);
         for qbpp in [8u32, 16] {
             let max = 2 * (qbpp + qbpp.max(8)) - qbpp - 1;
-            let (mut a, mut b) = (BitReader::new(&d), BitReader::new(&d));
+            let s = stream(&d);
+            let (mut a, mut b) = (BitReader::new(&s), BitReader::new(&s));
             for i in 0..300u32 {
                 let k = i % 18;
                 let x = a.golomb(k, max, qbpp);
@@ -345,7 +387,8 @@ mod tests {
     #[test]
     fn golomb_without_refill_when_the_cache_holds_the_code() {
         let d = noise(777, 600, 29);
-        let (mut a, mut b) = (BitReader::new(&d), BitReader::new(&d));
+        let s = stream(&d);
+        let (mut a, mut b) = (BitReader::new(&s), BitReader::new(&s));
         let mut refills = 0;
         for i in 0..400u32 {
             let k = (i * 7) % 12;
@@ -362,10 +405,44 @@ mod tests {
         assert!(refills < 400);
     }
 
+    /// The packed bits of bytes with 0xFF anywhere (runs of them too, at
+    /// every alignment) equal a naive unstuffing.
+    #[test]
+    fn destuffing_equals_a_naive_one() {
+        let mut x = 5u32;
+        for len in 0..120usize {
+            let d: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    let r = x >> 16;
+                    if r % 5 == 0 {
+                        0xFF
+                    } else {
+                        r as u8
+                    }
+                })
+                .collect();
+            let mut want = Vec::new();
+            for (i, &b) in d.iter().enumerate() {
+                let n = if i > 0 && d[i - 1] == 0xFF { 7 } else { 8 };
+                want.extend((0..n).rev().map(|j| (b >> j) & 1));
+            }
+            let s = stream(&d);
+            assert_eq!(s.bits, want.len() as u64, "len {len}");
+            let got: Vec<u8> = (0..want.len())
+                .map(|i| (s.buf[i / 8] >> (7 - i % 8)) & 1)
+                .collect();
+            assert_eq!(got, want, "len {len}");
+            let tail = s.buf.len() - (want.len() + 7) / 8;
+            assert!(tail >= 8 && s.buf[s.buf.len() - tail..].iter().all(|&b| b == 0));
+        }
+    }
+
     #[test]
     fn fast_and_slow_refills_agree() {
         let d: Vec<u8> = (0..200u32).map(|i| (i * 37 % 255) as u8).collect();
-        let mut r = BitReader::new(&d);
+        let s = stream(&d);
+        let mut r = BitReader::new(&s);
         for &b in &d {
             assert_eq!(r.bits(8), b as u32);
         }
@@ -398,7 +475,8 @@ mod tests {
                     want.push((b >> j) & 1);
                 }
             }
-            let mut r = BitReader::new(&d);
+            let s = stream(&d);
+            let mut r = BitReader::new(&s);
             let mut at = 0;
             while at + 24 < want.len() {
                 let n = 1 + rnd() % 24;

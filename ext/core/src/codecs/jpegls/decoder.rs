@@ -1,7 +1,7 @@
 //! Scan decoding (T.87 Annex A, decoder side, and Annex F): context
 //! modelling, regular and run modes, line buffers and restart intervals.
 
-use super::bits::{BitReader, FAST_PREFIX};
+use super::bits::{BitReader, Destuffed, FAST_PREFIX};
 use super::markers::{split_intervals, ScanHeader, CTX};
 use super::params::{golomb_k, Coding, J};
 use crate::error::{Error, Result};
@@ -212,6 +212,7 @@ pub fn decode_scan<T: Out>(
     let mut model = Model::new(coding);
     let mut run_index = [0usize; 4];
     let line = pick_line(nc, &coding);
+    let mut bits = Destuffed::default();
     for (i, &(s0, s1)) in segs.iter().take(intervals).enumerate() {
         if i > 0 {
             model.reset();
@@ -221,7 +222,8 @@ pub fn decode_scan<T: Out>(
                 b.1.fill(0);
             }
         }
-        let mut rd = BitReader::new(&src[s0..s1]);
+        bits.fill(&src[s0..s1]);
+        let mut rd = BitReader::new(&bits);
         let err = |rd: &BitReader, msg: &str| {
             let _ = rd;
             Error::malformed(s0 as u64, CTX, format!("restart interval {i}: {msg}"))
