@@ -16,8 +16,10 @@ fn qid(qt: &[i8; QSIZE], d1: i32, d2: i32, d3: i32) -> i32 {
 /// prediction `pred`; returns the reconstructed value. `max` is
 /// LIMIT - qbpp - 1. `D` (see [`pick_line`]): 0 any scan, 1 lossless with
 /// MAXVAL = 2^P - 1 (reconstruction is a mask), P >= 2 that with P = D as
-/// a constant and A bounded (no overflow check).
+/// a constant and A bounded (no overflow check). `branchy`: see
+/// [`update_regular`].
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn regular<const D: u32>(
     t: &mut Tables,
     p: &Coding,
@@ -26,6 +28,7 @@ fn regular<const D: u32>(
     q: i32,
     pred: i32,
     first: bool,
+    branchy: bool,
 ) -> Res<i32> {
     let pow2 = D > 0;
     let maxval = if D > 1 { (1 << D) - 1 } else { p.maxval };
@@ -64,10 +67,10 @@ fn regular<const D: u32>(
     e ^= corr;
     let cx = &mut t.ctx[qi];
     if pow2 {
-        update_regular(cx, e, 1, p.reset, D < 2)?;
+        update_regular(cx, e, 1, p.reset, D < 2, branchy)?;
         Ok((px + ((e ^ sign) - sign)) & maxval)
     } else {
-        update_regular(cx, e, p.step, p.reset, true)?;
+        update_regular(cx, e, p.step, p.reset, true, false)?;
         let e = (e ^ sign) - sign;
         Ok(p.fix(px + e * p.step))
     }
@@ -75,10 +78,20 @@ fn regular<const D: u32>(
 
 /// Context update and bias correction of the regular mode (T.87 A.6),
 /// written with selects rather than branches (the bias branches are data
-/// dependent and mispredict).
+/// dependent and mispredict), or with `branchy` with the standard's
+/// branches: fewer instructions (10% fewer in all on 8-bit RGB), and
+/// faster where the bias seldom moves (8-bit sample-interleaved colour:
+/// 1.04x -> 1.08x CharLS; slower on grey CR, see the README).
 /// `check`: check A against [`A_MAX`] (see [`a_bounded`]).
 #[inline(always)]
-pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) -> Res<()> {
+pub fn update_regular(
+    cx: &mut Ctx,
+    e: i32,
+    step: i32,
+    reset: i32,
+    check: bool,
+    branchy: bool,
+) -> Res<()> {
     let mut a = cx.a + e.abs();
     let mut b = cx.b + e * step;
     let mut n = cx.n;
@@ -92,6 +105,21 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) 
     }
     n += 1;
     let c = cx.c as i32;
+    cx.a = a;
+    cx.n = n;
+    cx.k = golomb_k(n, a) as u16;
+    if branchy {
+        if b + n <= 0 {
+            cx.b = (b + n).max(1 - n);
+            cx.c = (c - (c > -128) as i32) as i16;
+        } else if b > 0 {
+            cx.b = (b - n).min(0);
+            cx.c = (c + (c < 127) as i32) as i16;
+        } else {
+            cx.b = b;
+        }
+        return Ok(());
+    }
     let neg = (b + n <= 0) as i32;
     let pos = (b > 0) as i32;
     // b + N <= 0: B += N, at least 1 - N, C -= 1 (down to -128);
@@ -103,9 +131,6 @@ pub fn update_regular(cx: &mut Ctx, e: i32, step: i32, reset: i32, check: bool) 
     cx.b = (b + (neg - pos) * n).max(1 - n).min(0);
     // neg and pos exclude each other: C moves by one, within -128..=127.
     cx.c = (c + pos - neg).clamp(-128, 127) as i16;
-    cx.a = a;
-    cx.n = n;
-    cx.k = golomb_k(n, a) as u16;
     Ok(())
 }
 
@@ -297,7 +322,9 @@ pub(super) fn decode_line_impl<const NC: usize, const D: u32>(
                     } else {
                         med(ra[c], rb[c], rc[c])
                     };
-                    let v = regular::<D>(tt, &p, max, rr, qs[c], pred, c == 0)?;
+                    // Branches in the bias update for 8-bit colour only.
+                    let branchy = NC == 3 && D == 8;
+                    let v = regular::<D>(tt, &p, max, rr, qs[c], pred, c == 0, branchy)?;
                     px[c] = v;
                     ra[c] = v;
                     Ok(())

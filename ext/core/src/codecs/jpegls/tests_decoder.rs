@@ -36,8 +36,9 @@ fn quant_table_matches_quantize_over_the_full_range() {
 
 #[test]
 fn update_regular_matches_the_standard() {
-    // T.87 A.6 as written (branches), against the select version.
-    for b0 in -70..70 {
+    // T.87 A.6 as written (branches), against the select version and the
+    // branchy one.
+    for (b0, branchy) in (-70..70).flat_map(|b| [(b, false), (b, true)]) {
         for n0 in 1..=64 {
             for e in [-3, -1, 0, 1, 2, 5] {
                 for c0 in [-128, -5, 0, 127] {
@@ -48,7 +49,7 @@ fn update_regular_matches_the_standard() {
                         k: 0,
                         n: n0,
                     };
-                    update_regular(&mut cx, e, 1, 64, true).unwrap();
+                    update_regular(&mut cx, e, 1, 64, true, branchy).unwrap();
                     let (mut a, mut b, mut c, mut n) = (10 + e.abs(), b0 + e, c0, n0);
                     if n == 64 {
                         a >>= 1;
