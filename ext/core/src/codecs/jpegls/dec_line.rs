@@ -78,10 +78,10 @@ fn regular<const D: u32>(
 
 /// Context update and bias correction of the regular mode (T.87 A.6),
 /// written with selects rather than branches (the bias branches are data
-/// dependent and mispredict), or with `branchy` with the standard's
-/// branches: fewer instructions (10% fewer in all on 8-bit RGB), and
-/// faster where the bias seldom moves (8-bit sample-interleaved colour:
-/// 1.04x -> 1.08x CharLS; slower on grey CR, see the README).
+/// dependent and mispredict: the selects paid ~10% on 15-bit CR), or with
+/// `branchy` with the standard's branches: 10% fewer instructions in all
+/// on 8-bit RGB, and faster there (sample-interleaved 1.04x -> 1.08x
+/// CharLS, line-interleaved 1.16x -> 1.19x).
 /// `check`: check A against [`A_MAX`] (see [`a_bounded`]).
 #[inline(always)]
 pub fn update_regular(
@@ -322,8 +322,8 @@ pub(super) fn decode_line_impl<const NC: usize, const D: u32>(
                     } else {
                         med(ra[c], rb[c], rc[c])
                     };
-                    // Branches in the bias update for 8-bit colour only.
-                    let branchy = NC == 3 && D == 8;
+                    // Branches in the bias update for 8-bit lossless only.
+                    let branchy = D == 8;
                     let v = regular::<D>(tt, &p, max, rr, qs[c], pred, c == 0, branchy)?;
                     px[c] = v;
                     ra[c] = v;
