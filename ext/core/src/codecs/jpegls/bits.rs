@@ -433,7 +433,7 @@ mod tests {
                 .map(|i| (s.buf[i / 8] >> (7 - i % 8)) & 1)
                 .collect();
             assert_eq!(got, want, "len {len}");
-            let tail = s.buf.len() - (want.len() + 7) / 8;
+            let tail = s.buf.len() - want.len().div_ceil(8);
             assert!(tail >= 8 && s.buf[s.buf.len() - tail..].iter().all(|&b| b == 0));
         }
     }
