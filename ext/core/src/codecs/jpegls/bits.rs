@@ -52,15 +52,7 @@ impl Destuffed {
         out.resize(src.len() + 16, 0);
         let mut p = Packer { acc: 0, n: 0, o: 0 };
         let mut i = 0;
-        loop {
-            // Bytes after a 0xFF: 7 bits.
-            while i > 0 && i < src.len() && src[i - 1] == 0xFF {
-                p.put(out, (src[i] & 0x7F) as u64, 7);
-                i += 1;
-            }
-            let Some(b) = src.get(i..).and_then(|s| s.first_chunk::<8>()) else {
-                break;
-            };
+        while let Some(b) = src.get(i..).and_then(|s| s.first_chunk::<8>()) {
             let w = u64::from_be_bytes(*b);
             // 0x80 at each 0xFF byte of w (exact: no carry between bytes),
             // the 8th byte left out.
@@ -69,11 +61,16 @@ impl Destuffed {
             if ff == 0 {
                 p.put(out, w >> 8, 56);
                 i += 7;
-            } else {
-                // Up to the first 0xFF, included.
-                let j = ff.leading_zeros() / 8 + 1;
-                p.put(out, w >> (64 - 8 * j), 8 * j);
-                i += j as usize;
+                continue;
+            }
+            // Up to the first 0xFF, included, then the bytes after a 0xFF:
+            // 7 bits.
+            let j = ff.leading_zeros() / 8 + 1;
+            p.put(out, w >> (64 - 8 * j), 8 * j);
+            i += j as usize;
+            while i < src.len() && src[i - 1] == 0xFF {
+                p.put(out, (src[i] & 0x7F) as u64, 7);
+                i += 1;
             }
         }
         for &b in &src[i..] {
