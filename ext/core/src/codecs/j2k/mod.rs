@@ -173,8 +173,17 @@ pub fn decode_frame_with(
         ));
     }
     let identity = mapping.is_identity_for(info.precision as u32, info.signed);
+    // `run` passes as many planes of width × height samples as components,
+    // so `write` fills `dst` whole (J2kCodec::writes_every_byte).
+    let pixels = info.width as u64 * info.height as u64 * info.components.len() as u64;
+    if pixels * u64::from(mapping.out_bits / 8) != expected {
+        return Err(Error::unsupported(format!(
+            "JPEG 2000 output of {expected} bytes for {pixels} samples of {} bits",
+            mapping.out_bits
+        )));
+    }
     run(src, &info, opts, &mut report, |planes| {
-        output::write(planes, dst, &mapping, identity)
+        output::write_parallel(planes, dst, &mapping, identity, opts.threads)
     })?;
     Ok(report)
 }
@@ -421,6 +430,12 @@ impl crate::codecs::FrameDecoder for J2kCodec {
             ..Default::default()
         };
         decode_frame_with(frame.data, desc, dst, &opts)
+    }
+
+    /// Checked by `every_byte_is_written` in `j2k/tests.rs` (fixtures and
+    /// damaged copies decoded into two different fills).
+    fn writes_every_byte(&self) -> bool {
+        true
     }
 }
 
