@@ -46,6 +46,20 @@ def decode_frame_into(
     threads: int | None = None,
     strict: bool = False,
 ) -> list[str]: ...
+def decode_frames_into(
+    transfer_syntax_uid: str,
+    data: list[npt.NDArray[np.uint8]],
+    out: list[npt.NDArray[np.uint8]],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    bits_stored: int,
+    pixel_representation: int,
+    photometric_interpretation: str,
+    *,
+    threads: int | None = None,
+) -> list[list[str] | None]: ...
 
 # ---- reader ----
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dicodec import _native
+from dicodec import _native, _pydicom_batch
 from dicodec._buffers import _byte_view
 from dicodec.errors import DicodecWarning
 
@@ -52,7 +52,10 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
     bits) and the runner is told, as pydicom's
     pylibjpeg, pyjpegls and GDCM plugins do (pydicom widens the frame into
     its array; ``as_buffer`` reports it). YBR_ICT / YBR_RCT frames come out RGB and the runner is
-    told so, as pydicom's pylibjpeg and Pillow plugins do."""
+    told so, as pydicom's pylibjpeg and Pillow plugins do.
+
+    From the second frame of a runner on, the next frames are decoded
+    together on all cores (``dicodec._pydicom_batch``)."""
     if runner.get_option("pixel_keyword", "PixelData") != "PixelData":
         raise ValueError("dicodec decodes encapsulated Pixel Data only")
     rows, columns = runner.rows, runner.columns
@@ -67,11 +70,8 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
         bits, bits_stored = container, min(bits_stored, container)
         runner.set_option("bits_allocated", container)
     nbytes = rows * columns * samples * ((bits + 7) // 8)
-    out = bytearray(nbytes)
-    messages = _native.decode_frame_into(
+    params: _pydicom_batch.Params = (
         str(runner.transfer_syntax),
-        _byte_view(src),
-        np.frombuffer(out, dtype=np.uint8),
         rows,
         columns,
         samples,
@@ -80,8 +80,24 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
         runner.pixel_representation,
         pi,
     )
-    for m in messages:
-        warnings.warn(m, DicodecWarning, stacklevel=3)
+    out = _pydicom_batch.take(src, runner, params, nbytes)
+    if out is None:
+        out = bytearray(nbytes)
+        uid, *_ = params
+        messages = _native.decode_frame_into(
+            uid,
+            _byte_view(src),
+            np.frombuffer(out, dtype=np.uint8),
+            rows,
+            columns,
+            samples,
+            bits,
+            bits_stored,
+            runner.pixel_representation,
+            pi,
+        )
+        for m in messages:
+            warnings.warn(m, DicodecWarning, stacklevel=3)
     if samples > 1:
         if runner.get_option("planar_configuration", 0) != 0:
             runner.set_option("planar_configuration", 0)

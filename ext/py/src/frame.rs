@@ -4,13 +4,15 @@
 //! and the Image Pixel attributes but not the whole data set.
 
 use crate::errors::{invalid_argument, IntoPyResult};
-use dicodec_core::codecs::{registry, DecodeContext, Frame};
+use dicodec_core::codecs::{registry, DecodeContext, Frame, FrameDecoder};
+use dicodec_core::exec::with_threads;
 use dicodec_core::pixels::PixelDescription;
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
 use pyo3::prelude::*;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode_frame_into, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_frames_into, m)?)?;
     Ok(())
 }
 
@@ -20,23 +22,12 @@ fn overlaps(a: &[u8], b: &[u8]) -> bool {
     a0 < b0 + b.len() && b0 < a0 + a.len()
 }
 
-/// Decodes the bytes of one frame of the encapsulated transfer syntax
-/// `transfer_syntax_uid` into `out` (a writable, C-contiguous `uint8` view
-/// of exactly the frame's output length: little-endian, colour-by-pixel, in
-/// the *Bits Allocated* container, as pydicom returns it with `raw=True`),
-/// with the GIL released. `threads`: the codec's own threads for this frame
-/// (`None`: all cores; only codecs with internal parallelism use them).
-/// Returns the warnings of the codec's tolerance policy.
-#[pyfunction]
-#[pyo3(signature = (transfer_syntax_uid, data, out, rows, columns, samples_per_pixel,
-    bits_allocated, bits_stored, pixel_representation, photometric_interpretation,
-    *, threads=None, strict=false))]
+/// The codec of `transfer_syntax_uid` (encapsulated) and the description
+/// of one frame, checked; with the frame's output length.
 #[allow(clippy::too_many_arguments)]
-fn decode_frame_into(
+fn frame_decoder(
     py: Python<'_>,
     transfer_syntax_uid: &str,
-    data: PyReadonlyArray1<'_, u8>,
-    mut out: PyReadwriteArray1<'_, u8>,
     rows: u32,
     columns: u32,
     samples_per_pixel: u16,
@@ -44,9 +35,7 @@ fn decode_frame_into(
     bits_stored: u16,
     pixel_representation: u16,
     photometric_interpretation: &str,
-    threads: Option<usize>,
-    strict: bool,
-) -> PyResult<Vec<String>> {
+) -> PyResult<(&'static dyn FrameDecoder, PixelDescription, usize)> {
     let entry = registry::lookup(transfer_syntax_uid).ok_or_else(|| {
         invalid_argument(format!(
             "no codec for transfer syntax {transfer_syntax_uid:?}"
@@ -77,13 +66,55 @@ fn decode_frame_into(
     };
     desc.validate().py_err(py)?;
     let need = desc.frame_output_len().py_err(py)?;
+    let need = usize::try_from(need).map_err(|_| invalid_argument("frame too large"))?;
+    Ok((decoder, desc, need))
+}
+
+/// Decodes the bytes of one frame of the encapsulated transfer syntax
+/// `transfer_syntax_uid` into `out` (a writable, C-contiguous `uint8` view
+/// of exactly the frame's output length: little-endian, colour-by-pixel, in
+/// the *Bits Allocated* container, as pydicom returns it with `raw=True`),
+/// with the GIL released. `threads`: the codec's own threads for this frame
+/// (`None`: all cores; only codecs with internal parallelism use them).
+/// Returns the warnings of the codec's tolerance policy.
+#[pyfunction]
+#[pyo3(signature = (transfer_syntax_uid, data, out, rows, columns, samples_per_pixel,
+    bits_allocated, bits_stored, pixel_representation, photometric_interpretation,
+    *, threads=None, strict=false))]
+#[allow(clippy::too_many_arguments)]
+fn decode_frame_into(
+    py: Python<'_>,
+    transfer_syntax_uid: &str,
+    data: PyReadonlyArray1<'_, u8>,
+    mut out: PyReadwriteArray1<'_, u8>,
+    rows: u32,
+    columns: u32,
+    samples_per_pixel: u16,
+    bits_allocated: u16,
+    bits_stored: u16,
+    pixel_representation: u16,
+    photometric_interpretation: &str,
+    threads: Option<usize>,
+    strict: bool,
+) -> PyResult<Vec<String>> {
+    let (decoder, desc, need) = frame_decoder(
+        py,
+        transfer_syntax_uid,
+        rows,
+        columns,
+        samples_per_pixel,
+        bits_allocated,
+        bits_stored,
+        pixel_representation,
+        photometric_interpretation,
+    )?;
     let src = data
         .as_slice()
         .map_err(|e| invalid_argument(format!("data: {e}")))?;
     let dst = out
         .as_slice_mut()
         .map_err(|e| invalid_argument(format!("out: {e}")))?;
-    if dst.len() as u64 != need {
+    if dst.len() != need {
         return Err(invalid_argument(format!(
             "out has {} bytes, the frame needs {need}",
             dst.len()
@@ -98,4 +129,91 @@ fn decode_frame_into(
         .detach(|| decoder.decode(&Frame::encapsulated(src), &desc, dst, &ctx))
         .py_err(py)?;
     Ok(report.warnings)
+}
+
+/// [`decode_frame_into`] for many frames of the same description at once,
+/// in parallel on `threads` threads (`None`: all cores), with the GIL
+/// released: `data[i]` into `out[i]`. Returns, per frame, the warnings, or
+/// `None` where the frame failed: one bad frame does not stop the others
+/// (the pydicom plugin decodes a failed frame again on its own when pydicom
+/// asks for it, to raise its error there).
+#[pyfunction]
+#[pyo3(signature = (transfer_syntax_uid, data, out, rows, columns, samples_per_pixel,
+    bits_allocated, bits_stored, pixel_representation, photometric_interpretation,
+    *, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn decode_frames_into(
+    py: Python<'_>,
+    transfer_syntax_uid: &str,
+    data: Vec<PyReadonlyArray1<'_, u8>>,
+    mut out: Vec<PyReadwriteArray1<'_, u8>>,
+    rows: u32,
+    columns: u32,
+    samples_per_pixel: u16,
+    bits_allocated: u16,
+    bits_stored: u16,
+    pixel_representation: u16,
+    photometric_interpretation: &str,
+    threads: Option<usize>,
+) -> PyResult<Vec<Option<Vec<String>>>> {
+    use rayon::prelude::*;
+    let (decoder, desc, need) = frame_decoder(
+        py,
+        transfer_syntax_uid,
+        rows,
+        columns,
+        samples_per_pixel,
+        bits_allocated,
+        bits_stored,
+        pixel_representation,
+        photometric_interpretation,
+    )?;
+    if data.len() != out.len() {
+        return Err(invalid_argument(format!(
+            "{} frames of data but {} outputs",
+            data.len(),
+            out.len()
+        )));
+    }
+    let srcs = data
+        .iter()
+        .map(|d| {
+            d.as_slice()
+                .map_err(|e| invalid_argument(format!("data: {e}")))
+        })
+        .collect::<PyResult<Vec<&[u8]>>>()?;
+    let mut jobs = Vec::with_capacity(out.len());
+    for (src, o) in srcs.into_iter().zip(out.iter_mut()) {
+        let dst = o
+            .as_slice_mut()
+            .map_err(|e| invalid_argument(format!("out: {e}")))?;
+        if dst.len() != need {
+            return Err(invalid_argument(format!(
+                "out has {} bytes, the frame needs {need}",
+                dst.len()
+            )));
+        }
+        if overlaps(src, dst) {
+            return Err(invalid_argument("out shares memory with data"));
+        }
+        jobs.push((src, dst));
+    }
+    let ctx = DecodeContext::new(need.saturating_mul(jobs.len()), threads);
+    let one = |(src, dst): (&[u8], &mut [u8])| {
+        decoder
+            .decode(&Frame::encapsulated(src), &desc, dst, &ctx)
+            .ok()
+            .map(|r| r.warnings)
+    };
+    let threads = threads.map(|n| n.min(jobs.len().max(1)));
+    py.detach(|| {
+        with_threads(threads, |parallel| {
+            if parallel {
+                jobs.into_par_iter().map(one).collect()
+            } else {
+                jobs.into_iter().map(one).collect()
+            }
+        })
+    })
+    .py_err(py)
 }
