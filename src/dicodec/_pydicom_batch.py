@@ -127,8 +127,13 @@ def take(src: bytes, runner: DecodeRunner, params: Params, nbytes: int) -> bytea
     warnings are emitted), else None: the caller decodes it alone."""
     ahead = _AHEAD.get(runner)
     if ahead is None:
-        if (runner.is_dataset or runner.is_buffer) and runner.number_of_frames > 1:
-            _AHEAD[runner] = _LookAhead(bytes(src), params, nbytes)
+        frames = runner.get_option("number_of_frames", 1) or 1
+        in_memory = getattr(runner, "is_dataset", False) or getattr(runner, "is_buffer", False)
+        if in_memory and frames > 1:
+            try:
+                _AHEAD[runner] = _LookAhead(bytes(src), params, nbytes)
+            except TypeError:  # a runner without weak references: frame by frame
+                pass
         return None
     if ahead.params != params or ahead.nbytes != nbytes:
         del _AHEAD[runner]

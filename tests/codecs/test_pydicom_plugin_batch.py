@@ -219,3 +219,25 @@ def test_decode_frames_into_checks_its_arguments():
     bad = [data[0], np.zeros(16, np.uint8), data[2]]
     res = _native.decode_frames_into(uid, bad, outs, *args, threads=1)
     assert res[0] == [] and res[1] is None and res[2] == []
+
+
+def test_buffer_source_and_file_like_source(plugin):
+    frames = _frames()
+    ref = _turbo(frames)
+    ds = _read(_dataset(frames))
+    opts = {
+        "rows": ROWS,
+        "columns": COLS,
+        "samples_per_pixel": 3,
+        "number_of_frames": FRAMES,
+        "photometric_interpretation": "YBR_FULL_422",
+        "bits_allocated": 8,
+        "bits_stored": 8,
+        "pixel_representation": 0,
+        "planar_configuration": 0,
+    }
+    decoder = get_decoder(pydicom.uid.JPEGBaseline8Bit)
+    got, _ = decoder.as_array(ds.PixelData, raw=True, **opts)
+    assert np.array_equal(got, ref)
+    got, _ = decoder.as_array(io.BytesIO(ds.PixelData), raw=True, **opts)  # frame by frame
+    assert np.array_equal(got, ref)
