@@ -241,3 +241,23 @@ def test_buffer_source_and_file_like_source(plugin):
     assert np.array_equal(got, ref)
     got, _ = decoder.as_array(io.BytesIO(ds.PixelData), raw=True, **opts)  # frame by frame
     assert np.array_equal(got, ref)
+
+
+def test_colour_step_converts_in_place_only_pydicoms_own_array(plugin):
+    from pydicom.pixels.decoders.base import DecodeRunner
+
+    from dicodec._pydicom_decode import _process_color_space
+
+    ybr = _turbo(_frames(2))
+    ref = convert_color_space(ybr.copy(), "YBR_FULL", "RGB")
+    runner = DecodeRunner(pydicom.uid.ExplicitVRLittleEndian)
+    runner.set_options(photometric_interpretation="YBR_FULL", samples_per_pixel=3)
+    theirs = bytearray(ybr.tobytes())  # a writeable view of someone's buffer
+    view = np.frombuffer(theirs, np.uint8).reshape(ybr.shape)
+    changes: dict[str, str | int] = {}
+    out = _process_color_space(view, runner, changes)
+    assert np.array_equal(out, ref) and bytes(theirs) == ybr.tobytes()
+    assert changes == {"photometric_interpretation": "RGB"}
+    own = ybr.copy()  # pydicom's own new array: converted in place
+    out = _process_color_space(own[...], runner, {})
+    assert np.array_equal(out, ref) and np.shares_memory(out, own)
