@@ -49,10 +49,11 @@ PER_CPU = 2
 #: At most this many bytes of decoded frames ahead (at least one frame).
 BUDGET = 64 << 20
 
-#: The arguments of ``_native.decode_frame_into`` but ``data, out``: transfer
-#: syntax UID, rows, columns, samples per pixel, bits allocated, bits stored,
-#: pixel representation, photometric interpretation.
-Params = tuple[str, int, int, int, int, int, int, str]
+#: Rows, columns, samples per pixel, bits allocated, bits stored, pixel
+#: representation, photometric interpretation (``_native.decode_frames_into``).
+Geometry = tuple[int, int, int, int, int, int, str]
+#: The transfer syntax UID and the geometry a frame is decoded with.
+Params = tuple[str, Geometry]
 
 
 class _LookAhead:
@@ -99,18 +100,12 @@ class _LookAhead:
         if not encoded:
             return
         outs = [bytearray(self.nbytes) for _ in encoded]
-        uid, rows, cols, samples, bits, stored, sign, pi = self.params
+        uid, geometry = self.params
         results = _native.decode_frames_into(
             uid,
             [np.frombuffer(e, np.uint8) for e in encoded],
             [np.frombuffer(o, np.uint8) for o in outs],
-            rows,
-            cols,
-            samples,
-            bits,
-            stored,
-            sign,
-            pi,
+            geometry,
         )
         for enc, out, res in zip(encoded, outs, results, strict=True):
             if res is None:  # failed: decoded again alone, to raise there

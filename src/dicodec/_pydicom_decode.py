@@ -70,33 +70,13 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
         bits, bits_stored = container, min(bits_stored, container)
         runner.set_option("bits_allocated", container)
     nbytes = rows * columns * samples * ((bits + 7) // 8)
-    params: _pydicom_batch.Params = (
-        str(runner.transfer_syntax),
-        rows,
-        columns,
-        samples,
-        bits,
-        bits_stored,
-        runner.pixel_representation,
-        pi,
-    )
-    out = _pydicom_batch.take(src, runner, params, nbytes)
+    geometry = (rows, columns, samples, bits, bits_stored, runner.pixel_representation, pi)
+    uid = str(runner.transfer_syntax)
+    out = _pydicom_batch.take(src, runner, (uid, geometry), nbytes)
     if out is None:
         out = bytearray(nbytes)
-        uid, *_ = params
-        messages = _native.decode_frame_into(
-            uid,
-            _byte_view(src),
-            np.frombuffer(out, dtype=np.uint8),
-            rows,
-            columns,
-            samples,
-            bits,
-            bits_stored,
-            runner.pixel_representation,
-            pi,
-        )
-        for m in messages:
+        view = np.frombuffer(out, dtype=np.uint8)
+        for m in _native.decode_frame_into(uid, _byte_view(src), view, *geometry):
             warnings.warn(m, DicodecWarning, stacklevel=3)
     if samples > 1:
         if runner.get_option("planar_configuration", 0) != 0:

@@ -46,22 +46,18 @@ def _frames(n: int = FRAMES, seed: int = 0) -> list[bytes]:
 
 
 def _dataset(frames: list[bytes]) -> bytes:
+    """An encapsulated multi-frame YBR_FULL_422 .50 data set of ``frames``."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.encaps import encapsulate
-    from pydicom.uid import JPEGBaseline8Bit, generate_uid
 
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
-    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
-    ds.Rows, ds.Columns, ds.NumberOfFrames = ROWS, COLS, len(frames)
-    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "YBR_FULL_422", 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.SOPClassUID = pydicom.uid.UltrasoundMultiFrameImageStorage
+    ds.SOPInstanceUID = pydicom.uid.generate_uid()
+    ds.set_pixel_data(np.zeros((len(frames), ROWS, COLS, 3), np.uint8), "RGB", 8)
+    ds.PhotometricInterpretation = "YBR_FULL_422"
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.JPEGBaseline8Bit
     ds.PixelData = encapsulate(frames)
-    ds["PixelData"].VR = "OB"
     buf = io.BytesIO()
     ds.save_as(buf, enforce_file_format=True)
     return buf.getvalue()
@@ -207,7 +203,7 @@ def test_decode_frames_into_checks_its_arguments():
     frames = _frames(3)
     data = [np.frombuffer(f, np.uint8) for f in frames]
     n = ROWS * COLS * 3
-    args = (ROWS, COLS, 3, 8, 8, 0, "YBR_FULL_422")
+    args = ((ROWS, COLS, 3, 8, 8, 0, "YBR_FULL_422"),)
     uid = pydicom.uid.JPEGBaseline8Bit
     outs = [np.zeros(n, np.uint8) for _ in frames]
     assert _native.decode_frames_into(uid, data, outs, *args, threads=2) == [[], [], []]

@@ -22,19 +22,17 @@ fn overlaps(a: &[u8], b: &[u8]) -> bool {
     a0 < b0 + b.len() && b0 < a0 + a.len()
 }
 
+/// The Image Pixel description of the frames of a call: rows, columns,
+/// samples per pixel, bits allocated, bits stored, pixel representation,
+/// photometric interpretation.
+type Geometry = (u32, u32, u16, u16, u16, u16, String);
+
 /// The codec of `transfer_syntax_uid` (encapsulated) and the description
 /// of one frame, checked; with the frame's output length.
-#[allow(clippy::too_many_arguments)]
 fn frame_decoder(
     py: Python<'_>,
     transfer_syntax_uid: &str,
-    rows: u32,
-    columns: u32,
-    samples_per_pixel: u16,
-    bits_allocated: u16,
-    bits_stored: u16,
-    pixel_representation: u16,
-    photometric_interpretation: &str,
+    g: &Geometry,
 ) -> PyResult<(&'static dyn FrameDecoder, PixelDescription, usize)> {
     let entry = registry::lookup(transfer_syntax_uid).ok_or_else(|| {
         invalid_argument(format!(
@@ -47,27 +45,46 @@ fn frame_decoder(
             entry.name()
         )));
     }
-    if pixel_representation > 1 {
+    let (rows, columns, samples, bits_allocated, bits_stored, sign, ref pi) = *g;
+    if sign > 1 {
         return Err(invalid_argument(format!(
-            "pixel_representation must be 0 or 1, got {pixel_representation}"
+            "pixel_representation must be 0 or 1, got {sign}"
         )));
     }
     let decoder = entry.decoder().py_err(py)?;
     let desc = PixelDescription {
-        photometric_interpretation: photometric_interpretation.trim().to_owned(),
-        ..PixelDescription::single_frame(
-            rows,
-            columns,
-            samples_per_pixel,
-            bits_allocated,
-            bits_stored,
-            pixel_representation,
-        )
+        photometric_interpretation: pi.trim().to_owned(),
+        ..PixelDescription::single_frame(rows, columns, samples, bits_allocated, bits_stored, sign)
     };
     desc.validate().py_err(py)?;
     let need = desc.frame_output_len().py_err(py)?;
     let need = usize::try_from(need).map_err(|_| invalid_argument("frame too large"))?;
     Ok((decoder, desc, need))
+}
+
+/// `src` and `out` as one decoding job, checked: `out` holds exactly the
+/// frame (`need` bytes) and shares no memory with `src`.
+fn job<'a>(
+    src: &'a PyReadonlyArray1<'_, u8>,
+    out: &'a mut PyReadwriteArray1<'_, u8>,
+    need: usize,
+) -> PyResult<(&'a [u8], &'a mut [u8])> {
+    let src = src
+        .as_slice()
+        .map_err(|e| invalid_argument(format!("data: {e}")))?;
+    let dst = out
+        .as_slice_mut()
+        .map_err(|e| invalid_argument(format!("out: {e}")))?;
+    if dst.len() != need {
+        return Err(invalid_argument(format!(
+            "out has {} bytes, the frame needs {need}",
+            dst.len()
+        )));
+    }
+    if overlaps(src, dst) {
+        return Err(invalid_argument("out shares memory with data"));
+    }
+    Ok((src, dst))
 }
 
 /// Decodes the bytes of one frame of the encapsulated transfer syntax
@@ -97,32 +114,17 @@ fn decode_frame_into(
     threads: Option<usize>,
     strict: bool,
 ) -> PyResult<Vec<String>> {
-    let (decoder, desc, need) = frame_decoder(
-        py,
-        transfer_syntax_uid,
+    let g = (
         rows,
         columns,
         samples_per_pixel,
         bits_allocated,
         bits_stored,
         pixel_representation,
-        photometric_interpretation,
-    )?;
-    let src = data
-        .as_slice()
-        .map_err(|e| invalid_argument(format!("data: {e}")))?;
-    let dst = out
-        .as_slice_mut()
-        .map_err(|e| invalid_argument(format!("out: {e}")))?;
-    if dst.len() != need {
-        return Err(invalid_argument(format!(
-            "out has {} bytes, the frame needs {need}",
-            dst.len()
-        )));
-    }
-    if overlaps(src, dst) {
-        return Err(invalid_argument("out shares memory with data"));
-    }
+        photometric_interpretation.to_owned(),
+    );
+    let (decoder, desc, need) = frame_decoder(py, transfer_syntax_uid, &g)?;
+    let (src, dst) = job(&data, &mut out, need)?;
     let mut ctx = DecodeContext::new(dst.len(), threads);
     ctx.strict = strict;
     let report = py
@@ -131,43 +133,26 @@ fn decode_frame_into(
     Ok(report.warnings)
 }
 
-/// [`decode_frame_into`] for many frames of the same description at once,
-/// in parallel on `threads` threads (`None`: all cores), with the GIL
-/// released: `data[i]` into `out[i]`. Returns, per frame, the warnings, or
-/// `None` where the frame failed: one bad frame does not stop the others
-/// (the pydicom plugin decodes a failed frame again on its own when pydicom
-/// asks for it, to raise its error there).
+/// [`decode_frame_into`] for many frames of the same `geometry` (rows,
+/// columns, samples per pixel, bits allocated, bits stored, pixel
+/// representation, photometric interpretation) at once, in parallel on
+/// `threads` threads (`None`: all cores), with the GIL released: `data[i]`
+/// into `out[i]`. Returns, per frame, the warnings, or `None` where the
+/// frame failed: one bad frame does not stop the others (the pydicom plugin
+/// decodes a failed frame again on its own when pydicom asks for it, to
+/// raise its error there).
 #[pyfunction]
-#[pyo3(signature = (transfer_syntax_uid, data, out, rows, columns, samples_per_pixel,
-    bits_allocated, bits_stored, pixel_representation, photometric_interpretation,
-    *, threads=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (transfer_syntax_uid, data, out, geometry, *, threads=None))]
 fn decode_frames_into(
     py: Python<'_>,
     transfer_syntax_uid: &str,
     data: Vec<PyReadonlyArray1<'_, u8>>,
     mut out: Vec<PyReadwriteArray1<'_, u8>>,
-    rows: u32,
-    columns: u32,
-    samples_per_pixel: u16,
-    bits_allocated: u16,
-    bits_stored: u16,
-    pixel_representation: u16,
-    photometric_interpretation: &str,
+    geometry: Geometry,
     threads: Option<usize>,
 ) -> PyResult<Vec<Option<Vec<String>>>> {
     use rayon::prelude::*;
-    let (decoder, desc, need) = frame_decoder(
-        py,
-        transfer_syntax_uid,
-        rows,
-        columns,
-        samples_per_pixel,
-        bits_allocated,
-        bits_stored,
-        pixel_representation,
-        photometric_interpretation,
-    )?;
+    let (decoder, desc, need) = frame_decoder(py, transfer_syntax_uid, &geometry)?;
     if data.len() != out.len() {
         return Err(invalid_argument(format!(
             "{} frames of data but {} outputs",
@@ -175,29 +160,11 @@ fn decode_frames_into(
             out.len()
         )));
     }
-    let srcs = data
+    let jobs = data
         .iter()
-        .map(|d| {
-            d.as_slice()
-                .map_err(|e| invalid_argument(format!("data: {e}")))
-        })
-        .collect::<PyResult<Vec<&[u8]>>>()?;
-    let mut jobs = Vec::with_capacity(out.len());
-    for (src, o) in srcs.into_iter().zip(out.iter_mut()) {
-        let dst = o
-            .as_slice_mut()
-            .map_err(|e| invalid_argument(format!("out: {e}")))?;
-        if dst.len() != need {
-            return Err(invalid_argument(format!(
-                "out has {} bytes, the frame needs {need}",
-                dst.len()
-            )));
-        }
-        if overlaps(src, dst) {
-            return Err(invalid_argument("out shares memory with data"));
-        }
-        jobs.push((src, dst));
-    }
+        .zip(out.iter_mut())
+        .map(|(d, o)| job(d, o, need))
+        .collect::<PyResult<Vec<_>>>()?;
     let ctx = DecodeContext::new(need.saturating_mul(jobs.len()), threads);
     let one = |(src, dst): (&[u8], &mut [u8])| {
         decoder
