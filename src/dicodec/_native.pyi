@@ -46,6 +46,14 @@ def decode_frame_into(
     threads: int | None = None,
     strict: bool = False,
 ) -> list[str]: ...
+def decode_frames_into(
+    transfer_syntax_uid: str,
+    data: list[npt.NDArray[np.uint8]],
+    out: list[npt.NDArray[np.uint8]],
+    geometry: tuple[int, int, int, int, int, int, str],
+    *,
+    threads: int | None = None,
+) -> list[list[str] | None]: ...
 
 # ---- reader ----
 

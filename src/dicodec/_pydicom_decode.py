@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dicodec import _native
+from dicodec import _native, _pydicom_batch
 from dicodec._buffers import _byte_view
 from dicodec.errors import DicodecWarning
 
@@ -52,7 +52,10 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
     bits) and the runner is told, as pydicom's
     pylibjpeg, pyjpegls and GDCM plugins do (pydicom widens the frame into
     its array; ``as_buffer`` reports it). YBR_ICT / YBR_RCT frames come out RGB and the runner is
-    told so, as pydicom's pylibjpeg and Pillow plugins do."""
+    told so, as pydicom's pylibjpeg and Pillow plugins do.
+
+    From the second frame of a runner on, the next frames are decoded
+    together on all cores (``dicodec._pydicom_batch``)."""
     if runner.get_option("pixel_keyword", "PixelData") != "PixelData":
         raise ValueError("dicodec decodes encapsulated Pixel Data only")
     rows, columns = runner.rows, runner.columns
@@ -67,21 +70,14 @@ def _pydicom_decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
         bits, bits_stored = container, min(bits_stored, container)
         runner.set_option("bits_allocated", container)
     nbytes = rows * columns * samples * ((bits + 7) // 8)
-    out = bytearray(nbytes)
-    messages = _native.decode_frame_into(
-        str(runner.transfer_syntax),
-        _byte_view(src),
-        np.frombuffer(out, dtype=np.uint8),
-        rows,
-        columns,
-        samples,
-        bits,
-        bits_stored,
-        runner.pixel_representation,
-        pi,
-    )
-    for m in messages:
-        warnings.warn(m, DicodecWarning, stacklevel=3)
+    geometry = (rows, columns, samples, bits, bits_stored, runner.pixel_representation, pi)
+    uid = str(runner.transfer_syntax)
+    out = _pydicom_batch.take(src, runner, (uid, geometry), nbytes)
+    if out is None:
+        out = bytearray(nbytes)
+        view = np.frombuffer(out, dtype=np.uint8)
+        for m in _native.decode_frame_into(uid, _byte_view(src), view, *geometry):
+            warnings.warn(m, DicodecWarning, stacklevel=3)
     if samples > 1:
         if runner.get_option("planar_configuration", 0) != 0:
             runner.set_option("planar_configuration", 0)
@@ -116,7 +112,8 @@ def _process_color_space(
     arr: np.ndarray, runner: DecodeRunner, changes: dict[str, str | int]
 ) -> np.ndarray:
     """pydicom's ``_process_color_space`` with YBR_FULL / YBR_FULL_422 → RGB
-    converted in Rust (into a new array, as pydicom's conversion returns one).
+    converted in Rust: in place when ``arr`` is pydicom's own new array, else
+    into a new array, as pydicom's conversion returns one.
     Every other case (``force_ybr``,
     non-``uint8`` data, which pydicom refuses) goes to pydicom's function."""
     original = _ORIGINAL[0]
@@ -127,12 +124,29 @@ def _process_color_space(
     ) or force_rgb
     if force_ybr or not to_rgb or arr.dtype != np.uint8 or runner.samples_per_pixel != 3:
         return original(arr, runner, changes)
+    changes["photometric_interpretation"] = "RGB"
+    if _owned(arr):
+        # pydicom's own new array (a decoded compressed data set): in place,
+        # which spares a new array as large (measured 10-11 ms instead of
+        # 18 ms for 60 frames of 480x640, 2-vCPU EPYC, its page faults).
+        _native._pl_color(arr, None, "YBR_FULL")
+        return arr
     src = np.ascontiguousarray(arr)
     out = np.empty(src.shape, np.uint8)
-    # Into a new array: measured 2-3x faster than the in-place kernel.
     _native._pl_color(src, out, "YBR_FULL")
-    changes["photometric_interpretation"] = "RGB"
     return out
+
+
+def _owned(arr: np.ndarray) -> bool:
+    """True if ``arr`` is writeable, C-contiguous and views (through
+    NumPy arrays only) memory NumPy allocated: no one else's buffer (a
+    ``view_only`` array of a data set's Pixel Data, a plugin's frame)."""
+    if not (arr.flags.writeable and arr.flags.c_contiguous):
+        return False
+    root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    return root.base is None and bool(root.flags.owndata)
 
 
 def install_processor() -> None:
